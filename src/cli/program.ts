@@ -1,11 +1,9 @@
 // The pose-edge command-line program. Each subcommand lives in its own module under src/cli/commands/
-// and registers itself here; tests call buildProgram() and parse argv in-process.
+// and exports register(program); tests call buildProgram() and parse argv in-process.
 import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { TOOL_VERSION } from './version.ts';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-
-export const TOOL_VERSION: string = pkg.version;
+export { TOOL_VERSION };
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -14,5 +12,6 @@ export function buildProgram(): Command {
     .description('ESP32 edge toolchain for WiFi-CSI pose models: compile ONNX to a fixed-point C kernel, flash, stream, check parity')
     .version(TOOL_VERSION)
     .showHelpAfterError();
+  // Subcommands register here, one line each.
   return program;
 }

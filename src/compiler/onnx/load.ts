@@ -1,0 +1,36 @@
+// Reads an ONNX file into an onnx-proto ModelProto, with errors that name the file and say what is wrong.
+// Decoding only: the typed IR is built from this by the compiler's import step.
+import { readFileSync } from 'node:fs';
+import { onnx } from 'onnx-proto';
+import { PoseEdgeError } from '../../cli/errors.ts';
+
+export class OnnxLoadError extends PoseEdgeError {}
+
+export function decodeOnnx(bytes: Uint8Array, where: string): onnx.ModelProto {
+  let model: onnx.ModelProto;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch (err) {
+    throw new OnnxLoadError(`${where}: not a valid ONNX model (protobuf decode failed: ${(err as Error).message})`);
+  }
+  if (!model.graph) throw new OnnxLoadError(`${where}: not a valid ONNX model (no graph)`);
+  if (!model.graph.node || model.graph.node.length === 0) throw new OnnxLoadError(`${where}: the ONNX graph has no nodes`);
+  return model;
+}
+
+export function loadOnnx(path: string): { model: onnx.ModelProto; bytes: Uint8Array } {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new OnnxLoadError(code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot read: ${(err as Error).message}`);
+  }
+  return { model: decodeOnnx(bytes, path), bytes };
+}
+
+/** The default-domain opset the model imports (the one torch.onnx.export's opset_version sets). */
+export function defaultOpset(model: onnx.ModelProto): number {
+  const entry = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
+  return entry ? Number(entry.version) : 0;
+}
