@@ -8,7 +8,7 @@ describe('atomic component write', () => {
   it('creates the directory with every file', () => {
     const root = mkdtempSync(join(tmpdir(), 'pe-atomic-'));
     const out = join(root, 'comp');
-    writeDirAtomic(out, new Map([['a.c', 'int a;'], ['sub/b.h', () => 'int b;']]));
+    writeDirAtomic(out, new Map<string, string | (() => string)>([['a.c', 'int a;'], ['sub/b.h', () => 'int b;']]));
     expect(readFileSync(join(out, 'a.c'), 'utf8')).toBe('int a;');
     expect(readFileSync(join(out, 'sub/b.h'), 'utf8')).toBe('int b;');
     expect(readdirSync(root)).toEqual(['comp']);
