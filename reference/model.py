@@ -1,0 +1,206 @@
+"""The pose-edge reference model: a tiny Transformer over the 10 packets of a CSI window.
+
+Written with explicit modules (no nn.TransformerEncoderLayer / nn.MultiheadAttention) so that the exported
+ONNX graph is plain MatMul/Add/Softmax/... that the compiler can pattern-match, and so that state_dict names
+are short and stable (`proj`, `pos_emb`, `layers.0.attn.qkv`, ...): the quantized-weights .npz is keyed by them.
+
+Every reshape uses -1 for the batch axis instead of reading x.shape[0], so the export has no Shape/Gather
+subgraphs, only constant target shapes.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+LINKS, SUBCARRIERS, PACKETS = 3, 114, 10
+TOKEN_DIM = LINKS * SUBCARRIERS  # 342 values per packet
+KEYPOINTS = 17
+NORM_EPS = 1e-6  # the min-max normalization's epsilon: (x - min) / (max - min + 1e-6)
+
+# COCO-17 keypoint order: 0 nose, 1 l-eye, 2 r-eye, 3 l-ear, 4 r-ear, 5 l-shoulder, 6 r-shoulder, 7 l-elbow,
+# 8 r-elbow, 9 l-wrist, 10 r-wrist, 11 l-hip, 12 r-hip, 13 l-knee, 14 r-knee, 15 l-ankle, 16 r-ankle.
+COCO_BONES = [
+    (15, 13), (13, 11), (16, 14), (14, 12), (11, 12), (5, 11), (6, 12), (5, 6), (5, 7), (6, 8),
+    (7, 9), (8, 10), (1, 2), (0, 1), (0, 2), (1, 3), (2, 4), (3, 5), (4, 6),
+]
+
+
+def coco_adjacency() -> torch.Tensor:
+    """Symmetrically normalized adjacency with self loops, D^-1/2 (A + I) D^-1/2 (as in GCNs): fixed, not learned."""
+    a = torch.eye(KEYPOINTS)
+    for i, j in COCO_BONES:
+        a[i, j] = 1.0
+        a[j, i] = 1.0
+    d = a.sum(dim=1).rsqrt()
+    return d[:, None] * a * d[None, :]
+
+
+@dataclass
+class ModelConfig:
+    name: str = "micro"
+    d: int = 64          # token width
+    layers: int = 1      # encoder layers
+    heads: int = 2
+    ffn: int = 128       # encoder FFN hidden width
+    head_hidden: int = 192  # MLP head hidden width
+    graph: bool = True   # skeleton-graph refinement after the head
+    graph_hidden: int = 16
+    prenorm: bool = False  # post-norm (published) by default
+    act: str = "gelu"      # "gelu" or "relu" (FFN, head and graph step)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+MICRO = ModelConfig(name="micro", d=64, layers=1, heads=2, ffn=128, head_hidden=192, graph=True)
+NANO = ModelConfig(name="nano", d=48, layers=1, heads=2, ffn=64, head_hidden=96, graph=False)
+PRESETS = {"micro": MICRO, "nano": NANO}
+
+
+def activation(name: str) -> nn.Module:
+    if name == "gelu":
+        return nn.GELU()  # exact (erf) GELU: exports as Div/Erf/Add/Mul/Mul
+    if name == "relu":
+        return nn.ReLU()
+    raise ValueError(f"unknown activation {name!r} (expected gelu or relu)")
+
+
+class SelfAttention(nn.Module):
+    def __init__(self, d: int, heads: int):
+        super().__init__()
+        if d % heads:
+            raise ValueError(f"d={d} is not divisible by heads={heads}")
+        self.d, self.heads, self.head_dim = d, heads, d // heads
+        self.qkv = nn.Linear(d, 3 * d)
+        self.out = nn.Linear(d, d)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # x [B, T, d]
+        # Python ints, not x.shape[...], so the export has constant Reshape targets (no Shape/Gather nodes).
+        t, d = PACKETS, self.d
+        # [B,T,3d] -> [B,T,3,H,dh] -> [3,B,H,T,dh]: q, k, v per head
+        qkv = self.qkv(x).reshape(-1, t, 3, self.heads, self.head_dim).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv[0], qkv[1], qkv[2]
+        scores = torch.matmul(q, k.transpose(-2, -1)) * (1.0 / math.sqrt(self.head_dim))
+        ctx = torch.matmul(torch.softmax(scores, dim=-1), v)      # [B,H,T,dh]
+        ctx = ctx.permute(0, 2, 1, 3).reshape(-1, t, d)          # [B,T,d]
+        return self.out(ctx)
+
+
+class FeedForward(nn.Module):
+    def __init__(self, d: int, hidden: int, act: str):
+        super().__init__()
+        self.fc1 = nn.Linear(d, hidden)
+        self.act = activation(act)
+        self.fc2 = nn.Linear(hidden, d)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc2(self.act(self.fc1(x)))
+
+
+class EncoderLayer(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.prenorm = cfg.prenorm
+        self.attn = SelfAttention(cfg.d, cfg.heads)
+        self.norm1 = nn.LayerNorm(cfg.d)
+        self.ff = FeedForward(cfg.d, cfg.ffn, cfg.act)
+        self.norm2 = nn.LayerNorm(cfg.d)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.prenorm:
+            x = x + self.attn(self.norm1(x))
+            return x + self.ff(self.norm2(x))
+        x = self.norm1(x + self.attn(x))
+        return self.norm2(x + self.ff(x))
+
+
+class AttentionPool(nn.Module):
+    """A learned score per token, softmax over the tokens, weighted sum of the tokens."""
+
+    def __init__(self, d: int):
+        super().__init__()
+        self.score = nn.Linear(d, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # [B,T,d] -> [B,d]
+        w = torch.softmax(self.score(x), dim=1)          # [B,T,1]
+        return (w * x).sum(dim=1)
+
+
+class Head(nn.Module):
+    def __init__(self, d: int, hidden: int, act: str):
+        super().__init__()
+        self.fc1 = nn.Linear(d, hidden)
+        self.act = activation(act)
+        self.fc2 = nn.Linear(hidden, 2 * KEYPOINTS)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc2(self.act(self.fc1(x))).reshape(-1, KEYPOINTS, 2)
+
+
+class GraphRefine(nn.Module):
+    """One residual graph step over the COCO-17 bone graph:  y = x + A . act(A . x . W1^T + b1) . W2^T + b2
+    with A the fixed normalized adjacency [17,17] (a non-learned buffer `refine.adj`), W1 [hidden,2],
+    W2 [2,hidden] (`refine.fc1`, `refine.fc2`). Each keypoint is nudged by what its skeleton neighbours say."""
+
+    def __init__(self, hidden: int, act: str):
+        super().__init__()
+        self.register_buffer("adj", coco_adjacency())
+        self.fc1 = nn.Linear(2, hidden)
+        self.act = activation(act)
+        self.fc2 = nn.Linear(hidden, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # [B,17,2]
+        h = self.act(self.fc1(torch.matmul(self.adj, x)))  # [B,17,hidden]
+        return x + self.fc2(torch.matmul(self.adj, h))
+
+
+def minmax_normalize(x: torch.Tensor) -> torch.Tensor:
+    """MM-Fi-style per-window normalization over all 3x114x10 values (ReduceMin/ReduceMax/Sub/Div in ONNX)."""
+    mn = torch.amin(x, dim=(1, 2, 3), keepdim=True)
+    mx = torch.amax(x, dim=(1, 2, 3), keepdim=True)
+    return (x - mn) / (mx - mn + NORM_EPS)
+
+
+class PoseTransformer(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.proj = nn.Linear(TOKEN_DIM, cfg.d)
+        self.pos_emb = nn.Parameter(torch.randn(PACKETS, cfg.d) * 0.02)
+        self.layers = nn.ModuleList(EncoderLayer(cfg) for _ in range(cfg.layers))
+        # Pre-norm stacks leave the residual stream un-normalized; a final LayerNorm is the usual fix.
+        self.final_norm = nn.LayerNorm(cfg.d) if cfg.prenorm else None
+        self.pool = AttentionPool(cfg.d)
+        self.head = Head(cfg.d, cfg.head_hidden, cfg.act)
+        self.refine = GraphRefine(cfg.graph_hidden, cfg.act) if cfg.graph else None
+
+    def forward(self, csi: torch.Tensor) -> torch.Tensor:  # [B,3,114,10] raw amplitude -> [B,17,2]
+        x = minmax_normalize(csi)
+        x = x.permute(0, 3, 1, 2).reshape(-1, PACKETS, TOKEN_DIM)  # one token per packet
+        x = self.proj(x) + self.pos_emb
+        for layer in self.layers:
+            x = layer(x)
+        if self.final_norm is not None:
+            x = self.final_norm(x)
+        y = self.head(self.pool(x))
+        if self.refine is not None:
+            y = self.refine(y)
+        return y
+
+
+def quantized_weight_names(model: nn.Module) -> list[str]:
+    """state_dict names of the weight matrices that get quantized: every Linear weight except the pooling
+    score vector (a [1,d] score vector stays float, like biases, norms and embeddings)."""
+    names = []
+    for mod_name, mod in model.named_modules():
+        if isinstance(mod, nn.Linear) and not mod_name.endswith("pool.score"):
+            names.append(f"{mod_name}.weight")
+    return names
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
