@@ -1,0 +1,7 @@
+// Errors of the CSI simulator: a bad knob or argument names the knob and the value it got.
+import { PoseEdgeError } from '../../cli/errors.ts';
+
+export class SynthConfigError extends PoseEdgeError {}
+
+/** An output file could not be written; names the file. */
+export class SynthOutputError extends PoseEdgeError {}
