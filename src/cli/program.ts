@@ -2,6 +2,7 @@
 // and exports register(program); tests call buildProgram() and parse argv in-process.
 import { Command } from 'commander';
 import { TOOL_VERSION } from './version.ts';
+import { register as registerSynth } from './commands/synth.ts';
 
 export { TOOL_VERSION };
 
@@ -13,5 +14,6 @@ export function buildProgram(): Command {
     .version(TOOL_VERSION)
     .showHelpAfterError();
   // Subcommands register here, one line each.
+  registerSynth(program);
   return program;
 }
