@@ -1,0 +1,24 @@
+// Errors of the wire protocol (docs/protocol.md): a frame or message that cannot be encoded or decoded,
+// and an ERROR message received from a node. The message always names the message type and sequence number.
+import { PoseEdgeError } from '../../cli/errors.ts';
+
+export type ProtocolErrorKind =
+  | 'framing'
+  | 'oversize'
+  | 'crc'
+  | 'magic'
+  | 'version'
+  | 'length'
+  | 'unknown-type'
+  | 'encode'
+  | 'node-error'
+  | 'timeout';
+
+export class ProtocolError extends PoseEdgeError {
+  constructor(
+    readonly kind: ProtocolErrorKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}

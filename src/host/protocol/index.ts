@@ -1,0 +1,6 @@
+// The pose-edge wire protocol (docs/protocol.md): pure codecs plus a streaming decoder.
+export * from './errors.ts';
+export * from './crc32.ts';
+export * from './cobs.ts';
+export * from './frame.ts';
+export * from './messages.ts';
