@@ -1,0 +1,66 @@
+// What the flasher needs to know per chip. Magic values are what the ROM returns for READ_REG at
+// CHIP_DETECT_MAGIC_REG_ADDR; image chip ids are the `chip_id` field of the app image's extended header and
+// the chip id in GET_SECURITY_INFO. Source: esptool targets/*.py and espflash target/mod.rs (facts only).
+
+export const CHIP_DETECT_MAGIC_REG_ADDR = 0x40001000;
+
+export interface Chip {
+  /** esptool-style name, as in flasher_args.json `extra_esptool_args.chip`. */
+  id: string;
+  /** Human name. */
+  name: string;
+  magicValues: readonly number[];
+  imageChipId: number;
+  /** The ROM's FLASH_BEGIN / FLASH_DEFL_BEGIN takes a 5th u32 (`encrypted`) on every chip but ESP32. */
+  flashBeginWords: 4 | 5;
+  /** Length of the GET_SECURITY_INFO reply body, or 0 when the ROM does not support the command. */
+  securityInfoLen: 0 | 12 | 20;
+  bootloaderOffset: number;
+}
+
+export const CHIPS: readonly Chip[] = [
+  { id: 'esp32', name: 'ESP32', magicValues: [0x00f01d83], imageChipId: 0, flashBeginWords: 4, securityInfoLen: 0, bootloaderOffset: 0x1000 },
+  { id: 'esp32s2', name: 'ESP32-S2', magicValues: [0x000007c6], imageChipId: 2, flashBeginWords: 5, securityInfoLen: 12, bootloaderOffset: 0x1000 },
+  { id: 'esp32s3', name: 'ESP32-S3', magicValues: [0x00000009], imageChipId: 9, flashBeginWords: 5, securityInfoLen: 20, bootloaderOffset: 0x0 },
+  {
+    id: 'esp32c3',
+    name: 'ESP32-C3',
+    magicValues: [0x6921506f, 0x1b31506f, 0x4881606f, 0x4361606f],
+    imageChipId: 5,
+    flashBeginWords: 5,
+    securityInfoLen: 20,
+    bootloaderOffset: 0x0,
+  },
+  { id: 'esp32c6', name: 'ESP32-C6', magicValues: [0x2ce0806f], imageChipId: 13, flashBeginWords: 5, securityInfoLen: 20, bootloaderOffset: 0x0 },
+  {
+    id: 'esp32c2',
+    name: 'ESP32-C2',
+    magicValues: [0x6f51306f, 0x7c41a06f, 0x0c21e06f],
+    imageChipId: 12,
+    flashBeginWords: 5,
+    securityInfoLen: 20,
+    bootloaderOffset: 0x0,
+  },
+  { id: 'esp32h2', name: 'ESP32-H2', magicValues: [0xd7b73e80], imageChipId: 16, flashBeginWords: 5, securityInfoLen: 20, bootloaderOffset: 0x0 },
+];
+
+export function chipByMagic(magic: number): Chip | undefined {
+  return CHIPS.find((c) => c.magicValues.includes(magic >>> 0));
+}
+
+export function chipByImageId(imageChipId: number): Chip | undefined {
+  return CHIPS.find((c) => c.imageChipId === imageChipId);
+}
+
+export function chipById(id: string): Chip | undefined {
+  const key = id.toLowerCase().replace(/-/g, '');
+  return CHIPS.find((c) => c.id === key);
+}
+
+export function hex32(v: number): string {
+  return `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+export function hexOffset(v: number): string {
+  return `0x${v.toString(16)}`;
+}

@@ -1,0 +1,221 @@
+// One flashing session on one port: reset into the ROM loader, sync, detect the chip, refuse a plan built
+// for another chip, write every region (deflate or plain), verify each with SPI_FLASH_MD5, leave flash mode
+// and reset into the application. A region counts as written only once its MD5 matched.
+import { createHash } from 'node:crypto';
+import { Unzlib, zlibSync } from 'fflate';
+import type { Transport } from '../transport/transport.ts';
+import { SerialTransport, usbIds } from '../transport/serial.ts';
+import type { Chip } from './chips.ts';
+import { DeviceStoppedError, Md5MismatchError, NoReplyError } from './errors.ts';
+import { DEFAULT_TIMING, ROM_BAUD, ROM_BLOCK_SIZE, RomLoader, type LoaderTiming } from './loader.ts';
+import { checkPlanForChip, type FlashPlan, type Region } from './plan.ts';
+import { classicResetSteps, hardResetSteps, resetKindFor, runResetSteps, usbJtagResetSteps, type ResetKind } from './reset.ts';
+
+export interface FlashOptions {
+  /** Baud rate for the data transfer; CHANGE_BAUDRATE is sent when it differs from the ROM's 115200. */
+  baud: number;
+  compress: boolean;
+  connectAttempts: number;
+  timing: LoaderTiming;
+  /** Opens the link; tests may hand in their own. */
+  openTransport: (path: string, baud: number) => Promise<Transport>;
+}
+
+export const DEFAULT_FLASH_OPTIONS: FlashOptions = {
+  baud: 460800,
+  compress: true,
+  connectAttempts: 7,
+  timing: DEFAULT_TIMING,
+  openTransport: (path, baud) => SerialTransport.open(path, baud),
+};
+
+export type FlashEvent =
+  | { event: 'connected'; port: string; chip: string; resetLines: boolean }
+  | { event: 'progress'; port: string; region: string; written: number; total: number; doneBytes: number; totalBytes: number }
+  | { event: 'verified'; port: string; region: string; offset: number; size: number; md5: string };
+
+export interface RegionResult {
+  name: string;
+  file: string;
+  offset: number;
+  size: number;
+  /** Bytes that went over the wire for this region (deflated size when compressed). */
+  sentBytes: number;
+  md5: string;
+  /** True only when SPI_FLASH_MD5 of the flash equals the file's MD5. */
+  verified: boolean;
+}
+
+export interface PortSummary {
+  port: string;
+  ok: boolean;
+  chip?: string;
+  compressed: boolean;
+  /** Regions written and verified; a failed region never appears here. */
+  regions: RegionResult[];
+  bytes: number;
+  seconds: number;
+  /** Uncompressed bytes per second of write+verify time, in KB/s (1 KB = 1024 bytes). */
+  kbPerSecond: number;
+  retries: number;
+  error?: string;
+}
+
+export function md5Hex(bytes: Uint8Array): string {
+  return createHash('md5').update(bytes).digest('hex');
+}
+
+/** What goes on the wire for a region and how the ROM must be told about it. */
+interface RegionPayload {
+  wire: Uint8Array;
+  blocks: number;
+  eraseSize: number;
+}
+
+function payloadFor(region: Region, compress: boolean): RegionPayload {
+  const size = region.data.length;
+  if (!compress) {
+    const blocks = Math.ceil(size / ROM_BLOCK_SIZE);
+    return { wire: region.data, blocks, eraseSize: size };
+  }
+  const wire = zlibSync(region.data, { level: 9 });
+  // The ROM expects the uncompressed size rounded up to whole blocks (the stub would take the exact size).
+  const eraseSize = Math.ceil(size / ROM_BLOCK_SIZE) * ROM_BLOCK_SIZE;
+  return { wire, blocks: Math.ceil(wire.length / ROM_BLOCK_SIZE), eraseSize };
+}
+
+function blockOf(p: RegionPayload, seq: number, compress: boolean): Uint8Array {
+  const chunk = p.wire.subarray(seq * ROM_BLOCK_SIZE, (seq + 1) * ROM_BLOCK_SIZE);
+  if (compress || chunk.length === ROM_BLOCK_SIZE) return chunk;
+  // Plain writes go in whole blocks; the tail is padded with the erased value so it changes nothing.
+  const padded = new Uint8Array(ROM_BLOCK_SIZE).fill(0xff);
+  padded.set(chunk);
+  return padded;
+}
+
+/** Flash bytes covered by the blocks the device acknowledged (for deflate: what their prefix inflates to). */
+function acknowledgedBytes(p: RegionPayload, ackedBlocks: number, compress: boolean): number {
+  const sent = p.wire.subarray(0, ackedBlocks * ROM_BLOCK_SIZE);
+  if (!compress) return sent.length;
+  let n = 0;
+  const inflater = new Unzlib((chunk) => {
+    n += chunk.length;
+  });
+  inflater.push(sent, false);
+  return n;
+}
+
+async function writeRegion(
+  loader: RomLoader,
+  chip: Chip,
+  region: Region,
+  opts: FlashOptions,
+  progress: (written: number) => void,
+): Promise<RegionResult> {
+  const p = payloadFor(region, opts.compress);
+  await loader.begin(opts.compress, chip, p.eraseSize, p.blocks, region.offset);
+  for (let seq = 0; seq < p.blocks; seq++) {
+    try {
+      await loader.data(opts.compress, seq, blockOf(p, seq, opts.compress));
+    } catch (e) {
+      if (e instanceof NoReplyError) {
+        const reached = region.offset + acknowledgedBytes(p, seq, opts.compress);
+        throw new DeviceStoppedError(loader.port, region.name, seq, p.blocks, reached, e);
+      }
+      throw e;
+    }
+    progress(Math.min(region.data.length, Math.round(((seq + 1) * region.data.length) / p.blocks)));
+  }
+  const expected = md5Hex(region.data);
+  const actual = await loader.flashMd5(region.offset, region.data.length);
+  if (actual !== expected) {
+    throw new Md5MismatchError(loader.port, region.name, region.offset, region.data.length, expected, actual);
+  }
+  return {
+    name: region.name,
+    file: region.file,
+    offset: region.offset,
+    size: region.data.length,
+    sentBytes: p.wire.length,
+    md5: expected,
+    verified: true,
+  };
+}
+
+/** Flashes `plan` on `port`. Never throws: failures come back in the summary (so a fleet run goes on). */
+export async function flashPort(
+  port: string,
+  plan: FlashPlan,
+  options: Partial<FlashOptions> = {},
+  onEvent: (e: FlashEvent) => void = () => {},
+): Promise<PortSummary> {
+  const opts: FlashOptions = { ...DEFAULT_FLASH_OPTIONS, ...options };
+  const summary: PortSummary = { port, ok: false, compressed: opts.compress, regions: [], bytes: 0, seconds: 0, kbPerSecond: 0, retries: 0 };
+  let transport: Transport | undefined;
+  let loader: RomLoader | undefined;
+  try {
+    transport = await opts.openTransport(port, ROM_BAUD);
+    const t = transport;
+    const kind: ResetKind = resetKindFor(await usbIds(port));
+    let resetLines = true;
+    loader = new RomLoader(t, opts.timing);
+    await loader.connect(opts.connectAttempts, async (attempt) => {
+      if (!resetLines) return;
+      resetLines = await runResetSteps(t, kind === 'usb-jtag-serial' ? usbJtagResetSteps() : classicResetSteps(attempt));
+    });
+    const chip = await loader.detectChip();
+    summary.chip = chip.name;
+    onEvent({ event: 'connected', port, chip: chip.name, resetLines });
+    checkPlanForChip(plan, chip, port);
+    await loader.spiAttach();
+    await loader.spiSetParams(plan.flashSizeBytes);
+    if (opts.baud !== ROM_BAUD) await loader.changeBaud(opts.baud);
+
+    const totalBytes = plan.regions.reduce((n, r) => n + r.data.length, 0);
+    let doneBefore = 0;
+    const started = performance.now();
+    for (const region of plan.regions) {
+      const result = await writeRegion(loader, chip, region, opts, (written) =>
+        onEvent({
+          event: 'progress',
+          port,
+          region: region.name,
+          written,
+          total: region.data.length,
+          doneBytes: doneBefore + written,
+          totalBytes,
+        }),
+      );
+      summary.regions.push(result);
+      doneBefore += region.data.length;
+      onEvent({ event: 'verified', port, region: region.name, offset: region.offset, size: region.data.length, md5: result.md5 });
+    }
+    summary.seconds = (performance.now() - started) / 1000;
+    summary.bytes = doneBefore;
+    summary.kbPerSecond = summary.seconds > 0 ? summary.bytes / 1024 / summary.seconds : 0;
+    await loader.end(opts.compress);
+    if (resetLines) await runResetSteps(t, hardResetSteps(kind));
+    summary.ok = true;
+  } catch (e) {
+    summary.error = (e as Error).message;
+    summary.bytes = summary.regions.reduce((n, r) => n + r.size, 0);
+  } finally {
+    if (loader) {
+      summary.retries = loader.retriesUsed;
+      loader.detach();
+    }
+    await transport?.close();
+  }
+  return summary;
+}
+
+/** Fleet run: every port in parallel, each with its own session; the order of results follows `ports`. */
+export function flashPorts(
+  ports: string[],
+  plan: FlashPlan,
+  options: Partial<FlashOptions> = {},
+  onEvent: (e: FlashEvent) => void = () => {},
+): Promise<PortSummary[]> {
+  return Promise.all(ports.map((p) => flashPort(p, plan, options, onEvent)));
+}
+

@@ -1,0 +1,20 @@
+// Errors opening or driving a port. Each names the port so a fleet run says which board failed.
+import { PoseEdgeError } from '../../cli/errors.ts';
+
+export class PortNotFoundError extends PoseEdgeError {
+  constructor(readonly port: string) {
+    super(`${port}: no such port (is the board plugged in? list ports with \`ls /dev/tty*\`)`);
+  }
+}
+
+export class PortBusyError extends PoseEdgeError {
+  constructor(readonly port: string) {
+    super(`${port}: port busy (another program holds it open: close the serial monitor or other flasher)`);
+  }
+}
+
+export class PortIoError extends PoseEdgeError {
+  constructor(readonly port: string, what: string, cause: string) {
+    super(`${port}: ${what} failed: ${cause}`);
+  }
+}
