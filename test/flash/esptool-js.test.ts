@@ -22,7 +22,7 @@ function esptoolJsRomMd5(image: Uint8Array): string {
 }
 
 async function writeWithEsptoolJs(port: string, image: Uint8Array, offset: number, compress: boolean): Promise<string> {
-  const transport = new Transport(new NodeWebSerialPort(port) as unknown as SerialPort, false);
+  const transport = new Transport(new NodeWebSerialPort(port) as unknown as ConstructorParameters<typeof Transport>[0], false);
   const loader = new ESPLoader({ transport, baudrate: 115200, romBaudrate: 115200, terminal: silent });
   try {
     // detectChip connects and identifies without main()'s stub upload: the ROM path only.
