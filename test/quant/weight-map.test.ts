@@ -88,12 +88,12 @@ describe('weight map on the bundled models', () => {
       // The oracle for `transposed` is how the graph consumes the initializer: torch hands a Linear's
       // weight to MatMul as [in,out] (transposed) and to Gemm with transB=1 as [out,in] (not transposed).
       const graph = model.graph as onnx.GraphProto;
-      const dims = new Map(graph.initializer.map((t) => [t.name, t.dims.map(Number)]));
+      const dims = new Map(graph.initializer.map((t) => [t.name, (t.dims ?? []).map(Number)]));
       for (const e of entries) {
-        const consumer = graph.node.find((n) => n.input.includes(e.via ?? e.initializer))!;
-        const asMatMulB = consumer.opType === 'MatMul' && consumer.input[1] === e.initializer;
+        const consumer = graph.node.find((n) => (n.input ?? []).includes(e.via ?? e.initializer))!;
+        const asMatMulB = consumer.opType === 'MatMul' && consumer.input?.[1] === e.initializer;
         expect(e.transposed, `${e.npzKey} -> ${e.initializer} (${consumer.opType})`).toBe(asMatMulB && e.shape.length === 2);
-        if (consumer.opType === 'Gemm') expect(Number(consumer.attribute.find((a) => a.name === 'transB')?.i)).toBe(1);
+        if (consumer.opType === 'Gemm') expect(Number((consumer.attribute ?? []).find((a) => a.name === 'transB')?.i)).toBe(1);
         const want = e.transposed ? [...e.shape].reverse() : e.shape;
         expect(dims.get(e.initializer)!.filter((d) => d !== 1)).toEqual(want.filter((d) => d !== 1));
       }
