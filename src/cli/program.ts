@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { TOOL_VERSION } from './version.ts';
 import { register as registerSynth } from './commands/synth.ts';
+import { register as registerFlash } from './commands/flash.ts';
 
 export { TOOL_VERSION };
 
@@ -15,5 +16,6 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   // Subcommands register here, one line each.
   registerSynth(program);
+  registerFlash(program);
   return program;
 }

@@ -1,0 +1,164 @@
+// `pose-edge flash <port...>`: writes an ESP-IDF build (or explicit FILE@OFFSET images) to one or many boards
+// through their serial ROM loader, verifies every region by MD5 and resets them into the application.
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { MultiBar, Presets, type SingleBar } from 'cli-progress';
+import { PoseEdgeError } from '../errors.ts';
+import { FIRMWARE_DIR } from '../../paths.ts';
+import { hexOffset } from '../../host/flash/chips.ts';
+import { flashPorts, type FlashEvent, type PortSummary } from '../../host/flash/flasher.ts';
+import { DEFAULT_TIMING } from '../../host/flash/loader.ts';
+import { FlashPlanError, planFromBuild, planFromImages, type FlashPlan } from '../../host/flash/plan.ts';
+
+export const DEFAULT_BUILD_DIR = join(FIRMWARE_DIR, 'build');
+export const DEFAULT_BAUD = 460800;
+
+interface FlashFlags {
+  build?: string;
+  image: string[];
+  baud: string;
+  compress: boolean;
+  json?: boolean;
+  timeout: string;
+  connectAttempts: string;
+}
+
+export class FlashFailedError extends PoseEdgeError {}
+
+export function register(program: Command): void {
+  program
+    .command('flash')
+    .description('flash ESP32 boards through their serial ROM loader (several ports in parallel), verifying every region by MD5')
+    .argument('<port...>', 'serial ports, e.g. /dev/ttyUSB0 /dev/ttyACM0')
+    .option('--build <dir>', 'ESP-IDF build directory holding flasher_args.json (default: firmware/build)')
+    .option('--image <FILE@OFFSET>', 'write FILE at OFFSET instead of a build (repeatable), e.g. app.bin@0x10000', collect, [])
+    .option('--baud <N>', 'baud rate for the transfer (the ROM is reached at 115200, then switched)', String(DEFAULT_BAUD))
+    .option('--no-compress', 'plain FLASH_DATA writes instead of deflate-compressed ones')
+    .option('--timeout <ms>', 'reply timeout of one command in ms (erase and MD5 scale up with size)', String(DEFAULT_TIMING.commandTimeoutMs))
+    .option('--connect-attempts <N>', 'reset+sync attempts before giving up', '7')
+    .option('--json', 'print JSON lines (events and one summary per port) instead of progress bars')
+    .addHelpText(
+      'after',
+      '\nThe board must be in download mode: boards with auto-reset (DTR/RTS) are put there automatically;\n' +
+        'otherwise hold BOOT while pressing RESET. Exits non-zero when any port fails; a failed region is never\n' +
+        'reported as written.',
+    )
+    .action(async (ports: string[], flags: FlashFlags) => {
+      await runFlash(ports, flags);
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parsePositive(name: string, text: string, max: number): number {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < 1 || v > max) throw new FlashPlanError(`${name} ${text}: expected an integer 1..${max}`);
+  return v;
+}
+
+export function loadPlan(flags: Pick<FlashFlags, 'build' | 'image'>): FlashPlan {
+  if (flags.image.length > 0) {
+    if (flags.build) throw new FlashPlanError('--build and --image are exclusive: give one or the other');
+    return planFromImages(flags.image);
+  }
+  return planFromBuild(flags.build ?? DEFAULT_BUILD_DIR);
+}
+
+export async function runFlash(ports: string[], flags: FlashFlags): Promise<PortSummary[]> {
+  if (new Set(ports).size !== ports.length) throw new FlashPlanError(`a port is listed twice: ${ports.join(' ')}`);
+  const baud = parsePositive('--baud', flags.baud, 16_000_000);
+  const commandTimeoutMs = parsePositive('--timeout', flags.timeout, 600_000);
+  const connectAttempts = parsePositive('--connect-attempts', flags.connectAttempts, 100);
+  // Every image is read and validated before any port is touched.
+  const plan = loadPlan(flags);
+
+  const json = flags.json === true || !process.stderr.isTTY;
+  const view = json ? jsonView() : barView(ports, plan);
+  const summaries = await flashPorts(
+    ports,
+    plan,
+    { baud, compress: flags.compress, connectAttempts, timing: { ...DEFAULT_TIMING, commandTimeoutMs } },
+    view.onEvent,
+  );
+  view.finish(summaries);
+  const failed = summaries.filter((s) => !s.ok);
+  if (failed.length > 0) {
+    const detail = failed.map((s) => s.error).join('; ');
+    throw new FlashFailedError(
+      failed.length === 1 && ports.length === 1 ? detail ?? 'flash failed' : `flash failed on ${failed.length} of ${ports.length} ports: ${detail}`,
+    );
+  }
+  return summaries;
+}
+
+interface View {
+  onEvent(e: FlashEvent): void;
+  finish(summaries: PortSummary[]): void;
+}
+
+function summaryJson(s: PortSummary): object {
+  return { event: 'summary', ...s, regions: s.regions.map((r) => ({ ...r, offset: hexOffset(r.offset) })) };
+}
+
+/** JSON lines on stdout; progress at most every 10% of a region so a 4 MB write stays readable. */
+function jsonView(): View {
+  const lastDecile = new Map<string, number>();
+  const out = (o: object): void => {
+    process.stdout.write(`${JSON.stringify(o)}\n`);
+  };
+  return {
+    onEvent(e) {
+      if (e.event === 'progress') {
+        const key = `${e.port}\0${e.region}`;
+        const decile = Math.floor((10 * e.written) / e.total);
+        if (lastDecile.get(key) === decile) return;
+        lastDecile.set(key, decile);
+      }
+      out(e.event === 'verified' ? { ...e, offset: hexOffset(e.offset) } : e);
+    },
+    finish(summaries) {
+      for (const s of summaries) out(summaryJson(s));
+    },
+  };
+}
+
+function fmtBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(2)} MB` : `${(n / 1024).toFixed(1)} KB`;
+}
+
+/** One cli-progress bar per port on stderr, then one summary line per port on stdout. */
+function barView(ports: string[], plan: FlashPlan): View {
+  const total = plan.regions.reduce((n, r) => n + r.data.length, 0);
+  const multi = new MultiBar(
+    { format: '{port} {bar} {percentage}% | {stage}', hideCursor: true, clearOnComplete: false, stopOnComplete: false },
+    Presets.shades_classic,
+  );
+  const width = Math.max(...ports.map((p) => p.length));
+  const bars = new Map<string, SingleBar>(ports.map((p) => [p, multi.create(total, 0, { port: p.padEnd(width), stage: 'connecting' })]));
+  return {
+    onEvent(e) {
+      const bar = bars.get(e.port);
+      if (!bar) return;
+      if (e.event === 'connected') bar.update({ stage: `${e.chip}${e.resetLines ? '' : ' (no reset lines)'}` });
+      else if (e.event === 'progress') bar.update(e.doneBytes, { stage: `writing ${e.region}` });
+      else bar.update({ stage: `verified ${e.region}` });
+    },
+    finish(summaries) {
+      multi.stop();
+      for (const s of summaries) {
+        if (s.ok) {
+          process.stdout.write(
+            `ok   ${s.port}  ${s.chip}  ${s.regions.length} region(s), ${fmtBytes(s.bytes)} written and MD5-verified ` +
+              `in ${s.seconds.toFixed(2)} s (${s.kbPerSecond.toFixed(1)} KB/s${s.compressed ? ', compressed' : ''}${s.retries ? `, ${s.retries} retries` : ''})\n`,
+          );
+          for (const r of s.regions) process.stdout.write(`       ${hexOffset(r.offset).padEnd(8)} ${r.name} ${fmtBytes(r.size)} md5 ${r.md5}\n`);
+        } else {
+          const kept = s.regions.length ? ` (verified before the failure: ${s.regions.map((r) => r.name).join(', ')})` : ' (nothing written)';
+          process.stdout.write(`FAIL ${s.port}  ${s.error}${kept}\n`);
+        }
+      }
+    },
+  };
+}
