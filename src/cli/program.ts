@@ -2,6 +2,7 @@
 // and exports register(program); tests call buildProgram() and parse argv in-process.
 import { Command } from 'commander';
 import { TOOL_VERSION } from './version.ts';
+import { register as registerEval } from './commands/eval.ts';
 import { register as registerSynth } from './commands/synth.ts';
 import { register as registerFlash } from './commands/flash.ts';
 
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .version(TOOL_VERSION)
     .showHelpAfterError();
   // Subcommands register here, one line each.
+  registerEval(program);
   registerSynth(program);
   registerFlash(program);
   return program;
