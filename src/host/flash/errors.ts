@@ -44,8 +44,29 @@ export class DeviceStoppedError extends PoseEdgeError {
 }
 
 export class CommandFailedError extends PoseEdgeError {
+  /** The message without the port prefix, for wrapping errors that add their own context. */
+  readonly detail: string;
+
   constructor(readonly port: string, readonly op: number, readonly status: number, readonly error: number, context = '') {
-    super(`${port}: ${opName(op)}${context} failed: ROM status ${status}, ${romErrorText(error)} (0x${error.toString(16).padStart(2, '0')})`);
+    const detail = `${opName(op)} failed${context}: ROM status ${status}, ${romErrorText(error)} (0x${error.toString(16).padStart(2, '0')})`;
+    super(`${port}: ${detail}`);
+    this.detail = detail;
+  }
+
+  /** Bad checksum / invalid message: the bytes were damaged on the way, not refused by the chip. */
+  get isLineError(): boolean {
+    return this.error === 0x05 || this.error === 0x07;
+  }
+}
+
+/** A data block the device kept refusing: says where, and what the ROM said. */
+export class WriteFailedError extends PoseEdgeError {
+  constructor(readonly port: string, region: string, block: number, blocks: number, offset: number, cause: CommandFailedError) {
+    const hint = cause.isLineError ? ' (bytes damaged on the line: check the cable, or lower --baud)' : '';
+    super(
+      `${port}: writing ${region} failed at block ${block + 1}/${blocks} (flash offset ${hexOffset(offset)}): ` +
+        `${cause.detail}${hint}; ${region} is NOT written`,
+    );
   }
 }
 

@@ -6,7 +6,7 @@ import { Unzlib, zlibSync } from 'fflate';
 import type { Transport } from '../transport/transport.ts';
 import { SerialTransport, usbIds } from '../transport/serial.ts';
 import type { Chip } from './chips.ts';
-import { DeviceStoppedError, Md5MismatchError, NoReplyError } from './errors.ts';
+import { CommandFailedError, DeviceStoppedError, Md5MismatchError, NoReplyError, WriteFailedError } from './errors.ts';
 import { DEFAULT_TIMING, ROM_BAUD, ROM_BLOCK_SIZE, RomLoader, type LoaderTiming } from './loader.ts';
 import { checkPlanForChip, type FlashPlan, type Region } from './plan.ts';
 import { classicResetSteps, hardResetSteps, resetKindFor, runResetSteps, usbJtagResetSteps, type ResetKind } from './reset.ts';
@@ -118,10 +118,9 @@ async function writeRegion(
     try {
       await loader.data(opts.compress, seq, blockOf(p, seq, opts.compress));
     } catch (e) {
-      if (e instanceof NoReplyError) {
-        const reached = region.offset + acknowledgedBytes(p, seq, opts.compress);
-        throw new DeviceStoppedError(loader.port, region.name, seq, p.blocks, reached, e);
-      }
+      const reached = region.offset + acknowledgedBytes(p, seq, opts.compress);
+      if (e instanceof NoReplyError) throw new DeviceStoppedError(loader.port, region.name, seq, p.blocks, reached, e);
+      if (e instanceof CommandFailedError) throw new WriteFailedError(loader.port, region.name, seq, p.blocks, reached, e);
       throw e;
     }
     progress(Math.min(region.data.length, Math.round(((seq + 1) * region.data.length) / p.blocks)));

@@ -117,7 +117,10 @@ export class RomLoader {
     return this.frames.shift() ?? null;
   }
 
-  /** Waits for the reply to `op`; null on timeout. Throws UnsupportedCommandError on the ROM's 01 05. */
+  /**
+   * Waits for the reply to `op`; null on timeout. The ROM answers a command it cannot parse or does not know
+   * with status 01 05 under another op byte: that reply is returned too (its op differs from `op`).
+   */
   private async readReply(op: number, timeoutMs: number): Promise<Response | null> {
     const deadline = Date.now() + timeoutMs;
     for (let seen = 0; seen < MAX_FOREIGN_REPLIES; seen++) {
@@ -129,8 +132,7 @@ export class RomLoader {
         continue;
       }
       if (resp.op === op) return resp;
-      // The ROM answers an unknown command with status 01 05 under another op byte.
-      if (resp.status !== 0 && resp.error === RomError.INVALID_MESSAGE) throw new UnsupportedCommandError(this.port, op);
+      if (resp.status !== 0 && resp.error === RomError.INVALID_MESSAGE) return resp;
     }
     return null;
   }
@@ -142,24 +144,18 @@ export class RomLoader {
     for (let attempt = 1; ; attempt++) {
       this.flushInput();
       await this.transport.write(frame);
-      let resp: Response | null;
-      try {
-        resp = await this.readReply(op, timeoutMs);
-      } catch (e) {
-        // On the data path a 01 05 is a frame mangled on the line, not an unknown command.
-        if (!(e instanceof UnsupportedCommandError && opts.retry && attempt < tries)) throw e;
-        resp = null;
-      }
+      const resp = await this.readReply(op, timeoutMs);
       if (resp && resp.status === 0) return resp;
-      const lineError =
-        resp !== null && (resp.error === RomError.BAD_CHECKSUM || resp.error === RomError.INVALID_MESSAGE);
+      // Outside the retried commands a 01 05 means "unknown command"; on them it means the frame was mangled
+      // on the line, like a bad data checksum, and the command is sent again.
+      if (resp && resp.error === RomError.INVALID_MESSAGE && !opts.retry) throw new UnsupportedCommandError(this.port, op);
+      const lineError = resp !== null && (resp.error === RomError.BAD_CHECKSUM || resp.error === RomError.INVALID_MESSAGE);
       if (attempt < tries && (resp === null || lineError)) {
         this.retriesUsed++;
         continue;
       }
       if (resp === null) throw new NoReplyError(this.port, op, timeoutMs, attempt);
-      if (resp.error === RomError.INVALID_MESSAGE && !opts.retry) throw new UnsupportedCommandError(this.port, op);
-      throw new CommandFailedError(this.port, op, resp.status, resp.error);
+      throw new CommandFailedError(this.port, op, resp.status, resp.error, attempt > 1 ? ` (after ${attempt} tries)` : '');
     }
   }
 
