@@ -4,3 +4,5 @@ export * from './crc32.ts';
 export * from './cobs.ts';
 export * from './frame.ts';
 export * from './messages.ts';
+export * from './session.ts';
+export * from './csi-recording.ts';
