@@ -5,6 +5,7 @@ import { TOOL_VERSION } from './version.ts';
 import { register as registerEval } from './commands/eval.ts';
 import { register as registerSynth } from './commands/synth.ts';
 import { register as registerFlash } from './commands/flash.ts';
+import { register as registerNode } from './commands/node.ts';
 
 export { TOOL_VERSION };
 
@@ -19,5 +20,6 @@ export function buildProgram(): Command {
   registerEval(program);
   registerSynth(program);
   registerFlash(program);
+  registerNode(program);
   return program;
 }
