@@ -115,7 +115,8 @@ def load_checkpoint(path: str) -> tuple[ModelConfig, dict]:
     return ModelConfig(**ck["config"]), ck["state_dict"]
 
 
-def main(argv: list[str] | None = None) -> None:
+def export_from_flags(argv: list[str] | None = None) -> dict:
+    """Parses export.py flags, exports, returns the summary (model name, config, parameters, opset, files)."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--preset", choices=sorted(PRESETS), default="micro")
     p.add_argument("--name", help="model name written into __meta__ (default: the preset's)")
@@ -153,7 +154,13 @@ def main(argv: list[str] | None = None) -> None:
         write_qweights(model, a.int4, 4)
     if a.int8:
         write_qweights(model, a.int8, 8)
-    print(json.dumps({"onnx": a.onnx, "params": count_parameters(model), "opset": a.opset, "config": cfg.to_dict()}))
+    return {"params": count_parameters(model), "opset": a.opset, "config": cfg.to_dict(),
+            "onnx": os.path.basename(a.onnx), "int4": a.int4 and os.path.basename(a.int4),
+            "int8": a.int8 and os.path.basename(a.int8), "checkpoint": a.checkpoint}
+
+
+def main(argv: list[str] | None = None) -> None:
+    print(json.dumps(export_from_flags(argv)))
 
 
 if __name__ == "__main__":

@@ -153,9 +153,18 @@ class GraphRefine(nn.Module):
         self.act = activation(act)
         self.fc2 = nn.Linear(hidden, 2)
 
+    def mix(self, x: torch.Tensor) -> torch.Tensor:
+        """A . x over the keypoint axis. The Debian build of torch 1.13 here computes a garbage gradient
+        (values ~1e26) for matmul([17,17], [B,17,k]) in this graph (see reference/check_grads.py), so training
+        uses the same product as a bmm with A expanded over the batch; inference and export keep the plain
+        MatMul, which is what the ONNX graph should contain."""
+        if torch.is_grad_enabled() and not torch.jit.is_tracing():
+            return torch.bmm(self.adj.expand(x.shape[0], -1, -1), x)
+        return torch.matmul(self.adj, x)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # [B,17,2]
-        h = self.act(self.fc1(torch.matmul(self.adj, x)))  # [B,17,hidden]
-        return x + self.fc2(torch.matmul(self.adj, h))
+        h = self.act(self.fc1(self.mix(x)))  # [B,17,hidden]
+        return x + self.fc2(self.mix(h))
 
 
 def minmax_normalize(x: torch.Tensor) -> torch.Tensor:
