@@ -1,0 +1,46 @@
+// lower(model): the compiler front end in one call. ONNX -> IR (static shapes, batch 1) -> constants and
+// shape subgraphs folded -> views canonical -> fused into the pe.* ops of ir/fused-ops.md -> dead code
+// removed. The order matters: folding first (fusions match constants), views before the fusions that look
+// through them, Attention before Linear (otherwise the head-merging Transpose/Reshape in front of the output
+// projection would be folded into that Linear's input permutation), Linear before AttentionPool (its scores
+// are a Linear's output).
+import type { onnx } from 'onnx-proto';
+import type { Graph } from './ir/graph.ts';
+import { validateGraph } from './ir/helpers.ts';
+import { importOnnx } from './onnx/import.ts';
+import { canonicalizeViews } from './passes/canonicalize-views.ts';
+import { eliminateDead } from './passes/eliminate-dead.ts';
+import { eliminateIdentity } from './passes/eliminate-identity.ts';
+import { foldConstants } from './passes/fold-constants.ts';
+import { fuseAttention } from './passes/fuse-attention.ts';
+import { fuseAttentionPool } from './passes/fuse-attention-pool.ts';
+import { fuseGelu } from './passes/fuse-gelu.ts';
+import { fuseLayerNorm } from './passes/fuse-layer-norm.ts';
+import { fuseLinear } from './passes/fuse-linear.ts';
+import { fuseMatMulConst } from './passes/fuse-matmul-const.ts';
+import { fuseMinMaxNormalize } from './passes/fuse-min-max-normalize.ts';
+
+export const PASSES: readonly { name: string; run: (g: Graph) => Graph }[] = [
+  { name: 'fold-constants', run: foldConstants },
+  { name: 'eliminate-identity', run: eliminateIdentity },
+  { name: 'canonicalize-views', run: canonicalizeViews },
+  { name: 'eliminate-dead', run: eliminateDead },
+  { name: 'fuse-min-max-normalize', run: fuseMinMaxNormalize },
+  { name: 'fuse-layer-norm', run: fuseLayerNorm },
+  { name: 'fuse-gelu', run: fuseGelu },
+  { name: 'fuse-attention', run: fuseAttention },
+  { name: 'fuse-linear', run: fuseLinear },
+  { name: 'fuse-matmul-const', run: fuseMatMulConst },
+  { name: 'fuse-attention-pool', run: fuseAttentionPool },
+  { name: 'eliminate-dead', run: eliminateDead },
+];
+
+/** `source` names the model in error messages (usually its file path). */
+export function lower(model: onnx.ModelProto, source = 'model'): Graph {
+  let g = importOnnx(model, source);
+  for (const p of PASSES) {
+    g = p.run(g);
+    validateGraph(g);
+  }
+  return g;
+}

@@ -1,0 +1,10 @@
+// ONNX Sqrt (the LayerNorm decomposition's standard deviation).
+import type { OpDef } from './types.ts';
+import { floatUnaryInfer } from './unary-infer.ts';
+import { mapFloat } from './support.ts';
+
+export const Sqrt: OpDef<Record<string, never>> = {
+  parse: () => ({}),
+  infer: floatUnaryInfer,
+  evaluate: (_node, [x]) => [mapFloat(x!, Math.sqrt)],
+};
