@@ -33,8 +33,10 @@ export interface SimFaults {
   dropRxBytes?: number[];
   /** Flip one byte of every Nth incoming byte from the start: a persistently bad line. */
   corruptRxEvery?: number;
-  /** Indices (0-based, counted from the start) of reply frames sent corrupted. */
+  /** Indices (0-based, counted from the start) of reply frames whose direction byte is damaged (undecodable). */
   corruptReplies?: number[];
+  /** Every data frame (FLASH_DATA / FLASH_DEFL_DATA), from this 0-based count on, arrives with a flipped payload byte. */
+  corruptDataFramesFrom?: number;
   /** After this many data blocks have been received, the device stops answering entirely. */
   stopAfterBlocks?: number;
   /** After this data block (0-based count of all blocks) is written, a byte of flash goes bad. */
@@ -67,6 +69,8 @@ export interface SimStats {
   checksumErrors: number;
   malformedFrames: number;
   baud: number;
+  /** Words in the last FLASH_BEGIN / FLASH_DEFL_BEGIN (4 for the ESP32 ROM, 5 with the `encrypted` word). */
+  beginWords: number;
 }
 
 function status(ok: boolean, error = 0): Uint8Array {
@@ -82,6 +86,7 @@ export class RomSimulator {
   private faults: SimFaults;
   private rxCount = 0;
   private txFrames = 0;
+  private dataFrames = 0;
   private synced = false;
   private attached = false;
   private silent = false;
@@ -96,7 +101,7 @@ export class RomSimulator {
   ) {
     this.flash = new Uint8Array(options.flashSize).fill(0xff);
     this.faults = options.faults ?? {};
-    this.stats = { commands: {}, dataBlocks: 0, duplicateBlocks: 0, checksumErrors: 0, malformedFrames: 0, baud: 115200 };
+    this.stats = { commands: {}, dataBlocks: 0, duplicateBlocks: 0, checksumErrors: 0, malformedFrames: 0, baud: 115200, beginWords: 0 };
     this.regs.set(CHIP_DETECT_MAGIC_REG_ADDR, options.chip.magic >>> 0);
     this.unsubscribe = transport.onData((chunk) => this.receive(chunk));
   }
@@ -141,7 +146,8 @@ export class RomSimulator {
   private async reply(op: number, val: number, body: Uint8Array, st: Uint8Array, times = 1): Promise<void> {
     for (let i = 0; i < times; i++) {
       const frame = slipEncode(encodeResponse(op, val, body, st));
-      if (this.faults.corruptReplies?.includes(this.txFrames)) frame[frame.length >> 1] ^= 0x55;
+      // Byte 1 is the direction byte (0x01, never escaped): damaged, the host cannot take the frame for a reply.
+      if (this.faults.corruptReplies?.includes(this.txFrames)) frame[1] ^= 0x55;
       this.txFrames++;
       await this.transport.write(frame);
     }
@@ -192,6 +198,9 @@ export class RomSimulator {
       case Op.CHANGE_BAUDRATE:
         if (words < 2) return this.fail(req.op, RomError.INVALID_MESSAGE);
         await this.ok(req.op);
+        // Like the ROM, let the reply leave before switching: serialport's update() flushes both queues
+        // (tcflush TCIOFLUSH), which on a pty would otherwise eat a reply socat had not relayed yet.
+        await new Promise((r) => setTimeout(r, 20));
         this.stats.baud = w(0);
         await this.transport.setBaudRate(w(0));
         return;
@@ -233,6 +242,7 @@ export class RomSimulator {
     if (!this.attached) return this.fail(req.op, RomError.FAILED_TO_ACT);
     if (words < 4) return this.fail(req.op, RomError.INVALID_MESSAGE);
     const [eraseSize, blocks, blockSize, offset] = [w(0), w(1), w(2), w(3)];
+    this.stats.beginWords = words;
     if (offset + eraseSize > this.flash.length || blockSize === 0) return this.fail(req.op, RomError.FAILED_TO_ACT);
     const start = Math.floor(offset / SECTOR) * SECTOR;
     const end = Math.min(this.flash.length, Math.ceil((offset + eraseSize) / SECTOR) * SECTOR);
@@ -266,11 +276,14 @@ export class RomSimulator {
     const seq = dv.getUint32(4, true);
     const payload = req.data.subarray(16);
     if (payload.length !== len) return this.fail(req.op, RomError.INVALID_MESSAGE);
+    const f = this.faults;
+    if (f.corruptDataFramesFrom !== undefined && this.dataFrames++ >= f.corruptDataFramesFrom && payload.length > 0) {
+      payload[payload.length >> 1] ^= 0x55;
+    }
     if (dataChecksum(payload) !== req.chk) {
       this.stats.checksumErrors++;
       return this.fail(req.op, RomError.BAD_CHECKSUM);
     }
-    const f = this.faults;
     if (f.stopAfterBlocks !== undefined && this.stats.dataBlocks >= f.stopAfterBlocks) {
       this.silent = true;
       return;
