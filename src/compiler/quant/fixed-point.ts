@@ -1,0 +1,138 @@
+// Fixed-point arithmetic shared by the compiler and the integer simulator: real scales -> (multiplier,
+// shift), the one rounding step the generated C applies (templates/c/pose_kernels.h, pk_requant), and
+// saturation. docs/fixed-point.md states every formula; this file and the C header must agree bit for bit.
+
+export const INT8_MIN = -128;
+export const INT8_MAX = 127;
+export const INT16_MIN = -32768;
+export const INT16_MAX = 32767;
+export const INT32_MIN = -2147483648;
+export const INT32_MAX = 2147483647;
+
+/** A requantization multiplier: real ~= mult / 2^(31 + shift), mult in [2^30, 2^31) (or 0). */
+export interface Requant {
+  mult: number;
+  shift: number;
+}
+
+export class FixedPointError extends RangeError {}
+
+const TWO31 = 2 ** 31;
+const TWO30 = 2 ** 30;
+const TWO52 = 2 ** 52;
+
+/** The largest n = 31 + shift the C kernel accepts: the product |acc * mult| < 2^62 plus 2^(n-1) stays in int64. */
+export const MAX_REQUANT_N = 62;
+
+/**
+ * Splits a positive real multiplier into (mult, shift) with mult = round(real * 2^(31+shift)) in
+ * [2^30, 2^31). 0 maps to {0, 0} (output always 0). Reals that would need n = 31 + shift outside [1, 62]
+ * (real >= 2^30, or real < 2^-32) have no representation: those throw, naming `what`.
+ */
+export function quantizeMultiplier(real: number, what = 'multiplier'): Requant {
+  if (!Number.isFinite(real) || real < 0) {
+    throw new FixedPointError(`${what}: real multiplier ${real} is not a finite non-negative number`);
+  }
+  if (real === 0) return { mult: 0, shift: 0 };
+  // real = m * 2^e with m in [0.5, 1): mult = round(m * 2^31), shift = -e.
+  let e = Math.floor(Math.log2(real)) + 1;
+  // log2 can be off by one near powers of two; fix the exponent so that m lands in [0.5, 1).
+  while (real / 2 ** e >= 1) e += 1;
+  while (real / 2 ** e < 0.5) e -= 1;
+  let mult = Math.round((real / 2 ** e) * TWO31);
+  if (mult === TWO31) {
+    mult = TWO30;
+    e += 1;
+  }
+  const shift = e === 0 ? 0 : -e;
+  const n = 31 + shift;
+  if (n < 1 || n > MAX_REQUANT_N) {
+    throw new FixedPointError(
+      `${what}: real multiplier ${real} needs a shift of ${shift} (31 + shift must lie in [1, ${MAX_REQUANT_N}])`,
+    );
+  }
+  return { mult, shift };
+}
+
+/** The real value a (mult, shift) pair stands for. */
+export function requantReal(q: Requant): number {
+  return q.mult / 2 ** (31 + q.shift);
+}
+
+/**
+ * pk_requant: floor((acc * mult + 2^(n-1)) / 2^n), n = 31 + shift (round half up), unsaturated.
+ * Exact for every int32 acc whose result lies within +-2^53 (plain doubles when the product and the
+ * rounding term stay below 2^53, BigInt otherwise: acc * mult reaches 2^62); larger results (only with
+ * multipliers >> 1) are off by less than their own rounding and saturate the same way in every kernel.
+ */
+export function requant(acc: number, mult: number, shift: number): number {
+  const n = 31 + shift;
+  const p = acc * mult;
+  if (p < TWO52 && p > -TWO52 && n <= 52) return Math.floor((p + 2 ** (n - 1)) / 2 ** n);
+  return Number((BigInt(acc) * BigInt(mult) + (1n << BigInt(n - 1))) >> BigInt(n));
+}
+
+export function saturate(v: number, lo: number, hi: number): number {
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+/** Round half away from zero (the rule of the kernel input format and of compile-time tables). */
+export function roundHalfAway(v: number): number {
+  return v < 0 ? -Math.round(-v) : Math.round(v);
+}
+
+/** Throws when an accumulator left int32: the C kernel would have overflowed (undefined behaviour). */
+export function checkInt32(acc: number, what: string): number {
+  if (acc > INT32_MAX || acc < INT32_MIN) {
+    throw new FixedPointError(`${what}: int32 accumulator overflow (${acc})`);
+  }
+  return acc;
+}
+
+export function intRange(bits: 8 | 16): { min: number; max: number } {
+  return bits === 8 ? { min: INT8_MIN, max: INT8_MAX } : { min: INT16_MIN, max: INT16_MAX };
+}
+
+/** Symmetric scale that maps max |v| to the largest code of `bits`. */
+export function symmetricScale(maxAbs: number, bits: 8 | 16): number {
+  const qmax = bits === 8 ? INT8_MAX : INT16_MAX;
+  return maxAbs > 0 ? maxAbs / qmax : 1 / qmax;
+}
+
+/** Quantizes reals to codes with round-half-away and saturation. */
+export function quantizeValues(values: ArrayLike<number>, scale: number, bits: 8 | 16): Int8Array | Int16Array {
+  const { min, max } = intRange(bits);
+  const out = bits === 8 ? new Int8Array(values.length) : new Int16Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = saturate(roundHalfAway(values[i] / scale), min, max);
+  return out;
+}
+
+/** Unpacks `count` int4 codes from the qweights flat layout (element 2i low nibble of byte i). */
+export function unpackInt4(packed: Uint8Array, count: number): Int8Array {
+  if (packed.length < (count + 1) >> 1) {
+    throw new FixedPointError(`int4 data: ${packed.length} bytes cannot hold ${count} values`);
+  }
+  const out = new Int8Array(count);
+  for (let i = 0; i < count; i++) out[i] = (((i & 1 ? packed[i >> 1] >> 4 : packed[i >> 1]) & 15) ^ 8) - 8;
+  return out;
+}
+
+/**
+ * Packs int4 codes [rows][cols] into the kernel layout: each row starts on a byte, element 2i of a row in
+ * the low nibble of the row's byte i; an odd `cols` leaves the last byte's high nibble 0. For even `cols`
+ * this equals the qweights flat layout.
+ */
+export function packInt4Rows(codes: ArrayLike<number>, rows: number, cols: number): Uint8Array {
+  const rowBytes = (cols + 1) >> 1;
+  const out = new Uint8Array(rows * rowBytes);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const v = codes[r * cols + c];
+      if (!Number.isInteger(v) || v < -8 || v > 7) {
+        throw new FixedPointError(`int4 packing: value ${v} at [${r}][${c}] is not an int4`);
+      }
+      out[r * rowBytes + (c >> 1)] |= (v & 15) << ((c & 1) * 4);
+    }
+  }
+  return out;
+}

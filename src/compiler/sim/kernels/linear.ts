@@ -1,0 +1,56 @@
+// Mirror of pk_linear_w4_* / pk_linear_w8_*: y[t][o] = sat(requant(bias[o] + sum_i x[t][i] w[o][i])).
+// The C kernels block tokens and (int8 x int4) pack two rows per register; the integer sums are the same,
+// so one plain loop mirrors all of them.
+import { checkInt32, requant, saturate } from '../../quant/fixed-point.ts';
+import type { Act, OutRange } from './common.ts';
+
+export interface LinearParams extends OutRange {
+  T: number;
+  in: number;
+  xStride: number;
+  out: number;
+  bias: Int32Array | null;
+  mult: ArrayLike<number>;
+  shift: ArrayLike<number>;
+  perRow: boolean;
+  yStride: number;
+}
+
+/** Signed value of nibble j (0 = low) of a packed int4 byte. */
+export function int4At(byte: number, j: 0 | 1): number {
+  return (((j === 0 ? byte : byte >> 4) & 15) ^ 8) - 8;
+}
+
+function linear(x: Act, row: (o: number, into: Int32Array) => void, p: LinearParams, y: Act, what: string): void {
+  const wr = new Int32Array(p.in);
+  for (let o = 0; o < p.out; o++) {
+    row(o, wr);
+    const b = p.bias ? p.bias[o] : 0;
+    const qm = p.mult[p.perRow ? o : 0];
+    const qs = p.shift[p.perRow ? o : 0];
+    for (let t = 0; t < p.T; t++) {
+      const xr = t * p.xStride;
+      let acc = b;
+      for (let i = 0; i < p.in; i++) acc += x[xr + i] * wr[i];
+      checkInt32(acc, `${what} row ${o} token ${t}`);
+      y[t * p.yStride + o] = saturate(requant(acc, qm, qs), p.outMin, p.outMax);
+    }
+  }
+}
+
+/** int4 weights, rows of (in + 1) / 2 bytes (see packInt4Rows). */
+export function linearW4(x: Act, w: Uint8Array, p: LinearParams, y: Act): void {
+  const rowBytes = (p.in + 1) >> 1;
+  const row = (o: number, into: Int32Array): void => {
+    for (let i = 0; i < p.in; i++) into[i] = int4At(w[o * rowBytes + (i >> 1)], (i & 1) as 0 | 1);
+  };
+  linear(x, row, p, y, 'linear_w4');
+}
+
+/** int8 weights [out][in]. */
+export function linearW8(x: Act, w: Int8Array, p: LinearParams, y: Act): void {
+  const row = (o: number, into: Int32Array): void => {
+    for (let i = 0; i < p.in; i++) into[i] = w[o * p.in + i];
+  };
+  linear(x, row, p, y, 'linear_w8');
+}

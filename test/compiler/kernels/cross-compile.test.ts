@@ -1,0 +1,45 @@
+// The kernel header must build warning-free (-std=c99 -Wall -Wextra -Werror -pedantic) on the host gcc
+// and clang, on riscv64-unknown-elf-gcc for the ESP32-C3 ISA (rv32imc) and on xtensa-lx106-elf-gcc, with
+// every kernel instantiated (instantiate.c). The rv32 object must need no soft-float helper: the kernels
+// are integer-only (the C3 has no FPU), which a stray float or double would silently break.
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { HEADER_DIR } from './harness.ts';
+
+const SRC = join(import.meta.dirname, 'instantiate.c');
+const WARN = ['-std=c99', '-Wall', '-Wextra', '-Werror', '-pedantic', '-O2', `-I${HEADER_DIR}`, '-c', SRC];
+const dir = mkdtempSync(join(tmpdir(), 'pose-kernels-cc-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const run = promisify(execFile);
+
+// The four builds run concurrently (2 cores; each is a few seconds at -O2).
+async function compile(cc: string, flags: string[], obj: string): Promise<string> {
+  const out = join(dir, obj);
+  await run(cc, [...flags, ...WARN, '-o', out]);
+  return out;
+}
+
+describe.concurrent('pose_kernels.h compiles warning-free everywhere', () => {
+  it('host gcc', async () => {
+    await compile('gcc', [], 'host-gcc.o');
+  });
+  it('host clang', async () => {
+    await compile('clang', [], 'host-clang.o');
+  });
+  it('riscv64-unknown-elf-gcc rv32imc, with no soft-float helper referenced', async () => {
+    const obj = await compile('riscv64-unknown-elf-gcc', ['-march=rv32imc', '-mabi=ilp32', '--specs=picolibc.specs'], 'rv32.o');
+    const undef = execFileSync('riscv64-unknown-elf-nm', ['-u', obj], { encoding: 'utf8' })
+      .split('\n').map((l) => l.trim().split(/\s+/).pop() ?? '').filter(Boolean);
+    // 64-bit integer helpers (__udivdi3 for the per-row reciprocals) are expected; float ones are not.
+    expect(undef.filter((s) => /^__.*(sf|df|sf2|df2|si[sd]f|[sd]fsi)\d?$/.test(s) || /float|double/.test(s))).toEqual([]);
+  });
+  it('xtensa-lx106-elf-gcc', async () => {
+    // This bare toolchain ships no libc: -ffreestanding makes <stdint.h> gcc's own.
+    await compile('xtensa-lx106-elf-gcc', ['-mlongcalls', '-ffreestanding'], 'xtensa.o');
+  });
+});

@@ -1,0 +1,108 @@
+// Test harness for the kernel library: builds driver.c against templates/c/pose_kernels.h with gcc
+// (UBSan + ASan, so undefined behaviour or an out-of-bounds access in a kernel fails the test), feeds it
+// cases as whitespace-separated integers and returns one output line per case. Also a seeded PRNG so
+// every random case is reproducible.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TEMPLATES_DIR } from '../../../src/paths.ts';
+
+export const HEADER_DIR = join(TEMPLATES_DIR, 'c');
+const DRIVER_SRC = join(import.meta.dirname, 'driver.c');
+
+/** Bytes of the sentinel the driver writes into every output buffer before a kernel runs. */
+export const SENTINEL_BYTE = 0x55;
+
+export interface Driver {
+  run(cases: CaseWriter): string[];
+  dispose(): void;
+}
+
+/**
+ * Default: -O0 with UBSan + ASan (fast to build, catches undefined behaviour and stray accesses).
+ * `optimized`: -O2 without sanitizers, as firmware builds it (catches optimizer-sensitive code).
+ */
+export function buildDriver(opts: { optimized?: boolean } = {}): Driver {
+  const dir = mkdtempSync(join(tmpdir(), 'pose-kernels-'));
+  const exe = join(dir, 'driver');
+  const mode = opts.optimized
+    ? ['-O2']
+    : ['-O0', '-fsanitize=undefined,address', '-fno-sanitize-recover=all'];
+  execFileSync('gcc', ['-std=c99', ...mode, '-Wall', '-Wextra', '-Werror', `-I${HEADER_DIR}`, DRIVER_SRC, '-o', exe]);
+  return {
+    run(cases: CaseWriter): string[] {
+      const out = execFileSync(exe, [], { input: cases.text(), maxBuffer: 1 << 28, encoding: 'utf8' });
+      const lines = out.split('\n');
+      lines.pop();
+      if (lines.length !== cases.count) throw new Error(`driver printed ${lines.length} lines for ${cases.count} cases`);
+      return lines;
+    },
+    dispose(): void {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Accumulates cases in the driver's input format. */
+export class CaseWriter {
+  private parts: string[] = [];
+  count = 0;
+  begin(name: string): this {
+    this.parts.push(name);
+    this.count++;
+    return this;
+  }
+  ints(...v: Array<number | bigint>): this {
+    for (const x of v) this.parts.push(String(x));
+    return this;
+  }
+  array(a: ArrayLike<number>): this {
+    for (let i = 0; i < a.length; i++) this.parts.push(String(a[i]));
+    return this;
+  }
+  text(): string {
+    return this.parts.join(' ') + '\n';
+  }
+}
+
+/** Formats a kernel output buffer the way the driver prints it. */
+export function line(a: ArrayLike<number>): string {
+  return Array.from(a).join(' ');
+}
+
+/** An output buffer pre-filled like the driver's (each byte SENTINEL_BYTE). */
+export function sentinelBuffer<T extends Int8Array | Int16Array>(make: (n: number) => T, n: number): T {
+  const a = make(n);
+  new Uint8Array(a.buffer, a.byteOffset, a.byteLength).fill(SENTINEL_BYTE);
+  return a;
+}
+
+/** mulberry32: small, fast, seeded. */
+export class Rng {
+  private s: number;
+  constructor(seed: number) {
+    this.s = seed >>> 0;
+  }
+  next(): number {
+    this.s = (this.s + 0x6d2b79f5) >>> 0;
+    let t = this.s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+  pick<T>(a: readonly T[]): T {
+    return a[Math.floor(this.next() * a.length)];
+  }
+  fill<T extends Int8Array | Int16Array | Int32Array | Uint8Array>(a: T, lo: number, hi: number): T {
+    for (let i = 0; i < a.length; i++) a[i] = this.int(lo, hi);
+    return a;
+  }
+  normal(): number {
+    const u = 1 - this.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+  }
+}
