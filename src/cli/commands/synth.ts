@@ -128,6 +128,12 @@ function writeAllOrNothing(files: [string, Uint8Array][]): void {
     }
     files.forEach(([path], i) => renameSync(temps[i], path));
   } finally {
-    for (const t of temps) rmSync(t, { force: true });
+    for (const t of temps) {
+      try {
+        rmSync(t, { force: true });
+      } catch {
+        // A temporary that could not be created (bad directory) cannot be removed either.
+      }
+    }
   }
 }

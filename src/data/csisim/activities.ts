@@ -44,7 +44,7 @@ const TWO_PI = 2 * Math.PI;
 export function neutralPose(out: Float64Array): void {
   out.fill(0);
   out[P_ARM_ELEV] = out[P_ARM_ELEV + 1] = 0.08;
-  out[P_ARM_AZIM] = out[P_ARM_AZIM + 1] = 1.4;
+  out[P_ARM_AZIM] = out[P_ARM_AZIM + 1] = 0.6;
   out[P_ELBOW] = out[P_ELBOW + 1] = 0.2;
   out[P_KNEE_FLEX] = out[P_KNEE_FLEX + 1] = 0.05;
   out[P_HIP_FLEX] = out[P_HIP_FLEX + 1] = 0.02;
@@ -74,7 +74,7 @@ export function activityPose(activity: ActivityName, t: number, st: SegmentStyle
       out[P_ARM_ELEV + 1] = 0.35 * st.amp * Math.sin(ph);
       out[P_ELBOW] = out[P_ELBOW + 1] = 0.35;
       out[P_SPEED] = st.speed;
-      out[P_BOUNCE] = 0.02 * Math.cos(2 * ph);
+      out[P_BOUNCE] = 0.01 * (1 + Math.cos(2 * ph));
       break;
     }
     case 'wave': {

@@ -63,6 +63,8 @@ export interface SimConfig {
   bodySizeVariety: number;
   /** Radius (m) of the floor area subjects move in, around the room's activity centre. */
   positionSpread: number;
+  /** Half-range (rad) of the direction a subject faces, around facing the camera, when not walking. */
+  facingSpread: number;
   /** Depth (0..1) and radius (m) of the LOS shadow a torso casts when it stands on a TX-RX line. */
   losBlockage: number;
   losBlockageRadius: number;
@@ -99,6 +101,7 @@ export const DEFAULT_CONFIG: Readonly<SimConfig> = Object.freeze({
   bodyRcsScale: 1,
   bodySizeVariety: 1,
   positionSpread: 0.5,
+  facingSpread: 0.8,
   losBlockage: 0.6,
   losBlockageRadius: 0.25,
   snrDb: 25,
@@ -144,6 +147,7 @@ const RANGES: Record<NumericKey, [number, number, 'int' | 'real']> = {
   bodyRcsScale: [0, 100, 'real'],
   bodySizeVariety: [0, 1, 'real'],
   positionSpread: [0, 3, 'real'],
+  facingSpread: [0, 3.2, 'real'],
   losBlockage: [0, 1, 'real'],
   losBlockageRadius: [0.01, 2, 'real'],
   snrDb: [-20, 200, 'real'],

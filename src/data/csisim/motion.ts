@@ -64,7 +64,7 @@ export class MotionTrack {
       start,
       end: start + duration,
       style: sampleStyle(this.rng),
-      facing: this.cameraFacing() + this.rng.uniform(-0.8, 0.8),
+      facing: this.cameraFacing() + this.rng.uniform(-this.cfg.facingSpread, this.cfg.facingSpread),
     };
   }
 

@@ -161,23 +161,12 @@ export function forwardKinematics(body: Body, p: Float64Array, rootX: number, ro
     const ey = sy + body.upperArm * uy;
     const ez = sz + body.upperArm * uz;
     setJoint(out, 7 + s, ex, ey, ez);
-    // The elbow bends towards the trunk's up axis (forward when the arm hangs straight down).
-    const dot = tux * ux + tuy * uy + tuz * uz;
-    let wx = tux - dot * ux;
-    let wy = tuy - dot * uy;
-    let wz = tuz - dot * uz;
-    let wn = Math.sqrt(wx * wx + wy * wy + wz * wz);
-    if (wn < 0.2) {
-      // Nearly parallel to the trunk: blend in the forward axis so the bend direction stays continuous.
-      const k = (0.2 - wn) / 0.2;
-      wx = wx + k * fwx;
-      wy = wy + k * fwy;
-      wz = wz + k * fwz;
-      wn = Math.sqrt(wx * wx + wy * wy + wz * wz);
-    }
-    wx /= wn;
-    wy /= wn;
-    wz /= wn;
+    // The elbow bends in the plane the arm was raised in, towards where raising it further would go
+    // (d(upper arm)/d(elevation)): forward for a hanging arm, up for a raised one. This direction is a unit
+    // vector perpendicular to the upper arm and continuous in the angles, so the forearm never flips.
+    const wx = tux * se + hxv * ce;
+    const wy = tuy * se + hyv * ce;
+    const wz = tuz * se + hzv * ce;
     const eb = p[P_ELBOW + s];
     const cb = Math.cos(eb);
     const sb = Math.sin(eb);
