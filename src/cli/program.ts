@@ -6,6 +6,7 @@ import { register as registerEval } from './commands/eval.ts';
 import { register as registerSynth } from './commands/synth.ts';
 import { register as registerFlash } from './commands/flash.ts';
 import { register as registerNode } from './commands/node.ts';
+import { register as registerCompile } from './commands/compile.ts';
 
 export { TOOL_VERSION };
 
@@ -21,5 +22,6 @@ export function buildProgram(): Command {
   registerSynth(program);
   registerFlash(program);
   registerNode(program);
+  registerCompile(program);
   return program;
 }

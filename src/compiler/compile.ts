@@ -1,0 +1,239 @@
+// `pose-edge compile` end to end: load the ONNX model and its quantized weights, map the weights onto the
+// graph, lower the graph to fused ops, calibrate activation ranges on the reference model (onnxruntime-node,
+// dequantized npz weights), plan the integer parameters, render the ESP-IDF component and write it
+// atomically. Returns the compile report (the --json contract) and the QuantizedGraph for the simulator.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename, isAbsolute, relative, resolve } from 'node:path';
+import { PoseEdgeError } from '../cli/errors.ts';
+import { TOOL_VERSION } from '../cli/version.ts';
+import { REPO_ROOT } from '../paths.ts';
+import { expectArray, readNpy } from '../io/npy.ts';
+import { defaultOpset, loadOnnx } from './onnx/load.ts';
+import { lower } from './lower.ts';
+import { readQWeights } from './quant/qweights.ts';
+import { mapWeights, type WeightMapEntry } from './quant/weight-map.ts';
+import { applyWeights, runWithIntermediates } from '../reference/model.ts';
+import { calibrate, WINDOW_LEN, type IntermediateRunner } from './quant/calibrate.ts';
+import { calibrationTensors, planQuantization } from './quant/plan.ts';
+import type { ActBits, QuantizedGraph } from './quant/qgraph.ts';
+import { emitComponent } from './emit/component.ts';
+import { writeDirAtomic } from './emit/atomic-write.ts';
+import { verifyArena } from './emit/arena.ts';
+import { layerReport, type LayerStat } from './layer-report.ts';
+
+export class CompileError extends PoseEdgeError {}
+
+export interface CompileOptions {
+  modelPath: string;
+  weightsPath: string;
+  bits: 4 | 8;
+  actBits: ActBits;
+  calibPath: string;
+  outDir: string;
+  reportLayers?: boolean;
+  /** false: build everything but write nothing (tests, bench). */
+  write?: boolean;
+}
+
+export interface OpReport {
+  name: string;
+  op: string;
+  kind: string;
+  onnxNodes: string[];
+  inputs: { name: string; shape: number[]; bits: number; scale: number }[];
+  outputs: { name: string; shape: number[]; bits: number; scale: number }[];
+  macs: number;
+  quant: string[];
+}
+
+export interface CompileReport {
+  tool: string;
+  model: string;
+  weights: string;
+  calib: string;
+  params: number;
+  weightBytes: number;
+  arenaBytes: number;
+  arenaLowerBound: number;
+  arenaOptimal: boolean;
+  macs: number;
+  bits: 4 | 8;
+  actBits: ActBits;
+  inputFracBits: number;
+  outputFracBits: number;
+  modelSha256: string;
+  outDir: string;
+  ops: OpReport[];
+  weightMap: { npzKey: string; initializer: string; transposed: boolean; shape: number[]; bits: number }[];
+}
+
+export interface CompileResult {
+  report: CompileReport;
+  qgraph: QuantizedGraph;
+  files: Map<string, string>;
+  layers?: LayerStat[];
+}
+
+/** Repository-relative path when inside the repository (stable generated banners), else absolute. */
+export function displayPath(p: string): string {
+  const abs = resolve(p);
+  const rel = relative(REPO_ROOT, abs);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel.replace(/\\/g, '/') : abs;
+}
+
+function readFileOrFail(path: string, what: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CompileError(code === 'ENOENT' ? `${path}: no such file (${what})` : `${path}: cannot read ${what}: ${(err as Error).message}`);
+  }
+}
+
+/** The largest number of fraction bits (<= 15) that keeps `maxAbs * headroom` inside int16. */
+export function fracBitsFor(maxAbs: number, headroom: number, cap: number): number {
+  if (!(maxAbs > 0)) return cap;
+  const f = Math.floor(Math.log2(32767 / (maxAbs * headroom)));
+  return Math.max(0, Math.min(cap, f));
+}
+
+export function loadCalibration(path: string): { data: Float32Array; n: number } {
+  readFileOrFail(path, 'calibration windows');
+  const arr = readNpy(path);
+  expectArray(arr, path, 'f4', [null, 3, 114, 10]);
+  const n = arr.shape[0];
+  if (n === 0) throw new CompileError(`${path}: the calibration set has no windows`);
+  return { data: arr.data as Float32Array, n };
+}
+
+export function ortRunner(modelBytes: Uint8Array, where: string): IntermediateRunner {
+  return async (windows, n, names) => {
+    const got = await runWithIntermediates(modelBytes, { dims: [n, 3, 114, 10], data: windows }, names, { where });
+    const out = new Map<string, Float32Array>();
+    for (const [name, t] of got) out.set(name, t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>));
+    return out;
+  };
+}
+
+export async function compileModel(opts: CompileOptions): Promise<CompileResult> {
+  const onnxBytes = readFileOrFail(opts.modelPath, 'ONNX model');
+  const weightsBytes = readFileOrFail(opts.weightsPath, 'quantized weights');
+  const { model } = loadOnnx(opts.modelPath);
+  const weights = readQWeights(opts.weightsPath);
+  if (weights.meta.bits !== opts.bits) {
+    throw new CompileError(`${opts.weightsPath}: holds int${weights.meta.bits} weights but --bits ${opts.bits} was given (weights do not fit the requested precision)`);
+  }
+  const calib = loadCalibration(opts.calibPath);
+  const weightMap = mapWeights(model, weights, opts.modelPath);
+  const refBytes = applyWeights(model, weights, weightMap);
+  const graph = lower(model);
+
+  const names = calibrationTensors(graph);
+  const runner = ortRunner(refBytes, `${opts.modelPath} (reference, calibration)`);
+  const ranges = await calibrate(runner, calib.data, calib.n, [...names, ...graph.outputs]);
+
+  let maxAmp = 0;
+  for (const v of calib.data) if (Number.isFinite(v) && Math.abs(v) > maxAmp) maxAmp = Math.abs(v);
+  // Input headroom 4x the largest calibration amplitude: a louder capture still fits; the in-graph
+  // min-max normalization makes the absolute input scale irrelevant otherwise.
+  const inputFracBits = fracBitsFor(maxAmp, 4, 15);
+  const outMax = ranges.get(graph.outputs[0])?.maxAbs ?? 1;
+  // Output headroom 2x; 12 fraction bits (1/4096 of the image) is far below any keypoint error that matters.
+  const outputFracBits = fracBitsFor(outMax, 2, 12);
+
+  const qgraph = planQuantization({
+    graph, weights, weightMap, ranges, bits: opts.bits, actBits: opts.actBits, inputFracBits, outputFracBits, modelPath: opts.modelPath,
+  });
+
+  const sha = createHash('sha256').update(onnxBytes).update(weightsBytes).digest('hex');
+  const commandLine = [
+    'pose-edge compile', `--model ${displayPath(opts.modelPath)}`, `--weights ${displayPath(opts.weightsPath)}`,
+    `--bits ${opts.bits}`, `--act-bits ${opts.actBits}`, `--calib ${displayPath(opts.calibPath)}`, `--out ${displayPath(opts.outDir)}`,
+  ].join(' ');
+  const emitted = emitComponent(qgraph, {
+    toolVersion: TOOL_VERSION,
+    commandLine,
+    modelFile: displayPath(opts.modelPath),
+    weightsFile: displayPath(opts.weightsPath),
+    producer: `${model.producerName ?? '?'} ${model.producerVersion ?? ''}`.trim(),
+    opset: defaultOpset(model),
+    bits: opts.bits,
+    actBits: opts.actBits,
+    sha256: sha,
+  });
+  verifyArena(emitted.memory.buffers, emitted.memory.plan);
+
+  const report: CompileReport = {
+    tool: `pose-edge ${TOOL_VERSION}`,
+    model: displayPath(opts.modelPath),
+    weights: displayPath(opts.weightsPath),
+    calib: displayPath(opts.calibPath),
+    params: countParams(weightMap),
+    weightBytes: emitted.weightBytes,
+    arenaBytes: Math.max(emitted.memory.plan.arenaBytes, 16),
+    arenaLowerBound: emitted.memory.plan.arenaLowerBound,
+    arenaOptimal: emitted.memory.plan.optimal,
+    macs: emitted.macs,
+    bits: opts.bits,
+    actBits: opts.actBits,
+    inputFracBits,
+    outputFracBits,
+    modelSha256: sha,
+    outDir: displayPath(opts.outDir),
+    ops: qgraph.ops.map((op) => ({
+      name: op.name,
+      op: op.irOp,
+      kind: op.kind,
+      onnxNodes: op.sources,
+      inputs: op.inputs.map((n) => tensorInfo(qgraph, n)),
+      outputs: op.outputs.map((n) => tensorInfo(qgraph, n)),
+      macs: op.macs,
+      quant: op.notes,
+    })),
+    weightMap: weightMap.map((e: WeightMapEntry) => ({ npzKey: e.npzKey, initializer: e.initializer, transposed: e.transposed, shape: e.shape, bits: e.bits })),
+  };
+  const files = new Map(emitted.files);
+  files.set('compile-report.json', `${JSON.stringify(report, null, 2)}\n`);
+
+  let layers: LayerStat[] | undefined;
+  if (opts.reportLayers) {
+    const n = Math.min(calib.n, 32);
+    layers = await layerReport(qgraph, runner, calib.data.subarray(0, n * WINDOW_LEN), n, [...names, ...graph.outputs]);
+  }
+  if (opts.write !== false) writeDirAtomic(opts.outDir, files);
+  return { report, qgraph, files, layers };
+}
+
+function tensorInfo(g: QuantizedGraph, name: string): { name: string; shape: number[]; bits: number; scale: number } {
+  const t = g.tensors.get(name)!;
+  return { name, shape: t.shape, bits: t.bits, scale: t.scale };
+}
+
+/** Values in the weights file that the graph uses (learned parameters plus fixed buffers such as the adjacency). */
+function countParams(map: WeightMapEntry[]): number {
+  return map.reduce((s, e) => s + e.shape.reduce((a, b) => a * b, 1), 0);
+}
+
+export function formatSummary(r: CompileReport): string {
+  const lines = [
+    `compiled ${r.model} + ${basename(r.weights)} -> ${r.outDir}`,
+    `  weights int${r.bits}, activations int${r.actBits} default; input Q.${r.inputFracBits}, output Q.${r.outputFracBits}`,
+    `  params ${r.params}, constant data ${r.weightBytes} B, arena ${r.arenaBytes} B (lower bound ${r.arenaLowerBound} B${r.arenaOptimal ? ', optimal' : ''}), ${r.macs} MACs/inference`,
+    `  model SHA-256 ${r.modelSha256}`,
+    `  ${r.ops.length} ops: ${r.ops.map((o) => o.kind).join(' ')}`,
+    '  weight map (npz key -> ONNX initializer):',
+    ...r.weightMap.map((e) => `    ${e.npzKey} -> ${e.initializer}${e.transposed ? ' (transposed)' : ''}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export function formatLayerReport(layers: LayerStat[]): string {
+  const w = Math.max(6, ...layers.map((l) => l.tensor.length));
+  const lines = [`per-layer error of the integer kernel vs the float reference (${layers[0]?.windows ?? 0} calibration windows):`];
+  lines.push(`  ${'tensor'.padEnd(w)}  bits  cosine    max |err|   max |ref|`);
+  for (const l of layers) {
+    lines.push(`  ${l.tensor.padEnd(w)}  ${String(l.bits).padStart(4)}  ${l.cosine.toFixed(6)}  ${l.maxAbsErr.toExponential(3)}  ${l.maxAbsRef.toExponential(3)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,63 @@
+// Which activation tensors are int16 and which follow --act-bits. Measured on micro (docs/quantization.md):
+// the residual stream (every Add's operands and result), LayerNorm outputs, the attention-pool scores and the
+// model output are int16 in every mode; the rest (the normalized window, q/k/v, the FFN and head hidden
+// layers) use the --act-bits default. Tensors that must share one integer type (the two operands of an
+// add, a view and its source, ReLU's input and output) are grouped with a union-find so a forced int16
+// spreads to the whole group.
+import type { Graph } from '../ir/graph.ts';
+import type { ActBits } from './qgraph.ts';
+
+class UnionFind {
+  private readonly parent = new Map<string, string>();
+  find(x: string): string {
+    let p = this.parent.get(x) ?? x;
+    if (p !== x) {
+      p = this.find(p);
+      this.parent.set(x, p);
+    }
+    return p;
+  }
+  union(a: string, b: string): void {
+    const ra = this.find(a);
+    const rb = this.find(b);
+    if (ra !== rb) this.parent.set(ra, rb);
+  }
+}
+
+export function assignPrecision(g: Graph, actBits: ActBits): Map<string, ActBits> {
+  const uf = new UnionFind();
+  const forced = new Set<string>();
+  const isConst = (n: string): boolean => g.tensors.get(n)?.const !== undefined;
+  for (const node of g.nodes) {
+    const acts = node.inputs.filter((n) => n !== '' && !isConst(n));
+    switch (node.op) {
+      case 'Add':
+        for (const n of [...acts, node.outputs[0]]) forced.add(n);
+        if (acts.length === 2) uf.union(acts[0], acts[1]);
+        break;
+      case 'pe.LayerNorm':
+        forced.add(node.inputs[0]);
+        forced.add(node.outputs[0]);
+        break;
+      case 'pe.AttentionPool':
+        forced.add(node.inputs[1]);
+        break;
+      case 'pe.Reshape':
+      case 'Relu':
+        uf.union(node.inputs[0], node.outputs[0]);
+        break;
+      default:
+        break;
+    }
+  }
+  for (const out of g.outputs) forced.add(out);
+  for (const inp of g.inputs) forced.add(inp);
+  const forcedRoots = new Set([...forced].map((n) => uf.find(n)));
+  const bits = new Map<string, ActBits>();
+  const all = new Set<string>([...g.inputs, ...g.nodes.flatMap((n) => [...n.inputs, ...n.outputs])]);
+  for (const n of all) {
+    if (n === '' || isConst(n)) continue;
+    bits.set(n, forcedRoots.has(uf.find(n)) ? 16 : actBits);
+  }
+  return bits;
+}

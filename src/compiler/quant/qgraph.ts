@@ -1,0 +1,194 @@
+// The QuantizedGraph: plain data describing exactly the integer computation of the generated kernel.
+// plan.ts builds it from the fused IR, the npz weights and the calibration ranges; the simulator
+// (src/compiler/sim/run.ts) executes it with the TS kernel mirror and the emitter renders it to C. Because
+// both consume the same object, the simulator and the C cannot disagree about parameters, only about
+// kernel arithmetic, which the kernel tests pin down separately.
+
+export type ActBits = 8 | 16;
+export type CType = 'int8_t' | 'uint8_t' | 'int16_t' | 'int32_t';
+export type ConstValues = Int8Array | Uint8Array | Int16Array | Int32Array;
+
+/** An activation tensor. real = q * scale, symmetric (zero point 0). */
+export interface QTensor {
+  name: string;
+  /** The IR (source-graph) shape, batch 1. */
+  shape: number[];
+  elems: number;
+  bits: ActBits;
+  scale: number;
+  /** Where its bytes live: the caller's input or output buffer, the arena, or another tensor's bytes (a view). */
+  home: 'input' | 'output' | 'arena' | 'alias';
+  /** For 'alias': the tensor whose storage this one shares (already resolved to a non-alias tensor). */
+  aliasOf?: string;
+  /** Row-major layout note when the storage order differs from the IR shape (the token-major window). */
+  layout?: string;
+}
+
+/** A constant array in flash. */
+export interface QConst {
+  key: string;
+  ctype: CType;
+  values: ConstValues;
+  /** What it is: source tensor, format, scale. Becomes the C comment above the array. */
+  comment: string;
+}
+
+export interface QOpCommon {
+  /** IR node name (unique). */
+  name: string;
+  /** IR op type ("pe.Linear", "Add", ...). */
+  irOp: string;
+  /** ONNX node names this op implements. */
+  sources: string[];
+  /** Activation tensor names read / written (constants are referenced by key in the op's fields). */
+  inputs: string[];
+  outputs: string[];
+  /** Multiply-accumulates per inference. */
+  macs: number;
+  /** Per-op scratch buffer in bytes (int32 rows for softmax), 0 when none. */
+  scratchBytes: number;
+  /** Quantization parameters in words, for the comment above the emitted call and the report. */
+  notes: string[];
+}
+
+export interface NormalizeOp extends QOpCommon {
+  kind: 'normalize';
+  /** Features (links*subcarriers) and packets of the [F][P] input; output is token-major [P][F]. */
+  F: number;
+  P: number;
+}
+
+export interface LinearOp extends QOpCommon {
+  kind: 'linear';
+  wbits: 4 | 8;
+  T: number;
+  inF: number;
+  outF: number;
+  xStride: number;
+  yStride: number;
+  weight: string;
+  bias: string | null;
+  mult: string;
+  shift: string;
+  perRow: boolean;
+  outMin: number;
+  outMax: number;
+}
+
+export interface AddOp extends QOpCommon {
+  kind: 'add';
+  n: number;
+  /** When the second operand is a constant (the positional embedding), its key; inputs then has one entry. */
+  bConst: string | null;
+  multA: number;
+  multB: number;
+  shift: number;
+  outMin: number;
+  outMax: number;
+}
+
+export interface LutOp extends QOpCommon {
+  kind: 'lut8' | 'lut16';
+  n: number;
+  table: string;
+}
+
+export interface ReluOp extends QOpCommon {
+  kind: 'relu';
+  n: number;
+}
+
+export interface LayerNormOp extends QOpCommon {
+  kind: 'layernorm';
+  T: number;
+  d: number;
+  epsQ: number;
+  gamma: string;
+  beta: string;
+  preShift: number;
+  mult: number;
+  shift: number;
+  outMin: number;
+  outMax: number;
+}
+
+export interface AttentionOp extends QOpCommon {
+  kind: 'attention';
+  T: number;
+  H: number;
+  hd: number;
+  /** Operand tensors (the same packed qkv tensor for torch's fused projection), their row stride and column offsets. */
+  q: string;
+  k: string;
+  v: string;
+  ld: number;
+  qOffset: number;
+  kOffset: number;
+  vOffset: number;
+  logitShift: number;
+  smMult: number;
+  smShift: number;
+  mult: number;
+  shift: number;
+  outMin: number;
+  outMax: number;
+}
+
+export interface AttentionPoolOp extends QOpCommon {
+  kind: 'attention_pool';
+  T: number;
+  d: number;
+  smMult: number;
+  smShift: number;
+  mult: number;
+  shift: number;
+  outMin: number;
+  outMax: number;
+}
+
+export interface MatMulConstOp extends QOpCommon {
+  kind: 'matmul_const';
+  n: number;
+  m: number;
+  k: number;
+  a: string;
+  mult: number;
+  shift: number;
+  outMin: number;
+  outMax: number;
+}
+
+export type QOp = NormalizeOp | LinearOp | AddOp | LutOp | ReluOp | LayerNormOp | AttentionOp | AttentionPoolOp | MatMulConstOp;
+
+export interface QuantizedGraph {
+  inputName: string;
+  outputName: string;
+  inputLen: number;
+  outputLen: number;
+  inputFracBits: number;
+  outputFracBits: number;
+  bits: 4 | 8;
+  actBits: ActBits;
+  tensors: Map<string, QTensor>;
+  consts: Map<string, QConst>;
+  ops: QOp[];
+}
+
+export function ctypeOfBits(bits: ActBits): CType {
+  return bits === 8 ? 'int8_t' : 'int16_t';
+}
+
+export function qmax(bits: ActBits): number {
+  return bits === 8 ? 127 : 32767;
+}
+
+export function qmin(bits: ActBits): number {
+  return bits === 8 ? -128 : -32768;
+}
+
+/** The tensor whose bytes hold `name` (follows views). */
+export function storageOf(g: QuantizedGraph, name: string): QTensor {
+  const t = g.tensors.get(name);
+  if (!t) throw new Error(`quantized graph: unknown tensor '${name}'`);
+  return t.home === 'alias' ? g.tensors.get(t.aliasOf!)! : t;
+}

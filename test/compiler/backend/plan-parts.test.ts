@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { packInt4Rows } from '../../../src/compiler/quant/plan.ts';
+import { assignPrecision } from '../../../src/compiler/quant/precision.ts';
+import { unpackInt4 } from '../../../src/compiler/quant/qweights.ts';
+import type { Graph, Node } from '../../../src/compiler/ir/graph.ts';
+
+function node(op: string, inputs: string[], outputs: string[], name = outputs[0]): Node {
+  return { name, op, inputs, outputs, attrs: {}, sources: [name] };
+}
+
+describe('int4 row packing', () => {
+  it('packs element 2i in the low nibble and round-trips through the npz unpacker', () => {
+    const q = Int8Array.from([-8, 7, -1, 0, 3, -4]);
+    const packed = packInt4Rows(q, 2, 3);
+    // Odd rows are padded to whole bytes: row 0 = [-8, 7, -1] -> 0x78, 0x0f; row 1 = [0, 3, -4] -> 0x30, 0x0c.
+    expect(Array.from(packed)).toEqual([0x78, 0x0f, 0x30, 0x0c]);
+    const even = Int8Array.from([1, -2, 3, -4, 5, -6, 7, -8]);
+    expect(Array.from(unpackInt4(packInt4Rows(even, 2, 4), 8))).toEqual(Array.from(even));
+  });
+});
+
+describe('activation precision', () => {
+  const g: Graph = {
+    inputs: ['x'],
+    outputs: ['out'],
+    opset: 17,
+    tensors: new Map([
+      ['x', { name: 'x', dtype: 'float32', shape: [1, 4] }],
+      ['pe', { name: 'pe', dtype: 'float32', shape: [1, 4], const: new Float32Array(4) }],
+    ]),
+    nodes: [
+      node('pe.Linear', ['x', 'w'], ['a']),
+      node('Add', ['a', 'pe'], ['r']),
+      node('pe.Linear', ['r', 'w2'], ['h']),
+      node('pe.Gelu', ['h'], ['g']),
+      node('pe.Linear', ['g', 'w3'], ['s']),
+      node('pe.Reshape', ['s'], ['v']),
+      node('Relu', ['v'], ['rv']),
+      node('pe.Linear', ['rv', 'w4'], ['f']),
+      node('Add', ['f', 'r'], ['out']),
+    ],
+  };
+
+  it('keeps the residual stream, add operands and the output int16, the rest at --act-bits', () => {
+    const bits = assignPrecision(g, 8);
+    expect(bits.get('a')).toBe(16); // add operand
+    expect(bits.get('r')).toBe(16); // add result
+    expect(bits.get('f')).toBe(16);
+    expect(bits.get('out')).toBe(16);
+    expect(bits.get('h')).toBe(8);
+    expect(bits.get('g')).toBe(8);
+    expect(bits.has('pe')).toBe(false); // constants are not activations
+  });
+
+  it('gives a view and a ReLU the type of their source, both ways', () => {
+    const bits = assignPrecision(g, 8);
+    expect(bits.get('s')).toBe(8);
+    expect(bits.get('v')).toBe(8);
+    expect(bits.get('rv')).toBe(8);
+    const forced: Graph = { ...g, nodes: [...g.nodes, node('pe.AttentionPool', ['h', 'v'], ['p'])] };
+    const b2 = assignPrecision(forced, 8);
+    // The pool scores must be int16, and that spreads through the view and the ReLU to the Linear output.
+    expect([b2.get('s'), b2.get('v'), b2.get('rv')]).toEqual([16, 16, 16]);
+  });
+
+  it('uses 16 bits everywhere with --act-bits 16', () => {
+    const bits = assignPrecision(g, 16);
+    expect(new Set(bits.values())).toEqual(new Set([16]));
+  });
+});
