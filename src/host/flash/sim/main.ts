@@ -1,6 +1,6 @@
 // Runs a simulated ESP ROM loader on a pseudo-terminal so `pose-edge flash` can be tried without a board:
 //   npx tsx src/host/flash/sim/main.ts [--chip esp32c3] [--flash-size 4MB] [--dump flash.bin]
-// It prints the port to flash; on Ctrl-C it writes the simulated flash to --dump (if given) and exits.
+// It prints the port to flash; on Ctrl-C (or SIGTERM) it writes the simulated flash to --dump (if given) and exits.
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { chipById, CHIPS } from '../chips.ts';
@@ -23,10 +23,13 @@ if (!chip) {
 }
 const dev = await startSimulatedDevice({ chip: simChipFrom(chip), flashSize: parseFlashSize(o.flashSize, '--flash-size') });
 process.stdout.write(`${chip.name} ROM loader simulated on ${dev.port}\n  try: pose-edge flash ${dev.port} --image app.bin@0x10000\n`);
-process.on('SIGINT', () => {
+function stop(): void {
   if (o.dump) {
     writeFileSync(o.dump, dev.sim.flash);
     process.stdout.write(`flash written to ${o.dump}\n`);
   }
+  // Closing also stops the socat that links the two ptys.
   void dev.close().then(() => process.exit(0));
-});
+}
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
