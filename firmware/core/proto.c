@@ -5,12 +5,15 @@
 #include <string.h>
 
 uint32_t proto_crc32(const uint8_t *data, size_t len) {
-  /* Bitwise reflected CRC-32 (poly 0xEDB88320): no table keeps it small on the node; frames are short
-   * enough that the cost is negligible next to an inference. */
+  /* Reflected CRC-32 (poly 0xEDB88320) with a 16-entry nibble table: 64 bytes of flash instead of the
+   * usual 1 KB, and four times fewer steps than bit by bit. */
+  static const uint32_t nibble[16] = {
+      0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu, 0x76DC4190u, 0x6B6B51F4u, 0x4DB26158u, 0x5005713Cu, 0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu, 0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu};
   uint32_t crc = 0xFFFFFFFFu;
   for (size_t i = 0; i < len; i++) {
     crc ^= data[i];
-    for (int b = 0; b < 8; b++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    crc = (crc >> 4) ^ nibble[crc & 15u];
+    crc = (crc >> 4) ^ nibble[crc & 15u];
   }
   return crc ^ 0xFFFFFFFFu;
 }
