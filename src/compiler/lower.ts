@@ -5,6 +5,8 @@
 // projection would be folded into that Linear's input permutation), Linear before AttentionPool (its scores
 // are a Linear's output).
 import type { onnx } from 'onnx-proto';
+import { PoseEdgeError } from '../cli/errors.ts';
+import { GraphError } from './ir/errors.ts';
 import type { Graph } from './ir/graph.ts';
 import { validateGraph } from './ir/helpers.ts';
 import { importOnnx } from './onnx/import.ts';
@@ -39,8 +41,14 @@ export const PASSES: readonly { name: string; run: (g: Graph) => Graph }[] = [
 export function lower(model: onnx.ModelProto, source = 'model'): Graph {
   let g = importOnnx(model, source);
   for (const p of PASSES) {
-    g = p.run(g);
-    validateGraph(g);
+    try {
+      g = p.run(g);
+      validateGraph(g);
+    } catch (err) {
+      // A pass failing is a compiler bug, not bad input; still report it as one line naming model and pass.
+      if (err instanceof PoseEdgeError) throw new GraphError(`${source}: pass ${p.name}: ${err.message}`);
+      throw new GraphError(`${source}: internal error in pass ${p.name}: ${(err as Error).message}`);
+    }
   }
   return g;
 }
