@@ -10,6 +10,7 @@ import { MotionTrack } from '../../src/data/csisim/motion.ts';
 import { Rng } from '../../src/data/csisim/prng.ts';
 import { makeRoom } from '../../src/data/csisim/room.ts';
 import { PacketSynth } from '../../src/data/csisim/scene.ts';
+import { segmentSegmentDistance } from '../../src/data/csisim/vec.ts';
 import { JOINTS, P_BOUNCE, POSE_PARAMS, forwardKinematics, sampleBody, type Body } from '../../src/data/csisim/skeleton.ts';
 
 const cfg = makeConfig();
@@ -59,6 +60,33 @@ describe('skeleton', () => {
     expect(j[5 * 3]).toBeLessThan(j[6 * 3]); // left shoulder at smaller x than the right one
     expect(j[11 * 3]).toBeLessThan(j[12 * 3]);
     expect(j[0 * 3 + 1]).toBeGreaterThan(1); // the nose is in front (+y) of the body axis
+  });
+});
+
+describe('segmentSegmentDistance', () => {
+  it('matches a brute-force search over both segments, including parallel and degenerate ones', () => {
+    const rng = new Rng(21);
+    const s = new Float64Array(12);
+    for (let trial = 0; trial < 200; trial++) {
+      for (let i = 0; i < 12; i++) s[i] = rng.uniform(-1, 1);
+      if (trial % 10 === 0) for (let i = 0; i < 3; i++) s[9 + i] = s[6 + i] + 0.5 * (s[3 + i] - s[i]); // parallel
+      if (trial % 10 === 1) for (let i = 0; i < 3; i++) s[3 + i] = s[i]; // a point
+      let best = Infinity;
+      const N = 200;
+      for (let a = 0; a <= N; a++) {
+        for (let b = 0; b <= N; b++) {
+          const t = a / N;
+          const u = b / N;
+          const dx = s[0] + t * (s[3] - s[0]) - s[6] - u * (s[9] - s[6]);
+          const dy = s[1] + t * (s[4] - s[1]) - s[7] - u * (s[10] - s[7]);
+          const dz = s[2] + t * (s[5] - s[2]) - s[8] - u * (s[11] - s[8]);
+          best = Math.min(best, Math.hypot(dx, dy, dz));
+        }
+      }
+      const d = segmentSegmentDistance(s);
+      expect(d).toBeLessThanOrEqual(best + 1e-12);
+      expect(best - d).toBeLessThan(0.02); // grid step 1/200 of segments up to 3.5 m long
+    }
   });
 });
 
@@ -179,23 +207,40 @@ describe('body in the channel', () => {
     for (let k = 0; k < SUBCARRIERS; k++) expect(ghost.re[k]).toBeCloseTo(empty.re[k], 15);
   });
 
-  it('a torso standing on the TX-RX line shadows the LOS by the configured depth; far away it does not', () => {
+  it('a body standing on the TX-RX line shadows the LOS (torso depth 0.6 and more); 2 m away it does not', () => {
     const synth = new PacketSynth(cfg, band);
     const j = new Float64Array(JOINTS * 3);
     const mid = [(room.tx[0] + room.rx[1][0]) / 2, (room.tx[1] + room.rx[1][1]) / 2];
     forwardKinematics(body, params, mid[0], mid[1], 0, j);
     synth.placeBody(j, 1);
-    expect(synth.losFactor(room, 1)).toBeLessThan(1 - 0.9 * cfg.losBlockage);
+    expect(synth.losFactor(room, 1)).toBeLessThan(0.4);
     forwardKinematics(body, params, mid[0], mid[1] + 2, 0, j);
     synth.placeBody(j, 1);
     expect(synth.losFactor(room, 1)).toBeGreaterThan(0.999);
+    expect(new PacketSynth(makeConfig({ losBlockage: 0 }), band).losFactor(room, 1)).toBe(1);
   });
 
-  it('has 3 links on antennas half a wavelength apart, each with its own static channel', () => {
+  it('posture moves the shadow: squatting just beside the LOS changes it smoothly', () => {
+    const synth = new PacketSynth(cfg, band);
+    const j = new Float64Array(JOINTS * 3);
+    const mid = [(room.tx[0] + room.rx[1][0]) / 2, (room.tx[1] + room.rx[1][1]) / 2 + 0.25];
+    const style = { tempo: 1, amp: 1, side: 0, phase: Math.PI, speed: 0, variant: 0 };
+    const factors: number[] = [];
+    const p = new Float64Array(POSE_PARAMS);
+    for (let t = 0; t <= 1.0; t += 0.05) {
+      activityPose('squat', t, style, p); // starts at the deepest point (phase pi) and rises
+      forwardKinematics(body, p, mid[0], mid[1], 0, j);
+      synth.placeBody(j, 1);
+      factors.push(synth.losFactor(room, 1));
+    }
+    expect(Math.max(...factors) - Math.min(...factors)).toBeGreaterThan(0.05);
+    for (let i = 1; i < factors.length; i++) expect(Math.abs(factors[i] - factors[i - 1])).toBeLessThan(0.1);
+  });
+
+  it('has 3 links on antennas antennaSpacing apart, each with its own static channel', () => {
     expect(room.rx).toHaveLength(LINKS);
-    const lambda = 299_792_458 / cfg.centreHz;
     const d01 = Math.hypot(room.rx[0][0] - room.rx[1][0], room.rx[0][1] - room.rx[1][1], room.rx[0][2] - room.rx[1][2]);
-    expect(d01).toBeCloseTo(lambda / 2, 9);
+    expect(d01).toBeCloseTo(cfg.antennaSpacing, 9);
     expect(room.losRe[0]).not.toBe(room.losRe[SUBCARRIERS]);
     expect(room.staticPaths).toBe(1 + 36 + cfg.furniture);
   });

@@ -65,9 +65,12 @@ export interface SimConfig {
   positionSpread: number;
   /** Half-range (rad) of the direction a subject faces, around facing the camera, when not walking. */
   facingSpread: number;
-  /** Depth (0..1) and radius (m) of the LOS shadow a torso casts when it stands on a TX-RX line. */
+  /** Multiplies every body segment's LOS shadow depth (0 = the body never shadows the line of sight). */
   losBlockage: number;
-  losBlockageRadius: number;
+  /** Diffraction widening (m) of a segment's shadow on the LOS, added in quadrature to its thickness. */
+  shadowWidth: number;
+  /** Spacing (m) of the receiver's 3 antennas, in a line broadside to the transmitter. */
+  antennaSpacing: number;
   /** Thermal noise: SNR in dB of the static channel's mean power over complex AWGN per subcarrier. */
   snrDb: number;
   /** Per-packet AGC gain error, standard deviation in dB (per packet, plus a third of it per link). */
@@ -102,8 +105,9 @@ export const DEFAULT_CONFIG: Readonly<SimConfig> = Object.freeze({
   bodySizeVariety: 1,
   positionSpread: 0.5,
   facingSpread: 0.8,
-  losBlockage: 0.6,
-  losBlockageRadius: 0.25,
+  losBlockage: 1,
+  shadowWidth: 0.1,
+  antennaSpacing: 0.06,
   snrDb: 25,
   agcJitterDb: 0.5,
   agcTargetRms: 20,
@@ -148,8 +152,9 @@ const RANGES: Record<NumericKey, [number, number, 'int' | 'real']> = {
   bodySizeVariety: [0, 1, 'real'],
   positionSpread: [0, 3, 'real'],
   facingSpread: [0, 3.2, 'real'],
-  losBlockage: [0, 1, 'real'],
-  losBlockageRadius: [0.01, 2, 'real'],
+  losBlockage: [0, 1.5, 'real'],
+  shadowWidth: [0.01, 2, 'real'],
+  antennaSpacing: [0, 2, 'real'],
   snrDb: [-20, 200, 'real'],
   agcJitterDb: [0, 20, 'real'],
   agcTargetRms: [1, 80, 'real'],

@@ -55,11 +55,11 @@ export function makeRoom(cfg: SimConfig, band: Band, index: number): Room {
   const uy = Math.sin(ang);
   const tx: Vec3 = [cx - half * ux - off * uy, cy - half * uy + off * ux, rng.uniform(0.8, 1.2)];
   const rxc: Vec3 = [cx + half * ux - off * uy, cy + half * uy + off * ux, rng.uniform(0.8, 1.2)];
-  // Three antennas half a wavelength apart, a linear array broadside to the transmitter.
+  // Three antennas cfg.antennaSpacing apart, a linear array broadside to the transmitter.
   const lambda = centreWavelength(band);
   const rx: Vec3[] = [];
   for (let a = 0; a < LINKS; a++) {
-    const s = (a - 1) * (lambda / 2);
+    const s = (a - 1) * cfg.antennaSpacing;
     rx.push([rxc[0] - s * uy, rxc[1] + s * ux, rxc[2]]);
   }
   const camera = makeCamera([cx + rng.uniform(-0.2, 0.2), cy - camDist, rng.uniform(1.1, 1.5)], [cx, cy, 0.9], (60 * Math.PI) / 180);

@@ -1,16 +1,23 @@
 // One packet's channel for one room and one body pose: the room's static paths, the LOS shadowed by
-// the torso when it stands on the TX-RX line, and the body as point scatterers.
+// the body segments that come close to it, and the body as point scatterers.
 //
 // Body model: 13 segments (torso axis, torso sides, shoulder line, head, upper arms, forearms, thighs,
 // shanks), each a line of cfg.pointsPerSegment point scatterers spread evenly along it. A segment of radar
 // cross-section sigma gives each of its n points sigma/n, so the expected (incoherent) power of the
 // segment does not depend on n. Radar cross-sections at 5 GHz sum to about 1.4 m^2 for an adult
 // (torso 0.8, head 0.1, arms 0.2, legs 0.4), scaled by the subject's build and cfg.bodyRcsScale.
+//
+// Shadowing: each segment is also a cylinder of some thickness that absorbs part of the LOS when it comes
+// close to the TX-antenna line. With r the 3D distance between the segment and the LOS segment, the LOS
+// amplitude is multiplied by prod_s (1 - depth_s * exp(-r^2 / (2 R_s^2))), R_s^2 = thickness_s^2 +
+// shadowWidth^2, the second term standing for diffraction around the body (the first Fresnel zone of a
+// 3-4 m link at 5 GHz is about 0.2 m wide). A squat, a bow or a raised arm therefore changes the LOS
+// smoothly, which is the strongest posture cue real WiFi sensing relies on.
 import { addPaths, scatterAmplitude } from './channel.ts';
 import { SUBCARRIERS, centreWavelength, type Band } from './band.ts';
 import type { SimConfig } from './config.ts';
 import type { Room } from './room.ts';
-import { dist, pointSegmentDistance2d } from './vec.ts';
+import { dist, segmentSegmentDistance } from './vec.ts';
 
 /** Extra points appended after the 17 COCO joints: neck (shoulder centre), pelvis (hip centre), head centre. */
 const NECK = 17;
@@ -18,21 +25,21 @@ const PELVIS = 18;
 const HEAD = 19;
 const EXT_POINTS = 20;
 
-/** [from, to, radar cross-section m^2] per body segment. */
-export const BODY_SEGMENTS: readonly [number, number, number][] = [
-  [NECK, PELVIS, 0.5],
-  [5, 11, 0.15],
-  [6, 12, 0.15],
-  [5, 6, 0.08],
-  [HEAD, NECK, 0.1],
-  [5, 7, 0.06],
-  [6, 8, 0.06],
-  [7, 9, 0.04],
-  [8, 10, 0.04],
-  [11, 13, 0.12],
-  [12, 14, 0.12],
-  [13, 15, 0.08],
-  [14, 16, 0.08],
+/** Per body segment: [from, to, radar cross-section m^2, thickness (radius, m), LOS shadow depth 0..1]. */
+export const BODY_SEGMENTS: readonly [number, number, number, number, number][] = [
+  [NECK, PELVIS, 0.5, 0.15, 0.6],
+  [5, 11, 0.15, 0.05, 0.15],
+  [6, 12, 0.15, 0.05, 0.15],
+  [5, 6, 0.08, 0.05, 0.1],
+  [HEAD, NECK, 0.1, 0.09, 0.4],
+  [5, 7, 0.06, 0.045, 0.25],
+  [6, 8, 0.06, 0.045, 0.25],
+  [7, 9, 0.04, 0.035, 0.2],
+  [8, 10, 0.04, 0.035, 0.2],
+  [11, 13, 0.12, 0.07, 0.35],
+  [12, 14, 0.12, 0.07, 0.35],
+  [13, 15, 0.08, 0.05, 0.25],
+  [14, 16, 0.08, 0.05, 0.25],
 ];
 
 /** Reusable buffers for synthesizing packets of one configuration without allocating per packet. */
@@ -44,6 +51,7 @@ export class PacketSynth {
   readonly pos: Float64Array;
   readonly rcs: Float64Array;
   private readonly ext = new Float64Array(EXT_POINTS * 3);
+  private readonly segPair = new Float64Array(12);
   private readonly lengths: Float64Array;
   private readonly amps: Float64Array;
   readonly wavelength: number;
@@ -82,16 +90,30 @@ export class PacketSynth {
     }
   }
 
-  /** LOS amplitude factor on `link`: 1 - depth * exp(-r^2 / 2R^2), r = floor distance of the torso centre to the TX-RX segment. */
+  /** LOS amplitude factor on `link` for the body placed last (1 = no shadow). */
   losFactor(room: Room, link: number): number {
-    if (this.cfg.losBlockage <= 0) return 1;
+    const scale = this.cfg.losBlockage;
+    if (scale <= 0) return 1;
     const e = this.ext;
-    const tx = (e[NECK * 3] + e[PELVIS * 3]) / 2;
-    const ty = (e[NECK * 3 + 1] + e[PELVIS * 3 + 1]) / 2;
+    const q = this.segPair;
     const rx = room.rx[link];
-    const r = pointSegmentDistance2d(tx, ty, room.tx[0], room.tx[1], rx[0], rx[1]);
-    const R = this.cfg.losBlockageRadius;
-    return 1 - this.cfg.losBlockage * Math.exp(-(r * r) / (2 * R * R));
+    q[6] = room.tx[0];
+    q[7] = room.tx[1];
+    q[8] = room.tx[2];
+    q[9] = rx[0];
+    q[10] = rx[1];
+    q[11] = rx[2];
+    const w2 = this.cfg.shadowWidth * this.cfg.shadowWidth;
+    let g = 1;
+    for (const [a, b, , thickness, depth] of BODY_SEGMENTS) {
+      for (let c = 0; c < 3; c++) {
+        q[c] = e[a * 3 + c];
+        q[3 + c] = e[b * 3 + c];
+      }
+      const r = segmentSegmentDistance(q);
+      g *= 1 - Math.min(1, scale * depth) * Math.exp(-(r * r) / (2 * (thickness * thickness + w2)));
+    }
+    return g;
   }
 
   /** Noise-free H on `link` into this.re / this.im for the body placed last. */
