@@ -83,6 +83,9 @@ describe('flashing the simulated ROM loader', () => {
         expect(dev.sim.stats.baud).toBe(460800);
         expect(dev.sim.stats.beginWords).toBe(5);
         if (compress) expect(s.regions[2].sentBytes).toBeLessThan(app.length);
+        // A pty has no reset lines, so the ROM is asked to run the application (esptool's ROM soft reset).
+        expect(s.started).toBe('run-user-code');
+        expect(dev.sim.leftLoader).toBe('run-user-code');
       });
     });
   }
@@ -254,6 +257,19 @@ describe('faults on the line and in the device', () => {
       );
     } finally {
       await pair.close();
+    }
+  });
+
+  it('a chip that booted its application prints a boot log: the no-sync message names the boot mode', async () => {
+    const dev = await startSimulatedDevice({ chip: C3, flashSize: 4 * MB, normalBoot: true });
+    try {
+      const s = await flashPort(dev.port, appPlan(), { ...FAST, connectAttempts: 1 });
+      expect(s.error).toBe(
+        `${dev.port}: no sync: the ROM loader did not answer SYNC after 1 connect attempts; the chip printed a boot log ` +
+          'with boot mode 0xc (SPI_FAST_FLASH_BOOT), not download mode (hint: hold BOOT while pressing RESET to enter the download mode, then run again)',
+      );
+    } finally {
+      await dev.close();
     }
   });
 

@@ -124,6 +124,12 @@ function jsonView(): View {
   };
 }
 
+const STARTED_TEXT: Record<NonNullable<PortSummary['started']>, string> = {
+  'hard-reset': 'application started by a hard reset (RTS)',
+  'run-user-code': 'application started by the ROM ("run user code"; no reset lines)',
+  unknown: 'the ROM left the loader without answering: press RESET if the application does not start',
+};
+
 function fmtBytes(n: number): string {
   return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(2)} MB` : `${(n / 1024).toFixed(1)} KB`;
 }
@@ -154,6 +160,7 @@ function barView(ports: string[], plan: FlashPlan): View {
               `in ${s.seconds.toFixed(2)} s (${s.kbPerSecond.toFixed(1)} KB/s${s.compressed ? ', compressed' : ''}${s.retries ? `, ${s.retries} retries` : ''})\n`,
           );
           for (const r of s.regions) process.stdout.write(`       ${hexOffset(r.offset).padEnd(8)} ${r.name} ${fmtBytes(r.size)} md5 ${r.md5}\n`);
+          process.stdout.write(`       ${STARTED_TEXT[s.started ?? 'unknown']}\n`);
         } else {
           const kept = s.regions.length ? ` (verified before the failure: ${s.regions.map((r) => r.name).join(', ')})` : ' (nothing written)';
           process.stdout.write(`FAIL ${s.port}  ${s.error}${kept}\n`);

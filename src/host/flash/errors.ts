@@ -4,9 +4,10 @@ import { hex32, hexOffset } from './chips.ts';
 import { opName, romErrorText } from './protocol.ts';
 
 export class NoSyncError extends PoseEdgeError {
-  constructor(readonly port: string, attempts: number) {
+  constructor(readonly port: string, attempts: number, bootMode?: string) {
+    const seen = bootMode ? `; the chip printed a boot log with boot mode ${bootMode}, not download mode` : '';
     super(
-      `${port}: no sync: the ROM loader did not answer SYNC after ${attempts} connect attempts ` +
+      `${port}: no sync: the ROM loader did not answer SYNC after ${attempts} connect attempts${seen} ` +
         `(hint: hold BOOT while pressing RESET to enter the download mode, then run again)`,
     );
   }

@@ -58,6 +58,11 @@ export interface PortSummary {
   /** Uncompressed bytes per second of write+verify time, in KB/s (1 KB = 1024 bytes). */
   kbPerSecond: number;
   retries: number;
+  /**
+   * How the application was started after a successful write: a hard reset through RTS, or, on a link without
+   * reset lines, the ROM's "run user code"; 'unknown' when the ROM left without answering that command.
+   */
+  started?: 'hard-reset' | 'run-user-code' | 'unknown';
   error?: string;
 }
 
@@ -192,8 +197,13 @@ export async function flashPort(
     summary.seconds = (performance.now() - started) / 1000;
     summary.bytes = doneBefore;
     summary.kbPerSecond = summary.seconds > 0 ? summary.bytes / 1024 / summary.seconds : 0;
-    await loader.end(opts.compress);
-    if (resetLines) await runResetSteps(t, hardResetSteps(kind));
+    // Like esptool with the ROM: no FLASH_END before a hard reset (the ROM would leave the loader on it).
+    if (resetLines) {
+      await runResetSteps(t, hardResetSteps(kind));
+      summary.started = 'hard-reset';
+    } else {
+      summary.started = (await loader.runUserCode(chip)) ? 'run-user-code' : 'unknown';
+    }
     summary.ok = true;
   } catch (e) {
     summary.error = (e as Error).message;

@@ -58,6 +58,16 @@ interface CommandOptions {
   retry?: boolean;
 }
 
+/**
+ * The boot mode from a ROM boot log (`rst:0x1 (POWERON),boot:0xc (SPI_FAST_FLASH_BOOT)`), when the log shows the
+ * chip did not enter download mode; undefined if there is no log or it says "waiting for download".
+ */
+export function bootModeFromLog(text: string): string | undefined {
+  const m = /boot:(0x[0-9a-fA-F]+)([^\r\n]*)/.exec(text);
+  if (!m || /waiting for download/.test(text)) return undefined;
+  return `${m[1]}${m[2]}`.trim();
+}
+
 export function timeoutForSize(perMbMs: number, bytes: number, floorMs: number): number {
   return Math.max(floorMs, Math.ceil((perMbMs * bytes) / (1024 * 1024)));
 }
@@ -73,12 +83,15 @@ export class RomLoader {
   retriesUsed = 0;
   /** Reply frames that failed to decode (corrupted on the line). */
   badReplies = 0;
+  /** The last bytes received, raw: a ROM boot log printed instead of SYNC replies tells the boot mode. */
+  private rawTail = '';
 
   constructor(
     readonly transport: Transport,
     readonly timing: LoaderTiming = DEFAULT_TIMING,
   ) {
     this.unsubscribe = transport.onData((chunk) => {
+      this.rawTail = (this.rawTail + Buffer.from(chunk).toString('latin1')).slice(-4096);
       const got = this.decoder.push(chunk);
       if (got.length === 0) return;
       this.frames.push(...got);
@@ -186,7 +199,7 @@ export class RomLoader {
         }
       }
     }
-    throw new NoSyncError(this.port, attempts);
+    throw new NoSyncError(this.port, attempts, bootModeFromLog(this.rawTail));
   }
 
   async readReg(addr: number): Promise<number> {
@@ -243,9 +256,19 @@ export class RomLoader {
     await this.command(compressed ? Op.FLASH_DEFL_DATA : Op.FLASH_DATA, payload, { chk: dataChecksum(block), retry: true });
   }
 
-  /** FLASH_END / FLASH_DEFL_END with "stay in the loader" (1); the reboot is done with the reset line. */
-  async end(compressed: boolean): Promise<void> {
-    await this.command(compressed ? Op.FLASH_DEFL_END : Op.FLASH_END, u32le(1), { retry: true });
+  /**
+   * Leaves the ROM loader and starts the application without a reset line: FLASH_BEGIN(0, 0) then FLASH_END(1),
+   * "run user code" (esptool's soft reset for the ROM). Returns false when the ROM left without answering.
+   */
+  async runUserCode(chip: Chip): Promise<boolean> {
+    await this.begin(false, chip, 0, 0, 0);
+    try {
+      await this.command(Op.FLASH_END, u32le(1));
+      return true;
+    } catch (e) {
+      if (e instanceof NoReplyError) return false;
+      throw e;
+    }
   }
 
   /** MD5 of a flash range as 32 lowercase hex characters (the ROM sends ASCII hex, the stub raw bytes). */

@@ -1,7 +1,7 @@
 // A simulated ROM loader on its own pty pair: the host opens `port` exactly like a USB UART.
 import { createPtyPair, type PtyPair } from '../../transport/pty-pair.ts';
 import { SerialTransport } from '../../transport/serial.ts';
-import { RomSimulator, type SimChip, type SimFaults } from './rom-sim.ts';
+import { RomSimulator, type SimOptions } from './rom-sim.ts';
 
 export interface SimulatedDevice {
   /** Path for the host side (pass it to `pose-edge flash`). */
@@ -10,7 +10,7 @@ export interface SimulatedDevice {
   close(): Promise<void>;
 }
 
-export async function startSimulatedDevice(opts: { chip: SimChip; flashSize: number; faults?: SimFaults }): Promise<SimulatedDevice> {
+export async function startSimulatedDevice(opts: SimOptions): Promise<SimulatedDevice> {
   const pair: PtyPair = await createPtyPair();
   try {
     const transport = await SerialTransport.open(pair.device, 115200);

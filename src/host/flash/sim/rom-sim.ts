@@ -47,6 +47,11 @@ export interface SimOptions {
   chip: SimChip;
   flashSize: number;
   faults?: SimFaults;
+  /**
+   * The chip booted from flash instead of into download mode (BOOT not held): it prints a ROM boot log once and
+   * ignores the loader protocol.
+   */
+  normalBoot?: boolean;
 }
 
 interface WriteSession {
@@ -92,8 +97,12 @@ export class RomSimulator {
   private silent = false;
   private write: WriteSession | null = null;
   private readonly regs = new Map<number, number>();
-  /** Set when the host sent FLASH_END with "reboot": the chip would now run the application. */
-  rebooted = false;
+  /**
+   * Set by FLASH_END: 1 = "run user code" (what esptool's soft reset sends to the ROM), 0 = reboot. Either way the
+   * ROM answers, then leaves the loader and stops answering until the next reset into download mode.
+   */
+  leftLoader: 'run-user-code' | 'reboot' | null = null;
+  private bootLogSent = false;
 
   constructor(
     readonly transport: Transport,
@@ -117,7 +126,8 @@ export class RomSimulator {
     this.attached = false;
     this.silent = false;
     this.write = null;
-    this.rebooted = false;
+    this.leftLoader = null;
+    this.bootLogSent = false;
     this.stats.dataBlocks = 0;
     this.decoder.reset();
   }
@@ -129,6 +139,14 @@ export class RomSimulator {
   }
 
   private receive(chunk: Uint8Array): void {
+    if (this.options.normalBoot) {
+      if (!this.bootLogSent) {
+        this.bootLogSent = true;
+        const log = `ESP-ROM:esp32c3-api1-20210207\r\nBuild:Feb  7 2021\r\nrst:0x1 (POWERON),boot:0xc (SPI_FAST_FLASH_BOOT)\r\nI (30) boot: ESP-IDF v5.2 2nd stage bootloader\r\n`;
+        this.queue = this.queue.then(() => this.transport.write(new TextEncoder().encode(log))).catch(() => {});
+      }
+      return;
+    }
     const f = this.faults;
     const kept: number[] = [];
     for (const b of chunk) {
@@ -167,7 +185,7 @@ export class RomSimulator {
   }
 
   private async handleFrame(frame: Uint8Array): Promise<void> {
-    if (this.silent || this.rebooted) return;
+    if (this.silent || this.leftLoader) return;
     const req = decodeRequest(frame);
     if (!req) {
       this.stats.malformedFrames++;
@@ -317,12 +335,10 @@ export class RomSimulator {
     return this.ok(req.op);
   }
 
-  private end(req: Request, words: number, w: (i: number) => number): Promise<void> {
+  private async end(req: Request, words: number, w: (i: number) => number): Promise<void> {
     this.write = null;
-    const stay = words >= 1 && w(0) !== 0;
-    const done = this.ok(req.op);
-    if (!stay) this.rebooted = true;
-    return done;
+    await this.ok(req.op);
+    this.leftLoader = words >= 1 && w(0) !== 0 ? 'run-user-code' : 'reboot';
   }
 
   private md5(req: Request, words: number, w: (i: number) => number): Promise<void> {
