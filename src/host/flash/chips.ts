@@ -41,7 +41,7 @@ export const CHIPS: readonly Chip[] = [
     securityInfoLen: 20,
     bootloaderOffset: 0x0,
   },
-  { id: 'esp32h2', name: 'ESP32-H2', magicValues: [0xd7b73e80], imageChipId: 16, flashBeginWords: 5, securityInfoLen: 20, bootloaderOffset: 0x0 },
+  { id: 'esp32h2', name: 'ESP32-H2', magicValues: [0xd7b73e80, 0x97e30068], imageChipId: 16, flashBeginWords: 5, securityInfoLen: 20, bootloaderOffset: 0x0 },
 ];
 
 export function chipByMagic(magic: number): Chip | undefined {
