@@ -24,8 +24,8 @@
  *   pk_relu_X(x, n, y)
  *   pk_lut8_Y(x int8, n, table[256], y)                           y = table[x + 128]
  *   pk_lut16_interp_Y(x int16, n, table[513], y)                  513-point linear interpolation (GELU...)
- *   pk_layernorm_X_Y(x, T, d, x_stride, eps_q, gamma int16, beta int32, pre_shift, mult, shift,
- *                    out_min, out_max, y, y_stride)
+ *   pk_layernorm_X_Y(x, T, d, x_stride, eps_q int64, gamma int16, beta int32, pre_shift, mult, shift,
+ *                    out_min, out_max, y, y_stride)    eps_q = round(eps d^3 2^E / s_x^2), E = 20 (i8 x), 8 (i16 x)
  *   pk_softmax_row_i16 / pk_softmax_row_i32(x, n, mult, shift, p int16 Q0.15)    n <= 128
  *   pk_attention_X_Y(q, k, v, ld, T, H, hd, logit_shift, sm_mult, sm_shift, mult, shift, out_min, out_max,
  *                    scratch int32 [T], y, y_stride)
@@ -381,14 +381,19 @@ static inline uint32_t pk_isqrt64(uint64_t v)
     return (uint32_t)res;
 }
 
-/* Per row of d values (d <= 128, eps_q < 2^56):
- *   S = sum x;  c_i = d x_i - S  (= d (x_i - mean), exact);  W = sum c_i^2 + eps_q  (eps_q = round(eps d^3 / s_x^2)),
- *   W = max(W, 1); a = the least a >= 0 with W 4^a >= 2^60; s = isqrt(W 4^a) in [2^30, 2^31); R = floor(2^60 / s);
- *   t_i = round_half_up(c_i R / 2^(30-a))      (= z_i / sqrt(d) in Q30, z the normalized value)
+/* Per row of d values (d <= 128, eps_q < 2^56), with E = PK_LN_EPS_FRAC_I8 / _I16 by the input type:
+ *   S = sum x;  c_i = d x_i - S  (= d (x_i - mean), exact);  V = sum c_i^2  (< 2^37 for int8, < 2^53 for int16);
+ *   W = V 2^E + eps_q  (eps_q = round(eps d^3 2^E / s_x^2): eps with E fraction bits), W = max(W, 2^E)
+ *   (W < 2^E only when V = 0, where every c_i is 0 anyway); a = the least a >= 0 with W 4^a >= 2^60;
+ *   s = isqrt(W 4^a); R = floor(2^60 / s);
+ *   t_i = round_half_up(c_i R / 2^(30 - E/2 - a))      (= z_i / sqrt(d) in Q30, z the normalized value)
  *   acc_i = round_half_up(t_i gamma_i / 2^pre_shift) + beta_i;   y_i = sat(requant(acc_i, mult, shift)).
  * gamma is int16 (scale s_g), beta int32 in accumulator units s_acc = 2^(pre_shift-30) sqrt(d) s_g; the
- * compiler picks pre_shift so |acc| < 2^31 (see layerNormParams in fixed-point.ts). */
-#define PK_DEFINE_LAYERNORM(NAME, TX, TY)                                                                \
+ * compiler keeps |acc| < 2^31 (pre_shift 15 with |beta_q| < 2^30 does). */
+#define PK_LN_EPS_FRAC_I8 20
+#define PK_LN_EPS_FRAC_I16 8
+
+#define PK_DEFINE_LAYERNORM(NAME, TX, TY, E)                                                            \
     static inline void NAME(const TX *x, int32_t T, int32_t d, int32_t x_stride, int64_t eps_q,          \
                             const int16_t *gamma, const int32_t *beta, int32_t pre_shift, int32_t mult,  \
                             int32_t shift, int32_t out_min, int32_t out_max, TY *y, int32_t y_stride)    \
@@ -406,11 +411,11 @@ static inline uint32_t pk_isqrt64(uint64_t v)
                 const int32_t c = d * xr[i] - sum;                                                       \
                 var += (int64_t)c * c;                                                                   \
             }                                                                                            \
-            w = (uint64_t)var + (uint64_t)eps_q;                                                         \
-            if (w == 0) w = 1;                                                                           \
+            w = ((uint64_t)var << (E)) + (uint64_t)eps_q;                                                \
+            if (w < ((uint64_t)1 << (E))) w = (uint64_t)1 << (E);                                        \
             while ((w << (2 * a)) < ((uint64_t)1 << 60)) ++a;                                            \
             r = (int64_t)(((uint64_t)1 << 60) / pk_isqrt64(w << (2 * a)));                              \
-            h = 30 - a;                                                                                  \
+            h = 30 - (E) / 2 - a;                                                                        \
             t_half = h > 0 ? (int64_t)1 << (h - 1) : 0;                                                  \
             for (i = 0; i < d; ++i) {                                                                    \
                 const int64_t c = (int64_t)d * xr[i] - sum;                                              \
@@ -421,10 +426,10 @@ static inline uint32_t pk_isqrt64(uint64_t v)
         }                                                                                                \
     }
 
-PK_DEFINE_LAYERNORM(pk_layernorm_i8_i8, int8_t, int8_t)
-PK_DEFINE_LAYERNORM(pk_layernorm_i8_i16, int8_t, int16_t)
-PK_DEFINE_LAYERNORM(pk_layernorm_i16_i8, int16_t, int8_t)
-PK_DEFINE_LAYERNORM(pk_layernorm_i16_i16, int16_t, int16_t)
+PK_DEFINE_LAYERNORM(pk_layernorm_i8_i8, int8_t, int8_t, PK_LN_EPS_FRAC_I8)
+PK_DEFINE_LAYERNORM(pk_layernorm_i8_i16, int8_t, int16_t, PK_LN_EPS_FRAC_I8)
+PK_DEFINE_LAYERNORM(pk_layernorm_i16_i8, int16_t, int8_t, PK_LN_EPS_FRAC_I16)
+PK_DEFINE_LAYERNORM(pk_layernorm_i16_i16, int16_t, int16_t, PK_LN_EPS_FRAC_I16)
 
 /* ---------------------------------------------------------------- softmax */
 

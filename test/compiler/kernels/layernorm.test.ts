@@ -1,0 +1,145 @@
+// LayerNorm (pk_layernorm_*): C == TS bit for bit on rows of d in {1, 2, 17, 48, 64, 96, 128} with wide,
+// narrow, constant and single-outlier rows, int8/int16 in and out, strides and saturation. Against float
+// (same integer inputs, gamma as quantized, beta exact): |y - LN(x)/s_y| <= 0.5 LSB + 0.02 LSB, where
+// 0.5 is the final rounding and the rest covers the Q30 normalized value, the pre-shift and beta
+// rounding (each 2^-16 output LSB or less at these scales). eps itself is held to +-0.5 in the unit
+// s_x^2 / d^3 (eps_q); against the true eps the bound adds that rounding's first-order effect.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { quantizeMultiplier, requantReal, roundHalfAway, saturate } from '../../../src/compiler/quant/fixed-point.ts';
+import type { Act } from '../../../src/compiler/sim/kernels/common.ts';
+import { isqrt64, layerNorm, lnEpsFracBits, lnEpsQ, type LayerNormParams } from '../../../src/compiler/sim/kernels/layernorm.ts';
+import { buildDriver, CaseWriter, type Driver, line, Rng, sentinelBuffer } from './harness.ts';
+
+let driver: Driver;
+beforeAll(() => {
+  driver = buildDriver();
+});
+afterAll(() => driver.dispose());
+
+interface LnCase {
+  xb: 8 | 16;
+  yb: 8 | 16;
+  x: Act;
+  p: LayerNormParams;
+  sx: number;
+  sg: number;
+  sOut: number; // the real output scale the multiplier stands for
+  beta: number[];
+  eps: number;
+}
+
+const PRE_SHIFT = 15;
+
+function makeCase(rng: Rng, xb: 8 | 16, yb: 8 | 16): LnCase {
+  const d = rng.pick([1, 2, 17, 48, 64, 64, 96, 128]);
+  const T = rng.int(1, 11);
+  const xStride = d + rng.pick([0, 0, 5]);
+  const yStride = d + rng.pick([0, 3]);
+  const qx = xb === 8 ? 127 : 32767;
+  const x = xb === 8 ? new Int8Array((T - 1) * xStride + d) : new Int16Array((T - 1) * xStride + d);
+  for (let t = 0; t < T; t++) {
+    const kind = rng.int(0, 4);
+    const center = rng.int(-qx >> 1, qx >> 1);
+    const spread = kind === 0 ? qx : kind === 1 ? 3 : rng.int(1, qx >> 1);
+    for (let i = 0; i < d; i++) {
+      const v = kind === 2 ? center : kind === 3 && i > 0 ? center : center + rng.int(-spread, spread);
+      x[t * xStride + i] = saturate(kind === 3 && i === 0 ? -qx - 1 : v, -qx - 1, qx);
+    }
+  }
+  const sx = 2 ** (rng.next() * 10 - 12);
+  const eps = rng.pick([1e-5, 1e-6, 1e-3]);
+  const gamma = Array.from({ length: d }, () => 0.2 + rng.next() * 1.5 * (rng.next() < 0.2 ? -1 : 1));
+  const beta = Array.from({ length: d }, () => rng.normal() * 0.5);
+  const gmax = Math.max(...gamma.map(Math.abs));
+  const sg = gmax / 32767;
+  const g = Int16Array.from(gamma, (v) => roundHalfAway(v / sg));
+  const sAcc = 2 ** (PRE_SHIFT - 30) * Math.sqrt(d) * sg;
+  const b = Int32Array.from(beta, (v) => roundHalfAway(v / sAcc));
+  const qy = yb === 8 ? 127 : 32767;
+  const yRange = (Math.sqrt(Math.max(1, d - 1)) * gmax + Math.max(...beta.map(Math.abs))) * (rng.next() < 0.2 ? 0.3 : 1);
+  const q = quantizeMultiplier(sAcc / (yRange / qy));
+  const p: LayerNormParams = {
+    T, d, xStride, yStride, epsQ: lnEpsQ(eps, d, sx, xb),
+    gamma: g, beta: b, preShift: PRE_SHIFT, mult: q.mult, shift: q.shift, outMin: -qy - 1, outMax: qy,
+  };
+  return { xb, yb, x, p, sx, sg, sOut: sAcc / requantReal(q), beta, eps };
+}
+
+function runTs(c: LnCase): Act {
+  const n = (c.p.T - 1) * c.p.yStride + c.p.d;
+  const y = c.yb === 8 ? sentinelBuffer((k) => new Int8Array(k), n) : sentinelBuffer((k) => new Int16Array(k), n);
+  layerNorm(c.x, c.p, y);
+  return y;
+}
+
+function allCases(seed: number, per: number): LnCase[] {
+  const rng = new Rng(seed);
+  const out: LnCase[] = [];
+  for (const xb of [8, 16] as const) for (const yb of [8, 16] as const) for (let i = 0; i < per; i++) out.push(makeCase(rng, xb, yb));
+  return out;
+}
+
+describe('layernorm', () => {
+  it('integer square root is floor(sqrt) on squares, their neighbours and large values', () => {
+    for (const r of [0n, 1n, 2n, 3n, 4n, 15n, 16n, 17n, 1n << 30n, (1n << 31n) - 1n, (1n << 32n) - 1n]) {
+      expect(isqrt64(r * r)).toBe(r);
+      if (r > 0n) expect(isqrt64(r * r - 1n)).toBe(r - 1n);
+      expect(isqrt64(r * r + 2n * r)).toBe(r);
+    }
+  });
+
+  it('C == TS', () => {
+    const cases = allCases(50, 30);
+    const wr = new CaseWriter();
+    for (const c of cases) {
+      const { p } = c;
+      wr.begin(`layernorm_i${c.xb}_i${c.yb}`)
+        .ints(p.T, p.d, p.xStride, p.yStride, p.epsQ, p.preShift, p.mult, p.shift, p.outMin, p.outMax)
+        .array(c.x).array(p.gamma).array(p.beta);
+    }
+    expect(driver.run(wr)).toEqual(cases.map((c) => line(runTs(c))));
+  });
+
+  it('is within 0.52 output LSB of the float LayerNorm (quantized gamma, exact beta)', () => {
+    let worst = 0;
+    for (const c of allCases(51, 12)) {
+      const y = runTs(c);
+      const { p } = c;
+      for (let t = 0; t < p.T; t++) {
+        const xr = Array.from({ length: p.d }, (_, i) => c.x[t * p.xStride + i] * c.sx);
+        const mean = xr.reduce((a, b) => a + b, 0) / p.d;
+        const variance = xr.reduce((a, b) => a + (b - mean) ** 2, 0) / p.d;
+        // The kernel's eps is eps_q s_x^2 / d^3 (eps rounded to the variance's integer unit): against that
+        // eps the bound is 0.52 LSB; against the true eps it grows by the rounding's first-order effect
+        // |z gamma| / s_y * |eps_kernel - eps| / (2 (var + eps)), negligible unless var is within a few
+        // thousand eps (rows a few input LSBs wide) or eps_q is tiny.
+        const epsKernel = (Number(p.epsQ) * c.sx * c.sx) / (p.d ** 3 * 2 ** lnEpsFracBits(c.xb));
+        for (let i = 0; i < p.d; i++) {
+          for (const eps of [epsKernel, c.eps]) {
+            const sd = Math.sqrt(variance + eps); // 0 only for a constant row with eps_q = 0: z = 0 there
+            const zg = (sd === 0 ? 0 : (xr[i] - mean) / sd) * p.gamma[i] * c.sg;
+            const ref = zg + c.beta[i];
+            const epsEffect = sd === 0 ? 0 : (Math.abs(zg / c.sOut) * Math.abs(epsKernel - eps)) / (2 * sd * sd);
+            const err = Math.abs(y[t * p.yStride + i] - saturate(ref / c.sOut, p.outMin, p.outMax)) - 1.01 * epsEffect;
+            worst = Math.max(worst, err);
+          }
+        }
+      }
+    }
+    if (process.env.POSE_KERNELS_PRINT) console.log('layernorm worst error (LSB)', worst);
+    expect(worst).toBeLessThanOrEqual(0.52);
+  });
+
+  it('a constant row gives beta, and the mirror refuses d > 128', () => {
+    const c: LayerNormParams = {
+      T: 1, d: 4, xStride: 4, yStride: 4, epsQ: 10n, gamma: Int16Array.from([100, 200, 300, 400]),
+      beta: Int32Array.from([2 ** 20, -(2 ** 20), 0, 5]), preShift: 15, ...quantizeMultiplier(2 ** -20), outMin: -32768, outMax: 32767,
+    };
+    const y = new Int16Array(4);
+    layerNorm(Int16Array.from([7, 7, 7, 7]), c, y);
+    expect(Array.from(y)).toEqual([1, -1, 0, 0]);
+    expect(() => layerNorm(new Int16Array(129), { ...c, d: 129, xStride: 129, yStride: 129 }, new Int16Array(129))).toThrow(
+      'layernorm: d = 129 exceeds the kernel limit of 128',
+    );
+  });
+});
