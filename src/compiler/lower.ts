@@ -8,7 +8,7 @@ import type { onnx } from 'onnx-proto';
 import { PoseEdgeError } from '../cli/errors.ts';
 import { GraphError } from './ir/errors.ts';
 import type { Graph } from './ir/graph.ts';
-import { validateGraph } from './ir/helpers.ts';
+import { checkGraph } from './ir/check.ts';
 import { importOnnx } from './onnx/import.ts';
 import { canonicalizeViews } from './passes/canonicalize-views.ts';
 import { eliminateDead } from './passes/eliminate-dead.ts';
@@ -39,11 +39,12 @@ export const PASSES: readonly { name: string; run: (g: Graph) => Graph }[] = [
 
 /** `source` names the model in error messages (usually its file path). */
 export function lower(model: onnx.ModelProto, source = 'model'): Graph {
+  // Not checked right after import: Reshape targets only become constants in fold-constants, the first pass.
   let g = importOnnx(model, source);
   for (const p of PASSES) {
     try {
       g = p.run(g);
-      validateGraph(g);
+      checkGraph(g);
     } catch (err) {
       // A pass failing is a compiler bug, not bad input; still report it as one line naming model and pass.
       if (err instanceof PoseEdgeError) throw new GraphError(`${source}: pass ${p.name}: ${err.message}`);

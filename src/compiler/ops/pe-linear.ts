@@ -19,8 +19,15 @@ export const Linear: OpDef<LinearAttrs> = {
       throw shapeError(node, `weight ${fmtShape(w.shape)} is not [${outFeatures},${inFeatures}]`);
     }
     if (elementCount(x.shape) !== tokens * inFeatures) throw shapeError(node, `input ${fmtShape(x.shape)} is not ${tokens} tokens of ${inFeatures}`);
-    const eff = inputPerm ? inputPerm.map((p) => x.shape[p]) : x.shape;
-    if (eff[eff.length - 1] !== inFeatures) throw shapeError(node, `the input's last axis (after permutation) is ${eff[eff.length - 1]}, not ${inFeatures}`);
+    if (inputPerm) {
+      // The features of a token must be whole trailing axes of the permuted input (proj: 3 x 114 = 342).
+      const eff = inputPerm.map((p) => x.shape[p]);
+      let suffix = 1;
+      for (let i = eff.length - 1; i >= 0 && suffix < inFeatures; i--) suffix *= eff[i];
+      if (suffix !== inFeatures) throw shapeError(node, `the trailing axes of the permuted input ${fmtShape(eff)} do not make ${inFeatures} features`);
+    } else if (x.shape[x.shape.length - 1] !== inFeatures) {
+      throw shapeError(node, `the input's last axis is ${x.shape[x.shape.length - 1]}, not ${inFeatures}`);
+    }
     const b = inputs[2];
     if (b && elementCount(b.shape) !== outFeatures) throw shapeError(node, `bias ${fmtShape(b.shape)} does not have ${outFeatures} values`);
     return [{ dtype: 'float32', shape: outputShape(x.shape, node.attrs) }];

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../../src/compiler/ir/graph.ts';
 import { interpret } from '../../../src/compiler/ir/interpret.ts';
 import { validateGraph } from '../../../src/compiler/ir/helpers.ts';
+import { checkGraph } from '../../../src/compiler/ir/check.ts';
 import { GraphError, ShapeError } from '../../../src/compiler/ir/errors.ts';
 
 function tiny(): Graph {
@@ -42,5 +43,11 @@ describe('interpret', () => {
     const g = tiny();
     g.nodes.reverse();
     expect(() => validateGraph(g)).toThrow('node "gelu" (pe.Gelu) reads "h" before any node writes it');
+  });
+
+  it('checkGraph names a node whose recorded output shape disagrees with its op', () => {
+    const g = tiny();
+    g.tensors.set('h', { name: 'h', dtype: 'float32', shape: [3] });
+    expect(() => checkGraph(g)).toThrow(new GraphError('node "relu" (Relu): output "h" is recorded as float32 [3] but the op gives float32 [1,3]'));
   });
 });

@@ -3,7 +3,7 @@
 // graph's form, never what it computes. Tolerance 1e-5 * max(1, max |output|), as in the op golden tests.
 import { expect } from 'vitest';
 import type { Graph } from '../../../../src/compiler/ir/graph.ts';
-import { validateGraph } from '../../../../src/compiler/ir/helpers.ts';
+import { checkGraph } from '../../../../src/compiler/ir/check.ts';
 import { interpret } from '../../../../src/compiler/ir/interpret.ts';
 import { importOnnx } from '../../../../src/compiler/onnx/import.ts';
 import type { Value } from '../../../../src/compiler/ops/types.ts';
@@ -16,7 +16,7 @@ export async function applyPass(spec: ModelSpec, prep: Pass[], pass: Pass, range
   let g = importOnnx(model, 'test.onnx');
   for (const p of prep) g = p(g);
   const after = pass(g);
-  validateGraph(after);
+  checkGraph(after);
   const feeds: Record<string, { dims: number[]; data: Float32Array }> = {};
   spec.inputs.forEach(([name, dims], k) => {
     const n = (dims as number[]).reduce((a, b) => a * b, 1);
