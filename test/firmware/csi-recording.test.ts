@@ -1,0 +1,34 @@
+// The CSI recording format (docs/protocol.md): round trip and the errors naming the record at fault.
+import { describe, expect, it } from 'vitest';
+import { decodeCsiRecording, encodeCsiRecording, type CsiRecord } from '../../src/host/protocol/index.ts';
+
+const rec = (link: number, len: number): CsiRecord => ({
+  timestampUs: 0xfffffff0 + link,
+  link,
+  rssi: -70,
+  ht: true,
+  ht40: link === 1,
+  firstWordInvalid: link === 2,
+  channel: 11,
+  buf: Int8Array.from({ length: len }, (_, i) => ((i * 37) % 256) - 128),
+});
+
+describe('CSI recording', () => {
+  it('round-trips and lays out the header as documented', () => {
+    const records = [rec(0, 256), rec(1, 384), rec(2, 612)];
+    const bytes = encodeCsiRecording(records);
+    expect(Buffer.from(bytes.subarray(0, 8)).toString('latin1')).toBe('PECSREC1');
+    expect(Array.from(bytes.subarray(8, 18))).toEqual([0xf0, 0xff, 0xff, 0xff, 0, 0xba, 0x01, 11, 0x00, 0x01]);
+    expect(decodeCsiRecording(bytes)).toEqual(records);
+  });
+  it('names the record that is broken', () => {
+    const bytes = encodeCsiRecording([rec(0, 256), rec(1, 384)]);
+    expect(() => decodeCsiRecording(bytes.subarray(0, bytes.length - 5), 'r.rec')).toThrow('r.rec: record 1: truncated CSI buffer');
+    expect(() => decodeCsiRecording(bytes.subarray(0, 8 + 266 + 4), 'r.rec')).toThrow('r.rec: record 1: truncated header');
+    expect(() => decodeCsiRecording(new Uint8Array(4), 'r.rec')).toThrow('r.rec: not a pose-edge CSI recording (magic PECSREC1 expected)');
+    const big = bytes.slice();
+    new DataView(big.buffer).setUint16(8 + 8, 700, true);
+    expect(() => decodeCsiRecording(big, 'r.rec')).toThrow('r.rec: record 0: CSI length 700 exceeds 612');
+    expect(() => encodeCsiRecording([rec(0, 613)])).toThrow('CSI record 0: buffer of 613 bytes exceeds 612');
+  });
+});
