@@ -74,7 +74,28 @@ function chunkForm(): ModelSpec {
   };
 }
 
+/** Separate q, k, v projections (three [1,T,C] tensors), each viewed as heads. */
+function separateForm(): ModelSpec {
+  const heads = (src: string, out: string, perm: number[]): NodeSpec[] => [
+    { name: `/attn/${src}/Reshape`, op: 'Reshape', inputs: [src, 'heads4'], outputs: [`${out}_r`] },
+    { name: `/attn/${src}/Transpose`, op: 'Transpose', inputs: [`${out}_r`], outputs: [out], attrs: { perm } },
+  ];
+  return {
+    inputs: [['q_in', [1, T, C]], ['k_in', [1, T, C]], ['v_in', [1, T, C]]],
+    outputs: [['y', [1, T, C]]],
+    initializers: [int64Tensor('heads4', [4], [1, T, H, D]), int64Tensor('merged', [3], [1, T, C]), floatTensor('scale', [], [0.25])],
+    nodes: [...heads('q_in', 'q', [0, 2, 1, 3]), ...heads('k_in', 'kT', [0, 2, 3, 1]), ...heads('v_in', 'v', [0, 2, 1, 3]), ...core('q', 'kT', 'v', 'Mul')],
+  };
+}
+
 describe('fuse-attention', () => {
+  it('fuses separate q, k and v projections (three operands at offset 0)', async () => {
+    const g = await applyPass(separateForm(), prep, fuseAttention, [-3, 3]);
+    expect(opsOf(g)).toEqual(['pe.Attention']);
+    expect(g.nodes[0].inputs).toEqual(['q_in', 'k_in', 'v_in']);
+    expect(g.nodes[0].attrs).toMatchObject({ scale: 0.25, q: { offset: 0, headStride: D }, k: { offset: 0, headStride: D }, v: { offset: 0, headStride: D } });
+  });
+
   it('fuses the Reshape/Transpose/Gather form of our reference export', async () => {
     const g = await applyPass(gatherForm(), prep, fuseAttention, [-3, 3]);
     expect(opsOf(g)).toEqual(['pe.Attention']);
