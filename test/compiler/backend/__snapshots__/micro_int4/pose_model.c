@@ -76,24 +76,24 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     /* [3] pe.Linear "/layers.0/attn/qkv/Linear"
      *   ONNX nodes: /layers.0/attn/qkv/MatMul, /layers.0/attn/qkv/Add
      *   in  /Add_1_output_0 [1,10,64] int16 scale 0.0000558409 (arena)
-     *   out /layers.0/attn/qkv/Add_output_0 [1,10,192] int8 scale 0.00623964 (arena)
-     *   weights layers.0.attn.qkv.weight (npz int4, scale 0.0178566); real multiplier s_in*s_w/s_out = 0.000159806
+     *   out /layers.0/attn/qkv/Add_output_0 [1,10,192] int8 scale 0.00499171 (arena)
+     *   weights layers.0.attn.qkv.weight (npz int4, scale 0.0178566); real multiplier s_in*s_w/s_out = 0.000199757
      */
     pk_linear_w4_i16_i8(PM_BUF(int16_t, PM_OFF_Add_1_output_0), 10, 64, 64, pm_layers_0_attn_qkv_Linear_weight, pm_layers_0_attn_qkv_Linear_bias, 192,
         pm_layers_0_attn_qkv_Linear_mult, pm_layers_0_attn_qkv_Linear_shift, 0, -128, 127, PM_BUF(int8_t, PM_OFF_layers_0_attn_qkv_Add_output_0), 192);
     /* [4] pe.Attention "/layers.0/attn/Attention"
      *   ONNX nodes: /layers.0/attn/Reshape, /layers.0/attn/Transpose, /layers.0/attn/Gather, /layers.0/attn/Gather_1, /layers.0/attn/Gather_2, /layers.0/attn/Transpose_1, /layers.0/attn/MatMul, /layers.0/attn/Mul, /layers.0/attn/Softmax, /layers.0/attn/MatMul_1, /layers.0/attn/Transpose_2, /layers.0/attn/Reshape_1
-     *   in  /layers.0/attn/qkv/Add_output_0 [1,10,192] int8 scale 0.00623964 (arena)
-     *   out /layers.0/attn/Reshape_1_output_0 [1,10,64] int8 scale 0.00576601 (arena)
-     *   logit scale 0.00000688247 (attention scale 0.176777, logit_shift 0); softmax Q0.15; output multiplier 1161941032 >> 45
+     *   in  /layers.0/attn/qkv/Add_output_0 [1,10,192] int8 scale 0.00499171 (arena)
+     *   out /layers.0/attn/Reshape_1_output_0 [1,10,64] int8 scale 0.00461281 (arena)
+     *   logit scale 0.00000440478 (attention scale 0.176777, logit_shift 0); softmax Q0.15; output multiplier 1161941032 >> 45
      */
-    pk_attention_i8_i8(PM_BUF(int8_t, PM_OFF_layers_0_attn_qkv_Add_output_0), PM_BUF(int8_t, PM_OFF_layers_0_attn_qkv_Add_output_0) + 64, PM_BUF(int8_t, PM_OFF_layers_0_attn_qkv_Add_output_0) + 128, 192, 10, 2, 32, 0, 1397424967, 0,
+    pk_attention_i8_i8(PM_BUF(int8_t, PM_OFF_layers_0_attn_qkv_Add_output_0), PM_BUF(int8_t, PM_OFF_layers_0_attn_qkv_Add_output_0) + 64, PM_BUF(int8_t, PM_OFF_layers_0_attn_qkv_Add_output_0) + 128, 192, 10, 2, 32, 0, 1788703958, 1,
         1161941032, 14, -128, 127, PM_BUF(int32_t, PM_OFF_scratch_layers_0_attn_Attention), PM_BUF(int8_t, PM_OFF_layers_0_attn_Reshape_1_output_0), 64);
     /* [5] pe.Linear "/layers.0/attn/out/Linear"
      *   ONNX nodes: /layers.0/attn/out/MatMul, /layers.0/attn/out/Add
-     *   in  /layers.0/attn/Reshape_1_output_0 [1,10,64] int8 scale 0.00576601 (arena)
+     *   in  /layers.0/attn/Reshape_1_output_0 [1,10,64] int8 scale 0.00461281 (arena)
      *   out /layers.0/attn/out/Add_output_0 [1,10,64] int16 scale 0.0000173083 (arena)
-     *   weights layers.0.attn.out.weight (npz int4, scale 0.0178566); real multiplier s_in*s_w/s_out = 5.94867
+     *   weights layers.0.attn.out.weight (npz int4, scale 0.0178566); real multiplier s_in*s_w/s_out = 4.75893
      */
     pk_linear_w4_i8_i16(PM_BUF(int8_t, PM_OFF_layers_0_attn_Reshape_1_output_0), 10, 64, 64, pm_layers_0_attn_out_Linear_weight, pm_layers_0_attn_out_Linear_bias, 64,
         pm_layers_0_attn_out_Linear_mult, pm_layers_0_attn_out_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_attn_out_Add_output_0), 64);
@@ -116,23 +116,23 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     /* [8] pe.Linear "/layers.0/ff/fc1/Linear"
      *   ONNX nodes: /layers.0/ff/fc1/MatMul, /layers.0/ff/fc1/Add
      *   in  /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000209860 (arena)
-     *   out /layers.0/ff/fc1/Add_output_0 [1,10,128] int8 scale 0.0199771 (arena)
-     *   weights layers.0.ff.fc1.weight (npz int4, scale 0.0178569); real multiplier s_in*s_w/s_out = 0.000187588
+     *   out /layers.0/ff/fc1/Add_output_0 [1,10,128] int8 scale 0.0159817 (arena)
+     *   weights layers.0.ff.fc1.weight (npz int4, scale 0.0178569); real multiplier s_in*s_w/s_out = 0.000234484
      */
     pk_linear_w4_i16_i8(PM_BUF(int16_t, PM_OFF_layers_0_norm1_LayerNormalization_output_0), 10, 64, 64, pm_layers_0_ff_fc1_Linear_weight, pm_layers_0_ff_fc1_Linear_bias, 128,
         pm_layers_0_ff_fc1_Linear_mult, pm_layers_0_attn_qkv_Linear_shift, 0, -128, 127, PM_BUF(int8_t, PM_OFF_layers_0_ff_fc1_Add_output_0), 128);
     /* [9] pe.Gelu "/layers.0/ff/act/Gelu"
      *   ONNX nodes: /layers.0/ff/act/Div, /layers.0/ff/act/Erf, /layers.0/ff/act/Add, /layers.0/ff/act/Mul, /layers.0/ff/act/Mul_1
-     *   in  /layers.0/ff/fc1/Add_output_0 [1,10,128] int8 scale 0.0199771 (arena)
-     *   out /layers.0/ff/act/Mul_1_output_0 [1,10,128] int8 scale 0.0178231 (arena)
+     *   in  /layers.0/ff/fc1/Add_output_0 [1,10,128] int8 scale 0.0159817 (arena)
+     *   out /layers.0/ff/act/Mul_1_output_0 [1,10,128] int8 scale 0.0142584 (arena)
      *   y = table[x + 128], table from the exact float function
      */
     pk_lut8_i8(PM_BUF(int8_t, PM_OFF_layers_0_ff_fc1_Add_output_0), 1280, pm_layers_0_ff_act_Gelu_table, PM_BUF(int8_t, PM_OFF_layers_0_ff_act_Mul_1_output_0));
     /* [10] pe.Linear "/layers.0/ff/fc2/Linear"
      *   ONNX nodes: /layers.0/ff/fc2/MatMul, /layers.0/ff/fc2/Add
-     *   in  /layers.0/ff/act/Mul_1_output_0 [1,10,128] int8 scale 0.0178231 (arena)
+     *   in  /layers.0/ff/act/Mul_1_output_0 [1,10,128] int8 scale 0.0142584 (arena)
      *   out /layers.0/ff/fc2/Add_output_0 [1,10,64] int16 scale 0.0000449478 (arena)
-     *   weights layers.0.ff.fc2.weight (npz int4, scale 0.0126254); real multiplier s_in*s_w/s_out = 5.00631
+     *   weights layers.0.ff.fc2.weight (npz int4, scale 0.0126254); real multiplier s_in*s_w/s_out = 4.00505
      */
     pk_linear_w4_i8_i16(PM_BUF(int8_t, PM_OFF_layers_0_ff_act_Mul_1_output_0), 10, 128, 128, pm_layers_0_ff_fc2_Linear_weight, pm_layers_0_ff_fc2_Linear_bias, 64,
         pm_layers_0_ff_fc2_Linear_mult, pm_layers_0_attn_out_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_ff_fc2_Add_output_0), 64);
@@ -164,68 +164,68 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
      *   ONNX nodes: /pool/Softmax, /pool/Mul, /pool/ReduceSum
      *   in  /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000205987 (arena)
      *   in  /pool/score/Add_output_0 [1,10,1] int16 scale 0.0000286166 (arena)
-     *   out /pool/ReduceSum_output_0 [1,64] int8 scale 0.0310140 (arena)
-     *   softmax over 10 scores (scale 0.0000286166) in Q0.15; output multiplier 1825670154 >> 53
+     *   out /pool/ReduceSum_output_0 [1,64] int8 scale 0.0248112 (arena)
+     *   softmax over 10 scores (scale 0.0000286166) in Q0.15; output multiplier 1141043847 >> 52
      */
-    pk_attention_pool_i16_i8(PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 10, 64, 64, PM_BUF(int16_t, PM_OFF_pool_score_Add_output_0), 1452589215, -2, 1825670154, 22,
+    pk_attention_pool_i16_i8(PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 10, 64, 64, PM_BUF(int16_t, PM_OFF_pool_score_Add_output_0), 1452589215, -2, 1141043847, 21,
         -128, 127, PM_BUF(int32_t, PM_OFF_scratch_pool_AttentionPool), PM_BUF(int8_t, PM_OFF_pool_ReduceSum_output_0));
     /* [15] pe.Linear "/head/fc1/Linear"
      *   ONNX nodes: /head/fc1/Gemm
-     *   in  /pool/ReduceSum_output_0 [1,64] int8 scale 0.0310140 (arena)
-     *   out /head/fc1/Gemm_output_0 [1,192] int8 scale 0.0211761 (arena)
+     *   in  /pool/ReduceSum_output_0 [1,64] int8 scale 0.0248112 (arena)
+     *   out /head/fc1/Gemm_output_0 [1,192] int8 scale 0.0169409 (arena)
      *   weights head.fc1.weight (npz int4, scale 0.0178561); real multiplier s_in*s_w/s_out = 0.0261515
      */
     pk_linear_w4_i8_i8(PM_BUF(int8_t, PM_OFF_pool_ReduceSum_output_0), 1, 64, 64, pm_head_fc1_Linear_weight, pm_head_fc1_Linear_bias, 192,
         pm_head_fc1_Linear_mult, pm_head_fc1_Linear_shift, 0, -128, 127, PM_BUF(int8_t, PM_OFF_head_fc1_Gemm_output_0), 192);
     /* [16] pe.Gelu "/head/act/Gelu"
      *   ONNX nodes: /head/act/Div, /head/act/Erf, /head/act/Add, /head/act/Mul, /head/act/Mul_1
-     *   in  /head/fc1/Gemm_output_0 [1,192] int8 scale 0.0211761 (arena)
-     *   out /head/act/Mul_1_output_0 [1,192] int8 scale 0.0201554 (arena)
+     *   in  /head/fc1/Gemm_output_0 [1,192] int8 scale 0.0169409 (arena)
+     *   out /head/act/Mul_1_output_0 [1,192] int8 scale 0.0161244 (arena)
      *   y = table[x + 128], table from the exact float function
      */
     pk_lut8_i8(PM_BUF(int8_t, PM_OFF_head_fc1_Gemm_output_0), 192, pm_head_act_Gelu_table, PM_BUF(int8_t, PM_OFF_head_act_Mul_1_output_0));
     /* [17] pe.Linear "/head/fc2/Linear"
      *   ONNX nodes: /head/fc2/Gemm
-     *   in  /head/act/Mul_1_output_0 [1,192] int8 scale 0.0201554 (arena)
+     *   in  /head/act/Mul_1_output_0 [1,192] int8 scale 0.0161244 (arena)
      *   out /head/fc2/Gemm_output_0 [1,34] int16 scale 0.0000378218 (arena)
-     *   weights head.fc2.weight (npz int4, scale 0.0103084); real multiplier s_in*s_w/s_out = 5.49340
+     *   weights head.fc2.weight (npz int4, scale 0.0103084); real multiplier s_in*s_w/s_out = 4.39472
      */
     pk_linear_w4_i8_i16(PM_BUF(int8_t, PM_OFF_head_act_Mul_1_output_0), 1, 192, 192, pm_head_fc2_Linear_weight, pm_head_fc2_Linear_bias, 34,
         pm_head_fc2_Linear_mult, pm_layers_0_attn_out_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 34);
     /* [18] pe.MatMulConst "/refine/MatMulConst"
      *   ONNX nodes: /refine/MatMul
      *   in  /head/Reshape_output_0 [1,17,2] int16 scale 0.0000378218 (view of /head/fc2/Gemm_output_0)
-     *   out /refine/MatMul_output_0 [1,17,2] int8 scale 0.00357570 (arena)
-     *   A int16 scale 0.0000152593; multiplier 1453798668 >> 53
+     *   out /refine/MatMul_output_0 [1,17,2] int8 scale 0.00286056 (arena)
+     *   A int16 scale 0.0000152593; multiplier 1817248335 >> 53
      */
-    pk_matmul_const_left_i16_i8(pm_refine_MatMulConst_a, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 17, 17, 2, 1453798668, 22, -128, 127, PM_BUF(int8_t, PM_OFF_refine_MatMul_output_0));
+    pk_matmul_const_left_i16_i8(pm_refine_MatMulConst_a, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 17, 17, 2, 1817248335, 22, -128, 127, PM_BUF(int8_t, PM_OFF_refine_MatMul_output_0));
     /* [19] pe.Linear "/refine/fc1/Linear"
      *   ONNX nodes: /refine/fc1/MatMul, /refine/fc1/Add
-     *   in  /refine/MatMul_output_0 [1,17,2] int8 scale 0.00357570 (arena)
-     *   out /refine/fc1/Add_output_0 [1,17,16] int8 scale 0.00298824 (arena)
+     *   in  /refine/MatMul_output_0 [1,17,2] int8 scale 0.00286056 (arena)
+     *   out /refine/fc1/Add_output_0 [1,17,16] int8 scale 0.00239059 (arena)
      *   weights refine.fc1.weight (npz int4, scale 0.0986854); real multiplier s_in*s_w/s_out = 0.118086
      */
     pk_linear_w4_i8_i8(PM_BUF(int8_t, PM_OFF_refine_MatMul_output_0), 17, 2, 2, pm_refine_fc1_Linear_weight, pm_refine_fc1_Linear_bias, 16,
         pm_refine_fc1_Linear_mult, pm_refine_fc1_Linear_shift, 0, -128, 127, PM_BUF(int8_t, PM_OFF_refine_fc1_Add_output_0), 16);
     /* [20] pe.Gelu "/refine/act/Gelu"
      *   ONNX nodes: /refine/act/Div, /refine/act/Erf, /refine/act/Add, /refine/act/Mul, /refine/act/Mul_1
-     *   in  /refine/fc1/Add_output_0 [1,17,16] int8 scale 0.00298824 (arena)
-     *   out /refine/act/Mul_1_output_0 [1,17,16] int8 scale 0.00185057 (arena)
+     *   in  /refine/fc1/Add_output_0 [1,17,16] int8 scale 0.00239059 (arena)
+     *   out /refine/act/Mul_1_output_0 [1,17,16] int8 scale 0.00148046 (arena)
      *   y = table[x + 128], table from the exact float function
      */
     pk_lut8_i8(PM_BUF(int8_t, PM_OFF_refine_fc1_Add_output_0), 272, pm_refine_act_Gelu_table, PM_BUF(int8_t, PM_OFF_refine_act_Mul_1_output_0));
     /* [21] pe.MatMulConst "/refine/MatMulConst_1"
      *   ONNX nodes: /refine/MatMul_1
-     *   in  /refine/act/Mul_1_output_0 [1,17,16] int8 scale 0.00185057 (arena)
-     *   out /refine/MatMul_1_output_0 [1,17,16] int8 scale 0.00135543 (arena)
+     *   in  /refine/act/Mul_1_output_0 [1,17,16] int8 scale 0.00148046 (arena)
+     *   out /refine/MatMul_1_output_0 [1,17,16] int8 scale 0.00108435 (arena)
      *   A int16 scale 0.0000152593; multiplier 1466024408 >> 46
      */
     pk_matmul_const_left_i8_i8(pm_refine_MatMulConst_a, PM_BUF(int8_t, PM_OFF_refine_act_Mul_1_output_0), 17, 17, 16, 1466024408, 15, -128, 127, PM_BUF(int8_t, PM_OFF_refine_MatMul_1_output_0));
     /* [22] pe.Linear "/refine/fc2/Linear"
      *   ONNX nodes: /refine/fc2/MatMul, /refine/fc2/Add
-     *   in  /refine/MatMul_1_output_0 [1,17,16] int8 scale 0.00135543 (arena)
+     *   in  /refine/MatMul_1_output_0 [1,17,16] int8 scale 0.00108435 (arena)
      *   out /refine/fc2/Add_output_0 [1,17,2] int16 scale 0.00000781366 (arena)
-     *   weights refine.fc2.weight (npz int4, scale 0.0355957); real multiplier s_in*s_w/s_out = 6.17477
+     *   weights refine.fc2.weight (npz int4, scale 0.0355957); real multiplier s_in*s_w/s_out = 4.93982
      */
     pk_linear_w4_i8_i16(PM_BUF(int8_t, PM_OFF_refine_MatMul_1_output_0), 17, 16, 16, pm_refine_fc2_Linear_weight, pm_refine_fc2_Linear_bias, 2,
         pm_refine_fc2_Linear_mult, pm_layers_0_attn_out_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_fc2_Add_output_0), 2);
