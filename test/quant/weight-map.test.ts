@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { onnx } from 'onnx-proto';
 import { loadOnnx } from '../../src/compiler/onnx/load.ts';
 import { readQWeights } from '../../src/compiler/quant/qweights.ts';
 import { mapWeights, type WeightMapEntry } from '../../src/compiler/quant/weight-map.ts';
-import { MODELS_DIR } from '../../src/paths.ts';
+import { MODELS_DIR, REPO_ROOT } from '../../src/paths.ts';
 import { floatTensor, int4Tensor, writeQWeightsFile } from './qweights-fixture.ts';
 import { FC_BIAS, HEAD_Q, HEAD_SCALE, SHIFT_BIAS, initializer, tinyMembers, tinyModel } from './tiny-onnx.ts';
 
@@ -70,16 +71,22 @@ describe('weight map on a hand-built torch-like graph', () => {
 });
 
 describe('weight map on the bundled models', () => {
+  // The bundled models, plus the compiler's export variants (pre/post-norm, opset 13 decomposed LayerNorm, ...).
+  const variants = join(REPO_ROOT, 'test', 'fixtures', 'variants');
   const cases = [
     ['micro/micro.onnx', 'micro/pose_micro_int4.npz'],
     ['micro/micro_fp32.onnx', 'micro/pose_micro_int8.npz'],
     ['micro/micro_fp32.onnx', 'micro/pose_micro_int4_ptq.npz'],
     ['nano/nano.onnx', 'nano/pose_nano_int4.npz'],
-  ];
+    ['nano/nano_fp32.onnx', 'nano/pose_nano_int8.npz'],
+    ...readdirSync(variants, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => [join(variants, d.name, 'model.onnx'), join(variants, d.name, 'weights_int4.npz')]),
+  ].map(([m, w]) => [resolve(MODELS_DIR, m), resolve(MODELS_DIR, w)]);
   for (const [modelFile, npzFile] of cases) {
-    it(`${modelFile} + ${npzFile}: every npz key mapped once, transposed exactly for MatMul operands`, () => {
-      const { model } = loadOnnx(join(MODELS_DIR, modelFile));
-      const weights = readQWeights(join(MODELS_DIR, npzFile));
+    it(`${relative(REPO_ROOT, modelFile)} + ${relative(REPO_ROOT, npzFile)}: every npz key mapped once, transposed exactly for MatMul operands`, () => {
+      const { model } = loadOnnx(modelFile);
+      const weights = readQWeights(npzFile);
       const entries = mapWeights(model, weights, modelFile);
       expect(entries.map((e) => e.npzKey).sort()).toEqual([...weights.tensors.keys()].sort());
       const owners = entries.filter((e) => !e.via).map((e) => e.initializer);
