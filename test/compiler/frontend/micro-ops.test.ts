@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { loadOnnx } from '../../../src/compiler/onnx/load.ts';
 import { lower } from '../../../src/compiler/lower.ts';
 import { MODELS_DIR } from '../../../src/paths.ts';
+import { formatGraph } from '../../../src/compiler/ir/print.ts';
 
 function describeOps(path: string): string[] {
   const g = lower(loadOnnx(path).model, path);
@@ -57,6 +58,38 @@ describe('lowered op sequence', () => {
       'pe.Linear 16->2 x17 T',
       'Add',
     ]);
+  });
+
+  it('nano: the same encoder and pooling, no graph refinement', () => {
+    expect(describeOps(join(MODELS_DIR, 'nano', 'nano.onnx'))).toEqual([
+      'pe.MinMaxNormalize',
+      'pe.Linear 342->48 x10 perm 0312 T',
+      'Add',
+      'pe.Linear 48->144 x10 T',
+      'pe.Attention H2 D24 T10 qkv 0/48/96',
+      'pe.Linear 48->48 x10 T',
+      'Add',
+      'pe.LayerNorm 48',
+      'pe.Linear 48->64 x10 T',
+      'pe.Gelu',
+      'pe.Linear 64->48 x10 T',
+      'Add',
+      'pe.LayerNorm 48',
+      'pe.Linear 48->1 x10 T',
+      'pe.AttentionPool T10 d48',
+      'pe.Linear 48->96 x1',
+      'pe.Gelu',
+      'pe.Linear 96->34 x1',
+      'pe.Reshape [1,17,2]',
+    ]);
+  });
+
+  it('prints a readable listing naming shapes and ONNX sources', () => {
+    const text = formatGraph(lower(loadOnnx(join(MODELS_DIR, 'micro', 'micro.onnx')).model));
+    expect(text.split('\n')[0]).toBe('inputs: csi[1,3,114,10]');
+    expect(text).toContain('pe.Linear /proj/Linear: /Div_output_0[1,3,114,10], onnx::MatMul_');
+    expect(text).toContain('<- /Transpose, /Reshape, /proj/MatMul, /proj/Add');
+    expect(text.split('\n').at(-1)).toBe('outputs: keypoints[1,17,2]');
   });
 
   it('keeps the ONNX node names of every fused node and the graph output name', () => {
