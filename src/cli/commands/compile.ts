@@ -15,6 +15,7 @@ export const DEFAULTS = {
   weights8: join(MODELS_DIR, 'micro', 'pose_micro_int8.npz'),
   calib: join(DATA_DIR, 'calib_X.npy'),
   out: join(FIRMWARE_DIR, 'components', 'pose_model'),
+  actBits: 8 as 8 | 16,
 };
 
 interface RawOptions {
@@ -43,7 +44,7 @@ export function register(program: Command): void {
     .option('--model <path>', 'ONNX model (default: models/micro/micro.onnx; with --bits 8: models/micro/micro_fp32.onnx)')
     .option('--weights <npz>', 'quantized weights, pose-edge-qweights npz (default: models/micro/pose_micro_int4.npz; with --bits 8: pose_micro_int8.npz)')
     .addOption(new Option('--bits <n>', 'weight bits: 4 or 8').default('4'))
-    .addOption(new Option('--act-bits <n>', 'default activation precision: 8 or 16 (int16 is kept where accuracy needs it)').default('8'))
+    .addOption(new Option('--act-bits <n>', 'default activation precision: 8 or 16 (int16 is kept where accuracy needs it)').default(String(DEFAULTS.actBits)))
     .option('--calib <npy>', 'calibration windows, float32 [N,3,114,10]', DEFAULTS.calib)
     .option('--out <dir>', 'output component directory', DEFAULTS.out)
     .option('--json', 'print one JSON object (the compile report) instead of a summary')

@@ -1,0 +1,98 @@
+// `pose-edge compile` driven in-process through buildProgram(): the --json contract, the files written,
+// and every user-reachable error path with its message (nothing is written when compiling fails).
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildProgram } from '../../../src/cli/program.ts';
+import { MODELS_DIR } from '../../../src/paths.ts';
+
+const MICRO = join(MODELS_DIR, 'micro', 'micro.onnx');
+const MICRO_W4 = join(MODELS_DIR, 'micro', 'pose_micro_int4.npz');
+const NANO_W4 = join(MODELS_DIR, 'nano', 'pose_nano_int4.npz');
+
+async function run(args: string[]): Promise<string> {
+  let out = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += chunk.toString();
+    return true;
+  });
+  try {
+    await buildProgram().exitOverride().parseAsync(['node', 'pose-edge', 'compile', ...args]);
+  } finally {
+    spy.mockRestore();
+  }
+  return out;
+}
+
+function tempOut(): { root: string; out: string } {
+  const root = mkdtempSync(join(tmpdir(), 'pe-cli-'));
+  return { root, out: join(root, 'pose_model') };
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('pose-edge compile', () => {
+  it('--json prints one object with the contract fields and writes the component', async () => {
+    const { out } = tempOut();
+    const text = await run(['--out', out, '--json']);
+    const r = JSON.parse(text);
+    for (const key of ['params', 'weightBytes', 'arenaBytes', 'arenaLowerBound', 'macs', 'bits', 'actBits', 'modelSha256', 'outDir', 'ops', 'weightMap']) {
+      expect(r, key).toHaveProperty(key);
+    }
+    expect(r.bits).toBe(4);
+    expect(r.modelSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.ops[1]).toMatchObject({ op: 'pe.Linear', onnxNodes: expect.arrayContaining(['/proj/MatMul']) });
+    expect(r.ops[1].outputs[0]).toMatchObject({ name: '/proj/Add_output_0', shape: [1, 10, 64] });
+    expect(r.weightMap).toContainEqual(expect.objectContaining({ npzKey: 'proj.weight', initializer: expect.any(String), transposed: true }));
+    expect(r.weightMap).toContainEqual(expect.objectContaining({ npzKey: 'head.fc1.weight', transposed: false }));
+    expect(readdirSync(out).sort()).toEqual([
+      'CMakeLists.txt', 'compile-report.json', 'idf_component.yml', 'pose_kernels.h', 'pose_model.c', 'pose_model.h', 'pose_weights.c', 'pose_weights.h',
+    ]);
+    expect(JSON.parse(readFileSync(join(out, 'compile-report.json'), 'utf8'))).toEqual(r);
+  });
+
+  it('prints a human summary with the weight mapping without --json', async () => {
+    const { out } = tempOut();
+    const text = await run(['--out', out]);
+    expect(text).toMatch(/constant data \d+ B, arena \d+ B \(lower bound \d+ B/);
+    expect(text).toMatch(/proj\.weight -> \S+ \(transposed\)/);
+  });
+
+  it('rejects a bad --bits and --act-bits', async () => {
+    await expect(run(['--bits', '5'])).rejects.toThrow("--bits must be 4 or 8, got '5'");
+    await expect(run(['--act-bits', '12'])).rejects.toThrow("--act-bits must be 8 or 16, got '12'");
+  });
+
+  it('wants --model and --weights together', async () => {
+    await expect(run(['--model', MICRO])).rejects.toThrow('--model and --weights go together');
+  });
+
+  it('names a missing calibration file and writes nothing', async () => {
+    const { root, out } = tempOut();
+    await expect(run(['--calib', join(root, 'missing.npy'), '--out', out])).rejects.toThrow(`${join(root, 'missing.npy')}: no such file (calibration windows)`);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(root)).toEqual([]);
+  });
+
+  it('rejects weights of another bit width than --bits', async () => {
+    const { out } = tempOut();
+    await expect(run(['--model', MICRO, '--weights', MICRO_W4, '--bits', '8', '--out', out])).rejects.toThrow(
+      `${MICRO_W4}: holds int4 weights but --bits 8 was given`,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('rejects weights that do not fit the graph, naming the tensors, and keeps an existing component', async () => {
+    const { out } = tempOut();
+    await run(['--out', out]);
+    const before = readFileSync(join(out, 'pose_model.c'), 'utf8');
+    await expect(run(['--model', MICRO, '--weights', NANO_W4, '--out', out])).rejects.toThrow(/proj\.weight/);
+    expect(readFileSync(join(out, 'pose_model.c'), 'utf8')).toBe(before);
+  });
+
+  it('names a missing model file', async () => {
+    const { root } = tempOut();
+    await expect(run(['--model', join(root, 'nope.onnx'), '--weights', MICRO_W4])).rejects.toThrow(`${join(root, 'nope.onnx')}: no such file (ONNX model)`);
+  });
+});
