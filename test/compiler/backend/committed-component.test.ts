@@ -1,0 +1,22 @@
+// The component generated from the bundled default is committed (so `idf.py build` works from a clone);
+// regenerating it must give identical bytes, otherwise the commit is stale. Regenerate with:
+//   node bin/pose-edge.mjs compile
+import { describe, expect, it } from 'vitest';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { compileModel } from '../../../src/compiler/compile.ts';
+import { DEFAULTS } from '../../../src/cli/commands/compile.ts';
+
+describe('committed firmware/components/pose_model', () => {
+  it('is byte-identical to what compile produces from the bundled default', async () => {
+    const r = await compileModel({
+      modelPath: DEFAULTS.model4, weightsPath: DEFAULTS.weights4, bits: 4, actBits: DEFAULTS.actBits,
+      calibPath: DEFAULTS.calib, outDir: DEFAULTS.out, write: false,
+    });
+    expect(existsSync(DEFAULTS.out), `${DEFAULTS.out} is missing: run 'node bin/pose-edge.mjs compile'`).toBe(true);
+    expect(readdirSync(DEFAULTS.out).sort()).toEqual([...r.files.keys()].sort());
+    for (const [name, text] of r.files) {
+      expect(readFileSync(join(DEFAULTS.out, name), 'utf8') === text, `${name} is stale: run 'node bin/pose-edge.mjs compile'`).toBe(true);
+    }
+  });
+});
