@@ -16,7 +16,7 @@ fi
 out="${FUZZ_BUILD_DIR:-$root/build/fuzz}"
 mkdir -p "$out/corpus"
 core="$root/firmware/core"
-clang -g -O2 -std=c11 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+clang -g -O2 -std=c11 -Wall -Wextra -Werror -fno-strict-aliasing -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
   -I"$core" -I"$model" "$root/firmware/host/test/fuzz_proto.c" \
   "$core/proto.c" "$core/csi.c" "$core/window.c" "$core/driver.c" "$core/node.c" "$model"/*.c \
   -o "$out/fuzz_proto"

@@ -136,7 +136,7 @@ export async function sectionSizes(sizeTool: string, files: string[]): Promise<R
   return total;
 }
 
-export const XTENSA_FLAGS = ['-mlongcalls', '-Os', '-ffreestanding', '-std=c11', '-Wall', '-Wextra', '-Werror'];
+export const XTENSA_FLAGS = ['-mlongcalls', '-Os', '-ffreestanding', '-fno-strict-aliasing', '-std=c11', '-Wall', '-Wextra', '-Werror'];
 
 /** Compiles core + model for the ESP8266's Xtensa LX106 (-mlongcalls), one object per source. */
 export async function xtensaObjects(modelDir: string, outDir: string): Promise<string[]> {

@@ -83,6 +83,9 @@ export type FirmwareProgram = 'virtual-node' | 'batch' | 'golden-test';
 export type FirmwareTarget = 'host' | 'sanitize' | 'rv32';
 
 const WARN = ['-Wall', '-Wextra', '-Werror'];
+// The generated kernel's arena holds tensors of different integer types over time, so every build compiles
+// it as its own component CMakeLists does (templates/c/component/CMakeLists.txt.hbs).
+const MODEL_FLAGS = ['-fno-strict-aliasing'];
 const CORE_SOURCES = ['proto.c', 'csi.c', 'window.c', 'driver.c', 'node.c'].map((f) => join(CORE_DIR, f));
 
 function modelSources(modelDir: string): string[] {
@@ -122,7 +125,7 @@ export function recipe(program: FirmwareProgram, target: FirmwareTarget, modelDi
     return {
       cc: 'riscv64-unknown-elf-gcc',
       flags: [
-        '-march=rv32imc', '-mabi=ilp32', '--specs=picolibc.specs', '-O2', '-std=c11', ...WARN, '-static', '-nostartfiles',
+        '-march=rv32imc', '-mabi=ilp32', '--specs=picolibc.specs', '-O2', '-std=c11', ...WARN, ...MODEL_FLAGS, '-static', '-nostartfiles',
         // qemu user mode loads the segments where the linker put them; give the picolibc script room for
         // any model size (it defaults to 64 KB of flash and 32 KB of RAM).
         '-Wl,--defsym=__flash=0x10000000,--defsym=__flash_size=0x1000000,--defsym=__ram=0x20000000,--defsym=__ram_size=0x1000000',
@@ -134,12 +137,12 @@ export function recipe(program: FirmwareProgram, target: FirmwareTarget, modelDi
   if (target === 'sanitize') {
     return {
       cc: 'clang',
-      flags: ['-O1', '-g', '-std=c11', ...WARN, '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer'],
+      flags: ['-O1', '-g', '-std=c11', ...WARN, ...MODEL_FLAGS, '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer'],
       sources,
       includes,
     };
   }
-  return { cc: 'gcc', flags: ['-O2', '-std=c11', ...WARN], sources, includes };
+  return { cc: 'gcc', flags: ['-O2', '-std=c11', ...WARN, ...MODEL_FLAGS], sources, includes };
 }
 
 function sourceHash(r: Recipe): string {
