@@ -197,10 +197,11 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
 
 /* int8 activations x int4 weights: two output rows at once in the two 16-bit lanes of one 32-bit register
  * ("SIMD within a register"): W = w[o][i] + w[o+1][i] * 2^16, P += x * W gives both products with one
- * load, one multiply and one add. |x * w| <= 128 * 8, so PK_SWAR_GROUP = 8 bytes (16 products) keep
- * each lane sum within [-2^14, 2^14]; then the lanes are split exactly into the int32 accumulators
- * (low lane sign-extended; high lane = (P - low) >> 16). Same integer result as the plain kernel. */
-#define PK_SWAR_GROUP 8
+ * load, one multiply and one add. |x * w| <= 128 * 8 = 1024, so PK_SWAR_GROUP = 15 bytes (30 products)
+ * keep each lane sum within [-30720, 30720], inside int16; then the lanes are split exactly into the
+ * int32 accumulators (low lane sign-extended; high lane = (P - low) >> 16). Same integer result as the
+ * plain kernel. */
+#define PK_SWAR_GROUP 15
 
 #define PK_SWAR_PACK(u0, u1, we, wo)                                                                     \
     const uint32_t we = (uint32_t)PK_LO4(u0) + ((uint32_t)PK_LO4(u1) << 16);                             \
