@@ -47,10 +47,18 @@ typedef char pk_check_int64_arith_shift[(((int64_t)-8) >> 1) == -4 ? 1 : -1];
 /* ---------------------------------------------------------------- requantization, saturation */
 
 /* Round-half-up requantization: (acc * mult + 2^(n-1)) >> n, n = 31 + shift in [1, 62]. Unsaturated:
- * |acc| < 2^31 and mult < 2^31 keep the product below 2^62, so the sum cannot overflow int64. */
+ * |acc| < 2^31 and mult < 2^31 keep the product below 2^62, so the sum cannot overflow int64.
+ * For n >= 33 (every multiplier below 1/2) the same value comes from the product's high word alone:
+ * with acc * mult = hi 2^32 + lo, 0 <= lo < 2^32, floor((hi 2^32 + lo + 2^(n-1)) / 2^n)
+ * = floor((hi + 2^(n-33)) / 2^(n-32)) because hi + 2^(n-33) is an integer and lo / 2^32 < 1; |hi| < 2^30
+ * keeps the sum in int32. On rv32 that is one mulh, an add and a shift instead of 64-bit arithmetic. */
 static inline int64_t pk_requant(int32_t acc, int32_t mult, int32_t shift)
 {
     const int32_t n = 31 + shift;
+    if (n >= 33) {
+        const int32_t hi = (int32_t)(((int64_t)acc * mult) >> 32);
+        return (hi + ((int32_t)1 << (n - 33))) >> (n - 32);
+    }
     return ((int64_t)acc * mult + ((int64_t)1 << (n - 1))) >> n;
 }
 
@@ -404,8 +412,8 @@ static inline uint32_t pk_isqrt64(uint64_t v)
         for (t = 0; t < T; ++t) {                                                                        \
             const TX *xr = x + t * x_stride;                                                             \
             TY *yr = y + t * y_stride;                                                                   \
-            int32_t sum = 0, a = 0, h;                                                                   \
-            int64_t var = 0, r, t_half;                                                                  \
+            int32_t sum = 0, a = 0, h, r;                                                                \
+            int64_t var = 0, t_half;                                                                     \
             uint64_t w;                                                                                  \
             for (i = 0; i < d; ++i) sum += xr[i];                                                        \
             for (i = 0; i < d; ++i) {                                                                    \
@@ -415,13 +423,13 @@ static inline uint32_t pk_isqrt64(uint64_t v)
             w = ((uint64_t)var << (E)) + (uint64_t)eps_q;                                                \
             if (w < ((uint64_t)1 << (E))) w = (uint64_t)1 << (E);                                        \
             while ((w << (2 * a)) < ((uint64_t)1 << 60)) ++a;                                            \
-            r = (int64_t)(((uint64_t)1 << 60) / pk_isqrt64(w << (2 * a)));                              \
+            r = (int32_t)(((uint64_t)1 << 60) / pk_isqrt64(w << (2 * a))); /* <= 2^30 */                \
             h = 30 - (E) / 2 - a;                                                                        \
             t_half = h > 0 ? (int64_t)1 << (h - 1) : 0;                                                  \
             for (i = 0; i < d; ++i) {                                                                    \
-                const int64_t c = (int64_t)d * xr[i] - sum;                                              \
-                const int64_t tq = (c * r + t_half) >> h;                                                \
-                const int32_t acc = (int32_t)((tq * gamma[i] + pre_half) >> pre_shift) + beta[i];        \
+                const int32_t c = d * xr[i] - sum;                                                       \
+                const int32_t tq = (int32_t)(((int64_t)c * r + t_half) >> h);                            \
+                const int32_t acc = (int32_t)(((int64_t)tq * gamma[i] + pre_half) >> pre_shift) + beta[i]; \
                 yr[i] = (TY)pk_sat(pk_requant(acc, mult, shift), out_min, out_max);                      \
             }                                                                                            \
         }                                                                                                \
@@ -491,8 +499,8 @@ static inline uint32_t pk_exp_q24(int64_t diff, int32_t mult, int32_t shift)
 }
 
 /* p_j = min(32767, floor((e_j R + 2^39) / 2^40)), e_j = pk_exp_q24(max - x_j), R = floor(2^55 / sum e):
- * one divide per row, probabilities in Q0.15. n <= 128 keeps sum e <= 2^31. x and p may be the same
- * buffer (in-place variant). */
+ * one divide per row, probabilities in Q0.15. n <= 128 keeps sum e <= 2^31. The int16-output variants
+ * evaluate each exp twice (no scratch); the in-place int32 variant (attention, pooling) keeps e_j in p. */
 #define PK_DEFINE_SOFTMAX(NAME, TX, TP)                                                                  \
     static inline void NAME(const TX *x, int32_t n, int32_t mult, int32_t shift, TP *p)                  \
     {                                                                                                    \
@@ -511,7 +519,25 @@ static inline uint32_t pk_exp_q24(int64_t diff, int32_t mult, int32_t shift)
 
 PK_DEFINE_SOFTMAX(pk_softmax_row_i16, int16_t, int16_t)
 PK_DEFINE_SOFTMAX(pk_softmax_row_i32, int32_t, int16_t)
-PK_DEFINE_SOFTMAX(pk_softmax_row_i32_inplace, int32_t, int32_t)
+
+/* Same values as pk_softmax_row_i32; p may be x. */
+static inline void pk_softmax_row_i32_inplace(const int32_t *x, int32_t n, int32_t mult, int32_t shift, int32_t *p)
+{
+    int64_t mx = x[0];
+    uint32_t sum = 0, recip;
+    int32_t j;
+    for (j = 1; j < n; ++j) mx = x[j] > mx ? x[j] : mx;
+    for (j = 0; j < n; ++j) {
+        const uint32_t e = pk_exp_q24(mx - x[j], mult, shift);
+        p[j] = (int32_t)e;
+        sum += e;
+    }
+    recip = (uint32_t)(((uint64_t)1 << 55) / sum);
+    for (j = 0; j < n; ++j) {
+        const uint32_t q = (uint32_t)(((uint64_t)(uint32_t)p[j] * recip + ((uint64_t)1 << 39)) >> 40);
+        p[j] = (int32_t)(q > 32767u ? 32767u : q);
+    }
+}
 
 /* ---------------------------------------------------------------- attention */
 

@@ -35,18 +35,18 @@ static uint8_t pm_arena[POSE_MODEL_ARENA_BYTES] PM_ALIGNED;
 #define PM_OFF_layers_0_ff_fc2_Add_output_0 1280 /* 1280 B, live ops 10..11: /layers.0/ff/fc2/Add_output_0 */
 #define PM_OFF_layers_0_Add_1_output_0 2560 /* 1280 B, live ops 11..12: /layers.0/Add_1_output_0 */
 #define PM_OFF_layers_0_norm2_LayerNormalization_output_0 0 /* 1280 B, live ops 12..14: /layers.0/norm2/LayerNormalization_output_0 */
-#define PM_OFF_pool_score_Add_output_0 1392 /* 20 B, live ops 13..14: /pool/score/Add_output_0 */
-#define PM_OFF_pool_ReduceSum_output_0 1280 /* 64 B, live ops 14..15: /pool/ReduceSum_output_0 */
-#define PM_OFF_head_fc1_Gemm_output_0 0 /* 192 B, live ops 15..16: /head/fc1/Gemm_output_0 */
-#define PM_OFF_head_act_Mul_1_output_0 192 /* 192 B, live ops 16..17: /head/act/Mul_1_output_0 */
-#define PM_OFF_head_fc2_Gemm_output_0 544 /* 68 B, live ops 17..23: /head/fc2/Gemm_output_0 */
-#define PM_OFF_refine_MatMul_output_0 272 /* 34 B, live ops 18..19: /refine/MatMul_output_0 */
-#define PM_OFF_refine_fc1_Add_output_0 0 /* 272 B, live ops 19..20: /refine/fc1/Add_output_0 */
-#define PM_OFF_refine_act_Mul_1_output_0 272 /* 272 B, live ops 20..21: /refine/act/Mul_1_output_0 */
-#define PM_OFF_refine_MatMul_1_output_0 0 /* 272 B, live ops 21..22: /refine/MatMul_1_output_0 */
-#define PM_OFF_refine_fc2_Add_output_0 272 /* 68 B, live ops 22..23: /refine/fc2/Add_output_0 */
+#define PM_OFF_pool_score_Add_output_0 1456 /* 20 B, live ops 13..14: /pool/score/Add_output_0 */
+#define PM_OFF_pool_ReduceSum_output_0 1280 /* 128 B, live ops 14..15: /pool/ReduceSum_output_0 */
+#define PM_OFF_head_fc1_Gemm_output_0 0 /* 384 B, live ops 15..16: /head/fc1/Gemm_output_0 */
+#define PM_OFF_head_act_Mul_1_output_0 384 /* 384 B, live ops 16..17: /head/act/Mul_1_output_0 */
+#define PM_OFF_head_fc2_Gemm_output_0 1088 /* 68 B, live ops 17..23: /head/fc2/Gemm_output_0 */
+#define PM_OFF_refine_MatMul_output_0 544 /* 68 B, live ops 18..19: /refine/MatMul_output_0 */
+#define PM_OFF_refine_fc1_Add_output_0 0 /* 544 B, live ops 19..20: /refine/fc1/Add_output_0 */
+#define PM_OFF_refine_act_Mul_1_output_0 544 /* 544 B, live ops 20..21: /refine/act/Mul_1_output_0 */
+#define PM_OFF_refine_MatMul_1_output_0 0 /* 544 B, live ops 21..22: /refine/MatMul_1_output_0 */
+#define PM_OFF_refine_fc2_Add_output_0 544 /* 68 B, live ops 22..23: /refine/fc2/Add_output_0 */
 #define PM_OFF_scratch_layers_0_attn_Attention 3840 /* 40 B, live ops 4..4: scratch of /layers.0/attn/Attention */
-#define PM_OFF_scratch_pool_AttentionPool 1344 /* 40 B, live ops 14..14: scratch of /pool/AttentionPool */
+#define PM_OFF_scratch_pool_AttentionPool 1408 /* 40 B, live ops 14..14: scratch of /pool/AttentionPool */
 
 void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[POSE_MODEL_OUTPUT_LEN])
 {
@@ -164,71 +164,71 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
      *   ONNX nodes: /pool/Softmax, /pool/Mul, /pool/ReduceSum
      *   in  /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000205987 (arena)
      *   in  /pool/score/Add_output_0 [1,10,1] int16 scale 0.0000286166 (arena)
-     *   out /pool/ReduceSum_output_0 [1,64] int8 scale 0.0248112 (arena)
-     *   softmax over 10 scores (scale 0.0000286166) in Q0.15; output multiplier 1141043847 >> 52
+     *   out /pool/ReduceSum_output_0 [1,64] int16 scale 0.000192329 (arena)
+     *   softmax over 10 scores (scale 0.0000286166) in Q0.15; output multiplier 1149993348 >> 45
      */
-    pk_attention_pool_i16_i8(PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 10, 64, 64, PM_BUF(int16_t, PM_OFF_pool_score_Add_output_0), 1452589215, -2, 1141043847, 21,
-        -128, 127, PM_BUF(int32_t, PM_OFF_scratch_pool_AttentionPool), PM_BUF(int8_t, PM_OFF_pool_ReduceSum_output_0));
+    pk_attention_pool_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 10, 64, 64, PM_BUF(int16_t, PM_OFF_pool_score_Add_output_0), 1452589215, -2, 1149993348, 14,
+        -32768, 32767, PM_BUF(int32_t, PM_OFF_scratch_pool_AttentionPool), PM_BUF(int16_t, PM_OFF_pool_ReduceSum_output_0));
     /* [15] pe.Linear "/head/fc1/Linear"
      *   ONNX nodes: /head/fc1/Gemm
-     *   in  /pool/ReduceSum_output_0 [1,64] int8 scale 0.0248112 (arena)
-     *   out /head/fc1/Gemm_output_0 [1,192] int8 scale 0.0169409 (arena)
+     *   in  /pool/ReduceSum_output_0 [1,64] int16 scale 0.000192329 (arena)
+     *   out /head/fc1/Gemm_output_0 [1,192] int16 scale 0.000131321 (arena)
      *   weights head.fc1.weight (npz int4, scale 0.0178561); real multiplier s_in*s_w/s_out = 0.0261515
      */
-    pk_linear_w4_i8_i8(PM_BUF(int8_t, PM_OFF_pool_ReduceSum_output_0), 1, 64, 64, pm_head_fc1_Linear_weight, pm_head_fc1_Linear_bias, 192,
-        pm_head_fc1_Linear_mult, pm_head_fc1_Linear_shift, 0, -128, 127, PM_BUF(int8_t, PM_OFF_head_fc1_Gemm_output_0), 192);
+    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_pool_ReduceSum_output_0), 1, 64, 64, pm_head_fc1_Linear_weight, pm_head_fc1_Linear_bias, 192,
+        pm_head_fc1_Linear_mult, pm_head_fc1_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_head_fc1_Gemm_output_0), 192);
     /* [16] pe.Gelu "/head/act/Gelu"
      *   ONNX nodes: /head/act/Div, /head/act/Erf, /head/act/Add, /head/act/Mul, /head/act/Mul_1
-     *   in  /head/fc1/Gemm_output_0 [1,192] int8 scale 0.0169409 (arena)
-     *   out /head/act/Mul_1_output_0 [1,192] int8 scale 0.0161244 (arena)
-     *   y = table[x + 128], table from the exact float function
+     *   in  /head/fc1/Gemm_output_0 [1,192] int16 scale 0.000131321 (arena)
+     *   out /head/act/Mul_1_output_0 [1,192] int16 scale 0.000124991 (arena)
+     *   y = 513-point table every 128 codes, linear interpolation
      */
-    pk_lut8_i8(PM_BUF(int8_t, PM_OFF_head_fc1_Gemm_output_0), 192, pm_head_act_Gelu_table, PM_BUF(int8_t, PM_OFF_head_act_Mul_1_output_0));
+    pk_lut16_interp_i16(PM_BUF(int16_t, PM_OFF_head_fc1_Gemm_output_0), 192, pm_head_act_Gelu_table, PM_BUF(int16_t, PM_OFF_head_act_Mul_1_output_0));
     /* [17] pe.Linear "/head/fc2/Linear"
      *   ONNX nodes: /head/fc2/Gemm
-     *   in  /head/act/Mul_1_output_0 [1,192] int8 scale 0.0161244 (arena)
+     *   in  /head/act/Mul_1_output_0 [1,192] int16 scale 0.000124991 (arena)
      *   out /head/fc2/Gemm_output_0 [1,34] int16 scale 0.0000378218 (arena)
-     *   weights head.fc2.weight (npz int4, scale 0.0103084); real multiplier s_in*s_w/s_out = 4.39472
+     *   weights head.fc2.weight (npz int4, scale 0.0103084); real multiplier s_in*s_w/s_out = 0.0340665
      */
-    pk_linear_w4_i8_i16(PM_BUF(int8_t, PM_OFF_head_act_Mul_1_output_0), 1, 192, 192, pm_head_fc2_Linear_weight, pm_head_fc2_Linear_bias, 34,
-        pm_head_fc2_Linear_mult, pm_layers_0_attn_out_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 34);
+    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_head_act_Mul_1_output_0), 1, 192, 192, pm_head_fc2_Linear_weight, pm_head_fc2_Linear_bias, 34,
+        pm_head_fc2_Linear_mult, pm_head_fc2_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 34);
     /* [18] pe.MatMulConst "/refine/MatMulConst"
      *   ONNX nodes: /refine/MatMul
      *   in  /head/Reshape_output_0 [1,17,2] int16 scale 0.0000378218 (view of /head/fc2/Gemm_output_0)
-     *   out /refine/MatMul_output_0 [1,17,2] int8 scale 0.00286056 (arena)
-     *   A int16 scale 0.0000152593; multiplier 1817248335 >> 53
+     *   out /refine/MatMul_output_0 [1,17,2] int16 scale 0.0000221742 (arena)
+     *   A int16 scale 0.0000152593; multiplier 1831501483 >> 46
      */
-    pk_matmul_const_left_i16_i8(pm_refine_MatMulConst_a, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 17, 17, 2, 1817248335, 22, -128, 127, PM_BUF(int8_t, PM_OFF_refine_MatMul_output_0));
+    pk_matmul_const_left_i16_i16(pm_refine_MatMulConst_a, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 17, 17, 2, 1831501483, 15, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_MatMul_output_0));
     /* [19] pe.Linear "/refine/fc1/Linear"
      *   ONNX nodes: /refine/fc1/MatMul, /refine/fc1/Add
-     *   in  /refine/MatMul_output_0 [1,17,2] int8 scale 0.00286056 (arena)
-     *   out /refine/fc1/Add_output_0 [1,17,16] int8 scale 0.00239059 (arena)
+     *   in  /refine/MatMul_output_0 [1,17,2] int16 scale 0.0000221742 (arena)
+     *   out /refine/fc1/Add_output_0 [1,17,16] int16 scale 0.0000185311 (arena)
      *   weights refine.fc1.weight (npz int4, scale 0.0986854); real multiplier s_in*s_w/s_out = 0.118086
      */
-    pk_linear_w4_i8_i8(PM_BUF(int8_t, PM_OFF_refine_MatMul_output_0), 17, 2, 2, pm_refine_fc1_Linear_weight, pm_refine_fc1_Linear_bias, 16,
-        pm_refine_fc1_Linear_mult, pm_refine_fc1_Linear_shift, 0, -128, 127, PM_BUF(int8_t, PM_OFF_refine_fc1_Add_output_0), 16);
+    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_refine_MatMul_output_0), 17, 2, 2, pm_refine_fc1_Linear_weight, pm_refine_fc1_Linear_bias, 16,
+        pm_refine_fc1_Linear_mult, pm_refine_fc1_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_fc1_Add_output_0), 16);
     /* [20] pe.Gelu "/refine/act/Gelu"
      *   ONNX nodes: /refine/act/Div, /refine/act/Erf, /refine/act/Add, /refine/act/Mul, /refine/act/Mul_1
-     *   in  /refine/fc1/Add_output_0 [1,17,16] int8 scale 0.00239059 (arena)
-     *   out /refine/act/Mul_1_output_0 [1,17,16] int8 scale 0.00148046 (arena)
-     *   y = table[x + 128], table from the exact float function
+     *   in  /refine/fc1/Add_output_0 [1,17,16] int16 scale 0.0000185311 (arena)
+     *   out /refine/act/Mul_1_output_0 [1,17,16] int16 scale 0.0000114761 (arena)
+     *   y = 513-point table every 128 codes, linear interpolation
      */
-    pk_lut8_i8(PM_BUF(int8_t, PM_OFF_refine_fc1_Add_output_0), 272, pm_refine_act_Gelu_table, PM_BUF(int8_t, PM_OFF_refine_act_Mul_1_output_0));
+    pk_lut16_interp_i16(PM_BUF(int16_t, PM_OFF_refine_fc1_Add_output_0), 272, pm_refine_act_Gelu_table, PM_BUF(int16_t, PM_OFF_refine_act_Mul_1_output_0));
     /* [21] pe.MatMulConst "/refine/MatMulConst_1"
      *   ONNX nodes: /refine/MatMul_1
-     *   in  /refine/act/Mul_1_output_0 [1,17,16] int8 scale 0.00148046 (arena)
-     *   out /refine/MatMul_1_output_0 [1,17,16] int8 scale 0.00108435 (arena)
+     *   in  /refine/act/Mul_1_output_0 [1,17,16] int16 scale 0.0000114761 (arena)
+     *   out /refine/MatMul_1_output_0 [1,17,16] int16 scale 0.00000840552 (arena)
      *   A int16 scale 0.0000152593; multiplier 1466024408 >> 46
      */
-    pk_matmul_const_left_i8_i8(pm_refine_MatMulConst_a, PM_BUF(int8_t, PM_OFF_refine_act_Mul_1_output_0), 17, 17, 16, 1466024408, 15, -128, 127, PM_BUF(int8_t, PM_OFF_refine_MatMul_1_output_0));
+    pk_matmul_const_left_i16_i16(pm_refine_MatMulConst_a, PM_BUF(int16_t, PM_OFF_refine_act_Mul_1_output_0), 17, 17, 16, 1466024408, 15, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_MatMul_1_output_0));
     /* [22] pe.Linear "/refine/fc2/Linear"
      *   ONNX nodes: /refine/fc2/MatMul, /refine/fc2/Add
-     *   in  /refine/MatMul_1_output_0 [1,17,16] int8 scale 0.00108435 (arena)
+     *   in  /refine/MatMul_1_output_0 [1,17,16] int16 scale 0.00000840552 (arena)
      *   out /refine/fc2/Add_output_0 [1,17,2] int16 scale 0.00000781366 (arena)
-     *   weights refine.fc2.weight (npz int4, scale 0.0355957); real multiplier s_in*s_w/s_out = 4.93982
+     *   weights refine.fc2.weight (npz int4, scale 0.0355957); real multiplier s_in*s_w/s_out = 0.0382920
      */
-    pk_linear_w4_i8_i16(PM_BUF(int8_t, PM_OFF_refine_MatMul_1_output_0), 17, 16, 16, pm_refine_fc2_Linear_weight, pm_refine_fc2_Linear_bias, 2,
-        pm_refine_fc2_Linear_mult, pm_layers_0_attn_out_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_fc2_Add_output_0), 2);
+    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_refine_MatMul_1_output_0), 17, 16, 16, pm_refine_fc2_Linear_weight, pm_refine_fc2_Linear_bias, 2,
+        pm_refine_fc2_Linear_mult, pm_head_fc2_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_fc2_Add_output_0), 2);
     /* [23] Add "/refine/Add"
      *   ONNX nodes: /refine/Add
      *   in  /head/Reshape_output_0 [1,17,2] int16 scale 0.0000378218 (view of /head/fc2/Gemm_output_0)

@@ -1,7 +1,9 @@
 // Which activation tensors are int16 and which follow --act-bits. Measured on micro (docs/quantization.md):
-// the residual stream (every Add's operands and result), LayerNorm outputs, the attention-pool scores and the
-// model output are int16 in every mode; the rest (the normalized window, q/k/v, the FFN and head hidden
-// layers) use the --act-bits default. Tensors that must share one integer type (the two operands of an
+// the residual stream (every Add's operands and result), LayerNorm outputs, the attention-pool scores, the
+// model output and every SMALL tensor (<= SMALL_TENSOR values: the pooled vector, the head and the
+// skeleton refinement) are int16 in every mode; the rest (the normalized window, q/k/v, the FFN hidden
+// layer) use the --act-bits default. Small tensors cost almost nothing in the arena, but after pooling no
+// averaging over tokens dilutes their rounding error any more: int8 there was most of micro's int8 error. Tensors that must share one integer type (the two operands of an
 // add, a view and its source, ReLU's input and output) are grouped with a union-find so a forced int16
 // spreads to the whole group.
 import type { Graph } from '../ir/graph.ts';
@@ -23,6 +25,9 @@ class UnionFind {
     if (ra !== rb) this.parent.set(ra, rb);
   }
 }
+
+/** Tensors with at most this many values are int16 regardless of --act-bits. */
+export const SMALL_TENSOR = 512;
 
 export function assignPrecision(g: Graph, actBits: ActBits): Map<string, ActBits> {
   const uf = new UnionFind();
@@ -48,6 +53,12 @@ export function assignPrecision(g: Graph, actBits: ActBits): Map<string, ActBits
         break;
       default:
         break;
+    }
+  }
+  for (const node of g.nodes) {
+    for (const o of node.outputs) {
+      const shape = g.tensors.get(o)?.shape;
+      if (shape && shape.reduce((a, b) => a * b, 1) <= SMALL_TENSOR) forced.add(o);
     }
   }
   for (const out of g.outputs) forced.add(out);

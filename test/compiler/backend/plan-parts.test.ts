@@ -63,6 +63,15 @@ describe('activation precision', () => {
     expect([b2.get('s'), b2.get('v'), b2.get('rv')]).toEqual([16, 16, 16]);
   });
 
+  it('makes small tensors (<= 512 values) int16: after pooling nothing averages their rounding away', () => {
+    const tensors = new Map(g.tensors);
+    tensors.set('h', { name: 'h', dtype: 'float32', shape: [1, 512] });
+    tensors.set('g', { name: 'g', dtype: 'float32', shape: [1, 10, 64] });
+    const bits = assignPrecision({ ...g, tensors }, 8);
+    expect(bits.get('h')).toBe(16);
+    expect(bits.get('g')).toBe(8);
+  });
+
   it('uses 16 bits everywhere with --act-bits 16', () => {
     const bits = assignPrecision(g, 16);
     expect(new Set(bits.values())).toEqual(new Set([16]));
