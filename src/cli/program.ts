@@ -7,6 +7,7 @@ import { register as registerSynth } from './commands/synth.ts';
 import { register as registerFlash } from './commands/flash.ts';
 import { register as registerNode } from './commands/node.ts';
 import { register as registerCompile } from './commands/compile.ts';
+import { register as registerParity } from './commands/parity.ts';
 
 export { TOOL_VERSION };
 
@@ -23,5 +24,6 @@ export function buildProgram(): Command {
   registerFlash(program);
   registerNode(program);
   registerCompile(program);
+  registerParity(program);
   return program;
 }

@@ -1,0 +1,163 @@
+// `pose-edge parity <port> | --virtual`: checks that a node computes what the compiled model predicts.
+// Option parsing, progress and output only; the work is in src/host/parity/.
+import { Command, Option } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PoseEdgeError } from '../errors.ts';
+import { DEFAULTS as COMPILE_DEFAULTS } from './compile.ts';
+import { DATA_DIR } from '../../paths.ts';
+import type { Transport } from '../../host/transport/transport.ts';
+
+export class ParityUsageError extends PoseEdgeError {}
+/** Exit code 2 distinguishes "ran, but a threshold failed" from errors (1). */
+export class ParityThresholdError extends PoseEdgeError {
+  constructor(message: string) {
+    super(message, 2);
+  }
+}
+
+export const PARITY_DEFAULTS = {
+  data: join(DATA_DIR, 'test_X.npy'),
+  labels: join(DATA_DIR, 'test_Y.npy'),
+};
+
+interface RawOptions {
+  virtual?: boolean;
+  model?: string;
+  weights?: string;
+  bits: string;
+  actBits: string;
+  calib: string;
+  data?: string;
+  labels?: string;
+  limit?: string;
+  baud: string;
+  timeout: string;
+  retries: string;
+  maxMeanErr: string;
+  maxMaxErr: string;
+  minAgreement: string;
+  maxPckDrop: string;
+  json?: boolean;
+  report?: string;
+  buildDir?: string;
+}
+
+/** Tests set this to wrap the node's transport (fault injection); never set by the CLI itself. */
+export const parityHooks: { wrapTransport?: (t: Transport) => Transport } = {};
+
+function num(flag: string, v: string, lo: number, hi: number, integer = false): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < lo || n > hi || (integer && !Number.isInteger(n))) {
+    throw new ParityUsageError(`${flag} must be ${integer ? 'an integer' : 'a number'} in ${lo}..${hi}, got '${v}'`);
+  }
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command('parity')
+    .description('replay CSI windows to a node and compare its keypoints with the integer simulator (bit-exact), the reference model and the labels')
+    .argument('[port]', 'serial port of the node (e.g. /dev/ttyUSB0); omit with --virtual')
+    .option('--virtual', 'compile the model if needed, build and start the virtual node with it, and stop it at the end')
+    .option('--model <path>', 'ONNX model, as for compile (default: models/micro/micro.onnx; with --bits 8: micro_fp32.onnx)')
+    .option('--weights <npz>', 'quantized weights, as for compile (default: pose_micro_int4.npz; with --bits 8: pose_micro_int8.npz)')
+    .addOption(new Option('--bits <n>', 'weight bits: 4 or 8').default('4'))
+    .addOption(new Option('--act-bits <n>', 'default activation precision: 8 or 16').default(String(COMPILE_DEFAULTS.actBits)))
+    .option('--calib <npy>', 'calibration windows used by compile', COMPILE_DEFAULTS.calib)
+    .option('--data <X.npy>', 'CSI windows, float32 [N,3,114,10] (default: the bundled test set)')
+    .option('--labels <Y.npy>', 'keypoints float32 [N,17,2] for PCK against ground truth (default: the bundled test labels when --data is not given)')
+    .option('--limit <n>', 'replay only the first n windows')
+    .addOption(new Option('--baud <rate>', 'serial baud rate').default('921600'))
+    .addOption(new Option('--timeout <ms>', 'time to wait for each answer before re-sending').default('2000'))
+    .addOption(new Option('--retries <n>', 're-sends per window after a timeout before giving up').default('3'))
+    .addOption(new Option('--max-mean-err <f>', 'largest mean node-vs-reference error, fraction of torso length').default('0.01'))
+    .addOption(new Option('--max-max-err <f>', 'largest single node-vs-reference error, fraction of torso length').default('0.05'))
+    .addOption(new Option('--min-agreement <pct>', 'smallest torso-PCK@20 of node against reference, percent').default('99'))
+    .addOption(new Option('--max-pck-drop <points>', 'largest drop of node PCK@20 vs labels below the reference, in points').default('0.3'))
+    .option('--json', 'print one JSON object')
+    .option('--report <html>', 'write a self-contained HTML report with SVG plots')
+    .option('--build-dir <dir>', 'virtual node build cache (default: build/firmware-host)')
+    .action(async (port: string | undefined, raw: RawOptions) => {
+      if (raw.virtual && port) throw new ParityUsageError(`give a port (${port}) or --virtual, not both`);
+      if (!raw.virtual && !port) throw new ParityUsageError('parity needs a serial port (e.g. /dev/ttyUSB0) or --virtual');
+      const bits = num('--bits', raw.bits, 4, 8, true);
+      if (bits !== 4 && bits !== 8) throw new ParityUsageError(`--bits must be 4 or 8, got '${raw.bits}'`);
+      const actBits = num('--act-bits', raw.actBits, 8, 16, true);
+      if (actBits !== 8 && actBits !== 16) throw new ParityUsageError(`--act-bits must be 8 or 16, got '${raw.actBits}'`);
+      if ((raw.model === undefined) !== (raw.weights === undefined)) {
+        throw new ParityUsageError('--model and --weights go together: give both, or neither for the bundled micro model');
+      }
+      const labels = raw.labels ?? (raw.data === undefined ? PARITY_DEFAULTS.labels : null);
+      const thresholds = {
+        maxMeanErr: num('--max-mean-err', raw.maxMeanErr, 0, 1e9),
+        maxMaxErr: num('--max-max-err', raw.maxMaxErr, 0, 1e9),
+        minAgreement: num('--min-agreement', raw.minAgreement, 0, 100),
+        maxPckDrop: num('--max-pck-drop', raw.maxPckDrop, 0, 100),
+      };
+      const { runParity } = await import('../../host/parity/run.ts');
+      const progressOnTty = !raw.json && process.stderr.isTTY;
+      let stopNode: (() => Promise<void>) | null = null;
+      let interrupted = false;
+      const onSigint = () => {
+        interrupted = true;
+        process.stderr.write('\npose-edge: interrupted, stopping the virtual node\n');
+        void (stopNode ? stopNode() : Promise.resolve()).then(() => process.exit(130));
+      };
+      process.once('SIGINT', onSigint);
+      process.once('SIGTERM', onSigint);
+      let result;
+      try {
+        result = await runParity({
+          port,
+          virtual: raw.virtual === true,
+          model: {
+            modelPath: raw.model ?? (bits === 8 ? COMPILE_DEFAULTS.model8 : COMPILE_DEFAULTS.model4),
+            weightsPath: raw.weights ?? (bits === 8 ? COMPILE_DEFAULTS.weights8 : COMPILE_DEFAULTS.weights4),
+            bits,
+            actBits,
+            calibPath: raw.calib,
+          },
+          data: raw.data ?? PARITY_DEFAULTS.data,
+          labels,
+          limit: raw.limit === undefined ? undefined : num('--limit', raw.limit, 1, 1e9, true),
+          baud: num('--baud', raw.baud, 300, 16_000_000, true),
+          timeoutMs: num('--timeout', raw.timeout, 1, 600_000, true),
+          retries: num('--retries', raw.retries, 0, 100, true),
+          thresholds,
+          buildDir: raw.buildDir,
+          wrapTransport: parityHooks.wrapTransport,
+          onStage: raw.json ? undefined : (t) => process.stderr.write(`pose-edge: ${t}\n`),
+          onProgress: progressOnTty ? (d, t) => process.stderr.write(`\r  window ${d}/${t}${d === t ? '\n' : ''}`) : undefined,
+          onNode: (stop) => (stopNode = stop),
+        });
+      } finally {
+        process.off('SIGINT', onSigint);
+        process.off('SIGTERM', onSigint);
+      }
+      if (interrupted) return;
+      if (raw.report) {
+        const { renderParityReport } = await import('../../host/parity/report-html.ts');
+        writeFileSync(raw.report, renderParityReport(result));
+      }
+      const j = result.json;
+      if (raw.json) process.stdout.write(`${JSON.stringify(j)}\n`);
+      else process.stdout.write(formatText(j));
+      if (!j.pass) throw new ParityThresholdError(`parity failed on ${j.port}:\n  ${j.failed.join('\n  ')}`);
+    });
+}
+
+function formatText(j: import('../../host/parity/run.ts').ParityJson): string {
+  const f = (v: number | null, d: number) => (v === null ? 'n/a' : v.toFixed(d));
+  return [
+    `parity on ${j.port} (${j.chip}, firmware ${j.firmwareVersion}${j.virtual ? ', virtual node' : ''}): ${j.samples} windows`,
+    `  model ${j.model}, SHA-256 ${j.modelSha256}: node matches`,
+    `  node vs integer simulator: ${j.bitExact ? 'bit-exact' : `${j.mismatches} windows differ (${j.mismatchValues} values)`}`,
+    `  node vs reference: mean error ${f(100 * j.meanErrTorso, 3)}% of torso, max ${f(100 * j.maxErrTorso, 3)}%, torso-PCK@20 agreement ${f(j.pckAgreement, 2)}%`,
+    j.pckRef === null ? '  no labels: no PCK against ground truth' : `  torso-PCK@20 vs labels: reference ${f(j.pckRef, 2)}%, node ${f(j.pckNode, 2)}%`,
+    `  inference: median ${j.cyclesMedian} cycles${j.usMedian === null ? '' : ` (${j.usMedian.toFixed(1)} µs at ${j.cycleHz} Hz)`}`,
+    `  link: ${j.timeouts} timeouts, ${j.retries} retries${j.retriedWindows.length ? ` (windows ${j.retriedWindows.slice(0, 10).join(', ')}${j.retriedWindows.length > 10 ? ', ...' : ''})` : ''}`,
+    `  ${j.pass ? 'PASS' : 'FAIL'}`,
+    '',
+  ].join('\n');
+}

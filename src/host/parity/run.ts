@@ -1,0 +1,245 @@
+// One parity run end to end: compile the model (in memory), optionally build and start the virtual node
+// with it, say HELLO and check the node runs the same model, replay the windows, run the integer simulator
+// and the reference model on the same windows, and compare. The virtual node is always stopped, also when
+// any step throws; the caller stops it on SIGINT through the `abort` hook.
+import { existsSync } from 'node:fs';
+import { expectArray, readNpy } from '../../io/npy.ts';
+import { dequantizeOutput, quantizeInput } from '../../compiler/io-format.ts';
+import { simulate } from '../../compiler/sim/run.ts';
+import { loadReferenceModel, runReference } from '../../reference/model.ts';
+import { NodeSession } from '../protocol/session.ts';
+import type { InfoMessage, StatsCounters } from '../protocol/messages.ts';
+import type { Transport } from '../transport/transport.ts';
+import { SerialTransport } from '../transport/serial.ts';
+import { startVirtualNode, type VirtualNode } from '../virtual-node.ts';
+import { PoseEdgeError } from '../../cli/errors.ts';
+import { compileForParity, componentDirFor, describeChoice, identifyBundledModel, type CompiledModel, type ModelChoice } from './model.ts';
+import { replayWindows, formatFaults } from './replay.ts';
+import { compareOutputs, failedChecks, median, type Comparison, type Thresholds } from './compare.ts';
+
+export class ParityError extends PoseEdgeError {}
+export class ModelMismatchError extends ParityError {}
+
+export const WINDOW_VALUES = 3 * 114 * 10;
+
+export interface ParityOptions {
+  /** A serial port path; ignored when `virtual` is set. */
+  port?: string;
+  virtual?: boolean;
+  model: ModelChoice;
+  data: string;
+  labels: string | null;
+  limit?: number;
+  baud: number;
+  timeoutMs: number;
+  retries: number;
+  thresholds: Thresholds;
+  buildDir?: string;
+  /** Wraps the opened transport (tests inject faults here). */
+  wrapTransport?: (t: Transport) => Transport;
+  onStage?: (text: string) => void;
+  onProgress?: (done: number, total: number) => void;
+  /** Receives a function that stops the virtual node (for SIGINT handlers); called with null once stopped. */
+  onNode?: (stop: (() => Promise<void>) | null) => void;
+}
+
+export interface ParityResult {
+  /** The --json object (the contract fields first). */
+  json: ParityJson;
+  comparison: Comparison;
+  nodeKp: Float32Array;
+  refKp: Float32Array;
+  labels: Float32Array | null;
+  failed: string[];
+}
+
+export interface ParityJson {
+  samples: number;
+  modelMatch: boolean;
+  bitExact: boolean;
+  mismatches: number;
+  meanErrTorso: number;
+  maxErrTorso: number;
+  pckAgreement: number;
+  pckRef: number | null;
+  pckNode: number | null;
+  cyclesMedian: number;
+  cycleHz: number;
+  usMedian: number | null;
+  retries: number;
+  timeouts: number;
+  lost: number;
+  retriedWindows: number[];
+  hostFrameFaults: Record<string, number>;
+  nodeStats: StatsCounters | null;
+  mismatchValues: number;
+  port: string;
+  virtual: boolean;
+  model: string;
+  modelSha256: string;
+  nodeModelSha256: string;
+  chip: string;
+  firmwareVersion: string;
+  data: string;
+  labels: string | null;
+  thresholds: Thresholds;
+  failed: string[];
+  pass: boolean;
+}
+
+function loadWindows(path: string, limit: number | undefined): { data: Float32Array; n: number; total: number } {
+  if (!existsSync(path)) throw new ParityError(`${path}: no such file (--data, CSI windows float32 [N,3,114,10])`);
+  const arr = readNpy(path);
+  expectArray(arr, path, 'f4', [null, 3, 114, 10]);
+  const n = Math.min(arr.shape[0], limit ?? Infinity);
+  if (n === 0) throw new ParityError(`${path}: no windows to replay`);
+  return { data: (arr.data as Float32Array).subarray(0, n * WINDOW_VALUES), n, total: arr.shape[0] };
+}
+
+function loadLabels(path: string, n: number, total: number, dataPath: string): Float32Array {
+  if (!existsSync(path)) throw new ParityError(`${path}: no such file (--labels, keypoints float32 [N,17,2])`);
+  const arr = readNpy(path);
+  expectArray(arr, path, 'f4', [null, 17, 2]);
+  if (arr.shape[0] !== total) throw new ParityError(`${path}: ${arr.shape[0]} label rows, but ${dataPath} has ${total} windows`);
+  return (arr.data as Float32Array).slice(0, n * 34);
+}
+
+/** Fails with a message naming both models unless the node runs exactly the compiled one. */
+export function checkModel(info: InfoMessage, m: CompiledModel, port: string): void {
+  const r = m.report;
+  if (info.modelSha256 !== r.modelSha256) {
+    const known = identifyBundledModel(info.modelSha256);
+    throw new ModelMismatchError(
+      `${port}: the node runs model ${info.modelSha256}${known ? ` (${known})` : ' (not a bundled model)'}, int${info.weightBits} weights; ` +
+        `parity was asked for ${describeChoice(m.choice)}, SHA-256 ${r.modelSha256}. ` +
+        'Flash the matching firmware, or pass the node\'s --model/--weights/--bits.',
+    );
+  }
+  const fields: [string, number, number][] = [
+    ['input fraction bits', info.inputFracBits, r.inputFracBits],
+    ['output fraction bits', info.outputFracBits, r.outputFracBits],
+    ['weight bits', info.weightBits, r.bits],
+  ];
+  for (const [what, node, here] of fields) {
+    if (node !== here) {
+      throw new ModelMismatchError(`${port}: same model SHA-256 ${r.modelSha256} but the node's ${what} is ${node} and the compiled model's is ${here} (built with other --act-bits or calibration data?)`);
+    }
+  }
+}
+
+export async function runParity(opts: ParityOptions): Promise<ParityResult> {
+  const stage = opts.onStage ?? (() => {});
+  const windows = loadWindows(opts.data, opts.limit);
+  const labels = opts.labels ? loadLabels(opts.labels, windows.n, windows.total, opts.data) : null;
+
+  stage(`compiling ${describeChoice(opts.model)}`);
+  const compiled = await compileForParity(opts.model);
+  const rep = compiled.report;
+
+  let node: VirtualNode | null = null;
+  let transport: Transport | null = null;
+  let session: NodeSession | null = null;
+  const stopNode = async () => {
+    session?.close();
+    session = null;
+    if (transport) await transport.close().catch(() => {});
+    transport = null;
+    if (node) await node.stop();
+    node = null;
+    opts.onNode?.(null);
+  };
+  try {
+    let port: string;
+    if (opts.virtual) {
+      const modelDir = componentDirFor(compiled);
+      stage(`building and starting the virtual node with ${modelDir}`);
+      node = await startVirtualNode({ modelDir, buildDir: opts.buildDir });
+      opts.onNode?.(stopNode);
+      port = node.port;
+    } else {
+      if (!opts.port) throw new ParityError('parity: give a serial port, or --virtual');
+      port = opts.port;
+    }
+    const opened = await SerialTransport.open(port, opts.baud);
+    transport = opts.wrapTransport ? opts.wrapTransport(opened) : opened;
+    session = new NodeSession(transport, opts.timeoutMs);
+    const s = session as NodeSession;
+
+    const info = await helloWithRetries(s, opts.timeoutMs, opts.retries);
+    checkModel(info, compiled, port);
+    await s.control({ type: 'RESET_STATS' }).catch(() => {});
+
+    const inputs = Array.from({ length: windows.n }, (_, i) => quantizeInput(windows.data.subarray(i * WINDOW_VALUES, (i + 1) * WINDOW_VALUES), rep.inputFracBits));
+    stage(`replaying ${windows.n} windows to ${port}`);
+    const replay = await replayWindows(s, inputs, { timeoutMs: opts.timeoutMs, retries: opts.retries, onProgress: opts.onProgress });
+    let nodeStats: StatsCounters | null = null;
+    try {
+      const { type: _t, ...counters } = await s.stats();
+      nodeStats = counters;
+    } catch {
+      nodeStats = null;
+    }
+    const hostFrameFaults = { ...s.faults };
+    await stopNode();
+
+    stage('running the integer simulator and the reference model');
+    const sim = inputs.map((w) => simulate(compiled.qgraph, w).output);
+    const nodeKp = new Float32Array(windows.n * 34);
+    replay.outputs.forEach((o, i) => nodeKp.set(dequantizeOutput(o, rep.outputFracBits), i * 34));
+    const ref = loadReferenceModel(opts.model.modelPath, opts.model.weightsPath);
+    const refOut = await runReference(ref.bytes, { dims: [windows.n, 3, 114, 10], data: windows.data }, { where: `${opts.model.modelPath} (reference)` });
+    const refKp = refOut.data;
+
+    const comparison = compareOutputs({ node: replay.outputs, sim, nodeKp, refKp, labels });
+    const failed = failedChecks(comparison, opts.thresholds);
+    const cyclesMedian = median(replay.cycles);
+    const json: ParityJson = {
+      samples: comparison.samples,
+      modelMatch: true,
+      bitExact: comparison.bitExact,
+      mismatches: comparison.mismatches,
+      meanErrTorso: comparison.meanErrTorso,
+      maxErrTorso: comparison.maxErrTorso,
+      pckAgreement: comparison.pckAgreement,
+      pckRef: comparison.pckRef,
+      pckNode: comparison.pckNode,
+      cyclesMedian,
+      cycleHz: info.cycleHz,
+      usMedian: info.cycleHz > 0 ? (cyclesMedian / info.cycleHz) * 1e6 : null,
+      retries: replay.retries,
+      timeouts: replay.timeouts,
+      lost: replay.timeouts,
+      retriedWindows: replay.retriedWindows,
+      hostFrameFaults,
+      nodeStats,
+      mismatchValues: comparison.mismatchValues,
+      port,
+      virtual: opts.virtual === true,
+      model: describeChoice(opts.model),
+      modelSha256: rep.modelSha256,
+      nodeModelSha256: info.modelSha256,
+      chip: info.chip,
+      firmwareVersion: info.firmwareVersion,
+      data: opts.data,
+      labels: opts.labels,
+      thresholds: opts.thresholds,
+      failed,
+      pass: failed.length === 0,
+    };
+    return { json, comparison, nodeKp, refKp, labels, failed };
+  } finally {
+    await stopNode();
+  }
+}
+
+async function helloWithRetries(s: NodeSession, timeoutMs: number, retries: number): Promise<InfoMessage> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await s.request({ type: 'HELLO' }, (m): m is InfoMessage => m.type === 'INFO', timeoutMs);
+    } catch (err) {
+      if (attempt >= retries) {
+        throw new ParityError(`${s.transport.name}: no INFO in answer to HELLO after ${attempt + 1} attempts of ${timeoutMs} ms (is a pose-edge node on this port? host-side frame faults: ${formatFaults(s.faults)}): ${(err as Error).message}`);
+      }
+    }
+  }
+}
