@@ -241,6 +241,13 @@ describe('body in the channel', () => {
     expect(room.rx).toHaveLength(LINKS);
     const d01 = Math.hypot(room.rx[0][0] - room.rx[1][0], room.rx[0][1] - room.rx[1][1], room.rx[0][2] - room.rx[1][2]);
     expect(d01).toBeCloseTo(cfg.antennaSpacing, 9);
+    // Stacked on a mast by default: same floor point, heights spacing apart, the middle one near 1 m.
+    expect(room.rx[2][2] - room.rx[1][2]).toBeCloseTo(cfg.antennaSpacing, 9);
+    expect(room.rx[0][0]).toBe(room.rx[2][0]);
+    expect(Math.abs(room.rx[1][2] - 1)).toBeLessThanOrEqual(0.1);
+    const flat = makeRoom(makeConfig({ verticalArray: false, antennaSpacing: 0.06 }), band, 0);
+    expect(flat.rx[0][2]).toBe(flat.rx[2][2]);
+    expect(Math.hypot(flat.rx[0][0] - flat.rx[1][0], flat.rx[0][1] - flat.rx[1][1])).toBeCloseTo(0.06, 9);
     expect(room.losRe[0]).not.toBe(room.losRe[SUBCARRIERS]);
     expect(room.staticPaths).toBe(1 + 36 + cfg.furniture);
   });

@@ -69,8 +69,10 @@ export interface SimConfig {
   losBlockage: number;
   /** Diffraction widening (m) of a segment's shadow on the LOS, added in quadrature to its thickness. */
   shadowWidth: number;
-  /** Spacing (m) of the receiver's 3 antennas, in a line broadside to the transmitter. */
+  /** Spacing (m) of the receiver's 3 antennas. */
   antennaSpacing: number;
+  /** Stack the antennas vertically (true) or side by side, broadside to the transmitter (false). */
+  verticalArray: boolean;
   /** Thermal noise: SNR in dB of the static channel's mean power over complex AWGN per subcarrier. */
   snrDb: number;
   /** Per-packet AGC gain error, standard deviation in dB (per packet, plus a third of it per link). */
@@ -107,7 +109,8 @@ export const DEFAULT_CONFIG: Readonly<SimConfig> = Object.freeze({
   facingSpread: 0.8,
   losBlockage: 1,
   shadowWidth: 0.1,
-  antennaSpacing: 0.06,
+  antennaSpacing: 0.6,
+  verticalArray: true,
   snrDb: 25,
   agcJitterDb: 0.5,
   agcTargetRms: 20,
@@ -154,7 +157,7 @@ const RANGES: Record<NumericKey, [number, number, 'int' | 'real']> = {
   facingSpread: [0, 3.2, 'real'],
   losBlockage: [0, 1.5, 'real'],
   shadowWidth: [0.01, 2, 'real'],
-  antennaSpacing: [0, 2, 'real'],
+  antennaSpacing: [0, 0.9, 'real'],
   snrDb: [-20, 200, 'real'],
   agcJitterDb: [0, 20, 'real'],
   agcTargetRms: [1, 80, 'real'],
@@ -209,13 +212,13 @@ export function applySetting(cfg: SimConfig, setting: string): SimConfig {
     if (!ACTIVITIES.includes(act)) throw new SynthConfigError(`--set ${setting}: unknown activity '${act}' (known: ${ACTIVITIES.join(', ')})`);
     return makeConfig({ ...cfg, activityWeights: { ...cfg.activityWeights, [act]: parseNumber(setting, text) } });
   }
-  if (name === 'quantizeInt8') {
+  if (name === 'quantizeInt8' || name === 'verticalArray') {
     const b = { true: true, false: false, '1': true, '0': false }[text];
-    if (b === undefined) throw new SynthConfigError(`--set ${setting}: quantizeInt8 takes true or false`);
-    return makeConfig({ ...cfg, quantizeInt8: b });
+    if (b === undefined) throw new SynthConfigError(`--set ${setting}: ${name} takes true or false`);
+    return makeConfig({ ...cfg, [name]: b });
   }
   if (!(name in RANGES)) {
-    const known = [...Object.keys(RANGES), 'quantizeInt8', 'weight.<activity>'].join(', ');
+    const known = [...Object.keys(RANGES), 'quantizeInt8', 'verticalArray', 'weight.<activity>'].join(', ');
     throw new SynthConfigError(`--set ${setting}: unknown knob '${name}' (known: ${known})`);
   }
   return makeConfig({ ...cfg, [name]: parseNumber(setting, text) });

@@ -50,17 +50,18 @@ export function makeRoom(cfg: SimConfig, band: Band, index: number): Room {
   // TX-RX baseline across the room through the activity area, slightly rotated and offset.
   const half = rng.uniform(1.4, Math.min(2.2, W / 2 - 0.4));
   const ang = rng.uniform(-0.25, 0.25);
-  const off = rng.uniform(-0.3, 0.3);
+  const off = rng.uniform(-0.1, 0.1);
   const ux = Math.cos(ang);
   const uy = Math.sin(ang);
   const tx: Vec3 = [cx - half * ux - off * uy, cy - half * uy + off * ux, rng.uniform(0.8, 1.2)];
-  const rxc: Vec3 = [cx + half * ux - off * uy, cy + half * uy + off * ux, rng.uniform(0.8, 1.2)];
-  // Three antennas cfg.antennaSpacing apart, a linear array broadside to the transmitter.
+  const rxc: Vec3 = [cx + half * ux - off * uy, cy + half * uy + off * ux, rng.uniform(0.9, 1.1)];
+  // Three antennas cfg.antennaSpacing apart: stacked on a vertical mast (the links then cross the body at
+  // knee, hip and chest height) or side by side, broadside to the transmitter, as on an access point.
   const lambda = centreWavelength(band);
   const rx: Vec3[] = [];
   for (let a = 0; a < LINKS; a++) {
     const s = (a - 1) * cfg.antennaSpacing;
-    rx.push([rxc[0] - s * uy, rxc[1] + s * ux, rxc[2]]);
+    rx.push(cfg.verticalArray ? [rxc[0], rxc[1], rxc[2] + s] : [rxc[0] - s * uy, rxc[1] + s * ux, rxc[2]]);
   }
   const camera = makeCamera([cx + rng.uniform(-0.2, 0.2), cy - camDist, rng.uniform(1.1, 1.5)], [cx, cy, 0.9], (60 * Math.PI) / 180);
   const surfaces: number[] = [];
