@@ -4,7 +4,7 @@
  *   pose-edge compile --model models/micro/micro.onnx --weights models/micro/pose_micro_int4.npz --bits 4 --act-bits 8 --calib models/data/calib_X.npy --out firmware/components/pose_model
  * Model:   models/micro/micro.onnx (producer pytorch 1.13.0, opset 17)
  * Weights: models/micro/pose_micro_int4.npz (int4, activations int8 by default)
- * SHA-256 of the ONNX bytes followed by the weights bytes: 99b700e7a5749bcf888520f74e74f996ee5dcdc64788f1317ae1dea09c5e43ad
+ * SHA-256 of the ONNX bytes followed by the weights bytes: 63dcf01ab4180de176db682923753cf45cbe1b3281a3ab81dc985dbcaaa5791d
  */
 #include "pose_model.h"
 #include "pose_kernels.h"
@@ -60,181 +60,181 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     /* [1] pe.Linear "/proj/Linear"
      *   ONNX nodes: /Transpose, /Reshape, /proj/MatMul, /proj/Add
      *   in  /Div_output_0 [1,3,114,10] int8 scale 0.00787402 (arena, stored token-major [10][342])
-     *   out /proj/Add_output_0 [1,10,64] int16 scale 0.0000551458 (arena)
-     *   weights proj.weight (npz int4, scale 0.00772452); real multiplier s_in*s_w/s_out = 1.10295
+     *   out /proj/Add_output_0 [1,10,64] int16 scale 0.0000651338 (arena)
+     *   weights proj.weight (npz int4, scale 0.00773121); real multiplier s_in*s_w/s_out = 0.934625
      *   input permutation [0,3,1,2] realized by the normalization writing token-major
      */
     pk_linear_w4_i8_i16(PM_BUF(int8_t, PM_OFF_Div_output_0), 10, 342, 342, pm_proj_Linear_weight, pm_proj_Linear_bias, 64,
         pm_proj_Linear_mult, pm_proj_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_proj_Add_output_0), 64);
     /* [2] Add "/Add_1"
      *   ONNX nodes: /Add_1
-     *   in  /proj/Add_output_0 [1,10,64] int16 scale 0.0000551458 (arena)
-     *   out /Add_1_output_0 [1,10,64] int16 scale 0.0000558409 (arena)
-     *   y = (a*132547141 + b*1132689764) >> 27: real multipliers 0.987553 (/proj/Add_output_0), 8.43920 (pos_emb (const))
+     *   in  /proj/Add_output_0 [1,10,64] int16 scale 0.0000651338 (arena)
+     *   out /Add_1_output_0 [1,10,64] int16 scale 0.0000660522 (arena)
+     *   y = (a*264702915 + b*1915891918) >> 28: real multipliers 0.986095 (/proj/Add_output_0), 7.13725 (pos_emb (const))
      */
-    pk_add_i16_i8_i16(PM_BUF(int16_t, PM_OFF_proj_Add_output_0), pm_Add_1_b, 640, 132547141, 1132689764, -4, -32768, 32767, PM_BUF(int16_t, PM_OFF_Add_1_output_0));
+    pk_add_i16_i8_i16(PM_BUF(int16_t, PM_OFF_proj_Add_output_0), pm_Add_1_b, 640, 264702915, 1915891918, -3, -32768, 32767, PM_BUF(int16_t, PM_OFF_Add_1_output_0));
     /* [3] pe.Linear "/layers.0/attn/qkv/Linear"
      *   ONNX nodes: /layers.0/attn/qkv/MatMul, /layers.0/attn/qkv/Add
-     *   in  /Add_1_output_0 [1,10,64] int16 scale 0.0000558409 (arena)
-     *   out /layers.0/attn/qkv/Add_output_0 [1,10,192] int8 scale 0.00499171 (arena)
-     *   weights layers.0.attn.qkv.weight (npz int4, scale 0.0178566); real multiplier s_in*s_w/s_out = 0.000199757
+     *   in  /Add_1_output_0 [1,10,64] int16 scale 0.0000660522 (arena)
+     *   out /layers.0/attn/qkv/Add_output_0 [1,10,192] int8 scale 0.00459160 (arena)
+     *   weights layers.0.attn.qkv.weight (npz int4, scale 0.0178598); real multiplier s_in*s_w/s_out = 0.000256921
      */
     pk_linear_w4_i16_i8(PM_BUF(int16_t, PM_OFF_Add_1_output_0), 10, 64, 64, pm_layers_0_attn_qkv_Linear_weight, pm_layers_0_attn_qkv_Linear_bias, 192,
         pm_layers_0_attn_qkv_Linear_mult, pm_layers_0_attn_qkv_Linear_shift, 0, -128, 127, PM_BUF(int8_t, PM_OFF_layers_0_attn_qkv_Add_output_0), 192);
     /* [4] pe.Attention "/layers.0/attn/Attention"
      *   ONNX nodes: /layers.0/attn/Reshape, /layers.0/attn/Transpose, /layers.0/attn/Gather, /layers.0/attn/Gather_1, /layers.0/attn/Gather_2, /layers.0/attn/Transpose_1, /layers.0/attn/MatMul, /layers.0/attn/Mul, /layers.0/attn/Softmax, /layers.0/attn/MatMul_1, /layers.0/attn/Transpose_2, /layers.0/attn/Reshape_1
-     *   in  /layers.0/attn/qkv/Add_output_0 [1,10,192] int8 scale 0.00499171 (arena)
-     *   out /layers.0/attn/Reshape_1_output_0 [1,10,64] int8 scale 0.00461281 (arena)
-     *   logit scale 0.00000440478 (attention scale 0.176777, logit_shift 0); softmax Q0.15; output multiplier 1161941032 >> 45
+     *   in  /layers.0/attn/qkv/Add_output_0 [1,10,192] int8 scale 0.00459160 (arena)
+     *   out /layers.0/attn/Reshape_1_output_0 [1,10,64] int8 scale 0.00393741 (arena)
+     *   logit scale 0.00000372695 (attention scale 0.176777, logit_shift 0); softmax Q0.15; output multiplier 1252141860 >> 45
      */
-    pk_attention_i8_i8(PM_BUF(int8_t, PM_OFF_layers_0_attn_qkv_Add_output_0), PM_BUF(int8_t, PM_OFF_layers_0_attn_qkv_Add_output_0) + 64, PM_BUF(int8_t, PM_OFF_layers_0_attn_qkv_Add_output_0) + 128, 192, 10, 2, 32, 0, 1788703958, 1,
-        1161941032, 14, -128, 127, PM_BUF(int32_t, PM_OFF_scratch_layers_0_attn_Attention), PM_BUF(int8_t, PM_OFF_layers_0_attn_Reshape_1_output_0), 64);
+    pk_attention_i8_i8(PM_BUF(int8_t, PM_OFF_layers_0_attn_qkv_Add_output_0), PM_BUF(int8_t, PM_OFF_layers_0_attn_qkv_Add_output_0) + 64, PM_BUF(int8_t, PM_OFF_layers_0_attn_qkv_Add_output_0) + 128, 192, 10, 2, 32, 0, 1513450321, 1,
+        1252141860, 14, -128, 127, PM_BUF(int32_t, PM_OFF_scratch_layers_0_attn_Attention), PM_BUF(int8_t, PM_OFF_layers_0_attn_Reshape_1_output_0), 64);
     /* [5] pe.Linear "/layers.0/attn/out/Linear"
      *   ONNX nodes: /layers.0/attn/out/MatMul, /layers.0/attn/out/Add
-     *   in  /layers.0/attn/Reshape_1_output_0 [1,10,64] int8 scale 0.00461281 (arena)
-     *   out /layers.0/attn/out/Add_output_0 [1,10,64] int16 scale 0.0000173083 (arena)
-     *   weights layers.0.attn.out.weight (npz int4, scale 0.0178566); real multiplier s_in*s_w/s_out = 4.75893
+     *   in  /layers.0/attn/Reshape_1_output_0 [1,10,64] int8 scale 0.00393741 (arena)
+     *   out /layers.0/attn/out/Add_output_0 [1,10,64] int16 scale 0.0000269987 (arena)
+     *   weights layers.0.attn.out.weight (npz int4, scale 0.0178597); real multiplier s_in*s_w/s_out = 2.60460
      */
     pk_linear_w4_i8_i16(PM_BUF(int8_t, PM_OFF_layers_0_attn_Reshape_1_output_0), 10, 64, 64, pm_layers_0_attn_out_Linear_weight, pm_layers_0_attn_out_Linear_bias, 64,
         pm_layers_0_attn_out_Linear_mult, pm_layers_0_attn_out_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_attn_out_Add_output_0), 64);
     /* [6] Add "/layers.0/Add"
      *   ONNX nodes: /layers.0/Add
-     *   in  /Add_1_output_0 [1,10,64] int16 scale 0.0000558409 (arena)
-     *   in  /layers.0/attn/out/Add_output_0 [1,10,64] int16 scale 0.0000173083 (arena)
-     *   out /layers.0/Add_output_0 [1,10,64] int16 scale 0.0000667904 (arena)
-     *   y = (a*1795429209 + b*556507520) >> 31: real multipliers 0.836062 (/Add_1_output_0), 0.259144 (/layers.0/attn/out/Add_output_0)
+     *   in  /Add_1_output_0 [1,10,64] int16 scale 0.0000660522 (arena)
+     *   in  /layers.0/attn/out/Add_output_0 [1,10,64] int16 scale 0.0000269987 (arena)
+     *   out /layers.0/Add_output_0 [1,10,64] int16 scale 0.0000615669 (arena)
+     *   y = (a*1151967456 + b*470864327) >> 30: real multipliers 1.07285 (/Add_1_output_0), 0.438527 (/layers.0/attn/out/Add_output_0)
      */
-    pk_add_i16_i16_i16(PM_BUF(int16_t, PM_OFF_Add_1_output_0), PM_BUF(int16_t, PM_OFF_layers_0_attn_out_Add_output_0), 640, 1795429209, 556507520, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_Add_output_0));
+    pk_add_i16_i16_i16(PM_BUF(int16_t, PM_OFF_Add_1_output_0), PM_BUF(int16_t, PM_OFF_layers_0_attn_out_Add_output_0), 640, 1151967456, 470864327, -1, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_Add_output_0));
     /* [7] pe.LayerNorm "/layers.0/norm1/LayerNorm"
      *   ONNX nodes: /layers.0/norm1/LayerNormalization
-     *   in  /layers.0/Add_output_0 [1,10,64] int16 scale 0.0000667904 (arena)
-     *   out /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000209860 (arena)
-     *   eps_q 587641348, pre_shift 15, multiplier 1450176150 >> 45
+     *   in  /layers.0/Add_output_0 [1,10,64] int16 scale 0.0000615669 (arena)
+     *   out /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000172302 (arena)
+     *   eps_q 691585140, pre_shift 15, multiplier 1521551485 >> 45
      */
-    pk_layernorm_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_Add_output_0), 10, 64, 64, 587641348, pm_layers_0_norm1_LayerNorm_gamma, pm_layers_0_norm1_LayerNorm_beta, 15, 1450176150, 14,
+    pk_layernorm_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_Add_output_0), 10, 64, 64, 691585140, pm_layers_0_norm1_LayerNorm_gamma, pm_layers_0_norm1_LayerNorm_beta, 15, 1521551485, 14,
         -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_norm1_LayerNormalization_output_0), 64);
     /* [8] pe.Linear "/layers.0/ff/fc1/Linear"
      *   ONNX nodes: /layers.0/ff/fc1/MatMul, /layers.0/ff/fc1/Add
-     *   in  /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000209860 (arena)
-     *   out /layers.0/ff/fc1/Add_output_0 [1,10,128] int8 scale 0.0159817 (arena)
-     *   weights layers.0.ff.fc1.weight (npz int4, scale 0.0178569); real multiplier s_in*s_w/s_out = 0.000234484
+     *   in  /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000172302 (arena)
+     *   out /layers.0/ff/fc1/Add_output_0 [1,10,128] int8 scale 0.0159781 (arena)
+     *   weights layers.0.ff.fc1.weight (npz int4, scale 0.0178620); real multiplier s_in*s_w/s_out = 0.000192617
      */
     pk_linear_w4_i16_i8(PM_BUF(int16_t, PM_OFF_layers_0_norm1_LayerNormalization_output_0), 10, 64, 64, pm_layers_0_ff_fc1_Linear_weight, pm_layers_0_ff_fc1_Linear_bias, 128,
-        pm_layers_0_ff_fc1_Linear_mult, pm_layers_0_attn_qkv_Linear_shift, 0, -128, 127, PM_BUF(int8_t, PM_OFF_layers_0_ff_fc1_Add_output_0), 128);
+        pm_layers_0_ff_fc1_Linear_mult, pm_layers_0_ff_fc1_Linear_shift, 0, -128, 127, PM_BUF(int8_t, PM_OFF_layers_0_ff_fc1_Add_output_0), 128);
     /* [9] pe.Gelu "/layers.0/ff/act/Gelu"
      *   ONNX nodes: /layers.0/ff/act/Div, /layers.0/ff/act/Erf, /layers.0/ff/act/Add, /layers.0/ff/act/Mul, /layers.0/ff/act/Mul_1
-     *   in  /layers.0/ff/fc1/Add_output_0 [1,10,128] int8 scale 0.0159817 (arena)
-     *   out /layers.0/ff/act/Mul_1_output_0 [1,10,128] int8 scale 0.0142584 (arena)
+     *   in  /layers.0/ff/fc1/Add_output_0 [1,10,128] int8 scale 0.0159781 (arena)
+     *   out /layers.0/ff/act/Mul_1_output_0 [1,10,128] int8 scale 0.0156391 (arena)
      *   y = table[x + 128], table from the exact float function
      */
     pk_lut8_i8(PM_BUF(int8_t, PM_OFF_layers_0_ff_fc1_Add_output_0), 1280, pm_layers_0_ff_act_Gelu_table, PM_BUF(int8_t, PM_OFF_layers_0_ff_act_Mul_1_output_0));
     /* [10] pe.Linear "/layers.0/ff/fc2/Linear"
      *   ONNX nodes: /layers.0/ff/fc2/MatMul, /layers.0/ff/fc2/Add
-     *   in  /layers.0/ff/act/Mul_1_output_0 [1,10,128] int8 scale 0.0142584 (arena)
-     *   out /layers.0/ff/fc2/Add_output_0 [1,10,64] int16 scale 0.0000449478 (arena)
-     *   weights layers.0.ff.fc2.weight (npz int4, scale 0.0126254); real multiplier s_in*s_w/s_out = 4.00505
+     *   in  /layers.0/ff/act/Mul_1_output_0 [1,10,128] int8 scale 0.0156391 (arena)
+     *   out /layers.0/ff/fc2/Add_output_0 [1,10,64] int16 scale 0.0000393004 (arena)
+     *   weights layers.0.ff.fc2.weight (npz int4, scale 0.0126294); real multiplier s_in*s_w/s_out = 5.02572
      */
     pk_linear_w4_i8_i16(PM_BUF(int8_t, PM_OFF_layers_0_ff_act_Mul_1_output_0), 10, 128, 128, pm_layers_0_ff_fc2_Linear_weight, pm_layers_0_ff_fc2_Linear_bias, 64,
-        pm_layers_0_ff_fc2_Linear_mult, pm_layers_0_attn_out_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_ff_fc2_Add_output_0), 64);
+        pm_layers_0_ff_fc2_Linear_mult, pm_layers_0_ff_fc2_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_ff_fc2_Add_output_0), 64);
     /* [11] Add "/layers.0/Add_1"
      *   ONNX nodes: /layers.0/Add_1
-     *   in  /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000209860 (arena)
-     *   in  /layers.0/ff/fc2/Add_output_0 [1,10,64] int16 scale 0.0000449478 (arena)
-     *   out /layers.0/Add_1_output_0 [1,10,64] int16 scale 0.000205405 (arena)
-     *   y = (a*1097032373 + b*234961995) >> 30: real multipliers 1.02169 (/layers.0/norm1/LayerNormalization_output_0), 0.218825 (/layers.0/ff/fc2/Add_output_0)
+     *   in  /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000172302 (arena)
+     *   in  /layers.0/ff/fc2/Add_output_0 [1,10,64] int16 scale 0.0000393004 (arena)
+     *   out /layers.0/Add_1_output_0 [1,10,64] int16 scale 0.000178370 (arena)
+     *   y = (a*2074423422 + b*473155867) >> 31: real multipliers 0.965979 (/layers.0/norm1/LayerNormalization_output_0), 0.220330 (/layers.0/ff/fc2/Add_output_0)
      */
-    pk_add_i16_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm1_LayerNormalization_output_0), PM_BUF(int16_t, PM_OFF_layers_0_ff_fc2_Add_output_0), 640, 1097032373, 234961995, -1, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_Add_1_output_0));
+    pk_add_i16_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm1_LayerNormalization_output_0), PM_BUF(int16_t, PM_OFF_layers_0_ff_fc2_Add_output_0), 640, 2074423422, 473155867, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_Add_1_output_0));
     /* [12] pe.LayerNorm "/layers.0/norm2/LayerNorm"
      *   ONNX nodes: /layers.0/norm2/LayerNormalization
-     *   in  /layers.0/Add_1_output_0 [1,10,64] int16 scale 0.000205405 (arena)
-     *   out /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000205987 (arena)
-     *   eps_q 62132510, pre_shift 15, multiplier 1591752018 >> 45
+     *   in  /layers.0/Add_1_output_0 [1,10,64] int16 scale 0.000178370 (arena)
+     *   out /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000169390 (arena)
+     *   eps_q 82393877, pre_shift 15, multiplier 1547704120 >> 45
      */
-    pk_layernorm_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_Add_1_output_0), 10, 64, 64, 62132510, pm_layers_0_norm2_LayerNorm_gamma, pm_layers_0_norm2_LayerNorm_beta, 15, 1591752018, 14,
+    pk_layernorm_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_Add_1_output_0), 10, 64, 64, 82393877, pm_layers_0_norm2_LayerNorm_gamma, pm_layers_0_norm2_LayerNorm_beta, 15, 1547704120, 14,
         -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 64);
     /* [13] pe.Linear "/pool/score/Linear"
      *   ONNX nodes: /pool/score/MatMul, /pool/score/Add
-     *   in  /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000205987 (arena)
-     *   out /pool/score/Add_output_0 [1,10,1] int16 scale 0.0000286166 (arena)
-     *   weights onnx::MatMul_124 (float in the npz; quantized here to int8, scale 0.000983040); real multiplier s_in*s_w/s_out = 0.00707608
+     *   in  /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000169390 (arena)
+     *   out /pool/score/Add_output_0 [1,10,1] int16 scale 0.0000267801 (arena)
+     *   weights onnx::MatMul_124 (float in the npz; quantized here to int8, scale 0.000983008); real multiplier s_in*s_w/s_out = 0.00621775
      */
     pk_linear_w8_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 10, 64, 64, pm_pool_score_Linear_weight, pm_pool_score_Linear_bias, 1,
         pm_pool_score_Linear_mult, pm_pool_score_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_pool_score_Add_output_0), 1);
     /* [14] pe.AttentionPool "/pool/AttentionPool"
      *   ONNX nodes: /pool/Softmax, /pool/Mul, /pool/ReduceSum
-     *   in  /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000205987 (arena)
-     *   in  /pool/score/Add_output_0 [1,10,1] int16 scale 0.0000286166 (arena)
-     *   out /pool/ReduceSum_output_0 [1,64] int16 scale 0.000192329 (arena)
-     *   softmax over 10 scores (scale 0.0000286166) in Q0.15; output multiplier 1149993348 >> 45
+     *   in  /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000169390 (arena)
+     *   in  /pool/score/Add_output_0 [1,10,1] int16 scale 0.0000267801 (arena)
+     *   out /pool/ReduceSum_output_0 [1,64] int16 scale 0.000157580 (arena)
+     *   softmax over 10 scores (scale 0.0000267801) in Q0.15; output multiplier 1154219331 >> 45
      */
-    pk_attention_pool_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 10, 64, 64, PM_BUF(int16_t, PM_OFF_pool_score_Add_output_0), 1452589215, -2, 1149993348, 14,
+    pk_attention_pool_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 10, 64, 64, PM_BUF(int16_t, PM_OFF_pool_score_Add_output_0), 1359368419, -2, 1154219331, 14,
         -32768, 32767, PM_BUF(int32_t, PM_OFF_scratch_pool_AttentionPool), PM_BUF(int16_t, PM_OFF_pool_ReduceSum_output_0));
     /* [15] pe.Linear "/head/fc1/Linear"
      *   ONNX nodes: /head/fc1/Gemm
-     *   in  /pool/ReduceSum_output_0 [1,64] int16 scale 0.000192329 (arena)
-     *   out /head/fc1/Gemm_output_0 [1,192] int16 scale 0.000131321 (arena)
-     *   weights head.fc1.weight (npz int4, scale 0.0178561); real multiplier s_in*s_w/s_out = 0.0261515
+     *   in  /pool/ReduceSum_output_0 [1,64] int16 scale 0.000157580 (arena)
+     *   out /head/fc1/Gemm_output_0 [1,192] int16 scale 0.0000997933 (arena)
+     *   weights head.fc1.weight (npz int4, scale 0.0178553); real multiplier s_in*s_w/s_out = 0.0281945
      */
     pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_pool_ReduceSum_output_0), 1, 64, 64, pm_head_fc1_Linear_weight, pm_head_fc1_Linear_bias, 192,
         pm_head_fc1_Linear_mult, pm_head_fc1_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_head_fc1_Gemm_output_0), 192);
     /* [16] pe.Gelu "/head/act/Gelu"
      *   ONNX nodes: /head/act/Div, /head/act/Erf, /head/act/Add, /head/act/Mul, /head/act/Mul_1
-     *   in  /head/fc1/Gemm_output_0 [1,192] int16 scale 0.000131321 (arena)
-     *   out /head/act/Mul_1_output_0 [1,192] int16 scale 0.000124991 (arena)
+     *   in  /head/fc1/Gemm_output_0 [1,192] int16 scale 0.0000997933 (arena)
+     *   out /head/act/Mul_1_output_0 [1,192] int16 scale 0.0000947010 (arena)
      *   y = 513-point table every 128 codes, linear interpolation
      */
     pk_lut16_interp_i16(PM_BUF(int16_t, PM_OFF_head_fc1_Gemm_output_0), 192, pm_head_act_Gelu_table, PM_BUF(int16_t, PM_OFF_head_act_Mul_1_output_0));
     /* [17] pe.Linear "/head/fc2/Linear"
      *   ONNX nodes: /head/fc2/Gemm
-     *   in  /head/act/Mul_1_output_0 [1,192] int16 scale 0.000124991 (arena)
-     *   out /head/fc2/Gemm_output_0 [1,34] int16 scale 0.0000378218 (arena)
-     *   weights head.fc2.weight (npz int4, scale 0.0103084); real multiplier s_in*s_w/s_out = 0.0340665
+     *   in  /head/act/Mul_1_output_0 [1,192] int16 scale 0.0000947010 (arena)
+     *   out /head/fc2/Gemm_output_0 [1,34] int16 scale 0.0000420376 (arena)
+     *   weights head.fc2.weight (npz int4, scale 0.0103140); real multiplier s_in*s_w/s_out = 0.0232350
      */
     pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_head_act_Mul_1_output_0), 1, 192, 192, pm_head_fc2_Linear_weight, pm_head_fc2_Linear_bias, 34,
-        pm_head_fc2_Linear_mult, pm_head_fc2_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 34);
+        pm_head_fc2_Linear_mult, pm_head_fc1_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 34);
     /* [18] pe.MatMulConst "/refine/MatMulConst"
      *   ONNX nodes: /refine/MatMul
-     *   in  /head/Reshape_output_0 [1,17,2] int16 scale 0.0000378218 (view of /head/fc2/Gemm_output_0)
-     *   out /refine/MatMul_output_0 [1,17,2] int16 scale 0.0000221742 (arena)
-     *   A int16 scale 0.0000152593; multiplier 1831501483 >> 46
+     *   in  /head/Reshape_output_0 [1,17,2] int16 scale 0.0000420376 (view of /head/fc2/Gemm_output_0)
+     *   out /refine/MatMul_output_0 [1,17,2] int16 scale 0.0000191958 (arena)
+     *   A int16 scale 0.0000152593; multiplier 1175749770 >> 45
      */
-    pk_matmul_const_left_i16_i16(pm_refine_MatMulConst_a, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 17, 17, 2, 1831501483, 15, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_MatMul_output_0));
+    pk_matmul_const_left_i16_i16(pm_refine_MatMulConst_a, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 17, 17, 2, 1175749770, 14, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_MatMul_output_0));
     /* [19] pe.Linear "/refine/fc1/Linear"
      *   ONNX nodes: /refine/fc1/MatMul, /refine/fc1/Add
-     *   in  /refine/MatMul_output_0 [1,17,2] int16 scale 0.0000221742 (arena)
-     *   out /refine/fc1/Add_output_0 [1,17,16] int16 scale 0.0000185311 (arena)
-     *   weights refine.fc1.weight (npz int4, scale 0.0986854); real multiplier s_in*s_w/s_out = 0.118086
+     *   in  /refine/MatMul_output_0 [1,17,2] int16 scale 0.0000191958 (arena)
+     *   out /refine/fc1/Add_output_0 [1,17,16] int16 scale 0.0000511370 (arena)
+     *   weights refine.fc1.weight (npz int4, scale 0.0986889); real multiplier s_in*s_w/s_out = 0.0370458
      */
     pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_refine_MatMul_output_0), 17, 2, 2, pm_refine_fc1_Linear_weight, pm_refine_fc1_Linear_bias, 16,
         pm_refine_fc1_Linear_mult, pm_refine_fc1_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_fc1_Add_output_0), 16);
     /* [20] pe.Gelu "/refine/act/Gelu"
      *   ONNX nodes: /refine/act/Div, /refine/act/Erf, /refine/act/Add, /refine/act/Mul, /refine/act/Mul_1
-     *   in  /refine/fc1/Add_output_0 [1,17,16] int16 scale 0.0000185311 (arena)
-     *   out /refine/act/Mul_1_output_0 [1,17,16] int16 scale 0.0000114761 (arena)
+     *   in  /refine/fc1/Add_output_0 [1,17,16] int16 scale 0.0000511370 (arena)
+     *   out /refine/act/Mul_1_output_0 [1,17,16] int16 scale 0.0000374906 (arena)
      *   y = 513-point table every 128 codes, linear interpolation
      */
     pk_lut16_interp_i16(PM_BUF(int16_t, PM_OFF_refine_fc1_Add_output_0), 272, pm_refine_act_Gelu_table, PM_BUF(int16_t, PM_OFF_refine_act_Mul_1_output_0));
     /* [21] pe.MatMulConst "/refine/MatMulConst_1"
      *   ONNX nodes: /refine/MatMul_1
-     *   in  /refine/act/Mul_1_output_0 [1,17,16] int16 scale 0.0000114761 (arena)
-     *   out /refine/MatMul_1_output_0 [1,17,16] int16 scale 0.00000840552 (arena)
-     *   A int16 scale 0.0000152593; multiplier 1466024408 >> 46
+     *   in  /refine/act/Mul_1_output_0 [1,17,16] int16 scale 0.0000374906 (arena)
+     *   out /refine/MatMul_1_output_0 [1,17,16] int16 scale 0.0000372147 (arena)
+     *   A int16 scale 0.0000152593; multiplier 1081735166 >> 46
      */
-    pk_matmul_const_left_i16_i16(pm_refine_MatMulConst_a, PM_BUF(int16_t, PM_OFF_refine_act_Mul_1_output_0), 17, 17, 16, 1466024408, 15, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_MatMul_1_output_0));
+    pk_matmul_const_left_i16_i16(pm_refine_MatMulConst_a, PM_BUF(int16_t, PM_OFF_refine_act_Mul_1_output_0), 17, 17, 16, 1081735166, 15, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_MatMul_1_output_0));
     /* [22] pe.Linear "/refine/fc2/Linear"
      *   ONNX nodes: /refine/fc2/MatMul, /refine/fc2/Add
-     *   in  /refine/MatMul_1_output_0 [1,17,16] int16 scale 0.00000840552 (arena)
-     *   out /refine/fc2/Add_output_0 [1,17,2] int16 scale 0.00000781366 (arena)
-     *   weights refine.fc2.weight (npz int4, scale 0.0355957); real multiplier s_in*s_w/s_out = 0.0382920
+     *   in  /refine/MatMul_1_output_0 [1,17,16] int16 scale 0.0000372147 (arena)
+     *   out /refine/fc2/Add_output_0 [1,17,2] int16 scale 0.0000204591 (arena)
+     *   weights refine.fc2.weight (npz int4, scale 0.0355879); real multiplier s_in*s_w/s_out = 0.0647335
      */
     pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_refine_MatMul_1_output_0), 17, 16, 16, pm_refine_fc2_Linear_weight, pm_refine_fc2_Linear_bias, 2,
-        pm_refine_fc2_Linear_mult, pm_head_fc2_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_fc2_Add_output_0), 2);
+        pm_refine_fc2_Linear_mult, pm_refine_fc2_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_fc2_Add_output_0), 2);
     /* [23] Add "/refine/Add"
      *   ONNX nodes: /refine/Add
-     *   in  /head/Reshape_output_0 [1,17,2] int16 scale 0.0000378218 (view of /head/fc2/Gemm_output_0)
-     *   in  /refine/fc2/Add_output_0 [1,17,2] int16 scale 0.00000781366 (arena)
+     *   in  /head/Reshape_output_0 [1,17,2] int16 scale 0.0000420376 (view of /head/fc2/Gemm_output_0)
+     *   in  /refine/fc2/Add_output_0 [1,17,2] int16 scale 0.0000204591 (arena)
      *   out keypoints [1,17,2] int16 scale 0.000244141 (output)
-     *   y = (a*1330736291 + b*274918694) >> 33: real multipliers 0.154918 (/head/Reshape_output_0), 0.0320047 (/refine/fc2/Add_output_0)
+     *   y = (a*1479065425 + b*719840976) >> 33: real multipliers 0.172186 (/head/Reshape_output_0), 0.0838005 (/refine/fc2/Add_output_0)
      */
-    pk_add_i16_i16_i16(PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), PM_BUF(int16_t, PM_OFF_refine_fc2_Add_output_0), 34, 1330736291, 274918694, 2, -32768, 32767, output);
+    pk_add_i16_i16_i16(PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), PM_BUF(int16_t, PM_OFF_refine_fc2_Add_output_0), 34, 1479065425, 719840976, 2, -32768, 32767, output);
 }

@@ -4,7 +4,7 @@
  *   pose-edge compile --model models/micro/micro.onnx --weights models/micro/pose_micro_int4.npz --bits 4 --act-bits 8 --calib models/data/calib_X.npy --out firmware/components/pose_model
  * Model:   models/micro/micro.onnx (producer pytorch 1.13.0, opset 17)
  * Weights: models/micro/pose_micro_int4.npz (int4, activations int8 by default)
- * SHA-256 of the ONNX bytes followed by the weights bytes: 99b700e7a5749bcf888520f74e74f996ee5dcdc64788f1317ae1dea09c5e43ad
+ * SHA-256 of the ONNX bytes followed by the weights bytes: 63dcf01ab4180de176db682923753cf45cbe1b3281a3ab81dc985dbcaaa5791d
  */
 #ifndef POSE_MODEL_H
 #define POSE_MODEL_H
@@ -23,7 +23,7 @@ extern "C" {
 #define POSE_MODEL_ACT_BITS         8
 #define POSE_MODEL_ARENA_BYTES      4704   /* lower bound from tensor lifetimes: 4704 */
 #define POSE_MODEL_MACS             585746
-#define POSE_MODEL_SHA256 "99b700e7a5749bcf888520f74e74f996ee5dcdc64788f1317ae1dea09c5e43ad"
+#define POSE_MODEL_SHA256 "63dcf01ab4180de176db682923753cf45cbe1b3281a3ab81dc985dbcaaa5791d"
 
 /* Runs one inference. Integer-only, no malloc, no stdio; not reentrant (one static arena). */
 void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[POSE_MODEL_OUTPUT_LEN]);
