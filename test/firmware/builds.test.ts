@@ -7,15 +7,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { buildFirmwareProgram, PLACEHOLDER_MODEL_DIR, readModelHeader, resolveModelDir } from '../../src/host/virtual-node.ts';
+import { buildFirmwareProgram, PLACEHOLDER_MODEL_DIR, readModelHeader } from '../../src/host/virtual-node.ts';
 import { countInstructions, sectionSizes, xtensaObjects } from '../../bench/rv32-count.ts';
 import { REPO_ROOT } from '../../src/paths.ts';
 import { GOLDEN_PATH } from './golden.ts';
-import { packWindows, run, tempBuildDir, testWindows } from './helpers.ts';
+import { packWindows, run, tempBuildDir, testWindows, snapshotModelDir } from './helpers.ts';
 
 const execFileP = promisify(execFile);
 const buildDir = tempBuildDir('builds');
-const modelDir = resolveModelDir();
+const modelDir = snapshotModelDir(buildDir);
 const header = readModelHeader(modelDir);
 
 describe('golden frames in C', () => {

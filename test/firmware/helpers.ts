@@ -1,14 +1,25 @@
 // Shared by the firmware tests: a per-file build cache, deterministic windows, and running the batch program.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readNpy } from '../../src/io/npy.ts';
 import { quantizeInput } from '../../src/compiler/io-format.ts';
 import { DATA_DIR } from '../../src/paths.ts';
+import { resolveModelDir } from '../../src/host/virtual-node.ts';
 
 export function tempBuildDir(tag: string): string {
   return mkdtempSync(join(tmpdir(), `pose-edge-fw-${tag}-`));
+}
+
+/**
+ * A private copy of the default model directory: the generated component can be regenerated while the
+ * tests run, and two builds compared with each other must see the same model.
+ */
+export function snapshotModelDir(buildDir: string): string {
+  const dst = join(buildDir, 'model');
+  cpSync(resolveModelDir(), dst, { recursive: true });
+  return dst;
 }
 
 /** Deterministic amplitude-like windows (xorshift), in the model input format. */

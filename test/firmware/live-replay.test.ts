@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SerialTransport } from '../../src/host/transport/serial.ts';
 import { encodeCsiRecording, NodeSession, type CsiRecord, type Message } from '../../src/host/protocol/index.ts';
-import { buildFirmwareProgram, readModelHeader, resolveModelDir, startVirtualNode, type VirtualNode } from '../../src/host/virtual-node.ts';
-import { packWindows, run, tempBuildDir, unpackOutputs } from './helpers.ts';
+import { buildFirmwareProgram, readModelHeader, startVirtualNode, type VirtualNode } from '../../src/host/virtual-node.ts';
+import { packWindows, run, tempBuildDir, unpackOutputs, snapshotModelDir } from './helpers.ts';
 
 const buildDir = tempBuildDir('live');
-const modelDir = resolveModelDir();
+const modelDir = snapshotModelDir(buildDir);
 const frac = readModelHeader(modelDir).inputFracBits;
 const SLOTS = 25;
 const HT20_SLOT = 3; // link 1 sends an HT20 packet in this slot

@@ -12,11 +12,11 @@ import {
   NodeSession,
   type Message,
 } from '../../src/host/protocol/index.ts';
-import { buildFirmwareProgram, readModelHeader, resolveModelDir, startVirtualNode, type VirtualNode } from '../../src/host/virtual-node.ts';
-import { packWindows, run, tempBuildDir, testWindows, unpackOutputs } from './helpers.ts';
+import { buildFirmwareProgram, readModelHeader, startVirtualNode, type VirtualNode } from '../../src/host/virtual-node.ts';
+import { packWindows, run, tempBuildDir, testWindows, unpackOutputs, snapshotModelDir } from './helpers.ts';
 
 const buildDir = tempBuildDir('vnode');
-const modelDir = resolveModelDir();
+const modelDir = snapshotModelDir(buildDir);
 const header = readModelHeader(modelDir);
 const { windows } = testWindows(6, header.inputFracBits);
 let expected: Int16Array[];
