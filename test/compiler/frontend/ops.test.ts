@@ -82,6 +82,20 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'Constant value_floats and value_int',
+    spec: {
+      inputs: [X([1, 3])],
+      outputs: [['y', [1, 3]]],
+      nodes: [
+        { name: '/Constant', op: 'Constant', inputs: [], outputs: ['c'], attrs: { value_floats: { floats: [0.5, -1, 2] } } },
+        { name: '/Constant_1', op: 'Constant', inputs: [], outputs: ['k'], attrs: { value_int: 3 } },
+        { name: '/Cast', op: 'Cast', inputs: ['k'], outputs: ['kf'], attrs: { to: 1 } },
+        { name: '/Mul', op: 'Mul', inputs: ['c', 'kf'], outputs: ['ck'] },
+        { name: '/Add', op: 'Add', inputs: ['x', 'ck'], outputs: ['y'] },
+      ],
+    },
+  },
+  {
     name: 'ConstantOfShape',
     spec: {
       inputs: [X([1, 2, 3])],
