@@ -21,8 +21,8 @@ describe('decodeTensorProto', () => {
   });
 
   it('reads bool and int32', () => {
-    expect(Array.from(decodeTensorProto({ name: 'b', dims: [3], dataType: 9, rawData: Uint8Array.of(1, 0, 2) }, 'm').data)).toEqual([1, 0, 1]);
-    expect(Array.from(decodeTensorProto({ name: 'i', dims: [2], dataType: 6, int32Data: [7, -1] }, 'm').data)).toEqual([7, -1]);
+    expect(Array.from(decodeTensorProto({ name: 'b', dims: [3], dataType: 9, rawData: Uint8Array.of(1, 0, 2) }, 'm').data as Uint8Array)).toEqual([1, 0, 1]);
+    expect(Array.from(decodeTensorProto({ name: 'i', dims: [2], dataType: 6, int32Data: [7, -1] }, 'm').data as Int32Array)).toEqual([7, -1]);
   });
 
   it('rejects a value count that does not fit the dims, naming the tensor', () => {
