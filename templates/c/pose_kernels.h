@@ -44,19 +44,49 @@ typedef char pk_check_int64_arith_shift[(((int64_t)-8) >> 1) == -4 ? 1 : -1];
 
 #define PK_TOKEN_BLOCK 5 /* tokens sharing one pass over a weight row (T = 10 -> two passes) */
 
+/* gcc's first instruction scheduler (on at -O2 for RISC-V) hoists the activation loads of the
+ * register-blocked loops ahead of their uses and spills: +40% instructions on rv32imc (measured, see
+ * docs/fixed-point.md). The big loops turn it off for themselves; other compilers ignore this. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__riscv)
+#define PK_NO_SCHED __attribute__((optimize("O2", "no-schedule-insns")))
+#else
+#define PK_NO_SCHED
+#endif
+
 /* ---------------------------------------------------------------- requantization, saturation */
 
 /* Round-half-up requantization: (acc * mult + 2^(n-1)) >> n, n = 31 + shift in [1, 62]. Unsaturated:
- * |acc| < 2^31 and mult < 2^31 keep the product below 2^62, so the sum cannot overflow int64. */
+ * |acc| < 2^31 and mult < 2^31 keep the product below 2^62, so the sum cannot overflow int64.
+ * For n >= 33 (every multiplier below 1/2) the same value comes from the product's high word alone:
+ * with acc * mult = hi 2^32 + lo, 0 <= lo < 2^32, floor((hi 2^32 + lo + 2^(n-1)) / 2^n)
+ * = floor((hi + 2^(n-33)) / 2^(n-32)) because hi + 2^(n-33) is an integer and lo / 2^32 < 1; |hi| < 2^30
+ * keeps the sum in int32. On rv32 that is one mulh, an add and a shift instead of 64-bit arithmetic. */
 static inline int64_t pk_requant(int32_t acc, int32_t mult, int32_t shift)
 {
     const int32_t n = 31 + shift;
+    if (n >= 33) {
+        const int32_t hi = (int32_t)(((int64_t)acc * mult) >> 32);
+        return (hi + ((int32_t)1 << (n - 33))) >> (n - 32);
+    }
     return ((int64_t)acc * mult + ((int64_t)1 << (n - 1))) >> n;
 }
 
 static inline int32_t pk_sat(int64_t v, int32_t lo, int32_t hi)
 {
     return v < lo ? lo : (v > hi ? hi : (int32_t)v);
+}
+
+/* sat(pk_requant(acc, mult, shift), lo, hi) with int32 arithmetic on the common n >= 33 path. */
+static inline int32_t pk_rq_sat(int32_t acc, int32_t mult, int32_t shift, int32_t lo, int32_t hi)
+{
+    const int32_t n = 31 + shift;
+    int32_t v;
+    if (n >= 33) {
+        const int32_t h = (int32_t)(((int64_t)acc * mult) >> 32);
+        v = (h + ((int32_t)1 << (n - 33))) >> (n - 32);
+        return v < lo ? lo : (v > hi ? hi : v);
+    }
+    return pk_sat(pk_requant(acc, mult, shift), lo, hi);
 }
 
 /* Two's-complement nibbles of one packed int4 byte (element 2i low, 2i+1 high). */
@@ -110,10 +140,10 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
     const int32_t qm = mult[per_row ? (o) : 0];                                                          \
     const int32_t qs = shift[per_row ? (o) : 0]
 
-#define PK_LINEAR_STORE(tok, acc) y[(tok) * y_stride + o] = (TYPE_Y)pk_sat(pk_requant((acc), qm, qs), out_min, out_max)
+#define PK_LINEAR_STORE(tok, acc) y[(tok) * y_stride + o] = (TYPE_Y)pk_rq_sat((acc), qm, qs, out_min, out_max)
 
 #define PK_DEFINE_LINEAR_W4(NAME, TX, TY)                                                                \
-    static inline void NAME(const TX *x, int32_t T, int32_t in, int32_t x_stride, const uint8_t *w,      \
+    static inline PK_NO_SCHED void NAME(const TX *x, int32_t T, int32_t in, int32_t x_stride, const uint8_t *w,      \
                             const int32_t *bias, int32_t out, const int32_t *mult, const int8_t *shift,  \
                             int32_t per_row, int32_t out_min, int32_t out_max, TY *y, int32_t y_stride)  \
     {                                                                                                    \
@@ -162,7 +192,7 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
     }
 
 #define PK_DEFINE_LINEAR_W8(NAME, TX, TY)                                                                \
-    static inline void NAME(const TX *x, int32_t T, int32_t in, int32_t x_stride, const int8_t *w,       \
+    static inline PK_NO_SCHED void NAME(const TX *x, int32_t T, int32_t in, int32_t x_stride, const int8_t *w,       \
                             const int32_t *bias, int32_t out, const int32_t *mult, const int8_t *shift,  \
                             int32_t per_row, int32_t out_min, int32_t out_max, TY *y, int32_t y_stride)  \
     {                                                                                                    \
@@ -203,9 +233,12 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
  * plain kernel. */
 #define PK_SWAR_GROUP 15
 
+/* we = lo4(u0) + lo4(u1) 2^16 and wo = hi4(u0) + hi4(u1) 2^16 (mod 2^32), both lanes sign-extended at
+ * once: ((n ^ 8) - 8) turns a nibble n into its two's-complement value, lane by lane. */
 #define PK_SWAR_PACK(u0, u1, we, wo)                                                                     \
-    const uint32_t we = (uint32_t)PK_LO4(u0) + ((uint32_t)PK_LO4(u1) << 16);                             \
-    const uint32_t wo = (uint32_t)PK_HI4(u0) + ((uint32_t)PK_HI4(u1) << 16)
+    const uint32_t both = (uint32_t)(u0) | ((uint32_t)(u1) << 16);                                       \
+    const uint32_t we = ((both & 0x000f000fu) ^ 0x00080008u) - 0x00080008u;                              \
+    const uint32_t wo = (((both >> 4) & 0x000f000fu) ^ 0x00080008u) - 0x00080008u
 
 #define PK_SWAR_MAC(p, xp, i) p += (uint32_t)(xp)[2 * (i)] * we + (uint32_t)(xp)[2 * (i) + 1] * wo
 
@@ -217,24 +250,67 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
     } while (0)
 
 #define PK_SWAR_STORE(tok, acc_lo, acc_hi)                                                               \
-    y[(tok) * y_stride + o] = (TYPE_Y)pk_sat(pk_requant((acc_lo), qm0, qs0), out_min, out_max);         \
-    y[(tok) * y_stride + o + 1] = (TYPE_Y)pk_sat(pk_requant((acc_hi), qm1, qs1), out_min, out_max)
+    y[(tok) * y_stride + o] = (TYPE_Y)pk_rq_sat((acc_lo), qm0, qs0, out_min, out_max);         \
+    y[(tok) * y_stride + o + 1] = (TYPE_Y)pk_rq_sat((acc_hi), qm1, qs1, out_min, out_max)
 
 #define PK_DEFINE_LINEAR_W4_I8(NAME, TY)                                                                 \
-    static inline void NAME(const int8_t *x, int32_t T, int32_t in, int32_t x_stride, const uint8_t *w,  \
+    static inline PK_NO_SCHED void NAME(const int8_t *x, int32_t T, int32_t in, int32_t x_stride, const uint8_t *w,  \
                             const int32_t *bias, int32_t out, const int32_t *mult, const int8_t *shift,  \
                             int32_t per_row, int32_t out_min, int32_t out_max, TY *y, int32_t y_stride)  \
     {                                                                                                    \
         typedef TY TYPE_Y;                                                                               \
         const int32_t row_bytes = (in + 1) >> 1, pairs = in >> 1;                                        \
-        int32_t o, t, g, i, t_blocked = T - T % PK_TOKEN_BLOCK;                                          \
+        const int32_t t_wide = T - T % (2 * PK_TOKEN_BLOCK);                                             \
+        const int32_t t_blocked = t_wide + (T - t_wide) / PK_TOKEN_BLOCK * PK_TOKEN_BLOCK;               \
+        int32_t o, t, g, i;                                                                              \
         for (o = 0; o + 2 <= out; o += 2) {                                                              \
             const uint8_t *w0r = w + o * row_bytes, *w1r = w0r + row_bytes;                              \
             const int32_t b0 = bias ? bias[o] : 0, b1 = bias ? bias[o + 1] : 0;                          \
             const int32_t qm0 = mult[per_row ? o : 0], qs0 = shift[per_row ? o : 0];                     \
             const int32_t qm1 = mult[per_row ? o + 1 : 0], qs1 = shift[per_row ? o + 1 : 0];             \
             const int8_t *xt = x;                                                                        \
-            for (t = 0; t < t_blocked; t += PK_TOKEN_BLOCK) {                                            \
+            for (t = 0; t < t_wide; t += 2 * PK_TOKEN_BLOCK) {                                           \
+                const int8_t *x0 = xt, *x1 = x0 + x_stride, *x2 = x1 + x_stride;                         \
+                const int8_t *x3 = x2 + x_stride, *x4 = x3 + x_stride, *x5 = x4 + x_stride;              \
+                const int8_t *x6 = x5 + x_stride, *x7 = x6 + x_stride, *x8 = x7 + x_stride;              \
+                const int8_t *x9 = x8 + x_stride;                                                        \
+                int32_t a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1;                      \
+                int32_t a30 = b0, a31 = b1, a40 = b0, a41 = b1, a50 = b0, a51 = b1;                      \
+                int32_t a60 = b0, a61 = b1, a70 = b0, a71 = b1, a80 = b0, a81 = b1;                      \
+                int32_t a90 = b0, a91 = b1;                                                              \
+                for (g = 0; g < pairs; g += PK_SWAR_GROUP) {                                             \
+                    const int32_t g_end = g + PK_SWAR_GROUP < pairs ? g + PK_SWAR_GROUP : pairs;         \
+                    uint32_t p0 = 0, p1 = 0, p2 = 0, p3 = 0, p4 = 0, p5 = 0, p6 = 0, p7 = 0, p8 = 0;     \
+                    uint32_t p9 = 0;                                                                     \
+                    for (i = g; i < g_end; ++i) {                                                        \
+                        PK_SWAR_PACK(w0r[i], w1r[i], we, wo);                                            \
+                        PK_SWAR_MAC(p0, x0, i); PK_SWAR_MAC(p1, x1, i); PK_SWAR_MAC(p2, x2, i);          \
+                        PK_SWAR_MAC(p3, x3, i); PK_SWAR_MAC(p4, x4, i); PK_SWAR_MAC(p5, x5, i);          \
+                        PK_SWAR_MAC(p6, x6, i); PK_SWAR_MAC(p7, x7, i); PK_SWAR_MAC(p8, x8, i);          \
+                        PK_SWAR_MAC(p9, x9, i);                                                          \
+                    }                                                                                    \
+                    PK_SWAR_FLUSH(p0, a00, a01); PK_SWAR_FLUSH(p1, a10, a11);                            \
+                    PK_SWAR_FLUSH(p2, a20, a21); PK_SWAR_FLUSH(p3, a30, a31);                            \
+                    PK_SWAR_FLUSH(p4, a40, a41); PK_SWAR_FLUSH(p5, a50, a51);                            \
+                    PK_SWAR_FLUSH(p6, a60, a61); PK_SWAR_FLUSH(p7, a70, a71);                            \
+                    PK_SWAR_FLUSH(p8, a80, a81); PK_SWAR_FLUSH(p9, a90, a91);                            \
+                }                                                                                        \
+                if (in & 1) {                                                                            \
+                    const int32_t v0 = PK_LO4(w0r[pairs]), v1 = PK_LO4(w1r[pairs]), j = in - 1;          \
+                    a00 += x0[j] * v0; a01 += x0[j] * v1; a10 += x1[j] * v0; a11 += x1[j] * v1;          \
+                    a20 += x2[j] * v0; a21 += x2[j] * v1; a30 += x3[j] * v0; a31 += x3[j] * v1;          \
+                    a40 += x4[j] * v0; a41 += x4[j] * v1; a50 += x5[j] * v0; a51 += x5[j] * v1;          \
+                    a60 += x6[j] * v0; a61 += x6[j] * v1; a70 += x7[j] * v0; a71 += x7[j] * v1;          \
+                    a80 += x8[j] * v0; a81 += x8[j] * v1; a90 += x9[j] * v0; a91 += x9[j] * v1;          \
+                }                                                                                        \
+                PK_SWAR_STORE(t, a00, a01); PK_SWAR_STORE(t + 1, a10, a11);                              \
+                PK_SWAR_STORE(t + 2, a20, a21); PK_SWAR_STORE(t + 3, a30, a31);                          \
+                PK_SWAR_STORE(t + 4, a40, a41); PK_SWAR_STORE(t + 5, a50, a51);                          \
+                PK_SWAR_STORE(t + 6, a60, a61); PK_SWAR_STORE(t + 7, a70, a71);                          \
+                PK_SWAR_STORE(t + 8, a80, a81); PK_SWAR_STORE(t + 9, a90, a91);                          \
+                xt += 2 * PK_TOKEN_BLOCK * x_stride;                                                     \
+            }                                                                                            \
+            for (t = t_wide; t < t_blocked; t += PK_TOKEN_BLOCK) {                                       \
                 const int8_t *x0 = xt, *x1 = x0 + x_stride, *x2 = x1 + x_stride;                         \
                 const int8_t *x3 = x2 + x_stride, *x4 = x3 + x_stride;                                   \
                 int32_t a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1;                      \
@@ -292,8 +368,78 @@ PK_DEFINE_LINEAR_W4(pk_linear_w4_i8_i8_plain, int8_t, int8_t)
 PK_DEFINE_LINEAR_W4(pk_linear_w4_i8_i16_plain, int8_t, int16_t)
 PK_DEFINE_LINEAR_W4_I8(pk_linear_w4_i8_i8, int8_t)
 PK_DEFINE_LINEAR_W4_I8(pk_linear_w4_i8_i16, int16_t)
-PK_DEFINE_LINEAR_W4(pk_linear_w4_i16_i8, int16_t, int8_t)
-PK_DEFINE_LINEAR_W4(pk_linear_w4_i16_i16, int16_t, int16_t)
+/* int16 activations x int4 weights: products reach 2^18, too wide for 16-bit lanes, so two output rows
+ * use separate accumulators instead; each activation load then serves two rows (5 tokens x 2 rows = 10
+ * accumulators in registers). An odd last row goes through the plain kernel. */
+#define PK_MAC2(a0, a1, xp)                                                                              \
+    do {                                                                                                 \
+        const int32_t xa = (xp)[2 * i], xb = (xp)[2 * i + 1];                                            \
+        a0 += xa * v00 + xb * v01;                                                                       \
+        a1 += xa * v10 + xb * v11;                                                                       \
+    } while (0)
+
+#define PK_DEFINE_LINEAR_W4_ROWPAIR(NAME, TX, TY)                                                        \
+    static inline PK_NO_SCHED void NAME(const TX *x, int32_t T, int32_t in, int32_t x_stride, const uint8_t *w,      \
+                            const int32_t *bias, int32_t out, const int32_t *mult, const int8_t *shift,  \
+                            int32_t per_row, int32_t out_min, int32_t out_max, TY *y, int32_t y_stride)  \
+    {                                                                                                    \
+        typedef TY TYPE_Y;                                                                               \
+        const int32_t row_bytes = (in + 1) >> 1, pairs = in >> 1;                                        \
+        int32_t o, t, i, t_blocked = T - T % PK_TOKEN_BLOCK;                                             \
+        for (o = 0; o + 2 <= out; o += 2) {                                                              \
+            const uint8_t *w0r = w + o * row_bytes, *w1r = w0r + row_bytes;                              \
+            const int32_t b0 = bias ? bias[o] : 0, b1 = bias ? bias[o + 1] : 0;                          \
+            const int32_t qm0 = mult[per_row ? o : 0], qs0 = shift[per_row ? o : 0];                     \
+            const int32_t qm1 = mult[per_row ? o + 1 : 0], qs1 = shift[per_row ? o + 1 : 0];             \
+            const TX *xt = x;                                                                            \
+            for (t = 0; t < t_blocked; t += PK_TOKEN_BLOCK) {                                            \
+                const TX *x0 = xt, *x1 = x0 + x_stride, *x2 = x1 + x_stride;                             \
+                const TX *x3 = x2 + x_stride, *x4 = x3 + x_stride;                                       \
+                int32_t a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1;                      \
+                int32_t a30 = b0, a31 = b1, a40 = b0, a41 = b1;                                          \
+                for (i = 0; i < pairs; ++i) {                                                            \
+                    const uint32_t u0 = w0r[i], u1 = w1r[i];                                             \
+                    const int32_t v00 = PK_LO4(u0), v01 = PK_HI4(u0), v10 = PK_LO4(u1), v11 = PK_HI4(u1); \
+                    PK_MAC2(a00, a01, x0); PK_MAC2(a10, a11, x1); PK_MAC2(a20, a21, x2);                 \
+                    PK_MAC2(a30, a31, x3); PK_MAC2(a40, a41, x4);                                        \
+                }                                                                                        \
+                if (in & 1) {                                                                            \
+                    const int32_t v0 = PK_LO4(w0r[pairs]), v1 = PK_LO4(w1r[pairs]), j = in - 1;          \
+                    a00 += x0[j] * v0; a01 += x0[j] * v1; a10 += x1[j] * v0; a11 += x1[j] * v1;          \
+                    a20 += x2[j] * v0; a21 += x2[j] * v1; a30 += x3[j] * v0; a31 += x3[j] * v1;          \
+                    a40 += x4[j] * v0; a41 += x4[j] * v1;                                                \
+                }                                                                                        \
+                PK_SWAR_STORE(t, a00, a01); PK_SWAR_STORE(t + 1, a10, a11);                              \
+                PK_SWAR_STORE(t + 2, a20, a21); PK_SWAR_STORE(t + 3, a30, a31);                          \
+                PK_SWAR_STORE(t + 4, a40, a41);                                                          \
+                xt += PK_TOKEN_BLOCK * x_stride;                                                         \
+            }                                                                                            \
+            for (t = t_blocked; t < T; ++t) {                                                            \
+                const TX *x0 = xt;                                                                       \
+                int32_t a00 = b0, a01 = b1;                                                              \
+                xt += x_stride;                                                                          \
+                for (i = 0; i < pairs; ++i) {                                                            \
+                    const uint32_t u0 = w0r[i], u1 = w1r[i];                                             \
+                    const int32_t v00 = PK_LO4(u0), v01 = PK_HI4(u0), v10 = PK_LO4(u1), v11 = PK_HI4(u1); \
+                    PK_MAC2(a00, a01, x0);                                                               \
+                }                                                                                        \
+                if (in & 1) {                                                                            \
+                    a00 += x0[in - 1] * PK_LO4(w0r[pairs]);                                              \
+                    a01 += x0[in - 1] * PK_LO4(w1r[pairs]);                                              \
+                }                                                                                        \
+                PK_SWAR_STORE(t, a00, a01);                                                              \
+            }                                                                                            \
+        }                                                                                                \
+        if (o < out) /* odd row count: the last row through the plain kernel */                          \
+            NAME##_plain(x, T, in, x_stride, w + o * row_bytes, bias ? bias + o : 0, 1,                  \
+                         per_row ? mult + o : mult, per_row ? shift + o : shift, per_row, out_min,       \
+                         out_max, y + o, y_stride);                                                      \
+    }
+
+PK_DEFINE_LINEAR_W4(pk_linear_w4_i16_i8_plain, int16_t, int8_t)
+PK_DEFINE_LINEAR_W4(pk_linear_w4_i16_i16_plain, int16_t, int16_t)
+PK_DEFINE_LINEAR_W4_ROWPAIR(pk_linear_w4_i16_i8, int16_t, int8_t)
+PK_DEFINE_LINEAR_W4_ROWPAIR(pk_linear_w4_i16_i16, int16_t, int16_t)
 PK_DEFINE_LINEAR_W8(pk_linear_w8_i8_i8, int8_t, int8_t)
 PK_DEFINE_LINEAR_W8(pk_linear_w8_i8_i16, int8_t, int16_t)
 PK_DEFINE_LINEAR_W8(pk_linear_w8_i16_i8, int16_t, int8_t)
@@ -404,8 +550,8 @@ static inline uint32_t pk_isqrt64(uint64_t v)
         for (t = 0; t < T; ++t) {                                                                        \
             const TX *xr = x + t * x_stride;                                                             \
             TY *yr = y + t * y_stride;                                                                   \
-            int32_t sum = 0, a = 0, h;                                                                   \
-            int64_t var = 0, r, t_half;                                                                  \
+            int32_t sum = 0, a = 0, h, r;                                                                \
+            int64_t var = 0, t_half;                                                                     \
             uint64_t w;                                                                                  \
             for (i = 0; i < d; ++i) sum += xr[i];                                                        \
             for (i = 0; i < d; ++i) {                                                                    \
@@ -415,14 +561,14 @@ static inline uint32_t pk_isqrt64(uint64_t v)
             w = ((uint64_t)var << (E)) + (uint64_t)eps_q;                                                \
             if (w < ((uint64_t)1 << (E))) w = (uint64_t)1 << (E);                                        \
             while ((w << (2 * a)) < ((uint64_t)1 << 60)) ++a;                                            \
-            r = (int64_t)(((uint64_t)1 << 60) / pk_isqrt64(w << (2 * a)));                              \
+            r = (int32_t)(((uint64_t)1 << 60) / pk_isqrt64(w << (2 * a))); /* <= 2^30 */                \
             h = 30 - (E) / 2 - a;                                                                        \
             t_half = h > 0 ? (int64_t)1 << (h - 1) : 0;                                                  \
             for (i = 0; i < d; ++i) {                                                                    \
-                const int64_t c = (int64_t)d * xr[i] - sum;                                              \
-                const int64_t tq = (c * r + t_half) >> h;                                                \
-                const int32_t acc = (int32_t)((tq * gamma[i] + pre_half) >> pre_shift) + beta[i];        \
-                yr[i] = (TY)pk_sat(pk_requant(acc, mult, shift), out_min, out_max);                      \
+                const int32_t c = d * xr[i] - sum;                                                       \
+                const int32_t tq = (int32_t)(((int64_t)c * r + t_half) >> h);                            \
+                const int32_t acc = (int32_t)(((int64_t)tq * gamma[i] + pre_half) >> pre_shift) + beta[i]; \
+                yr[i] = (TY)pk_rq_sat(acc, mult, shift, out_min, out_max);                      \
             }                                                                                            \
         }                                                                                                \
     }
@@ -491,8 +637,8 @@ static inline uint32_t pk_exp_q24(int64_t diff, int32_t mult, int32_t shift)
 }
 
 /* p_j = min(32767, floor((e_j R + 2^39) / 2^40)), e_j = pk_exp_q24(max - x_j), R = floor(2^55 / sum e):
- * one divide per row, probabilities in Q0.15. n <= 128 keeps sum e <= 2^31. x and p may be the same
- * buffer (in-place variant). */
+ * one divide per row, probabilities in Q0.15. n <= 128 keeps sum e <= 2^31. The int16-output variants
+ * evaluate each exp twice (no scratch); the in-place int32 variant (attention, pooling) keeps e_j in p. */
 #define PK_DEFINE_SOFTMAX(NAME, TX, TP)                                                                  \
     static inline void NAME(const TX *x, int32_t n, int32_t mult, int32_t shift, TP *p)                  \
     {                                                                                                    \
@@ -511,7 +657,25 @@ static inline uint32_t pk_exp_q24(int64_t diff, int32_t mult, int32_t shift)
 
 PK_DEFINE_SOFTMAX(pk_softmax_row_i16, int16_t, int16_t)
 PK_DEFINE_SOFTMAX(pk_softmax_row_i32, int32_t, int16_t)
-PK_DEFINE_SOFTMAX(pk_softmax_row_i32_inplace, int32_t, int32_t)
+
+/* Same values as pk_softmax_row_i32; p may be x. */
+static inline void pk_softmax_row_i32_inplace(const int32_t *x, int32_t n, int32_t mult, int32_t shift, int32_t *p)
+{
+    int64_t mx = x[0];
+    uint32_t sum = 0, recip;
+    int32_t j;
+    for (j = 1; j < n; ++j) mx = x[j] > mx ? x[j] : mx;
+    for (j = 0; j < n; ++j) {
+        const uint32_t e = pk_exp_q24(mx - x[j], mult, shift);
+        p[j] = (int32_t)e;
+        sum += e;
+    }
+    recip = (uint32_t)(((uint64_t)1 << 55) / sum);
+    for (j = 0; j < n; ++j) {
+        const uint32_t q = (uint32_t)(((uint64_t)(uint32_t)p[j] * recip + ((uint64_t)1 << 39)) >> 40);
+        p[j] = (int32_t)(q > 32767u ? 32767u : q);
+    }
+}
 
 /* ---------------------------------------------------------------- attention */
 
@@ -545,7 +709,7 @@ PK_DEFINE_SOFTMAX(pk_softmax_row_i32_inplace, int32_t, int32_t)
                     const TX *vc = v + col + c;                                                          \
                     int32_t acc = 0;                                                                     \
                     for (j = 0; j < T; ++j) acc += scratch[j] * vc[j * ld];                              \
-                    yr[c] = (TY)pk_sat(pk_requant(acc, mult, shift), out_min, out_max);                  \
+                    yr[c] = (TY)pk_rq_sat(acc, mult, shift, out_min, out_max);                  \
                 }                                                                                        \
             }                                                                                            \
         }                                                                                                \
@@ -569,7 +733,7 @@ PK_DEFINE_ATTENTION(pk_attention_i16_i16, int16_t, int16_t, int64_t)
         for (c = 0; c < d; ++c) {                                                                        \
             int32_t acc = 0;                                                                             \
             for (t = 0; t < T; ++t) acc += scratch[t] * x[t * x_stride + c];                             \
-            y[c] = (TY)pk_sat(pk_requant(acc, mult, shift), out_min, out_max);                           \
+            y[c] = (TY)pk_rq_sat(acc, mult, shift, out_min, out_max);                           \
         }                                                                                                \
     }
 
@@ -592,7 +756,7 @@ PK_DEFINE_ATTENTION_POOL(pk_attention_pool_i16_i16, int16_t, int16_t)
             for (c = 0; c < k; ++c) {                                                                    \
                 int32_t acc = 0;                                                                         \
                 for (j = 0; j < m; ++j) acc += ar[j] * x[j * k + c];                                     \
-                y[i * k + c] = (TY)pk_sat(pk_requant(acc, mult, shift), out_min, out_max);               \
+                y[i * k + c] = (TY)pk_rq_sat(acc, mult, shift, out_min, out_max);               \
             }                                                                                            \
         }                                                                                                \
     }

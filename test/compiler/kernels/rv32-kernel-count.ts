@@ -17,6 +17,7 @@ const KERNELS: Array<{ key: string; name: string; macs: number }> = [
   { key: 'p', name: 'linear_w4_i8_i8 342->64, T=10', macs: 10 * 342 * 64 },
   { key: 'q', name: 'linear_w4_i8_i8 64->192, T=10', macs: 10 * 64 * 192 },
   { key: 'r', name: 'linear_w4_i16_i16 342->64, T=10', macs: 10 * 342 * 64 },
+  { key: 't', name: 'linear_w4_i16_i8 64->192, T=10', macs: 10 * 64 * 192 },
   { key: 's', name: 'linear_w8_i8_i8 342->64, T=10', macs: 10 * 342 * 64 },
   { key: 'a', name: 'attention_i8_i8 T=10 H=2 hd=32', macs: 2 * 2 * 10 * 10 * 32 },
   { key: 'l', name: 'layernorm_i16_i16 T=10 d=64', macs: 0 },

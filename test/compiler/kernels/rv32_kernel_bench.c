@@ -49,6 +49,7 @@ int main(void)
     case 'p': pk_linear_w4_i8_i8(x8, T, IN, IN, w4, bias, D, mult, shift, 0, -128, 127, y8, D); break;
     case 'q': pk_linear_w4_i8_i8(x8, T, D, D, w4, bias, 3 * D, mult, shift, 0, -128, 127, y8, 3 * D); break;
     case 'r': pk_linear_w4_i16_i16(x16, T, IN, IN, w4, bias, D, mult, shift, 0, -32768, 32767, y16, D); break;
+    case 't': pk_linear_w4_i16_i8(x16, T, D, D, w4, bias, 3 * D, mult, shift, 0, -128, 127, y8, 3 * D); break;
     case 's': pk_linear_w8_i8_i8(x8, T, IN, IN, w8, bias, D, mult, shift, 0, -128, 127, y8, D); break;
     case 'n': pk_minmax_normalize_i8(x16, IN, T, y8); break;
     case 'l': pk_layernorm_i16_i16(x16, T, D, D, 1000, gamma16, beta32, 15, mult[0], shift[0], -32768, 32767, y16, D); break;
