@@ -178,7 +178,8 @@ int main(int argc, char **argv) {
       timeout = rate == 0 ? 0 : 1;
     }
     struct pollfd p = {in_fd, POLLIN, 0};
-    int pr = poll(&p, 1, qlen ? 0 : timeout);
+    /* Queued packets wait while streaming is stopped; only drainable ones make the poll non-blocking. */
+    int pr = poll(&p, 1, qlen && node_stream_flags(&node) ? 0 : timeout);
     if (pr < 0 && errno != EINTR) break;
     if (pr > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR))) {
       ssize_t n = read(in_fd, buf, sizeof buf);

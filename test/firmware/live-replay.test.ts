@@ -141,3 +141,30 @@ describe('live replay of a CSI recording', () => {
     expect(order.indexOf('k0')).toBe(order.indexOf('p9') + 1);
   });
 });
+
+describe('STREAM_STOP', () => {
+  it('stops a looping replay: after the ACK nothing more arrives', async () => {
+    const file = join(buildDir, 'rec-loop.pecsrec');
+    writeFileSync(file, encodeCsiRecording(records));
+    const n = await startVirtualNode({ modelDir, buildDir, replayCsi: file, packetRate: 3000, loop: true, hop: 5 });
+    const t = await SerialTransport.open(n.port, 921600);
+    const s = new NodeSession(t, 10_000);
+    try {
+      const seen: Message[] = [];
+      s.onMessage((m) => seen.push(m));
+      await s.control({ type: 'STREAM_START', flags: 1, hop: 0 });
+      while (seen.filter((m) => m.type === 'CSI_PACKET').length < 40) await new Promise((r) => setTimeout(r, 10));
+      await s.control({ type: 'STREAM_STOP' });
+      const before = seen.length;
+      await new Promise((r) => setTimeout(r, 300));
+      expect(seen.length).toBe(before);
+      // Flag bit 1 was off: packets were streamed, but no window was run.
+      expect(seen.filter((m) => m.type === 'KEYPOINTS')).toEqual([]);
+      expect((await s.stats()).inferences).toBe(0);
+    } finally {
+      s.close();
+      await t.close();
+      expect(await n.stop()).toBe(0);
+    }
+  });
+});
