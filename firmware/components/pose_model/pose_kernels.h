@@ -44,6 +44,15 @@ typedef char pk_check_int64_arith_shift[(((int64_t)-8) >> 1) == -4 ? 1 : -1];
 
 #define PK_TOKEN_BLOCK 5 /* tokens sharing one pass over a weight row (T = 10 -> two passes) */
 
+/* gcc's first instruction scheduler (on at -O2 for RISC-V) hoists the activation loads of the
+ * register-blocked loops ahead of their uses and spills: +40% instructions on rv32imc (measured, see
+ * docs/fixed-point.md). The big loops turn it off for themselves; other compilers ignore this. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__riscv)
+#define PK_NO_SCHED __attribute__((optimize("O2", "no-schedule-insns")))
+#else
+#define PK_NO_SCHED
+#endif
+
 /* ---------------------------------------------------------------- requantization, saturation */
 
 /* Round-half-up requantization: (acc * mult + 2^(n-1)) >> n, n = 31 + shift in [1, 62]. Unsaturated:
@@ -67,17 +76,34 @@ static inline int32_t pk_sat(int64_t v, int32_t lo, int32_t hi)
     return v < lo ? lo : (v > hi ? hi : (int32_t)v);
 }
 
-/* sat(pk_requant(acc, mult, shift), lo, hi) with int32 arithmetic on the common n >= 33 path. */
+/* sat(pk_requant(acc, mult, shift), lo, hi) (lo <= 0 <= hi assumed only in that lo <= hi), in 32-bit
+ * arithmetic on the 64-bit product's words ph:pl, which rv32 gets from one mulh and one mul:
+ *   n >= 33: floor((ph + 2^(n-33)) / 2^(n-32))  (the identity above pk_requant)
+ *   n == 32: ph + (pl >> 31)                    (floor(p / 2^32) plus the rounding bit)
+ *   n <= 31: floor(p / 2^n) fits int32 iff ph >> (n-1) is 0 or -1 (else saturate by its sign); then it is
+ *            (ph << (32-n)) | (pl >> n), and rounding adds bit n-1 of pl. */
 static inline int32_t pk_rq_sat(int32_t acc, int32_t mult, int32_t shift, int32_t lo, int32_t hi)
 {
     const int32_t n = 31 + shift;
+    const int64_t p = (int64_t)acc * mult;
+    const int32_t ph = (int32_t)(p >> 32);
     int32_t v;
     if (n >= 33) {
-        const int32_t h = (int32_t)(((int64_t)acc * mult) >> 32);
-        v = (h + ((int32_t)1 << (n - 33))) >> (n - 32);
-        return v < lo ? lo : (v > hi ? hi : v);
+        v = (ph + ((int32_t)1 << (n - 33))) >> (n - 32);
+    } else if (n == 32) {
+        v = ph + (int32_t)((uint32_t)p >> 31);
+    } else {
+        const int32_t top = ph >> (n - 1);
+        const uint32_t pl = (uint32_t)p;
+        int32_t q, r;
+        if (top > 0) return hi;
+        if (top < -1) return lo;
+        q = (int32_t)(((uint32_t)ph << (32 - n)) | (pl >> n));
+        r = (int32_t)((pl >> (n - 1)) & 1u);
+        if (q > hi - r) return hi;
+        v = q + r;
     }
-    return pk_sat(pk_requant(acc, mult, shift), lo, hi);
+    return v < lo ? lo : (v > hi ? hi : v);
 }
 
 /* Two's-complement nibbles of one packed int4 byte (element 2i low, 2i+1 high). */
@@ -134,7 +160,7 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
 #define PK_LINEAR_STORE(tok, acc) y[(tok) * y_stride + o] = (TYPE_Y)pk_rq_sat((acc), qm, qs, out_min, out_max)
 
 #define PK_DEFINE_LINEAR_W4(NAME, TX, TY)                                                                \
-    static inline void NAME(const TX *x, int32_t T, int32_t in, int32_t x_stride, const uint8_t *w,      \
+    static inline PK_NO_SCHED void NAME(const TX *x, int32_t T, int32_t in, int32_t x_stride, const uint8_t *w,      \
                             const int32_t *bias, int32_t out, const int32_t *mult, const int8_t *shift,  \
                             int32_t per_row, int32_t out_min, int32_t out_max, TY *y, int32_t y_stride)  \
     {                                                                                                    \
@@ -183,7 +209,7 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
     }
 
 #define PK_DEFINE_LINEAR_W8(NAME, TX, TY)                                                                \
-    static inline void NAME(const TX *x, int32_t T, int32_t in, int32_t x_stride, const int8_t *w,       \
+    static inline PK_NO_SCHED void NAME(const TX *x, int32_t T, int32_t in, int32_t x_stride, const int8_t *w,       \
                             const int32_t *bias, int32_t out, const int32_t *mult, const int8_t *shift,  \
                             int32_t per_row, int32_t out_min, int32_t out_max, TY *y, int32_t y_stride)  \
     {                                                                                                    \
@@ -245,7 +271,7 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
     y[(tok) * y_stride + o + 1] = (TYPE_Y)pk_rq_sat((acc_hi), qm1, qs1, out_min, out_max)
 
 #define PK_DEFINE_LINEAR_W4_I8(NAME, TY)                                                                 \
-    static inline void NAME(const int8_t *x, int32_t T, int32_t in, int32_t x_stride, const uint8_t *w,  \
+    static inline PK_NO_SCHED void NAME(const int8_t *x, int32_t T, int32_t in, int32_t x_stride, const uint8_t *w,  \
                             const int32_t *bias, int32_t out, const int32_t *mult, const int8_t *shift,  \
                             int32_t per_row, int32_t out_min, int32_t out_max, TY *y, int32_t y_stride)  \
     {                                                                                                    \
@@ -370,7 +396,7 @@ PK_DEFINE_LINEAR_W4_I8(pk_linear_w4_i8_i16, int16_t)
     } while (0)
 
 #define PK_DEFINE_LINEAR_W4_ROWPAIR(NAME, TX, TY)                                                        \
-    static inline void NAME(const TX *x, int32_t T, int32_t in, int32_t x_stride, const uint8_t *w,      \
+    static inline PK_NO_SCHED void NAME(const TX *x, int32_t T, int32_t in, int32_t x_stride, const uint8_t *w,      \
                             const int32_t *bias, int32_t out, const int32_t *mult, const int8_t *shift,  \
                             int32_t per_row, int32_t out_min, int32_t out_max, TY *y, int32_t y_stride)  \
     {                                                                                                    \

@@ -103,6 +103,31 @@ export function planArena(buffers: readonly BufferLifetime[], opts: PlanOptions 
   );
   let best = placeInOrder(greedyOrder, sizes, conflicts);
   let bestPeak = peak(best);
+  // Cheap improvement before the exact search: a deterministic local search over orders (swap two
+  // positions, keep the swap when the peak does not grow). It usually lands on or near the optimum, which
+  // makes the branch-and-bound below prune far more.
+  if (bestPeak > bound && n > 1) {
+    let order = greedyOrder.slice();
+    let seed = 0x9e3779b9;
+    const rnd = (k: number): number => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return seed % k;
+    };
+    for (let iter = 0; iter < 4000 && bestPeak > bound; iter++) {
+      const i = rnd(n);
+      const j = rnd(n);
+      if (i === j) continue;
+      const cand = order.slice();
+      [cand[i], cand[j]] = [cand[j], cand[i]];
+      const placed = placeInOrder(cand, sizes, conflicts);
+      const p = peak(placed);
+      if (p <= bestPeak) {
+        order = cand;
+        if (p < bestPeak) best = placed;
+        bestPeak = p;
+      }
+    }
+  }
   let exhausted = bestPeak <= bound;
 
   if (!exhausted) {
@@ -119,9 +144,13 @@ export function planArena(buffers: readonly BufferLifetime[], opts: PlanOptions 
         }
         return true;
       }
-      // Try larger buffers first so good solutions (and pruning) come early.
+      // Try larger buffers first so good solutions (and pruning) come early. Two buffers that are never live
+      // together do not affect each other's lowest fit, so adjacent ones commute: only the order with the
+      // smaller index first is explored.
+      const prev = placed.length > 0 ? placed[placed.length - 1].buf : -1;
       for (const i of greedyOrder) {
         if (used[i]) continue;
+        if (prev >= 0 && !conflicts[prev][i] && i < prev) continue;
         const offset = lowestFit(i, sizes[i], placed, conflicts);
         if (offset + sizes[i] >= bestPeak) continue;
         used[i] = true;
