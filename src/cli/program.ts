@@ -8,6 +8,7 @@ import { register as registerFlash } from './commands/flash.ts';
 import { register as registerNode } from './commands/node.ts';
 import { register as registerCompile } from './commands/compile.ts';
 import { register as registerParity } from './commands/parity.ts';
+import { register as registerStream } from './commands/stream.ts';
 
 export { TOOL_VERSION };
 
@@ -25,5 +26,6 @@ export function buildProgram(): Command {
   registerNode(program);
   registerCompile(program);
   registerParity(program);
+  registerStream(program);
   return program;
 }

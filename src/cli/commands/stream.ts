@@ -1,0 +1,154 @@
+// `pose-edge stream <port> [--udp PORT] [--json] [--out FILE] [--duration S]` and
+// `pose-edge stream export FILE --npy OUT_X.npy`. Option parsing and output only; the work is in
+// src/host/stream/ (docs/streaming.md).
+import { Command, Option } from 'commander';
+import { PoseEdgeError } from '../errors.ts';
+
+export class StreamUsageError extends PoseEdgeError {}
+
+interface RawOptions {
+  udp?: string;
+  udpHost: string;
+  udpLinks?: string;
+  bandwidth: string;
+  json?: boolean;
+  out?: string;
+  duration?: string;
+  hop: string;
+  baud: string;
+  timeout: string;
+}
+
+interface ExportOptions {
+  npy?: string;
+  keypoints?: string;
+  hop: string;
+  inputFracBits?: string;
+  udpLinks?: string;
+  bandwidth: string;
+  json?: boolean;
+}
+
+function num(flag: string, v: string, lo: number, hi: number, integer = true): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < lo || n > hi || (integer && !Number.isInteger(n))) {
+    throw new StreamUsageError(`${flag} must be ${integer ? 'an integer' : 'a number'} in ${lo}..${hi}, got '${v}'`);
+  }
+  return n;
+}
+
+function bandwidth(v: string): 'auto' | 'ht40' | 'ht20' {
+  if (v !== 'auto' && v !== 'ht40' && v !== 'ht20') throw new StreamUsageError(`--bandwidth must be auto, ht40 or ht20, got '${v}'`);
+  return v;
+}
+
+function links(v: string | undefined): number[] | undefined {
+  if (v === undefined) return undefined;
+  const ids = v.split(',').map((s) => num('--udp-links', s.trim(), 0, 255));
+  if (ids.length < 1 || ids.length > 3 || new Set(ids).size !== ids.length) throw new StreamUsageError(`--udp-links takes 1 to 3 distinct node ids, got '${v}'`);
+  return ids;
+}
+
+export function register(program: Command): void {
+  // `stream export` has options of the same names as `stream` (--hop, --json, ...); commander gives the ones
+  // after `export` to it only when positional options are on for every ancestor. The root program has no
+  // options of its own besides --help/--version, so this changes nothing for the other subcommands.
+  program.enablePositionalOptions();
+  const stream = program
+    .command('stream')
+    .description('receive CSI packets, keypoints and stats from a node (and/or esp32-csi-node UDP frames); live view, JSON lines or a recording')
+    .argument('[port]', 'serial port of the node (e.g. /dev/ttyUSB0); optional with --udp')
+    .enablePositionalOptions()
+    .option('--udp <port>', 'also accept esp32-csi-node binary CSI frames (magic 0xC5110001) on this UDP port (0: any free port)')
+    .option('--udp-host <addr>', 'address to listen on for --udp', '0.0.0.0')
+    .option('--udp-links <ids>', 'node ids feeding links 0,1,2 (default: the first three ids seen)')
+    .addOption(new Option('--bandwidth <bw>', 'how to read a 384-byte UDP CSI buffer: auto (HT40), ht40 or ht20 (HT20 STBC)').default('auto'))
+    .option('--json', 'print one JSON line per message instead of the live view')
+    .option('--out <file>', 'record everything to FILE (append-only, crash-safe; see docs/streaming.md)')
+    .option('--duration <s>', 'stop after this many seconds (default: until Ctrl-C)')
+    .addOption(new Option('--hop <n>', 'slots between two live windows on the node, 1..10 (0: the node\'s setting)').default('0'))
+    .addOption(new Option('--baud <rate>', 'serial baud rate').default('921600'))
+    .addOption(new Option('--timeout <ms>', 'time to wait for the node\'s answers (HELLO, STREAM_START)').default('3000'))
+    .action(async (port: string | undefined, raw: RawOptions) => {
+      if (!port && raw.udp === undefined) throw new StreamUsageError('stream needs a serial port (e.g. /dev/ttyUSB0), --udp PORT, or both');
+      const duration = raw.duration === undefined ? undefined : num('--duration', raw.duration, 0, 1e7, false);
+      const { StreamRun } = await import('../../host/stream/live.ts');
+      const { renderView } = await import('../../host/stream/view.ts');
+      const json = raw.json === true;
+      const run = new StreamRun({
+        port,
+        baud: num('--baud', raw.baud, 300, 16_000_000),
+        udpPort: raw.udp === undefined ? undefined : num('--udp', raw.udp, 0, 65535),
+        udpHost: raw.udpHost,
+        udpLinks: links(raw.udpLinks),
+        bandwidth: bandwidth(raw.bandwidth),
+        hop: num('--hop', raw.hop, 0, 10),
+        out: raw.out,
+        timeoutMs: num('--timeout', raw.timeout, 1, 600_000),
+        statsIntervalMs: 1000,
+        onEvent: json ? (e) => process.stdout.write(`${JSON.stringify(e)}\n`) : () => {},
+      });
+      const t0 = Date.now();
+      await run.start();
+      const source = [port, raw.udp !== undefined ? `udp:${raw.udp}` : null].filter(Boolean).join(' + ');
+      const live = !json && process.stdout.isTTY;
+      const draw = live ? setInterval(() => process.stdout.write(`\x1b[H\x1b[2J${renderView(run, source, (Date.now() - t0) / 1000)}\n`), 200) : null;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          process.off('SIGINT', done);
+          process.off('SIGTERM', done);
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = duration === undefined ? undefined : setTimeout(done, duration * 1000);
+        process.once('SIGINT', done);
+        process.once('SIGTERM', done);
+      });
+      if (draw) clearInterval(draw);
+      await run.stop();
+      const c = run.counters;
+      const summary = {
+        t: Date.now(), type: 'SUMMARY', seconds: (Date.now() - t0) / 1000, csiPackets: c.csiPackets, keypoints: c.keypoints, stats: c.stats,
+        packetGaps: c.packetGaps, udpFrames: c.udpFrames, udpBad: c.udpBad, udpUnusable: c.udpUnusable, hostFaults: c.hostFaults, out: raw.out ?? null,
+      };
+      if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+      else {
+        if (!live) process.stdout.write(`${renderView(run, source, summary.seconds)}\n`);
+        process.stdout.write(`stopped after ${summary.seconds.toFixed(1)} s${raw.out ? `; recorded to ${raw.out}` : ''}\n`);
+      }
+    });
+
+  stream
+    .command('export')
+    .description('export the CSI windows of a stream recording to .npy (float32 [N,3,114,10]), and optionally the node\'s keypoints')
+    .argument('<file>', 'recording written by `stream --out`')
+    .option('--npy <out>', 'windows output, float32 [N,3,114,10] raw amplitudes')
+    .option('--keypoints <out>', 'the node\'s KEYPOINTS, float32 [M,17,2]')
+    .addOption(new Option('--hop <n>', 'slots between two windows, 1..10 (the node\'s default is 5)').default('5'))
+    .option('--input-frac-bits <f>', 'for recordings without INFO: the node\'s POSE_MODEL_INPUT_FRAC_BITS')
+    .option('--udp-links <ids>', 'node ids feeding links 0,1,2 for UDP frames (default: first three ids seen)')
+    .addOption(new Option('--bandwidth <bw>', 'how to read 384-byte UDP CSI buffers: auto (HT40), ht40, ht20').default('auto'))
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, raw: ExportOptions) => {
+      if (!raw.npy && !raw.keypoints) throw new StreamUsageError('stream export needs --npy OUT_X.npy and/or --keypoints OUT.npy');
+      const { exportRecording, writeKeypointsNpy, writeWindowsNpy } = await import('../../host/stream/export.ts');
+      const r = exportRecording(file, {
+        hop: num('--hop', raw.hop, 1, 10),
+        inputFracBits: raw.inputFracBits === undefined ? undefined : num('--input-frac-bits', raw.inputFracBits, 0, 15),
+        udpLinks: links(raw.udpLinks),
+        bandwidth: bandwidth(raw.bandwidth),
+      });
+      if (raw.npy) writeWindowsNpy(raw.npy, r.windows);
+      if (raw.keypoints) writeKeypointsNpy(raw.keypoints, r.keypoints);
+      const out = {
+        file, records: r.records, windows: r.windows.length, keypoints: r.keypoints.length, csiPackets: r.csiPackets, udpFrames: r.udpFrames,
+        udpSkipped: r.udpSkipped, gaps: r.gaps, tornTail: r.stop, npy: raw.npy ?? null, keypointsNpy: raw.keypoints ?? null,
+      };
+      if (raw.json) process.stdout.write(`${JSON.stringify(out)}\n`);
+      else {
+        process.stdout.write(`${file}: ${r.records} records, ${r.csiPackets} CSI packets, ${r.udpFrames} UDP frames -> ${r.windows.length} windows${raw.npy ? ` in ${raw.npy}` : ''}, ${r.keypoints.length} keypoint sets${raw.keypoints ? ` in ${raw.keypoints}` : ''}\n`);
+        if (r.gaps) process.stdout.write(`  ${r.gaps} gaps in the slot sequence (windows restart after each)\n`);
+        if (r.stop) process.stdout.write(`  reading stopped at byte ${r.stop.offset}: ${r.stop.reason} record (the tail after a crash); everything before it was exported\n`);
+      }
+    });
+}

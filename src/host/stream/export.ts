@@ -1,0 +1,114 @@
+// `pose-edge stream export FILE --npy OUT_X.npy`: windows [N,3,114,10] float32 (raw amplitudes, the data
+// contract) rebuilt from a recording's CSI, plus optionally the node's keypoints [M,17,2]. CSI_PACKET
+// amplitudes are in the node's input format, so they are divided by 2^INPUT_FRAC_BITS of the INFO recorded
+// before them (exact in float32); UDP frames are converted from I/Q directly.
+import { writeFileSync } from 'node:fs';
+import { encodeNpy } from '../../io/npy.ts';
+import { decodeMessage, messageName } from '../protocol/messages.ts';
+import { PoseEdgeError } from '../../cli/errors.ts';
+import { readRecording, RecordKind } from './recording.ts';
+import { csiRow, parseEspCsiFrame, type BandwidthRule } from './esp-csi-udp.ts';
+import { LinkMap } from './link-map.ts';
+import { LINKS, SUBCARRIERS, SlotAssembler, WindowAssembler, WINDOW_VALUES } from './windows.ts';
+
+export class ExportError extends PoseEdgeError {}
+
+export interface ExportOptions {
+  hop: number;
+  /** Used when the recording holds CSI_PACKETs but no INFO. */
+  inputFracBits?: number;
+  udpLinks?: number[];
+  bandwidth?: BandwidthRule;
+}
+
+export interface ExportResult {
+  windows: Float32Array[];
+  keypoints: Float32Array[];
+  records: number;
+  csiPackets: number;
+  udpFrames: number;
+  udpSkipped: number;
+  gaps: number;
+  /** Why reading stopped early (a torn tail after a crash), or null. */
+  stop: { offset: number; reason: string } | null;
+}
+
+export function exportRecording(path: string, opts: ExportOptions): ExportResult {
+  const { records, stop } = readRecording(path);
+  const serial = new WindowAssembler(opts.hop);
+  const udp = new WindowAssembler(opts.hop);
+  const slots = new SlotAssembler();
+  const links = new LinkMap(opts.udpLinks);
+  const windows: Float32Array[] = [];
+  const keypoints: Float32Array[] = [];
+  let inFrac = opts.inputFracBits;
+  let outFrac: number | undefined;
+  let csiPackets = 0;
+  let udpFrames = 0;
+  let udpSkipped = 0;
+  records.forEach((r, i) => {
+    if (r.kind === RecordKind.UDP_DATAGRAM) {
+      let f;
+      try {
+        f = parseEspCsiFrame(r.payload, `${path}: record ${i}`);
+      } catch {
+        udpSkipped++;
+        return;
+      }
+      const link = links.linkOf(f.nodeId);
+      const row = link === null ? null : csiRow(f.buf, opts.bandwidth);
+      if (link === null || !row) {
+        udpSkipped++;
+        return;
+      }
+      udpFrames++;
+      for (const s of slots.push(link, row.row)) {
+        const w = udp.push(s);
+        if (w) windows.push(w);
+      }
+      return;
+    }
+    if (r.kind !== RecordKind.NODE_MESSAGE) return;
+    const name = messageName(r.type);
+    if (!name) return;
+    let m;
+    try {
+      m = decodeMessage({ version: 1, type: r.type, seq: 0, payload: r.payload });
+    } catch (err) {
+      throw new ExportError(`${path}: record ${i} (${name}): ${(err as Error).message}`);
+    }
+    if (m.type === 'INFO') {
+      inFrac = opts.inputFracBits ?? m.inputFracBits;
+      outFrac = m.outputFracBits;
+    } else if (m.type === 'CSI_PACKET') {
+      if (inFrac === undefined) throw new ExportError(`${path}: record ${i}: CSI_PACKET before any INFO; give --input-frac-bits (the node's POSE_MODEL_INPUT_FRAC_BITS)`);
+      csiPackets++;
+      const rows = new Float32Array(LINKS * SUBCARRIERS);
+      const step = 2 ** -inFrac;
+      for (let k = 0; k < rows.length; k++) rows[k] = m.amplitudes[k] * step;
+      const w = serial.push({ seq: m.packetSeq, rows });
+      if (w) windows.push(w);
+    } else if (m.type === 'KEYPOINTS') {
+      if (outFrac === undefined) throw new ExportError(`${path}: record ${i}: KEYPOINTS before any INFO (output fraction bits unknown)`);
+      const step = 2 ** -outFrac;
+      keypoints.push(Float32Array.from(m.keypoints, (v) => v * step));
+    }
+  });
+  for (const s of slots.flush()) {
+    const w = udp.push(s);
+    if (w) windows.push(w);
+  }
+  return { windows, keypoints, records: records.length, csiPackets, udpFrames, udpSkipped, gaps: serial.gaps + udp.gaps, stop };
+}
+
+export function writeWindowsNpy(path: string, windows: Float32Array[]): void {
+  const data = new Float32Array(windows.length * WINDOW_VALUES);
+  windows.forEach((w, i) => data.set(w, i * WINDOW_VALUES));
+  writeFileSync(path, encodeNpy(data, [windows.length, LINKS, SUBCARRIERS, 10]));
+}
+
+export function writeKeypointsNpy(path: string, kps: Float32Array[]): void {
+  const data = new Float32Array(kps.length * 34);
+  kps.forEach((k, i) => data.set(k, i * 34));
+  writeFileSync(path, encodeNpy(data, [kps.length, 17, 2]));
+}

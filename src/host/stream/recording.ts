@@ -1,0 +1,157 @@
+// The stream recording file (`pose-edge stream --out FILE`, docs/streaming.md): append-only, every record
+// length-prefixed and CRC-checked, so whatever was written before a crash reads back and a torn tail is
+// recognised and ignored. Layout (little-endian):
+//   header, 16 bytes: "PESTRM01" | u16 version (1) | u16 reserved (0) | u32 CRC-32 of the 12 bytes before
+//   record: u32 body length | u32 CRC-32 of the body | body
+//   body: f64 host time (ms since the Unix epoch) | u8 kind | u8 message type (0 for UDP) | payload
+// kind 1: a message received from a node (payload = the wire message's payload, docs/protocol.md);
+// kind 2: a message the host sent (STREAM_START, so a reader knows the hop); kind 3: one UDP datagram as
+// received (esp32-csi-node frames, magic 0xC5110001, or anything else that arrived on the port).
+import { closeSync, existsSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { crc32 } from '../protocol/crc32.ts';
+import { PoseEdgeError } from '../../cli/errors.ts';
+
+export const STREAM_MAGIC = 'PESTRM01';
+export const STREAM_VERSION = 1;
+export const HEADER_BYTES = 16;
+const RECORD_HEAD = 8;
+const BODY_HEAD = 10;
+/** No record is larger than a UDP datagram (64 KiB) plus the body header; a larger length is damage. */
+export const MAX_BODY = 65536 + BODY_HEAD;
+
+export const RecordKind = { NODE_MESSAGE: 1, HOST_MESSAGE: 2, UDP_DATAGRAM: 3 } as const;
+export type RecordKindCode = (typeof RecordKind)[keyof typeof RecordKind];
+
+export interface StreamRecord {
+  timeMs: number;
+  kind: RecordKindCode;
+  type: number;
+  payload: Uint8Array;
+}
+
+export class RecordingError extends PoseEdgeError {}
+
+export function encodeHeader(): Uint8Array {
+  const h = new Uint8Array(HEADER_BYTES);
+  const dv = new DataView(h.buffer);
+  h.set(Buffer.from(STREAM_MAGIC, 'ascii'));
+  dv.setUint16(8, STREAM_VERSION, true);
+  dv.setUint32(12, crc32(h.subarray(0, 12)), true);
+  return h;
+}
+
+export function encodeRecord(r: StreamRecord): Uint8Array {
+  const body = new Uint8Array(BODY_HEAD + r.payload.length);
+  const bv = new DataView(body.buffer);
+  bv.setFloat64(0, r.timeMs, true);
+  body[8] = r.kind;
+  body[9] = r.type;
+  body.set(r.payload, BODY_HEAD);
+  const out = new Uint8Array(RECORD_HEAD + body.length);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, body.length, true);
+  dv.setUint32(4, crc32(body), true);
+  out.set(body, RECORD_HEAD);
+  return out;
+}
+
+export interface ReadResult {
+  records: StreamRecord[];
+  /** Bytes of complete, valid records (header included): where an appending writer continues. */
+  validBytes: number;
+  /** Why reading stopped before the end of the file, or null when every byte was a valid record. */
+  stop: null | { offset: number; reason: 'torn' | 'crc' | 'length' };
+}
+
+/** Parses a recording; stops (without throwing) at the first incomplete or damaged record. */
+export function decodeRecording(bytes: Uint8Array, name: string): ReadResult {
+  if (bytes.length < HEADER_BYTES || Buffer.from(bytes.subarray(0, 8)).toString('latin1') !== STREAM_MAGIC) {
+    throw new RecordingError(`${name}: not a pose-edge stream recording (magic ${STREAM_MAGIC} expected)`);
+  }
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  if (dv.getUint32(12, true) !== crc32(bytes.subarray(0, 12))) throw new RecordingError(`${name}: damaged header (CRC mismatch)`);
+  const version = dv.getUint16(8, true);
+  if (version !== STREAM_VERSION) throw new RecordingError(`${name}: recording version ${version}, this tool reads version ${STREAM_VERSION}`);
+  const records: StreamRecord[] = [];
+  let o = HEADER_BYTES;
+  while (o < bytes.length) {
+    if (o + RECORD_HEAD > bytes.length) return { records, validBytes: o, stop: { offset: o, reason: 'torn' } };
+    const len = dv.getUint32(o, true);
+    if (len < BODY_HEAD || len > MAX_BODY) return { records, validBytes: o, stop: { offset: o, reason: 'length' } };
+    if (o + RECORD_HEAD + len > bytes.length) return { records, validBytes: o, stop: { offset: o, reason: 'torn' } };
+    const body = bytes.subarray(o + RECORD_HEAD, o + RECORD_HEAD + len);
+    if (crc32(body) !== dv.getUint32(o + 4, true)) return { records, validBytes: o, stop: { offset: o, reason: 'crc' } };
+    const bv = new DataView(body.buffer, body.byteOffset, body.length);
+    records.push({ timeMs: bv.getFloat64(0, true), kind: body[8] as RecordKindCode, type: body[9], payload: new Uint8Array(body.subarray(BODY_HEAD)) });
+    o += RECORD_HEAD + len;
+  }
+  return { records, validBytes: o, stop: null };
+}
+
+export function readRecording(path: string): ReadResult {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new RecordingError(code === 'ENOENT' ? `${path}: no such recording` : `${path}: cannot read: ${(err as Error).message}`);
+  }
+  return decodeRecording(bytes, path);
+}
+
+/**
+ * Appends records with one write() each, so a killed process leaves at most one torn record at the end;
+ * fdatasync at most every `syncMs` bounds what an OS crash or power loss can take. An existing recording
+ * is continued after its last valid record (a torn tail from an earlier crash is cut off first).
+ */
+export class RecordingWriter {
+  private fd: number;
+  private lastSync = Date.now();
+  private dirty = false;
+  records = 0;
+
+  constructor(
+    readonly path: string,
+    private readonly syncMs = 1000,
+  ) {
+    try {
+      if (existsSync(path)) {
+        const { validBytes } = readRecording(path);
+        this.fd = openSync(path, 'r+');
+        ftruncateSync(this.fd, validBytes);
+        this.fd = reopenAppend(this.fd, path);
+      } else {
+        this.fd = openSync(path, 'a');
+        writeSync(this.fd, encodeHeader());
+        fdatasyncSync(this.fd);
+      }
+    } catch (err) {
+      if (err instanceof PoseEdgeError) throw err;
+      throw new RecordingError(`${path}: cannot open for recording: ${(err as Error).message}`);
+    }
+  }
+
+  append(r: StreamRecord): void {
+    writeSync(this.fd, encodeRecord(r));
+    this.records++;
+    this.dirty = true;
+    if (Date.now() - this.lastSync >= this.syncMs) this.sync();
+  }
+
+  sync(): void {
+    if (!this.dirty) return;
+    fdatasyncSync(this.fd);
+    this.dirty = false;
+    this.lastSync = Date.now();
+  }
+
+  close(): void {
+    this.sync();
+    closeSync(this.fd);
+  }
+}
+
+function reopenAppend(fd: number, path: string): number {
+  closeSync(fd);
+  return openSync(path, 'a');
+}

@@ -1,0 +1,173 @@
+// `pose-edge stream` against the virtual node in live-replay mode, driven through buildProgram() in-process:
+// --json message counts and contents (CSI amplitudes vs an independent float computation from the I/Q
+// bytes, keypoints vs the integer simulator on the windows those amplitudes make), --out recording, and
+// `stream export` to .npy (windows and keypoints read back and compared).
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildProgram } from '../../src/cli/program.ts';
+import { encodeCsiRecording, type CsiRecord } from '../../src/host/protocol/index.ts';
+import { readModelHeader, resolveModelDir, startVirtualNode, type VirtualNode } from '../../src/host/virtual-node.ts';
+import { compileForParity } from '../../src/host/parity/model.ts';
+import { DEFAULTS as COMPILE_DEFAULTS } from '../../src/cli/commands/compile.ts';
+import { simulate } from '../../src/compiler/sim/run.ts';
+import { readNpy } from '../../src/io/npy.ts';
+import { readRecording } from '../../src/host/stream/recording.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'pose-edge-stream-'));
+const modelDir = resolveModelDir();
+const header = readModelHeader(modelDir);
+const F = header.inputFracBits;
+const SLOTS = 25;
+const HOP = 5;
+
+let seed = 7;
+const rnd = () => {
+  seed = (seed * 1103515245 + 12345) >>> 0;
+  return seed >>> 8;
+};
+const records: CsiRecord[] = [];
+for (let s = 0; s < SLOTS; s++) {
+  for (let link = 0; link < 3; link++) {
+    records.push({
+      timestampUs: s * 10_000 + link * 50, link, rssi: -50 - link, channel: 6, ht: true, ht40: true, firstWordInvalid: false,
+      buf: Int8Array.from({ length: 384 }, () => (rnd() % 256) - 128),
+    });
+  }
+}
+// Oracle: |h| of HT-LTF tones -58..-2, +2..+58 (bins in FFT order from byte 128; imaginary, real), in the
+// node's input format.
+function row(buf: Int8Array): number[] {
+  const out: number[] = [];
+  for (let t = -58; t <= 58; t++) {
+    if (Math.abs(t) <= 1) continue;
+    const b = 128 + 2 * (t >= 0 ? t : 128 + t);
+    out.push(Math.round(Math.hypot(buf[b], buf[b + 1]) * 2 ** F));
+  }
+  return out;
+}
+const slotRows = Array.from({ length: SLOTS }, (_, s) => [0, 1, 2].flatMap((l) => row(records[s * 3 + l].buf)));
+/** The node's k-th live window: slots 10 + k*HOP - 10 .. 10 + k*HOP - 1, as [link][subcarrier][packet]. */
+function window(k: number): Int16Array {
+  const first = k * HOP;
+  const w = new Int16Array(3420);
+  for (let p = 0; p < 10; p++) for (let ls = 0; ls < 342; ls++) w[ls * 10 + p] = slotRows[first + p][ls];
+  return w;
+}
+
+let node: VirtualNode;
+beforeAll(async () => {
+  const file = join(tmp, 'rec.pecsrec');
+  writeFileSync(file, encodeCsiRecording(records));
+  node = await startVirtualNode({ modelDir, replayCsi: file, packetRate: 0, hop: HOP });
+}, 60_000);
+afterAll(async () => {
+  await node?.stop();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+async function runCli(args: string[]): Promise<string> {
+  let out = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  try {
+    await buildProgram().exitOverride().parseAsync(['node', 'pose-edge', 'stream', ...args]);
+  } finally {
+    spy.mockRestore();
+  }
+  return out;
+}
+
+describe('pose-edge stream on the virtual node (live replay)', () => {
+  const out = join(tmp, 'live.pestrm');
+  let lines: Record<string, any>[] = [];
+
+  it('--json: one line per message; CSI packets, keypoints and stats as the node computed them', async () => {
+    const text = await runCli([node.port, '--json', '--out', out, '--duration', '1.6', '--hop', String(HOP)]);
+    lines = text.trim().split('\n').map((l) => JSON.parse(l));
+    const of = (t: string) => lines.filter((l) => l.type === t);
+    expect(of('INFO')).toHaveLength(1);
+    expect(of('INFO')[0]).toMatchObject({ mode: 'live-replay', chip: 'linux-virtual', modelSha256: header.sha256 });
+    expect(of('CSI_PACKET')).toHaveLength(SLOTS);
+    expect(of('KEYPOINTS')).toHaveLength((SLOTS - 10) / HOP + 1);
+    expect(of('STATS').length).toBeGreaterThanOrEqual(1);
+    expect(of('STATS').at(-1)).toMatchObject({ packetsCaptured: SLOTS * 3, packetsDropped: 0, inferences: 4 });
+    expect(lines.at(-1)).toMatchObject({ type: 'SUMMARY', csiPackets: SLOTS, keypoints: 4, packetGaps: 0, out });
+
+    of('CSI_PACKET').forEach((p, s) => {
+      expect(p.packetSeq).toBe(s);
+      expect(p.linkMask).toBe(7);
+      expect(p.rssi).toEqual([-50, -51, -52]);
+      expect(p.amplitudes).toEqual(slotRows[s]);
+    });
+    const compiled = await compileForParity({ modelPath: COMPILE_DEFAULTS.model4, weightsPath: COMPILE_DEFAULTS.weights4, bits: 4, actBits: 8, calibPath: COMPILE_DEFAULTS.calib });
+    expect(compiled.report.modelSha256).toBe(header.sha256); // the node runs the model simulated here
+    of('KEYPOINTS').forEach((k, i) => {
+      expect(k.windowSeq).toBe(i);
+      const sim = simulate(compiled.qgraph, window(i)).output;
+      expect(k.keypoints).toEqual(Array.from(sim));
+      expect(k.xy).toEqual(Array.from(sim, (v) => v / 2 ** header.outputFracBits));
+      expect(k.cycles).toBeGreaterThan(0);
+    });
+  }, 60_000);
+
+  it('the recording holds every message, and export rebuilds the node\'s windows and keypoints', async () => {
+    const rec = readRecording(out);
+    expect(rec.stop).toBeNull();
+    expect(rec.records.filter((r) => r.kind === 1 && r.type === 0x83)).toHaveLength(SLOTS);
+    expect(rec.records.filter((r) => r.kind === 2 && r.type === 0x04)).toHaveLength(1); // STREAM_START sent
+
+    const X = join(tmp, 'X.npy');
+    const K = join(tmp, 'K.npy');
+    const text = await runCli(['export', out, '--npy', X, '--keypoints', K, '--hop', String(HOP), '--json']);
+    expect(JSON.parse(text)).toMatchObject({ windows: 4, keypoints: 4, csiPackets: SLOTS, gaps: 0, tornTail: null });
+    const x = readNpy(X);
+    expect(x.shape).toEqual([4, 3, 114, 10]);
+    expect(x.dtype).toBe('f4');
+    for (let i = 0; i < 4; i++) {
+      const w = window(i);
+      const got = (x.data as Float32Array).subarray(i * 3420, (i + 1) * 3420);
+      expect(Array.from(got, (v) => v * 2 ** F)).toEqual(Array.from(w));
+    }
+    const k = readNpy(K);
+    expect(k.shape).toEqual([4, 17, 2]);
+    const kpLines = lines.filter((l) => l.type === 'KEYPOINTS');
+    expect(Array.from(k.data as Float32Array)).toEqual(kpLines.flatMap((l) => l.xy));
+  }, 30_000);
+
+  it('export of a recording cut mid-record keeps what was complete', async () => {
+    const { readFileSync } = await import('node:fs');
+    const bytes = readFileSync(out);
+    const rec = readRecording(out);
+    // Cut inside the record of the 13th CSI_PACKET: 12 complete slots remain -> one window (slots 0..9).
+    let off = 16;
+    let packets = 0;
+    let cut = 0;
+    for (const r of rec.records) {
+      const size = 8 + 10 + r.payload.length;
+      if (r.kind === 1 && r.type === 0x83 && ++packets === 13) {
+        cut = off + 100;
+        break;
+      }
+      off += size;
+    }
+    const torn = join(tmp, 'torn.pestrm');
+    writeFileSync(torn, bytes.subarray(0, cut));
+    const text = await runCli(['export', torn, '--npy', join(tmp, 'torn.npy'), '--hop', String(HOP), '--json']);
+    expect(JSON.parse(text)).toMatchObject({ csiPackets: 12, windows: 1, tornTail: { offset: off, reason: 'torn' } });
+    const x = readNpy(join(tmp, 'torn.npy'));
+    expect(Array.from(x.data as Float32Array, (v) => v * 2 ** F)).toEqual(Array.from(window(0)));
+  }, 30_000);
+
+  it('errors name the file or option', async () => {
+    await expect(runCli(['export', join(tmp, 'none.pestrm'), '--npy', join(tmp, 'n.npy')])).rejects.toThrow(`${join(tmp, 'none.pestrm')}: no such recording`);
+    await expect(runCli(['export', out])).rejects.toThrow('stream export needs --npy OUT_X.npy and/or --keypoints OUT.npy');
+    await expect(runCli(['export', out, '--npy', join(tmp, 'n.npy'), '--hop', '11'])).rejects.toThrow("--hop must be an integer in 1..10, got '11'");
+    await expect(runCli([])).rejects.toThrow('stream needs a serial port (e.g. /dev/ttyUSB0), --udp PORT, or both');
+    await expect(runCli(['--udp', '5000', '--udp-links', '1,1'])).rejects.toThrow("--udp-links takes 1 to 3 distinct node ids, got '1,1'");
+    await expect(runCli(['/dev/pose-edge-none', '--duration', '0'])).rejects.toThrow(/^\/dev\/pose-edge-none: no such port/);
+  });
+});
