@@ -80,6 +80,40 @@ describe('synthesize', () => {
   });
 });
 
+describe('receiver gain', () => {
+  /** RMS over subcarriers of every (window, link, packet) column of X. */
+  function columnRms(X: Float32Array, windows: number): number[] {
+    const out: number[] = [];
+    for (let n = 0; n < windows; n++) {
+      for (let l = 0; l < 3; l++) {
+        for (let p = 0; p < 10; p++) {
+          let s = 0;
+          for (let k = 0; k < SUBCARRIERS; k++) s += X[n * WINDOW_VALUES + (l * SUBCARRIERS + k) * 10 + p] ** 2;
+          out.push(Math.sqrt(s / SUBCARRIERS));
+        }
+      }
+    }
+    return out;
+  }
+  const exact = { agcJitterDb: 0, quantizeInt8: false };
+
+  it('a per-packet AGC brings every packet on every link to the target RMS', () => {
+    const r = synthesize({ split: 'test', windows: 4, seed: 1, config: makeConfig({ ...exact, agcLocked: false }) });
+    for (const v of columnRms(r.X, 4)) expect(v).toBeCloseTo(cfg.agcTargetRms, 3);
+  });
+
+  it('a locked gain keeps the power differences that the body causes between packets and links', () => {
+    const r = synthesize({ split: 'test', windows: 4, seed: 1, config: makeConfig({ ...exact, agcLocked: true }) });
+    const rms = columnRms(r.X, 4);
+    const spread = Math.max(...rms) / Math.min(...rms);
+    expect(spread).toBeGreaterThan(1.05);
+    // ...around the target the gain was locked to (the empty room's mean power).
+    const mean = rms.reduce((a, b) => a + b, 0) / rms.length;
+    expect(mean / cfg.agcTargetRms).toBeGreaterThan(0.5);
+    expect(mean / cfg.agcTargetRms).toBeLessThan(1.5);
+  });
+});
+
 describe('non-finite values', () => {
   it('leave the writer as 0 and are counted', () => {
     const x = Float32Array.from([1, NaN, Infinity, -Infinity, 2]);

@@ -1,6 +1,7 @@
 // Channel synthesis: the frequency response of a set of propagation paths on the 114 subcarriers,
 //   H(f_k) = sum_p a_p * exp(-j * 2*pi * f_k * d_p / c),
-// then what the receiver does to it: complex white noise, the AGC's gain (with its per-packet error),
+// then what the receiver does to it: complex white noise, the gain (a per-packet AGC, or a gain locked
+// once per recording as ESP32 CSI sensing setups do, both with a per-packet error),
 // the ESP32's int8 I/Q quantization, and finally the amplitude |H| that the data set stores.
 // Carrier/sampling frequency offsets only rotate the phase (common or linear in k), so they leave |H|
 // untouched and are not modelled.
@@ -71,9 +72,8 @@ export function addNoise(rng: Rng, noisePower: number, re: Float64Array, im: Flo
 }
 
 /**
- * The receiver's report: scales H by the AGC gain (targetRms / measured RMS, times the gain error
- * 10^(errorDb/20)), optionally rounds I and Q to int8 as the ESP32 does, and writes |H| to
- * out[outOffset + k*outStride]. A channel with no power at all reports zeros.
+ * The receiver's report with a per-packet AGC: scales H to RMS targetRms, times the gain error
+ * 10^(errorDb/20), then as reportScaled. A channel with no power at all reports zeros.
  */
 export function reportAmplitude(
   re: Float64Array,
@@ -87,6 +87,22 @@ export function reportAmplitude(
 ): void {
   const rms = Math.sqrt(meanPower(re, im));
   const gain = rms > 0 ? (targetRms / rms) * Math.pow(10, errorDb / 20) : 0;
+  reportScaled(re, im, gain, quantizeInt8, out, outOffset, outStride);
+}
+
+/**
+ * The receiver's report for a given linear gain: scales H, optionally rounds I and Q to int8 (clamped to
+ * [-128, 127]) as the ESP32 does, and writes |H| to out[outOffset + k*outStride].
+ */
+export function reportScaled(
+  re: Float64Array,
+  im: Float64Array,
+  gain: number,
+  quantizeInt8: boolean,
+  out: Float32Array,
+  outOffset: number,
+  outStride: number,
+): void {
   for (let k = 0; k < SUBCARRIERS; k++) {
     let i = re[k] * gain;
     let q = im[k] * gain;

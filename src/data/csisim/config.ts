@@ -57,7 +57,7 @@ export interface SimConfig {
   wallReflectivityMax: number;
   /** Point scatterers per body segment (13 segments). */
   pointsPerSegment: number;
-  /** Multiplies every body radar cross-section (1 = adult human, about 1.4 m^2 in total). */
+  /** Multiplies every body radar cross-section (1 = about 1.4 m^2 in total, the upper end measured for adults at 5 GHz). */
   bodyRcsScale: number;
   /** 0 = every subject has the same body; 1 = adult heights 1.50-1.95 m and builds 0.85-1.2. */
   bodySizeVariety: number;
@@ -67,8 +67,8 @@ export interface SimConfig {
   facingSpread: number;
   /** Multiplies every body segment's LOS shadow depth (0 = the body never shadows the line of sight). */
   losBlockage: number;
-  /** Diffraction widening (m) of a segment's shadow on the LOS, added in quadrature to its thickness. */
-  shadowWidth: number;
+  /** Diffraction widening of a segment's LOS shadow, as a fraction of the first Fresnel zone radius. */
+  shadowFresnel: number;
   /** Spacing (m) of the receiver's 3 antennas. */
   antennaSpacing: number;
   /** Stack the antennas vertically (true) or side by side, broadside to the transmitter (false). */
@@ -79,6 +79,12 @@ export interface SimConfig {
   agcJitterDb: number;
   /** RMS I/Q magnitude the AGC aims for before quantization. */
   agcTargetRms: number;
+  /**
+   * Lock the receive gain once per recording (one gain for the 3 antennas, set from the empty room's mean
+   * power) instead of re-running the AGC on every packet and antenna. A locked gain keeps the power
+   * differences between packets and links that shadowing and echoes cause; a per-packet AGC erases them.
+   */
+  agcLocked: boolean;
   /** Emulate the ESP32's int8 I/Q CSI report (round and clamp to [-128, 127]) before taking |H|. */
   quantizeInt8: boolean;
   /** Relative weight of each activity when a subject picks the next one. */
@@ -103,21 +109,22 @@ export const DEFAULT_CONFIG: Readonly<SimConfig> = Object.freeze({
   wallReflectivityMin: 0.25,
   wallReflectivityMax: 0.6,
   pointsPerSegment: 3,
-  bodyRcsScale: 1,
-  bodySizeVariety: 1,
-  positionSpread: 0.5,
-  facingSpread: 0.8,
+  bodyRcsScale: 0.35,
+  bodySizeVariety: 0.7,
+  positionSpread: 0.15,
+  facingSpread: 0.3,
   losBlockage: 1,
-  shadowWidth: 0.1,
+  shadowFresnel: 0.6,
   antennaSpacing: 0.6,
   verticalArray: true,
   snrDb: 25,
   agcJitterDb: 0.5,
   agcTargetRms: 20,
+  agcLocked: true,
   quantizeInt8: true,
   activityWeights: Object.freeze({
     stand: 1,
-    walk: 1.5,
+    walk: 0.3,
     wave: 1,
     raiseArms: 1,
     squat: 1,
@@ -156,7 +163,7 @@ const RANGES: Record<NumericKey, [number, number, 'int' | 'real']> = {
   positionSpread: [0, 3, 'real'],
   facingSpread: [0, 3.2, 'real'],
   losBlockage: [0, 1.5, 'real'],
-  shadowWidth: [0.01, 2, 'real'],
+  shadowFresnel: [0, 3, 'real'],
   antennaSpacing: [0, 0.9, 'real'],
   snrDb: [-20, 200, 'real'],
   agcJitterDb: [0, 20, 'real'],
@@ -212,13 +219,13 @@ export function applySetting(cfg: SimConfig, setting: string): SimConfig {
     if (!ACTIVITIES.includes(act)) throw new SynthConfigError(`--set ${setting}: unknown activity '${act}' (known: ${ACTIVITIES.join(', ')})`);
     return makeConfig({ ...cfg, activityWeights: { ...cfg.activityWeights, [act]: parseNumber(setting, text) } });
   }
-  if (name === 'quantizeInt8' || name === 'verticalArray') {
+  if (name === 'quantizeInt8' || name === 'verticalArray' || name === 'agcLocked') {
     const b = { true: true, false: false, '1': true, '0': false }[text];
     if (b === undefined) throw new SynthConfigError(`--set ${setting}: ${name} takes true or false`);
     return makeConfig({ ...cfg, [name]: b });
   }
   if (!(name in RANGES)) {
-    const known = [...Object.keys(RANGES), 'quantizeInt8', 'verticalArray', 'weight.<activity>'].join(', ');
+    const known = [...Object.keys(RANGES), 'quantizeInt8', 'verticalArray', 'agcLocked', 'weight.<activity>'].join(', ');
     throw new SynthConfigError(`--set ${setting}: unknown knob '${name}' (known: ${known})`);
   }
   return makeConfig({ ...cfg, [name]: parseNumber(setting, text) });

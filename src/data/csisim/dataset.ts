@@ -12,7 +12,7 @@
 // Non-finite values never leave the writer: any NaN or +-Inf amplitude (or keypoint) is replaced by 0,
 // the project's one documented rule, and counted.
 import { LINKS, PACKETS_PER_WINDOW, SUBCARRIERS, makeBand } from './band.ts';
-import { addNoise, reportAmplitude } from './channel.ts';
+import { addNoise, reportAmplitude, reportScaled } from './channel.ts';
 import { projectJoints } from './camera.ts';
 import type { SimConfig } from './config.ts';
 import { SynthConfigError } from './errors.ts';
@@ -68,6 +68,8 @@ export function synthesize(opts: SynthOptions): SynthResult {
   const band = makeBand(cfg.centreHz, cfg.subcarrierSpacingHz);
   const rooms: Room[] = [];
   for (let i = 0; i < cfg.rooms; i++) rooms.push(makeRoom(cfg, band, i));
+  // A locked gain brings the empty room's mean power over the 3 antennas to the AGC target.
+  const lockedGain = rooms.map((r) => cfg.agcTargetRms / Math.sqrt((r.staticPower[0] + r.staticPower[1] + r.staticPower[2]) / 3));
   const synth = new PacketSynth(cfg, band);
   const X = new Float32Array(windows * WINDOW_VALUES);
   const Y = new Float32Array(windows * LABEL_VALUES);
@@ -103,7 +105,12 @@ export function synthesize(opts: SynthOptions): SynthResult {
           synth.channel(room, l);
           addNoise(rng, room.staticPower[l] / snrLinear, synth.re, synth.im);
           const errDb = agcCommon + (cfg.agcJitterDb / 3) * rng.normal();
-          reportAmplitude(synth.re, synth.im, cfg.agcTargetRms, errDb, cfg.quantizeInt8, X, base + l * SUBCARRIERS * PACKETS_PER_WINDOW + p, PACKETS_PER_WINDOW);
+          const at = base + l * SUBCARRIERS * PACKETS_PER_WINDOW + p;
+          if (cfg.agcLocked) {
+            reportScaled(synth.re, synth.im, lockedGain[room.index] * Math.pow(10, errDb / 20), cfg.quantizeInt8, X, at, PACKETS_PER_WINDOW);
+          } else {
+            reportAmplitude(synth.re, synth.im, cfg.agcTargetRms, errDb, cfg.quantizeInt8, X, at, PACKETS_PER_WINDOW);
+          }
         }
       }
       projectJoints(room.camera, joints, JOINTS, Y, n * LABEL_VALUES);

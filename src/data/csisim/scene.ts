@@ -10,8 +10,9 @@
 // Shadowing: each segment is also a cylinder of some thickness that absorbs part of the LOS when it comes
 // close to the TX-antenna line. With r the 3D distance between the segment and the LOS segment, the LOS
 // amplitude is multiplied by prod_s (1 - depth_s * exp(-r^2 / (2 R_s^2))), R_s^2 = thickness_s^2 +
-// shadowWidth^2, the second term standing for diffraction around the body (the first Fresnel zone of a
-// 3-4 m link at 5 GHz is about 0.2 m wide). A squat, a bow or a raised arm therefore changes the LOS
+// (shadowFresnel * F)^2, F = sqrt(lambda d1 d2 / (d1 + d2)) the first Fresnel zone radius where the
+// segment passes the link (about 0.2 m mid-link at 5 GHz): diffraction lets a body shadow a link it does
+// not touch, and less so near either end. A squat, a bow or a raised arm therefore changes the LOS
 // smoothly, which is the strongest posture cue real WiFi sensing relies on.
 import { addPaths, scatterAmplitude } from './channel.ts';
 import { SUBCARRIERS, centreWavelength, type Band } from './band.ts';
@@ -51,7 +52,7 @@ export class PacketSynth {
   readonly pos: Float64Array;
   readonly rcs: Float64Array;
   private readonly ext = new Float64Array(EXT_POINTS * 3);
-  private readonly segPair = new Float64Array(12);
+  private readonly segPair = new Float64Array(14);
   private readonly lengths: Float64Array;
   private readonly amps: Float64Array;
   readonly wavelength: number;
@@ -103,7 +104,8 @@ export class PacketSynth {
     q[9] = rx[0];
     q[10] = rx[1];
     q[11] = rx[2];
-    const w2 = this.cfg.shadowWidth * this.cfg.shadowWidth;
+    const linkLen = dist(q[6], q[7], q[8], q[9], q[10], q[11]);
+    const fresnel2 = this.cfg.shadowFresnel * this.cfg.shadowFresnel * this.wavelength;
     let g = 1;
     for (const [a, b, , thickness, depth] of BODY_SEGMENTS) {
       for (let c = 0; c < 3; c++) {
@@ -111,7 +113,10 @@ export class PacketSynth {
         q[3 + c] = e[b * 3 + c];
       }
       const r = segmentSegmentDistance(q);
-      g *= 1 - Math.min(1, scale * depth) * Math.exp(-(r * r) / (2 * (thickness * thickness + w2)));
+      // First Fresnel zone radius^2 at the closest point of the link: lambda d1 d2 / (d1 + d2).
+      const d1 = q[13] * linkLen;
+      const rf2 = (fresnel2 * d1 * (linkLen - d1)) / linkLen;
+      g *= 1 - Math.min(1, scale * depth) * Math.exp(-(r * r) / (2 * (thickness * thickness + rf2)));
     }
     return g;
   }

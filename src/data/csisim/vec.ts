@@ -24,7 +24,8 @@ export function pointSegmentDistance2d(px: number, py: number, ax: number, ay: n
 /**
  * Shortest distance between the 3D segments p0-p1 and q0-q1 (closest points by clamped parameters,
  * after Eberly / Ericson "Real-Time Collision Detection" 5.1.9), given as 12 scalars in a flat array:
- * s[0..2] = p0, s[3..5] = p1, s[6..8] = q0, s[9..11] = q1.
+ * s[0..2] = p0, s[3..5] = p1, s[6..8] = q0, s[9..11] = q1. If s has 14 entries, the parameters of the closest
+ * points are left in s[12] (along p, 0..1) and s[13] (along q, 0..1).
  */
 export function segmentSegmentDistance(s: Float64Array): number {
   const d1x = s[3] - s[0], d1y = s[4] - s[1], d1z = s[5] - s[2];
@@ -60,6 +61,10 @@ export function segmentSegmentDistance(s: Float64Array): number {
         t = clamp01((b - c) / a);
       }
     }
+  }
+  if (s.length >= 14) {
+    s[12] = t;
+    s[13] = u;
   }
   const dx = s[0] + d1x * t - (s[6] + d2x * u);
   const dy = s[1] + d1y * t - (s[7] + d2y * u);
