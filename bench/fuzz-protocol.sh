@@ -24,7 +24,7 @@ clang -g -O2 -std=c11 -Wall -Wextra -Werror -fno-strict-aliasing -fsanitize=fuzz
 # Seeds: every golden wire frame, as raw-mode input (leading even byte).
 i=0
 grep '^frame ' "$root/test/fixtures/protocol/golden-frames.txt" | sed -E 's/.* wire=([0-9a-f]+).*/00\1/' |
-  while read -r hex; do printf '%s' "$hex" | xxd -r -p > "$out/corpus/golden-$i"; i=$((i + 1)); done
+  while read -r hex; do printf '%b' "$(printf '%s' "$hex" | sed 's/../\\x&/g')" > "$out/corpus/golden-$i"; i=$((i + 1)); done
 cd "$out"
 ./fuzz_proto -max_total_time="$secs" -runs="${FUZZ_RUNS:--1}" -max_len="${FUZZ_MAX_LEN:-8192}" -print_final_stats=1 -artifact_prefix="$out/" corpus 2>&1 |
   tee "$out/last-run.log" | grep -E 'stat::number_of_executed_units|stat::average_exec_per_sec|ERROR|SUMMARY|Done' || true
