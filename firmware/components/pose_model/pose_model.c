@@ -109,9 +109,9 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
      *   ONNX nodes: /layers.0/norm1/LayerNormalization
      *   in  /layers.0/Add_output_0 [1,10,64] int16 scale 0.0000615669 (arena)
      *   out /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000172302 (arena)
-     *   eps_q 691585140, pre_shift 15, multiplier 1521551485 >> 45
+     *   eps_q 177045795905, pre_shift 15, multiplier 1521551485 >> 45
      */
-    pk_layernorm_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_Add_output_0), 10, 64, 64, 691585140, pm_layers_0_norm1_LayerNorm_gamma, pm_layers_0_norm1_LayerNorm_beta, 15, 1521551485, 14,
+    pk_layernorm_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_Add_output_0), 10, 64, 64, INT64_C(177045795905), pm_layers_0_norm1_LayerNorm_gamma, pm_layers_0_norm1_LayerNorm_beta, 15, 1521551485, 14,
         -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_norm1_LayerNormalization_output_0), 64);
     /* [8] pe.Linear "/layers.0/ff/fc1/Linear"
      *   ONNX nodes: /layers.0/ff/fc1/MatMul, /layers.0/ff/fc1/Add
@@ -148,9 +148,9 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
      *   ONNX nodes: /layers.0/norm2/LayerNormalization
      *   in  /layers.0/Add_1_output_0 [1,10,64] int16 scale 0.000178370 (arena)
      *   out /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000169390 (arena)
-     *   eps_q 82393877, pre_shift 15, multiplier 1547704120 >> 45
+     *   eps_q 21092832553, pre_shift 15, multiplier 1547704120 >> 45
      */
-    pk_layernorm_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_Add_1_output_0), 10, 64, 64, 82393877, pm_layers_0_norm2_LayerNorm_gamma, pm_layers_0_norm2_LayerNorm_beta, 15, 1547704120, 14,
+    pk_layernorm_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_Add_1_output_0), 10, 64, 64, INT64_C(21092832553), pm_layers_0_norm2_LayerNorm_gamma, pm_layers_0_norm2_LayerNorm_beta, 15, 1547704120, 14,
         -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 64);
     /* [13] pe.Linear "/pool/score/Linear"
      *   ONNX nodes: /pool/score/MatMul, /pool/score/Add

@@ -105,7 +105,7 @@ export function emitComponent(g: QuantizedGraph, banner: Banner, renderer: Rende
       case 'layernorm':
         return {
           ...common, template: 'ops/layernorm', kernel: `pk_layernorm_${tag(bitsOf(x))}_${tag(bitsOf(y))}`,
-          x: tensorExpr(x), T: op.T, d: op.d, xStride: op.d, epsQ: op.epsQ, gamma: constId(op.gamma), beta: constId(op.beta),
+          x: tensorExpr(x), T: op.T, d: op.d, xStride: op.d, epsQ: `INT64_C(${op.epsQ})`, gamma: constId(op.gamma), beta: constId(op.beta),
           preShift: op.preShift, mult: op.mult, shift: op.shift, outMin: op.outMin, outMax: op.outMax, y: tensorExpr(y), yStride: op.d,
         };
       case 'attention': {

@@ -4,6 +4,7 @@
 import type { Node } from '../ir/graph.ts';
 import type { AttentionAttrs, AttentionPoolAttrs, LayerNormAttrs } from '../ir/fused-ops.ts';
 import { gelu } from '../ops/pe-gelu.ts';
+import { lnEpsQ } from '../sim/kernels/layernorm.ts';
 import { quantizeMultiplier, quantizeValues, roundHalfAway, saturate, INT32_MAX } from './fixed-point.ts';
 import { qmax, qmin, type QOp } from './qgraph.ts';
 import type { PlanContext } from './plan.ts';
@@ -125,8 +126,12 @@ export function planLayerNorm(ctx: PlanContext, node: Node, a: LayerNormAttrs): 
     if (Math.abs(v) >= 2 ** 30) ctx.fail(node, `beta[${i}] = ${beta[i]} is too large against gamma (max |gamma| ${gm}) for the int32 accumulator`);
     bq[i] = v;
   }
-  const epsQ = roundHalfAway((a.epsilon * d ** 3) / (x.scale * x.scale));
-  if (epsQ >= 2 ** 56) ctx.fail(node, `epsilon ${a.epsilon} is too large for the input scale ${x.scale}`);
+  let epsQ: bigint;
+  try {
+    epsQ = lnEpsQ(a.epsilon, d, x.scale, x.bits);
+  } catch (err) {
+    return ctx.fail(node, (err as Error).message);
+  }
   const q = quantizeMultiplier(sAcc / y.scale, `${node.name} requantization`);
   const gKey = ctx.addConst({ key: `${node.name}:gamma`, ctype: 'int16_t', values: gq, comment: `${node.name}: gamma ${gName} int16, scale ${sg.toPrecision(6)}` });
   const bKey = ctx.addConst({ key: `${node.name}:beta`, ctype: 'int32_t', values: bq, comment: `${node.name}: beta ${bName || '(none)'} int32 at the accumulator scale ${sAcc.toPrecision(6)}` });

@@ -9,7 +9,7 @@ import type { AttentionAttrs, AttentionPoolAttrs, LayerNormAttrs, LinearAttrs, M
 import type { QWeights, QuantizedTensor } from './qweights.ts';
 import type { WeightMapEntry } from './weight-map.ts';
 import type { TensorRange } from './calibrate.ts';
-import { quantizeMultiplier, quantizeValues, roundHalfAway, saturate, INT32_MAX, INT32_MIN } from './fixed-point.ts';
+import { packInt4Rows, quantizeMultiplier, quantizeValues, roundHalfAway, saturate, INT32_MAX, INT32_MIN } from './fixed-point.ts';
 import { assignPrecision } from './precision.ts';
 import { qmax, qmin, type ActBits, type QConst, type QOp, type QOpCommon, type QTensor, type QuantizedGraph } from './qgraph.ts';
 import { planLayerNorm, planAttention, planAttentionPool, planLut, planAdd } from './plan-nonlinear.ts';
@@ -250,19 +250,6 @@ function findWeight(ctx: PlanContext, initializer: string): { entry: WeightMapEn
   const t = ctx.inp.weights.tensors.get(entry.npzKey);
   if (!t || t.kind !== 'quantized') return null;
   return { entry, tensor: t };
-}
-
-/** int4 codes [rows][cols] packed two per byte, each row starting on a byte boundary (element 2i low nibble). */
-export function packInt4Rows(q: Int8Array, rows: number, cols: number): Uint8Array {
-  const rowBytes = (cols + 1) >> 1;
-  const out = new Uint8Array(rows * rowBytes);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const v = q[r * cols + c] & 0x0f;
-      out[r * rowBytes + (c >> 1)] |= c % 2 === 0 ? v : v << 4;
-    }
-  }
-  return out;
 }
 
 function planLinear(ctx: PlanContext, node: Node): QOp {

@@ -102,7 +102,8 @@ export interface LayerNormOp extends QOpCommon {
   kind: 'layernorm';
   T: number;
   d: number;
-  epsQ: number;
+  /** eps in the kernel's scaled-variance unit (up to 2^56, hence a bigint). */
+  epsQ: bigint;
   gamma: string;
   beta: string;
   preShift: number;
