@@ -59,6 +59,23 @@ describe('pose-edge compile', () => {
     expect(text).toMatch(/proj\.weight -> \S+ \(transposed\)/);
   });
 
+  it('--report-layers gives cosine similarity and max error of every intermediate vs the float reference', async () => {
+    const { out } = tempOut();
+    const r = JSON.parse(await run(['--out', out, '--json', '--report-layers']));
+    const names = r.layers.map((l: { tensor: string }) => l.tensor);
+    expect(names).toContain('/layers.0/norm1/LayerNormalization_output_0');
+    expect(names[names.length - 1]).toBe('keypoints');
+    for (const l of r.layers) {
+      // A quantized layer is close to its float counterpart but not identical: this is a measurement.
+      expect(l.cosine).toBeGreaterThan(0.99);
+      expect(l.cosine).toBeLessThanOrEqual(1 + 1e-9);
+      expect(l.maxAbsErr).toBeGreaterThan(0);
+    }
+    const text = await run(['--out', out, '--report-layers']);
+    expect(text).toMatch(/per-layer error of the integer kernel vs the float reference \(32 calibration windows\)/);
+    expect(text).toMatch(/keypoints\s+16\s+0\.99\d+/);
+  });
+
   it('rejects a bad --bits and --act-bits', async () => {
     await expect(run(['--bits', '5'])).rejects.toThrow("--bits must be 4 or 8, got '5'");
     await expect(run(['--act-bits', '12'])).rejects.toThrow("--act-bits must be 8 or 16, got '12'");
