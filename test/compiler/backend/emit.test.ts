@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { compileModel, type CompileResult } from '../../../src/compiler/compile.ts';
 import { DATA_DIR, MODELS_DIR } from '../../../src/paths.ts';
 import { TOOL_VERSION } from '../../../src/cli/version.ts';
-import { buildHost, crossCompile } from '../parity/c-build.ts';
+import { buildHost, crossCompile, runHost } from '../parity/c-build.ts';
+import { simulate } from '../../../src/compiler/sim/run.ts';
 
 let r: CompileResult;
 
@@ -107,6 +108,34 @@ describe('generated component (micro int4)', () => {
       // gcc itself emits for plain loops (which it requires even of freestanding code) may be undefined.
       const foreign = undefinedSyms.filter((s) => !s.endsWith(':') && !s.startsWith('pm_') && !/^(memset|memcpy|memmove)$/.test(s) && !/^__(u?divdi3|u?moddi3|ashldi3|ashrdi3|lshrdi3|muldi3|mulsi3|divsi3|udivsi3|modsi3|umodsi3)$/.test(s));
       expect(foreign, `${nm}: ${foreign.join(' ')}`).toEqual([]);
+    }
+  });
+
+  it('the C and the simulator agree bit for bit on edge-case windows too (constant, spikes, full int16 range)', () => {
+    const exe = buildHost(r.files);
+    const cases: Int16Array[] = [];
+    cases.push(new Int16Array(3420)); // all zero: a constant window
+    cases.push(new Int16Array(3420).fill(32767)); // constant at the top
+    const spike = new Int16Array(3420);
+    spike[1234] = 32767;
+    cases.push(spike);
+    const neg = new Int16Array(3420);
+    neg[7] = -32768;
+    cases.push(neg);
+    let seed = 12345;
+    const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (let k = 0; k < 12; k++) {
+      const w = new Int16Array(3420);
+      const lo = k < 6 ? 0 : -32768;
+      const span = [1, 2, 255, 32767, 65535][k % 5];
+      for (let i = 0; i < w.length; i++) w[i] = Math.max(-32768, Math.min(32767, lo + Math.floor(rnd() * span)));
+      cases.push(w);
+    }
+    const all = new Int16Array(cases.length * 3420);
+    cases.forEach((w, i) => all.set(w, i * 3420));
+    const c = runHost(exe, all, 3420, 34);
+    for (let i = 0; i < cases.length; i++) {
+      expect(Array.from(c.subarray(i * 34, (i + 1) * 34)), `window ${i}`).toEqual(Array.from(simulate(r.qgraph, cases[i]).output));
     }
   });
 
