@@ -76,7 +76,8 @@ static inline int32_t pk_sat(int64_t v, int32_t lo, int32_t hi)
     return v < lo ? lo : (v > hi ? hi : (int32_t)v);
 }
 
-/* sat(pk_requant(acc, mult, shift), lo, hi) with int32 arithmetic on the common n >= 33 path. */
+/* sat(pk_requant(acc, mult, shift), lo, hi), with int32 arithmetic on the common n >= 33 path (the
+ * identity above; other n take the 64-bit path, which measured no slower in whole-model counts). */
 static inline int32_t pk_rq_sat(int32_t acc, int32_t mult, int32_t shift, int32_t lo, int32_t hi)
 {
     const int32_t n = 31 + shift;
@@ -686,7 +687,7 @@ static inline void pk_softmax_row_i32_inplace(const int32_t *x, int32_t n, int32
  *   y_c = sat(requant(sum_j p_j v_jc, mult, shift)),  real multiplier s_v / (2^15 s_y).
  * sum_j p_j <= 2^15 + T / 2, so the weighted sum fits int32 even for int16 v. scratch: T int32. */
 #define PK_DEFINE_ATTENTION(NAME, TX, TY, TACC)                                                          \
-    static inline void NAME(const TX *q, const TX *k, const TX *v, int32_t ld, int32_t T, int32_t H,     \
+    static inline PK_NO_SCHED void NAME(const TX *q, const TX *k, const TX *v, int32_t ld, int32_t T, int32_t H,     \
                             int32_t hd, int32_t logit_shift, int32_t sm_mult, int32_t sm_shift,          \
                             int32_t mult, int32_t shift, int32_t out_min, int32_t out_max,               \
                             int32_t *scratch, TY *y, int32_t y_stride)                                   \
@@ -698,18 +699,44 @@ static inline void pk_softmax_row_i32_inplace(const int32_t *x, int32_t n, int32
             for (t = 0; t < T; ++t) {                                                                    \
                 const TX *qr = q + t * ld + col;                                                         \
                 TY *yr = y + t * y_stride + col;                                                         \
-                for (j = 0; j < T; ++j) {                                                                \
-                    const TX *kr = k + j * ld + col;                                                     \
-                    TACC acc = 0;                                                                        \
-                    for (c = 0; c < hd; ++c) acc += (TACC)qr[c] * kr[c];                                 \
-                    scratch[j] = (int32_t)((acc + half) >> logit_shift);                                 \
+                /* two keys per pass share the query loads */                                            \
+                for (j = 0; j + 2 <= T; j += 2) {                                                        \
+                    const TX *k0 = k + j * ld + col, *k1 = k0 + ld;                                      \
+                    TACC acc0 = 0, acc1 = 0;                                                             \
+                    for (c = 0; c < hd; ++c) {                                                           \
+                        const TACC qc = qr[c];                                                           \
+                        acc0 += qc * k0[c];                                                              \
+                        acc1 += qc * k1[c];                                                              \
+                    }                                                                                    \
+                    scratch[j] = (int32_t)((acc0 + half) >> logit_shift);                                \
+                    scratch[j + 1] = (int32_t)((acc1 + half) >> logit_shift);                            \
+                }                                                                                        \
+                if (T & 1) {                                                                             \
+                    const TX *k0 = k + (T - 1) * ld + col;                                               \
+                    TACC acc0 = 0;                                                                       \
+                    for (c = 0; c < hd; ++c) acc0 += (TACC)qr[c] * k0[c];                                \
+                    scratch[T - 1] = (int32_t)((acc0 + half) >> logit_shift);                            \
                 }                                                                                        \
                 pk_softmax_row_i32_inplace(scratch, T, sm_mult, sm_shift, scratch);                      \
-                for (c = 0; c < hd; ++c) {                                                               \
+                /* four output columns per pass share the probability loads */                           \
+                for (c = 0; c + 4 <= hd; c += 4) {                                                       \
+                    const TX *vc = v + col + c;                                                          \
+                    int32_t acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;                                      \
+                    for (j = 0; j < T; ++j) {                                                            \
+                        const int32_t pj = scratch[j];                                                   \
+                        acc0 += pj * vc[0]; acc1 += pj * vc[1]; acc2 += pj * vc[2]; acc3 += pj * vc[3];  \
+                        vc += ld;                                                                        \
+                    }                                                                                    \
+                    yr[c] = (TY)pk_rq_sat(acc0, mult, shift, out_min, out_max);                          \
+                    yr[c + 1] = (TY)pk_rq_sat(acc1, mult, shift, out_min, out_max);                      \
+                    yr[c + 2] = (TY)pk_rq_sat(acc2, mult, shift, out_min, out_max);                      \
+                    yr[c + 3] = (TY)pk_rq_sat(acc3, mult, shift, out_min, out_max);                      \
+                }                                                                                        \
+                for (; c < hd; ++c) {                                                                    \
                     const TX *vc = v + col + c;                                                          \
                     int32_t acc = 0;                                                                     \
                     for (j = 0; j < T; ++j) acc += scratch[j] * vc[j * ld];                              \
-                    yr[c] = (TY)pk_rq_sat(acc, mult, shift, out_min, out_max);                  \
+                    yr[c] = (TY)pk_rq_sat(acc, mult, shift, out_min, out_max);                           \
                 }                                                                                        \
             }                                                                                            \
         }                                                                                                \

@@ -194,6 +194,10 @@ int main(void)
         if (strcmp(name, "requant") == 0) {
             const int32_t acc = (int32_t)rd(), m = (int32_t)rd(), s = (int32_t)rd();
             printf("%lld\n", (long long)pk_requant(acc, m, s));
+        } else if (strcmp(name, "rqsat") == 0) {
+            const int32_t acc = (int32_t)rd(), m = (int32_t)rd(), s = (int32_t)rd();
+            const int32_t lo = (int32_t)rd(), hi = (int32_t)rd();
+            printf("%ld\n", (long)pk_rq_sat(acc, m, s, lo, hi));
         } else if (strcmp(name, "minmax") == 0) {
             const int yb = (int)rd();
             const int32_t F = (int32_t)rd(), P = (int32_t)rd();

@@ -10,6 +10,7 @@ import {
   quantizeMultiplier,
   requant,
   requantReal,
+  saturate,
 } from '../../../src/compiler/quant/fixed-point.ts';
 import { buildDriver, CaseWriter, type Driver, Rng } from './harness.ts';
 
@@ -68,6 +69,26 @@ describe('requant', () => {
     });
     expect(mismatches).toEqual([]);
     expect(compared).toBeGreaterThan(3000);
+  });
+
+  it('pk_rq_sat (the kernels\' 32-bit requantize-and-saturate) == sat(requant) on every shift path', () => {
+    const rng = new Rng(4);
+    const cases: Array<[number, number, number, number, number]> = [];
+    const ranges: Array<[number, number]> = [[-128, 127], [-32768, 32767], [0, 127], [0, 32767], [INT32_MIN, INT32_MAX]];
+    for (let i = 0; i < 6000; i++) {
+      const s = rng.int(-30, 31); // n = 1 .. 62: both 32-bit paths and the n <= 31 overflow checks
+      const acc = rng.next() < 0.2 ? rng.pick([INT32_MAX, INT32_MIN, 0, 1, -1]) : rng.next() < 0.5 ? rng.int(-70000, 70000) : rng.int(INT32_MIN, INT32_MAX);
+      const [lo, hi] = rng.pick(ranges);
+      cases.push([acc, rng.next() < 0.1 ? 0 : rng.int(2 ** 30, 2 ** 31 - 1), s, lo, hi]);
+    }
+    // Exact ties at n = 31, 32, 33 and a result of exactly 2^31 - 1 + rounding.
+    for (const s of [0, 1, 2]) for (const a of [1, 3, -1, -3, 5, -5]) cases.push([a * 2 ** s, 2 ** 30, s, INT32_MIN, INT32_MAX]);
+    cases.push([INT32_MAX, 2 ** 31 - 1, -30, INT32_MIN, INT32_MAX], [INT32_MIN, 2 ** 31 - 1, -30, INT32_MIN, INT32_MAX]);
+    const w = new CaseWriter();
+    for (const c of cases) w.begin('rqsat').ints(...c);
+    const got = driver.run(w);
+    const bad = cases.filter((c, i) => Number(got[i]) !== saturate(requant(c[0], c[1], c[2]), c[3], c[4]));
+    expect(bad).toEqual([]);
   });
 
   it('is acc * real rounded half up, within 0.5 LSB plus the multiplier representation error', () => {
