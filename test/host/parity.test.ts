@@ -4,7 +4,7 @@
 // reference model on onnxruntime-node and the labels. Also: a node running another model is refused, lost
 // and corrupted frames are retried and counted (a fault-injecting transport wrapper), and argument errors.
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProgram } from '../../src/cli/program.ts';
@@ -40,6 +40,7 @@ async function runCli(args: string[]): Promise<{ out: string; err: unknown }> {
 
 afterEach(() => {
   parityHooks.wrapTransport = undefined;
+  vi.restoreAllMocks();
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -183,6 +184,43 @@ describe('pose-edge parity --virtual (bundled micro int4)', () => {
     }
   }, 60_000);
 
+  it('prints a readable summary without --json', async () => {
+    const { out, err } = await runCli(['--virtual', '--limit', '4', '--max-max-err', '1', '--max-pck-drop', '100']);
+    expect(err).toBeNull();
+    expect(out).toMatch(/^parity on \/dev\/pts\/\d+ \(linux-virtual, firmware [\d.]+, virtual node\): 4 windows\n/);
+    expect(out).toContain('  node vs integer simulator: bit-exact\n');
+    expect(out).toMatch(/  node vs reference: mean error [\d.]+% of torso, max [\d.]+%, torso-PCK@20 agreement [\d.]+%\n/);
+    expect(out).toContain('  link: 0 timeouts, 0 retries\n');
+    expect(out.trim().endsWith('PASS')).toBe(true);
+  }, 60_000);
+
+  it('SIGINT stops the virtual node and exits 130', async () => {
+    let exitCode: number | undefined;
+    const exited = new Promise<void>((res) => {
+      vi.spyOn(process, 'exit').mockImplementation(((code?: number) => {
+        exitCode = code;
+        res();
+      }) as never);
+    });
+    let stderr = '';
+    const errSpy = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((stderr += String(c)), true));
+    const outSpy = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const run = buildProgram().exitOverride().parseAsync(['node', 'pose-edge', 'parity', '--virtual', '--limit', '512']).catch((e) => e);
+    while (!/replaying/.test(stderr)) await new Promise((r) => setTimeout(r, 10));
+    const port = /replaying \d+ windows to (\S+)/.exec(stderr)![1];
+    const children = virtualNodeChildren();
+    expect(children.length).toBe(1);
+    process.emit('SIGINT');
+    await exited;
+    await run;
+    errSpy.mockRestore();
+    outSpy.mockRestore();
+    expect(exitCode).toBe(130);
+    expect(stderr).toContain('interrupted, stopping the virtual node');
+    expect(existsSync(`/proc/${children[0]}`) && !readFileSync(`/proc/${children[0]}/stat`, 'utf8').includes(') Z ')).toBe(false);
+    expect(existsSync(port)).toBe(false); // the node's pty went away with it
+  }, 60_000);
+
   it('argument errors name the option', async () => {
     expect(((await runCli([])).err as Error).message).toBe('parity needs a serial port (e.g. /dev/ttyUSB0) or --virtual');
     expect(((await runCli(['/dev/ttyUSB0', '--virtual'])).err as Error).message).toBe('give a port (/dev/ttyUSB0) or --virtual, not both');
@@ -194,6 +232,22 @@ describe('pose-edge parity --virtual (bundled micro int4)', () => {
     expect(existsSync(tmp)).toBe(true);
   }, 60_000);
 });
+
+/** Pids of running virtual node processes started by this test process. */
+function virtualNodeChildren(): number[] {
+  const pids: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid && stat.includes('(pose-node-virtu')) pids.push(Number(d));
+    } catch {
+      // the process ended while listing
+    }
+  }
+  return pids;
+}
 
 function bind(t: Transport): Transport {
   return {

@@ -162,6 +162,28 @@ describe('pose-edge stream on the virtual node (live replay)', () => {
     expect(Array.from(x.data as Float32Array, (v) => v * 2 ** F)).toEqual(Array.from(window(0)));
   }, 30_000);
 
+  it('without --json and not on a terminal: the status screen once at the end; SIGINT stops it', async () => {
+    const started = Date.now();
+    const run = runCli([node.port]);
+    setTimeout(() => process.emit('SIGINT'), 800);
+    const text = await run;
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(text).toMatch(new RegExp(`^pose-edge stream  ${node.port}  \\d+ s  \\[linux-virtual, firmware [\\d.]+, model ${header.sha256.slice(0, 12)}…\\]\n`));
+    expect(text).toMatch(/CRC errors: 0 host side, framing 0/);
+    expect(text).toMatch(/\nstopped after [\d.]+ s\n$/);
+  }, 30_000);
+
+  it('a node without a CSI source (replay mode) refuses STREAM_START: the error says so', async () => {
+    const replayNode = await startVirtualNode({ modelDir });
+    try {
+      await expect(runCli([replayNode.port, '--json', '--duration', '1'])).rejects.toThrow(
+        new RegExp(`^${replayNode.port}: the node refused STREAM_START \\(a node in replay mode has no CSI source\\): .*error 5`),
+      );
+    } finally {
+      await replayNode.stop();
+    }
+  }, 30_000);
+
   it('errors name the file or option', async () => {
     await expect(runCli(['export', join(tmp, 'none.pestrm'), '--npy', join(tmp, 'n.npy')])).rejects.toThrow(`${join(tmp, 'none.pestrm')}: no such recording`);
     await expect(runCli(['export', out])).rejects.toThrow('stream export needs --npy OUT_X.npy and/or --keypoints OUT.npy');
