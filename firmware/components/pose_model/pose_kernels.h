@@ -687,7 +687,7 @@ static inline void pk_softmax_row_i32_inplace(const int32_t *x, int32_t n, int32
  *   y_c = sat(requant(sum_j p_j v_jc, mult, shift)),  real multiplier s_v / (2^15 s_y).
  * sum_j p_j <= 2^15 + T / 2, so the weighted sum fits int32 even for int16 v. scratch: T int32. */
 #define PK_DEFINE_ATTENTION(NAME, TX, TY, TACC)                                                          \
-    static inline void NAME(const TX *q, const TX *k, const TX *v, int32_t ld, int32_t T, int32_t H,     \
+    static inline PK_NO_SCHED void NAME(const TX *q, const TX *k, const TX *v, int32_t ld, int32_t T, int32_t H,     \
                             int32_t hd, int32_t logit_shift, int32_t sm_mult, int32_t sm_shift,          \
                             int32_t mult, int32_t shift, int32_t out_min, int32_t out_max,               \
                             int32_t *scratch, TY *y, int32_t y_stride)                                   \
@@ -699,18 +699,44 @@ static inline void pk_softmax_row_i32_inplace(const int32_t *x, int32_t n, int32
             for (t = 0; t < T; ++t) {                                                                    \
                 const TX *qr = q + t * ld + col;                                                         \
                 TY *yr = y + t * y_stride + col;                                                         \
-                for (j = 0; j < T; ++j) {                                                                \
-                    const TX *kr = k + j * ld + col;                                                     \
-                    TACC acc = 0;                                                                        \
-                    for (c = 0; c < hd; ++c) acc += (TACC)qr[c] * kr[c];                                 \
-                    scratch[j] = (int32_t)((acc + half) >> logit_shift);                                 \
+                /* two keys per pass share the query loads */                                            \
+                for (j = 0; j + 2 <= T; j += 2) {                                                        \
+                    const TX *k0 = k + j * ld + col, *k1 = k0 + ld;                                      \
+                    TACC acc0 = 0, acc1 = 0;                                                             \
+                    for (c = 0; c < hd; ++c) {                                                           \
+                        const TACC qc = qr[c];                                                           \
+                        acc0 += qc * k0[c];                                                              \
+                        acc1 += qc * k1[c];                                                              \
+                    }                                                                                    \
+                    scratch[j] = (int32_t)((acc0 + half) >> logit_shift);                                \
+                    scratch[j + 1] = (int32_t)((acc1 + half) >> logit_shift);                            \
+                }                                                                                        \
+                if (T & 1) {                                                                             \
+                    const TX *k0 = k + (T - 1) * ld + col;                                               \
+                    TACC acc0 = 0;                                                                       \
+                    for (c = 0; c < hd; ++c) acc0 += (TACC)qr[c] * k0[c];                                \
+                    scratch[T - 1] = (int32_t)((acc0 + half) >> logit_shift);                            \
                 }                                                                                        \
                 pk_softmax_row_i32_inplace(scratch, T, sm_mult, sm_shift, scratch);                      \
-                for (c = 0; c < hd; ++c) {                                                               \
+                /* four output columns per pass share the probability loads */                           \
+                for (c = 0; c + 4 <= hd; c += 4) {                                                       \
+                    const TX *vc = v + col + c;                                                          \
+                    int32_t acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;                                      \
+                    for (j = 0; j < T; ++j) {                                                            \
+                        const int32_t pj = scratch[j];                                                   \
+                        acc0 += pj * vc[0]; acc1 += pj * vc[1]; acc2 += pj * vc[2]; acc3 += pj * vc[3];  \
+                        vc += ld;                                                                        \
+                    }                                                                                    \
+                    yr[c] = (TY)pk_rq_sat(acc0, mult, shift, out_min, out_max);                          \
+                    yr[c + 1] = (TY)pk_rq_sat(acc1, mult, shift, out_min, out_max);                      \
+                    yr[c + 2] = (TY)pk_rq_sat(acc2, mult, shift, out_min, out_max);                      \
+                    yr[c + 3] = (TY)pk_rq_sat(acc3, mult, shift, out_min, out_max);                      \
+                }                                                                                        \
+                for (; c < hd; ++c) {                                                                    \
                     const TX *vc = v + col + c;                                                          \
                     int32_t acc = 0;                                                                     \
                     for (j = 0; j < T; ++j) acc += scratch[j] * vc[j * ld];                              \
-                    yr[c] = (TY)pk_rq_sat(acc, mult, shift, out_min, out_max);                  \
+                    yr[c] = (TY)pk_rq_sat(acc, mult, shift, out_min, out_max);                           \
                 }                                                                                        \
             }                                                                                            \
         }                                                                                                \
@@ -748,16 +774,32 @@ PK_DEFINE_ATTENTION_POOL(pk_attention_pool_i16_i16, int16_t, int16_t)
 /* y[i][c] = sat(requant(sum_j a[i][j] x[j][c], mult, shift)) for a constant int16 a [n][m] (e.g. the
  * normalized COCO-17 adjacency) and x [m][k]. */
 #define PK_DEFINE_MATMUL_CONST_LEFT(NAME, TX, TY)                                                        \
-    static inline void NAME(const int16_t *a, const TX *x, int32_t n, int32_t m, int32_t k, int32_t mult, \
-                            int32_t shift, int32_t out_min, int32_t out_max, TY *y)                      \
+    static inline PK_NO_SCHED void NAME(const int16_t *a, const TX *x, int32_t n, int32_t m, int32_t k,  \
+                                        int32_t mult, int32_t shift, int32_t out_min, int32_t out_max,   \
+                                        TY *y)                                                           \
     {                                                                                                    \
         int32_t i, j, c;                                                                                 \
         for (i = 0; i < n; ++i) {                                                                        \
             const int16_t *ar = a + i * m;                                                               \
-            for (c = 0; c < k; ++c) {                                                                    \
+            TY *yr = y + i * k;                                                                          \
+            /* four columns per pass share the loads of a */                                             \
+            for (c = 0; c + 4 <= k; c += 4) {                                                            \
+                const TX *xc = x + c;                                                                    \
+                int32_t acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;                                          \
+                for (j = 0; j < m; ++j) {                                                                \
+                    const int32_t aj = ar[j];                                                            \
+                    acc0 += aj * xc[0]; acc1 += aj * xc[1]; acc2 += aj * xc[2]; acc3 += aj * xc[3];      \
+                    xc += k;                                                                             \
+                }                                                                                        \
+                yr[c] = (TY)pk_rq_sat(acc0, mult, shift, out_min, out_max);                              \
+                yr[c + 1] = (TY)pk_rq_sat(acc1, mult, shift, out_min, out_max);                          \
+                yr[c + 2] = (TY)pk_rq_sat(acc2, mult, shift, out_min, out_max);                          \
+                yr[c + 3] = (TY)pk_rq_sat(acc3, mult, shift, out_min, out_max);                          \
+            }                                                                                            \
+            for (; c < k; ++c) {                                                                         \
                 int32_t acc = 0;                                                                         \
                 for (j = 0; j < m; ++j) acc += ar[j] * x[j * k + c];                                     \
-                y[i * k + c] = (TY)pk_rq_sat(acc, mult, shift, out_min, out_max);               \
+                yr[c] = (TY)pk_rq_sat(acc, mult, shift, out_min, out_max);                               \
             }                                                                                            \
         }                                                                                                \
     }

@@ -196,9 +196,9 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
      *   ONNX nodes: /refine/MatMul
      *   in  /head/Reshape_output_0 [1,17,2] int16 scale 0.0000420376 (view of /head/fc2/Gemm_output_0)
      *   out /refine/MatMul_output_0 [1,17,2] int16 scale 0.0000191958 (arena)
-     *   A int16 scale 0.0000152593; multiplier 1175749770 >> 45
+     *   A int16 scale 0.0000183029; multiplier 1410268217 >> 45
      */
-    pk_matmul_const_left_i16_i16(pm_refine_MatMulConst_a, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 17, 17, 2, 1175749770, 14, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_MatMul_output_0));
+    pk_matmul_const_left_i16_i16(pm_refine_MatMulConst_a, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 17, 17, 2, 1410268217, 14, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_MatMul_output_0));
     /* [19] pe.Linear "/refine/fc1/Linear"
      *   ONNX nodes: /refine/fc1/MatMul, /refine/fc1/Add
      *   in  /refine/MatMul_output_0 [1,17,2] int16 scale 0.0000191958 (arena)
@@ -218,9 +218,9 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
      *   ONNX nodes: /refine/MatMul_1
      *   in  /refine/act/Mul_1_output_0 [1,17,16] int16 scale 0.0000374906 (arena)
      *   out /refine/MatMul_1_output_0 [1,17,16] int16 scale 0.0000372147 (arena)
-     *   A int16 scale 0.0000152593; multiplier 1081735166 >> 46
+     *   A int16 scale 0.0000183029; multiplier 1297501189 >> 46
      */
-    pk_matmul_const_left_i16_i16(pm_refine_MatMulConst_a, PM_BUF(int16_t, PM_OFF_refine_act_Mul_1_output_0), 17, 17, 16, 1081735166, 15, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_MatMul_1_output_0));
+    pk_matmul_const_left_i16_i16(pm_refine_MatMulConst_a, PM_BUF(int16_t, PM_OFF_refine_act_Mul_1_output_0), 17, 17, 16, 1297501189, 15, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_MatMul_1_output_0));
     /* [22] pe.Linear "/refine/fc2/Linear"
      *   ONNX nodes: /refine/fc2/MatMul, /refine/fc2/Add
      *   in  /refine/MatMul_1_output_0 [1,17,16] int16 scale 0.0000372147 (arena)

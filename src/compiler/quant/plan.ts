@@ -316,6 +316,14 @@ function planLinear(ctx: PlanContext, node: Node): QOp {
     }
     biasKey = ctx.addConst({ key: `${node.name}:bias`, ctype: 'int32_t', values: bq, comment: `${node.name}: bias int32 at scale s_in*s_w (${a.biasInitializer ?? bName})` });
   }
+  // The kernel accumulates in int32: prove that no input can overflow it (worst case per output row).
+  const xMax = x.bits === 8 ? 128 : 32768;
+  for (let o = 0; o < outF; o++) {
+    let sum = 0;
+    for (let i = 0; i < inF; i++) sum += Math.abs(codes[o * inF + i]);
+    const worst = xMax * sum + (biasKey ? Math.abs((ctx.consts.get(biasKey)!.values as Int32Array)[o]) : 0);
+    if (worst > INT32_MAX) ctx.fail(node, `row ${o} can reach ${worst} in the int32 accumulator (int${x.bits} input x ${inF} weights); use --act-bits 8 or fewer input features`);
+  }
   const multKey = ctx.addConst({ key: `${node.name}:mult`, ctype: 'int32_t', values: mult, comment: `${node.name}: requantization multiplier(s), Q31` });
   const shiftKey = ctx.addConst({ key: `${node.name}:shift`, ctype: 'int8_t', values: shift, comment: `${node.name}: requantization shift(s)` });
   const op: QOp = {
@@ -336,8 +344,24 @@ function planMatMulConst(ctx: PlanContext, node: Node, a: MatMulConstAttrs): QOp
   const y = ctx.tensor(node.outputs[0]);
   let m = 0;
   for (const v of A) m = Math.max(m, Math.abs(v));
-  const sA = m > 0 ? m / 32767 : 1;
-  const aq = quantizeValues(A, sA, 16) as Int16Array;
+  // int16 A times int16 x summed over `inner` terms can leave int32 (an adjacency row sums to more than
+  // its largest entry): coarsen A's scale until the worst row provably fits the int32 accumulator.
+  const xMax = x.bits === 8 ? 128 : 32768;
+  let sA = m > 0 ? m / 32767 : 1;
+  let aq = quantizeValues(A, sA, 16) as Int16Array;
+  const worstRow = (q: Int16Array): number => {
+    let worst = 0;
+    for (let r = 0; r < a.rows; r++) {
+      let sum = 0;
+      for (let i = 0; i < a.inner; i++) sum += Math.abs(q[r * a.inner + i]);
+      worst = Math.max(worst, sum * xMax);
+    }
+    return worst;
+  };
+  while (worstRow(aq) > INT32_MAX) {
+    sA *= 1.0625;
+    aq = quantizeValues(A, sA, 16) as Int16Array;
+  }
   const aKey = ctx.addConst({ key: `${node.name}:a`, ctype: 'int16_t', values: aq, comment: `${node.name}: constant matrix ${a.aInitializer} [${a.rows}][${a.inner}] int16, scale ${sA.toPrecision(6)}` });
   const q = quantizeMultiplier((sA * x.scale) / y.scale, `${node.name} requantization`);
   const op: QOp = {

@@ -139,6 +139,20 @@ describe('generated component (micro int4)', () => {
     }
   });
 
+  it('plans constant matrices so that no input can overflow an int32 accumulator', () => {
+    // Worst case over all inputs: every |x| at the type's maximum with the sign of the weight.
+    for (const op of r.qgraph.ops) {
+      if (op.kind !== 'matmul_const') continue;
+      const a = r.qgraph.consts.get(op.a)!.values;
+      const xMax = r.qgraph.tensors.get(op.inputs[0])!.bits === 8 ? 128 : 32768;
+      for (let row = 0; row < op.n; row++) {
+        let sum = 0;
+        for (let j = 0; j < op.m; j++) sum += Math.abs(a[row * op.m + j]);
+        expect(sum * xMax, `${op.name} row ${row}`).toBeLessThanOrEqual(2 ** 31 - 1);
+      }
+    }
+  });
+
   it('matches the committed snapshot of the generated C', async () => {
     for (const name of ['pose_model.c', 'pose_model.h', 'pose_weights.h']) {
       await expect(r.files.get(name)).toMatchFileSnapshot(`__snapshots__/micro_int4/${name}`);
