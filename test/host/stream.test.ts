@@ -14,6 +14,7 @@ import { DEFAULTS as COMPILE_DEFAULTS } from '../../src/cli/commands/compile.ts'
 import { simulate } from '../../src/compiler/sim/run.ts';
 import { readNpy } from '../../src/io/npy.ts';
 import { readRecording } from '../../src/host/stream/recording.ts';
+import { createPtyPair } from '../../src/host/transport/pty-pair.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pose-edge-stream-'));
 const modelDir = resolveModelDir();
@@ -191,5 +192,14 @@ describe('pose-edge stream on the virtual node (live replay)', () => {
     await expect(runCli([])).rejects.toThrow('stream needs a serial port (e.g. /dev/ttyUSB0), --udp PORT, or both');
     await expect(runCli(['--udp', '5000', '--udp-links', '1,1'])).rejects.toThrow("--udp-links takes 1 to 3 distinct node ids, got '1,1'");
     await expect(runCli(['/dev/pose-edge-none', '--duration', '0'])).rejects.toThrow(/^\/dev\/pose-edge-none: no such port/);
+    // A port where nothing answers (a pty pair with no device on the other end).
+    const pair = await createPtyPair();
+    try {
+      await expect(runCli([pair.host, '--timeout', '100', '--duration', '0'])).rejects.toThrow(
+        `${pair.host}: no INFO in answer to HELLO after 3 attempts of 100 ms (is a pose-edge node on this port, at this baud rate? host-side frame faults: none)`,
+      );
+    } finally {
+      await pair.close();
+    }
   });
 });

@@ -14,7 +14,8 @@ import { SerialTransport } from '../transport/serial.ts';
 import { startVirtualNode, type VirtualNode } from '../virtual-node.ts';
 import { PoseEdgeError } from '../../cli/errors.ts';
 import { compileForParity, componentDirFor, describeChoice, identifyBundledModel, type CompiledModel, type ModelChoice } from './model.ts';
-import { replayWindows, formatFaults } from './replay.ts';
+import { replayWindows } from './replay.ts';
+import { helloWithRetries } from '../stream/hello.ts';
 import { compareOutputs, failedChecks, median, type Comparison, type Thresholds } from './compare.ts';
 
 export class ParityError extends PoseEdgeError {}
@@ -229,17 +230,5 @@ export async function runParity(opts: ParityOptions): Promise<ParityResult> {
     return { json, comparison, nodeKp, refKp, labels, failed };
   } finally {
     await stopNode();
-  }
-}
-
-async function helloWithRetries(s: NodeSession, timeoutMs: number, retries: number): Promise<InfoMessage> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await s.request({ type: 'HELLO' }, (m): m is InfoMessage => m.type === 'INFO', timeoutMs);
-    } catch (err) {
-      if (attempt >= retries) {
-        throw new ParityError(`${s.transport.name}: no INFO in answer to HELLO after ${attempt + 1} attempts of ${timeoutMs} ms (is a pose-edge node on this port? host-side frame faults: ${formatFaults(s.faults)}): ${(err as Error).message}`);
-      }
-    }
   }
 }

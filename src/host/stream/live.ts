@@ -11,6 +11,7 @@ import { PoseEdgeError } from '../../cli/errors.ts';
 import { RecordingWriter, RecordKind } from './recording.ts';
 import { csiRow, EspCsiFrameError, parseEspCsiFrame, type BandwidthRule } from './esp-csi-udp.ts';
 import { LinkMap } from './link-map.ts';
+import { helloWithRetries } from './hello.ts';
 
 export class StreamError extends PoseEdgeError {}
 
@@ -86,9 +87,7 @@ export class StreamRun {
     const s = new NodeSession(this.transport, o.timeoutMs);
     this.session = s;
     s.onMessage((m) => this.onMessage(m));
-    const info = await s.hello().catch((err: Error) => {
-      throw new StreamError(`${port}: no INFO in answer to HELLO (is a pose-edge node on this port?): ${err.message}`);
-    });
+    const info = await helloWithRetries(s, o.timeoutMs, 2);
     this.counters.info = info;
     const start = { type: 'STREAM_START', flags: 0x03, hop: o.hop } as const;
     this.writer?.append({ timeMs: Date.now(), kind: RecordKind.HOST_MESSAGE, type: MessageType.STREAM_START, payload: encodePayload(start) });

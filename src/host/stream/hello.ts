@@ -1,0 +1,25 @@
+// HELLO with retries, shared by stream and parity: a board may still be booting when its port opens
+// (opening a USB-Serial/JTAG port can reset an ESP32-C3/S3), so the first HELLO can go unanswered.
+import { PoseEdgeError } from '../../cli/errors.ts';
+import type { NodeSession } from '../protocol/session.ts';
+import type { InfoMessage } from '../protocol/messages.ts';
+import { ProtocolError } from '../protocol/errors.ts';
+
+export class NoNodeError extends PoseEdgeError {}
+
+export async function helloWithRetries(s: NodeSession, timeoutMs: number, retries: number): Promise<InfoMessage> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await s.request({ type: 'HELLO' }, (m): m is InfoMessage => m.type === 'INFO', timeoutMs);
+    } catch (err) {
+      const timedOut = err instanceof ProtocolError && err.kind === 'timeout';
+      if (!timedOut || attempt >= retries) {
+        const faults = Object.entries(s.faults).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+        throw new NoNodeError(
+          `${s.transport.name}: no INFO in answer to HELLO after ${attempt + 1} attempt${attempt ? 's' : ''} of ${timeoutMs} ms ` +
+            `(is a pose-edge node on this port, at this baud rate? host-side frame faults: ${faults}): ${(err as Error).message}`,
+        );
+      }
+    }
+  }
+}
