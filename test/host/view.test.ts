@@ -31,10 +31,11 @@ describe('braille canvas', () => {
     }
     const art = drawSkeleton(kp, 10, 5).split('\n');
     expect(art).toHaveLength(5);
-    // Every row has dots, all in the middle column of cells (x = 0.5 of a 10x10-dot square centred in 20 dots).
+    // Fitted to its bounding box: the body spans all 5 rows (20 dots), one dot wide, in the middle column.
     for (const row of art) {
       expect(row.length).toBe(10);
       expect([...row].filter((ch) => ch !== '⠀').length).toBe(1);
+      expect(row.indexOf([...row].find((ch) => ch !== '⠀')!)).toBe(4);
     }
     expect(drawSkeleton(new Float32Array(34).fill(NaN), 4, 2)).toBe('⠀⠀⠀⠀\n⠀⠀⠀⠀');
   });

@@ -42,13 +42,28 @@ export class BrailleCanvas {
   }
 }
 
-/** Keypoints [17,2] in normalized image coordinates (0..1, y down) drawn into cols x rows cells. */
+/**
+ * Keypoints [17,2] (x, y; y down) drawn into cols x rows cells, fitted to the skeleton's bounding box so a
+ * person who fills a small part of the camera image is still readable; a span of at least 0.3 image widths
+ * keeps a nearly degenerate pose from being blown up. Braille dots are about square, so x and y share a scale.
+ */
 export function drawSkeleton(kp: ArrayLike<number>, cols = 30, rows = 15): string {
   const c = new BrailleCanvas(cols, rows);
-  // Square pixels: braille dots are about twice as tall as wide in a terminal cell, so scale by the smaller side.
-  const s = Math.min(c.width, c.height) - 1;
-  const ox = (c.width - 1 - s) / 2;
-  const P = (k: number) => [ox + kp[2 * k] * s, kp[2 * k + 1] * s] as const;
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let k = 0; k < 17; k++) {
+    if (Number.isFinite(kp[2 * k]) && Number.isFinite(kp[2 * k + 1])) {
+      xs.push(kp[2 * k]);
+      ys.push(kp[2 * k + 1]);
+    }
+  }
+  if (xs.length === 0) return c.toString();
+  const MIN_SPAN = 0.3;
+  const cx = (Math.min(...xs) + Math.max(...xs)) / 2;
+  const cy = (Math.min(...ys) + Math.max(...ys)) / 2;
+  const span = Math.max(MIN_SPAN, Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys));
+  const s = (Math.min(c.width, c.height) - 1) / span;
+  const P = (k: number) => [(c.width - 1) / 2 + (kp[2 * k] - cx) * s, (c.height - 1) / 2 + (kp[2 * k + 1] - cy) * s] as const;
   for (const [a, b] of COCO_BONES) {
     const [x0, y0] = P(a);
     const [x1, y1] = P(b);
