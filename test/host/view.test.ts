@@ -35,7 +35,7 @@ describe('braille canvas', () => {
     for (const row of art) {
       expect(row.length).toBe(10);
       expect([...row].filter((ch) => ch !== '⠀').length).toBe(1);
-      expect(row.indexOf([...row].find((ch) => ch !== '⠀')!)).toBe(4);
+      expect(row.indexOf([...row].find((ch) => ch !== '⠀')!)).toBe(5); // centre dot 9.5 rounds to 10: cell 5
     }
     expect(drawSkeleton(new Float32Array(34).fill(NaN), 4, 2)).toBe('⠀⠀⠀⠀\n⠀⠀⠀⠀');
   });
