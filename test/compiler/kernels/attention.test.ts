@@ -201,7 +201,7 @@ describe('matmul_const_left', () => {
     for (const xb of [8, 16] as const) for (const yb of [8, 16] as const) for (let i = 0; i < 12; i++) {
       const n = rng.pick([1, 2, 17]);
       const m = rng.pick([1, 3, 17]);
-      const k = rng.pick([1, 2, 5, 64]);
+      const k = rng.pick([1, 2, 4, 5, 7, 16, 64]); // 4-column blocks and tails;
       // A like a normalized adjacency: non-negative, rows summing to about 1, int16 at scale 1/2^14.
       const a = new Int16Array(n * m);
       for (let r = 0; r < n; r++) for (let j = 0; j < m; j++) a[r * m + j] = rng.next() < 0.3 ? rng.int(0, 2 ** 14 / 2) : 0;
