@@ -11,6 +11,8 @@ import { REPO_ROOT } from '../paths.ts';
 import { expectArray, readNpy } from '../io/npy.ts';
 import { defaultOpset, loadOnnx } from './onnx/load.ts';
 import { lower } from './lower.ts';
+import type { Graph } from './ir/graph.ts';
+import type { MatMulConstAttrs } from './ir/fused-ops.ts';
 import { readQWeights } from './quant/qweights.ts';
 import { mapWeights, type WeightMapEntry } from './quant/weight-map.ts';
 import { applyWeights, runWithIntermediates } from '../reference/model.ts';
@@ -169,7 +171,7 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
     model: displayPath(opts.modelPath),
     weights: displayPath(opts.weightsPath),
     calib: displayPath(opts.calibPath),
-    params: countParams(weightMap),
+    params: countParams(weightMap, graph),
     weightBytes: emitted.weightBytes,
     arenaBytes: Math.max(emitted.memory.plan.arenaBytes, 16),
     arenaLowerBound: emitted.memory.plan.arenaLowerBound,
@@ -210,9 +212,13 @@ function tensorInfo(g: QuantizedGraph, name: string): { name: string; shape: num
   return { name, shape: t.shape, bits: t.bits, scale: t.scale };
 }
 
-/** Values in the weights file that the graph uses (learned parameters plus fixed buffers such as the adjacency). */
-function countParams(map: WeightMapEntry[]): number {
-  return map.reduce((s, e) => s + e.shape.reduce((a, b) => a * b, 1), 0);
+/**
+ * Learned parameters: every npz tensor except the fixed left matrices of pe.MatMulConst (the skeleton
+ * adjacency is a buffer of the reference model, not a parameter; docs/model.md counts the same way).
+ */
+function countParams(map: WeightMapEntry[], graph: Graph): number {
+  const fixed = new Set(graph.nodes.filter((n) => n.op === 'pe.MatMulConst').map((n) => (n.attrs as MatMulConstAttrs).aInitializer));
+  return map.filter((e) => !fixed.has(e.initializer)).reduce((s, e) => s + e.shape.reduce((a, b) => a * b, 1), 0);
 }
 
 export function formatSummary(r: CompileReport): string {

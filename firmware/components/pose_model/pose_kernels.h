@@ -441,10 +441,68 @@ PK_DEFINE_LINEAR_W4(pk_linear_w4_i16_i8_plain, int16_t, int8_t)
 PK_DEFINE_LINEAR_W4(pk_linear_w4_i16_i16_plain, int16_t, int16_t)
 PK_DEFINE_LINEAR_W4_ROWPAIR(pk_linear_w4_i16_i8, int16_t, int8_t)
 PK_DEFINE_LINEAR_W4_ROWPAIR(pk_linear_w4_i16_i16, int16_t, int16_t)
-PK_DEFINE_LINEAR_W8(pk_linear_w8_i8_i8, int8_t, int8_t)
-PK_DEFINE_LINEAR_W8(pk_linear_w8_i8_i16, int8_t, int16_t)
-PK_DEFINE_LINEAR_W8(pk_linear_w8_i16_i8, int16_t, int8_t)
-PK_DEFINE_LINEAR_W8(pk_linear_w8_i16_i16, int16_t, int16_t)
+/* int8 weights: two output rows per pass, so each activation load serves two rows (as for int16 x int4). */
+#define PK_MAC1x2(a0, a1, xp)                                                                            \
+    do {                                                                                                 \
+        const int32_t xa = (xp)[i];                                                                      \
+        a0 += xa * v0;                                                                                   \
+        a1 += xa * v1;                                                                                   \
+    } while (0)
+
+#define PK_DEFINE_LINEAR_W8_ROWPAIR(NAME, TX, TY)                                                        \
+    static inline PK_NO_SCHED void NAME(const TX *x, int32_t T, int32_t in, int32_t x_stride,            \
+                                        const int8_t *w, const int32_t *bias, int32_t out,               \
+                                        const int32_t *mult, const int8_t *shift, int32_t per_row,       \
+                                        int32_t out_min, int32_t out_max, TY *y, int32_t y_stride)       \
+    {                                                                                                    \
+        typedef TY TYPE_Y;                                                                               \
+        int32_t o, t, i, t_blocked = T - T % PK_TOKEN_BLOCK;                                             \
+        for (o = 0; o + 2 <= out; o += 2) {                                                              \
+            const int8_t *w0r = w + o * in, *w1r = w0r + in;                                             \
+            const int32_t b0 = bias ? bias[o] : 0, b1 = bias ? bias[o + 1] : 0;                          \
+            const int32_t qm0 = mult[per_row ? o : 0], qs0 = shift[per_row ? o : 0];                     \
+            const int32_t qm1 = mult[per_row ? o + 1 : 0], qs1 = shift[per_row ? o + 1 : 0];             \
+            const TX *xt = x;                                                                            \
+            for (t = 0; t < t_blocked; t += PK_TOKEN_BLOCK) {                                            \
+                const TX *x0 = xt, *x1 = x0 + x_stride, *x2 = x1 + x_stride;                             \
+                const TX *x3 = x2 + x_stride, *x4 = x3 + x_stride;                                       \
+                int32_t a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1;                      \
+                int32_t a30 = b0, a31 = b1, a40 = b0, a41 = b1;                                          \
+                for (i = 0; i < in; ++i) {                                                               \
+                    const int32_t v0 = w0r[i], v1 = w1r[i];                                              \
+                    PK_MAC1x2(a00, a01, x0); PK_MAC1x2(a10, a11, x1); PK_MAC1x2(a20, a21, x2);           \
+                    PK_MAC1x2(a30, a31, x3); PK_MAC1x2(a40, a41, x4);                                    \
+                }                                                                                        \
+                PK_SWAR_STORE(t, a00, a01); PK_SWAR_STORE(t + 1, a10, a11);                              \
+                PK_SWAR_STORE(t + 2, a20, a21); PK_SWAR_STORE(t + 3, a30, a31);                          \
+                PK_SWAR_STORE(t + 4, a40, a41);                                                          \
+                xt += PK_TOKEN_BLOCK * x_stride;                                                         \
+            }                                                                                            \
+            for (t = t_blocked; t < T; ++t) {                                                            \
+                const TX *x0 = xt;                                                                       \
+                int32_t a00 = b0, a01 = b1;                                                              \
+                xt += x_stride;                                                                          \
+                for (i = 0; i < in; ++i) {                                                               \
+                    const int32_t v0 = w0r[i], v1 = w1r[i];                                              \
+                    PK_MAC1x2(a00, a01, x0);                                                             \
+                }                                                                                        \
+                PK_SWAR_STORE(t, a00, a01);                                                              \
+            }                                                                                            \
+        }                                                                                                \
+        if (o < out) /* odd row count: the last row through the plain kernel */                          \
+            NAME##_plain(x, T, in, x_stride, w + o * in, bias ? bias + o : 0, 1,                         \
+                         per_row ? mult + o : mult, per_row ? shift + o : shift, per_row, out_min,       \
+                         out_max, y + o, y_stride);                                                      \
+    }
+
+PK_DEFINE_LINEAR_W8(pk_linear_w8_i8_i8_plain, int8_t, int8_t)
+PK_DEFINE_LINEAR_W8(pk_linear_w8_i8_i16_plain, int8_t, int16_t)
+PK_DEFINE_LINEAR_W8(pk_linear_w8_i16_i8_plain, int16_t, int8_t)
+PK_DEFINE_LINEAR_W8(pk_linear_w8_i16_i16_plain, int16_t, int16_t)
+PK_DEFINE_LINEAR_W8_ROWPAIR(pk_linear_w8_i8_i8, int8_t, int8_t)
+PK_DEFINE_LINEAR_W8_ROWPAIR(pk_linear_w8_i8_i16, int8_t, int16_t)
+PK_DEFINE_LINEAR_W8_ROWPAIR(pk_linear_w8_i16_i8, int16_t, int8_t)
+PK_DEFINE_LINEAR_W8_ROWPAIR(pk_linear_w8_i16_i16, int16_t, int16_t)
 
 /* ---------------------------------------------------------------- element-wise */
 

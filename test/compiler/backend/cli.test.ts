@@ -41,6 +41,8 @@ describe('pose-edge compile', () => {
       expect(r, key).toHaveProperty(key);
     }
     expect(r.bits).toBe(4);
+    // docs/model.md: micro has 75,253 learned parameters (the 17x17 adjacency is a fixed buffer).
+    expect(r.params).toBe(75253);
     expect(r.modelSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(r.ops[1]).toMatchObject({ op: 'pe.Linear', onnxNodes: expect.arrayContaining(['/proj/MatMul']) });
     expect(r.ops[1].outputs[0]).toMatchObject({ name: '/proj/Add_output_0', shape: [1, 10, 64] });
