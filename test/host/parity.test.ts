@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProgram } from '../../src/cli/program.ts';
 import { parityHooks } from '../../src/cli/commands/parity.ts';
-import { PLACEHOLDER_MODEL_DIR, startVirtualNode } from '../../src/host/virtual-node.ts';
+import { PLACEHOLDER_MODEL_DIR, readModelHeader, startVirtualNode } from '../../src/host/virtual-node.ts';
 import { decodeMessage, encodeFrame, FrameDecoder, MessageType } from '../../src/host/protocol/index.ts';
 import { compileForParity, componentDirFor } from '../../src/host/parity/model.ts';
 import { DEFAULTS as COMPILE_DEFAULTS } from '../../src/cli/commands/compile.ts';
@@ -156,7 +156,7 @@ describe('pose-edge parity --virtual (bundled micro int4)', () => {
       const { err } = await runCli([node.port, '--json', '--limit', '4']);
       expect((err as Error).message).toMatch(
         new RegExp(
-          `^${node.port}: the node runs model ffbb3acd2f8c9b548b2d7d9d9c40b97aa20c263d0a4c08daf520b55fdfc70096 \\(not a bundled model\\), int4 weights; ` +
+          `^${node.port}: the node runs model ${readModelHeader(PLACEHOLDER_MODEL_DIR).sha256} \\(not a bundled model\\), int4 weights; ` +
             'parity was asked for models/micro/micro.onnx \\+ pose_micro_int4.npz \\(int4 weights, int8 activations\\), SHA-256 [0-9a-f]{64}\\.',
         ),
       );

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProgram } from '../../src/cli/program.ts';
 import { encodeCsiRecording, type CsiRecord } from '../../src/host/protocol/index.ts';
-import { readModelHeader, resolveModelDir, startVirtualNode, type VirtualNode } from '../../src/host/virtual-node.ts';
-import { compileForParity } from '../../src/host/parity/model.ts';
+import { readModelHeader, startVirtualNode, type VirtualNode } from '../../src/host/virtual-node.ts';
+import { compileForParity, componentDirFor } from '../../src/host/parity/model.ts';
 import { DEFAULTS as COMPILE_DEFAULTS } from '../../src/cli/commands/compile.ts';
 import { simulate } from '../../src/compiler/sim/run.ts';
 import { readNpy } from '../../src/io/npy.ts';
@@ -17,7 +17,10 @@ import { readRecording } from '../../src/host/stream/recording.ts';
 import { createPtyPair } from '../../src/host/transport/pty-pair.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pose-edge-stream-'));
-const modelDir = resolveModelDir();
+// The node runs the bundled micro int4 compiled here (the committed component when it is up to date, else a
+// cache copy), so the simulator below predicts exactly what the node computes.
+const compiled = await compileForParity({ modelPath: COMPILE_DEFAULTS.model4, weightsPath: COMPILE_DEFAULTS.weights4, bits: 4, actBits: 8, calibPath: COMPILE_DEFAULTS.calib });
+const modelDir = componentDirFor(compiled);
 const header = readModelHeader(modelDir);
 const F = header.inputFracBits;
 const SLOTS = 25;
@@ -104,8 +107,7 @@ describe('pose-edge stream on the virtual node (live replay)', () => {
       expect(p.rssi).toEqual([-50, -51, -52]);
       expect(p.amplitudes).toEqual(slotRows[s]);
     });
-    const compiled = await compileForParity({ modelPath: COMPILE_DEFAULTS.model4, weightsPath: COMPILE_DEFAULTS.weights4, bits: 4, actBits: 8, calibPath: COMPILE_DEFAULTS.calib });
-    expect(compiled.report.modelSha256).toBe(header.sha256); // the node runs the model simulated here
+    expect(compiled.report.modelSha256).toBe(header.sha256);
     of('KEYPOINTS').forEach((k, i) => {
       expect(k.windowSeq).toBe(i);
       const sim = simulate(compiled.qgraph, window(i)).output;
