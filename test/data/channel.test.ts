@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { SPEED_OF_LIGHT, SUBCARRIERS, makeBand } from '../../src/data/csisim/band.ts';
 import { addPaths, freeSpaceAmplitude, meanPower, reportAmplitude, scatterAmplitude } from '../../src/data/csisim/channel.ts';
-import { imageSources } from '../../src/data/csisim/room.ts';
+import { imageSources, reflectionPoint } from '../../src/data/csisim/room.ts';
 import { Rng } from '../../src/data/csisim/prng.ts';
 import type { Vec3 } from '../../src/data/csisim/vec.ts';
 
@@ -120,9 +120,13 @@ describe('image sources', () => {
     const img = imageSources(tx, size, gammas, 1)[3]; // wall y = 6
     const unfolded = Math.hypot(img.p[0] - rx[0], img.p[1] - rx[1], img.p[2] - rx[2]);
     // Where the straight line image -> rx crosses y = 6 is the specular point.
-    const t = (6 - img.p[1]) / (rx[1] - img.p[1]);
-    const q = [img.p[0] + t * (rx[0] - img.p[0]), 6, img.p[2] + t * (rx[2] - img.p[2])];
+    const q = reflectionPoint(img.p, rx, 3, size);
+    expect(q[1]).toBeCloseTo(6, 12);
     const folded = Math.hypot(q[0] - tx[0], q[1] - tx[1], q[2] - tx[2]) + Math.hypot(rx[0] - q[0], rx[1] - q[1], rx[2] - q[2]);
+    // Angle of incidence = angle of reflection: the two legs make equal angles with the wall's normal (y).
+    const cosIn = Math.abs(q[1] - tx[1]) / Math.hypot(q[0] - tx[0], q[1] - tx[1], q[2] - tx[2]);
+    const cosOut = Math.abs(rx[1] - q[1]) / Math.hypot(rx[0] - q[0], rx[1] - q[1], rx[2] - q[2]);
+    expect(cosIn).toBeCloseTo(cosOut, 12);
     expect(unfolded).toBeCloseTo(folded, 12);
   });
 });

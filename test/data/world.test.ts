@@ -220,6 +220,24 @@ describe('body in the channel', () => {
     expect(new PacketSynth(makeConfig({ losBlockage: 0 }), band).losFactor(room, 1)).toBe(1);
   });
 
+  it('shadows a first-order reflection (the floor bounce) where the subject stands on its turning point', () => {
+    const synth = new PacketSynth(cfg, band);
+    const j = new Float64Array(JOINTS * 3);
+    // The floor bounce (path 5 = surface 4) of link 0 turns on the floor between TX and RX; put the
+    // subject 0.8 m beside that point, away from every LOS, and compare with standing right on it.
+    const o = (0 * room.shadowable + 5) * 9;
+    const turn = [room.pathPoints[o + 3], room.pathPoints[o + 4], room.pathPoints[o + 5]];
+    expect(turn[2]).toBeCloseTo(0, 9);
+    forwardKinematics(body, params, turn[0], turn[1], 0, j);
+    synth.placeBody(j, 1);
+    const on = synth.pathShadow(room, 0, 5);
+    forwardKinematics(body, params, turn[0], turn[1] + 0.8, 0, j);
+    synth.placeBody(j, 1);
+    const beside = synth.pathShadow(room, 0, 5);
+    expect(on).toBeLessThan(0.75); // both shanks (depth 0.25 each) and more cross it
+    expect(beside).toBeGreaterThan(0.9);
+  });
+
   it('posture moves the shadow: squatting just beside the LOS changes it smoothly', () => {
     const synth = new PacketSynth(cfg, band);
     const j = new Float64Array(JOINTS * 3);
@@ -248,7 +266,8 @@ describe('body in the channel', () => {
     const flat = makeRoom(makeConfig({ verticalArray: false, antennaSpacing: 0.06 }), band, 0);
     expect(flat.rx[0][2]).toBe(flat.rx[2][2]);
     expect(Math.hypot(flat.rx[0][0] - flat.rx[1][0], flat.rx[0][1] - flat.rx[1][1])).toBeCloseTo(0.06, 9);
-    expect(room.losRe[0]).not.toBe(room.losRe[SUBCARRIERS]);
+    expect(room.shadowable).toBe(7);
+    expect(room.pathRe[0]).not.toBe(room.pathRe[room.shadowable * SUBCARRIERS]);
     expect(room.staticPaths).toBe(1 + 36 + cfg.furniture);
   });
 });

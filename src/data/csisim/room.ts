@@ -8,7 +8,8 @@
 //   - reflections off the 4 walls, floor and ceiling by the image method up to cfg.reflectionOrder
 //     (amplitude = product of the surfaces' reflection coefficients x Friis over the unfolded length),
 //   - cfg.furniture point scatterers with random radar cross-sections (bistatic radar amplitude).
-// The LOS is kept apart from the rest because a body standing on it shadows it (see scene.ts).
+// The LOS and the first-order reflections are kept apart, one response per path, because a body near
+// them shadows them (see scene.ts); second-order reflections and clutter are summed into one response.
 import { addPaths, freeSpaceAmplitude, scatterAmplitude } from './channel.ts';
 import { LINKS, SUBCARRIERS, centreWavelength, type Band } from './band.ts';
 import { makeCamera, type Camera } from './camera.ts';
@@ -26,9 +27,14 @@ export interface Room {
   centre: [number, number];
   /** Reflection coefficient of each surface: x=0, x=W, y=0, y=D, floor, ceiling. */
   surfaces: number[];
-  /** Static LOS and static rest (reflections + clutter) per link: [link * 114 + k]. */
-  losRe: Float64Array;
-  losIm: Float64Array;
+  /** Paths the body can shadow: the LOS (0) and the first-order reflections (1..6 off surfaces 0..5). */
+  shadowable: number;
+  /** Their responses, [(link * shadowable + path) * 114 + k]. */
+  pathRe: Float64Array;
+  pathIm: Float64Array;
+  /** Their geometry as 3-point polylines TX, turning point, RX: [((link * shadowable + path) * 3 + point) * 3 + xyz]. */
+  pathPoints: Float64Array;
+  /** Everything else (second-order reflections and clutter) per link: [link * 114 + k]. */
   restRe: Float64Array;
   restIm: Float64Array;
   /** Mean power of the whole static channel per link, the reference for the SNR. */
@@ -77,27 +83,46 @@ export function makeRoom(cfg: SimConfig, band: Band, index: number): Room {
     clutter.push({ p, rcs: Math.exp(rng.uniform(Math.log(0.1), Math.log(3))) });
   }
 
-  const images = imageSources(tx, [W, D, Hh], surfaces, cfg.reflectionOrder);
-  const losRe = new Float64Array(LINKS * SUBCARRIERS);
-  const losIm = new Float64Array(LINKS * SUBCARRIERS);
+  const size: Vec3 = [W, D, Hh];
+  const images = imageSources(tx, size, surfaces, cfg.reflectionOrder);
+  // imageSources lists the 6 first-order images first, surface s at index s.
+  const first = images.slice(0, Math.min(6, images.length));
+  const higher = images.slice(first.length);
+  const S = 1 + first.length;
+  const pathRe = new Float64Array(LINKS * S * SUBCARRIERS);
+  const pathIm = new Float64Array(LINKS * S * SUBCARRIERS);
+  const pathPoints = new Float64Array(LINKS * S * 9);
   const restRe = new Float64Array(LINKS * SUBCARRIERS);
   const restIm = new Float64Array(LINKS * SUBCARRIERS);
   const staticPower = new Float64Array(LINKS);
-  const nRest = images.length + clutter.length;
+  const nRest = higher.length + clutter.length;
   const lengths = new Float64Array(Math.max(1, nRest));
   const amps = new Float64Array(Math.max(1, nRest));
   for (let l = 0; l < LINKS; l++) {
     const r = rx[l];
-    const lr = losRe.subarray(l * SUBCARRIERS, (l + 1) * SUBCARRIERS);
-    const li = losIm.subarray(l * SUBCARRIERS, (l + 1) * SUBCARRIERS);
+    for (let sp = 0; sp < S; sp++) {
+      const at = (l * S + sp) * SUBCARRIERS;
+      const pr = pathRe.subarray(at, at + SUBCARRIERS);
+      const pi = pathIm.subarray(at, at + SUBCARRIERS);
+      const pts = pathPoints.subarray((l * S + sp) * 9, (l * S + sp + 1) * 9);
+      let turn: Vec3;
+      if (sp === 0) {
+        lengths[0] = dist(tx[0], tx[1], tx[2], r[0], r[1], r[2]);
+        amps[0] = freeSpaceAmplitude(lambda, lengths[0]);
+        turn = [(tx[0] + r[0]) / 2, (tx[1] + r[1]) / 2, (tx[2] + r[2]) / 2];
+      } else {
+        const img = first[sp - 1];
+        lengths[0] = dist(img.p[0], img.p[1], img.p[2], r[0], r[1], r[2]);
+        amps[0] = img.gamma * freeSpaceAmplitude(lambda, lengths[0]);
+        turn = reflectionPoint(img.p, r, sp - 1, size);
+      }
+      addPaths(band, 1, lengths, amps, pr, pi);
+      pts.set([...tx, ...turn, ...r]);
+    }
     const rr = restRe.subarray(l * SUBCARRIERS, (l + 1) * SUBCARRIERS);
     const ri = restIm.subarray(l * SUBCARRIERS, (l + 1) * SUBCARRIERS);
-    const dLos = dist(tx[0], tx[1], tx[2], r[0], r[1], r[2]);
-    lengths[0] = dLos;
-    amps[0] = freeSpaceAmplitude(lambda, dLos);
-    addPaths(band, 1, lengths, amps, lr, li);
     let n = 0;
-    for (const img of images) {
+    for (const img of higher) {
       const d = dist(img.p[0], img.p[1], img.p[2], r[0], r[1], r[2]);
       lengths[n] = d;
       amps[n++] = img.gamma * freeSpaceAmplitude(lambda, d);
@@ -111,13 +136,28 @@ export function makeRoom(cfg: SimConfig, band: Band, index: number): Room {
     addPaths(band, n, lengths, amps, rr, ri);
     let p = 0;
     for (let k = 0; k < SUBCARRIERS; k++) {
-      const re = lr[k] + rr[k];
-      const im = li[k] + ri[k];
+      let re = rr[k];
+      let im = ri[k];
+      for (let sp = 0; sp < S; sp++) {
+        re += pathRe[(l * S + sp) * SUBCARRIERS + k];
+        im += pathIm[(l * S + sp) * SUBCARRIERS + k];
+      }
       p += re * re + im * im;
     }
     staticPower[l] = p / SUBCARRIERS;
   }
-  return { index, size: [W, D, Hh], tx, rx, camera, centre, surfaces, losRe, losIm, restRe, restIm, staticPower, staticPaths: 1 + nRest };
+  return {
+    index, size, tx, rx, camera, centre, surfaces, shadowable: S, pathRe, pathIm, pathPoints, restRe, restIm, staticPower,
+    staticPaths: 1 + images.length + clutter.length,
+  };
+}
+
+/** Where the path from the image source to the receiver crosses surface s (0..5: x=0, x=W, y=0, y=D, z=0, z=H). */
+export function reflectionPoint(image: Vec3, rx: Vec3, s: number, size: Vec3): Vec3 {
+  const axis = s >> 1;
+  const plane = s & 1 ? size[axis] : 0;
+  const t = (plane - image[axis]) / (rx[axis] - image[axis]);
+  return [image[0] + t * (rx[0] - image[0]), image[1] + t * (rx[1] - image[1]), image[2] + t * (rx[2] - image[2])];
 }
 
 /**

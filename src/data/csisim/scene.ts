@@ -93,18 +93,24 @@ export class PacketSynth {
 
   /** LOS amplitude factor on `link` for the body placed last (1 = no shadow). */
   losFactor(room: Room, link: number): number {
+    return this.pathShadow(room, link, 0);
+  }
+
+  /**
+   * Amplitude factor of shadowable path `path` (0 = LOS, 1..6 first-order reflections) on `link` for the
+   * body placed last. The path is two legs (TX -> turning point -> RX); each segment shadows it where it
+   * comes closest, with the Fresnel radius at that point of the unfolded path.
+   */
+  pathShadow(room: Room, link: number, path: number): number {
     const scale = this.cfg.losBlockage;
     if (scale <= 0) return 1;
     const e = this.ext;
     const q = this.segPair;
-    const rx = room.rx[link];
-    q[6] = room.tx[0];
-    q[7] = room.tx[1];
-    q[8] = room.tx[2];
-    q[9] = rx[0];
-    q[10] = rx[1];
-    q[11] = rx[2];
-    const linkLen = dist(q[6], q[7], q[8], q[9], q[10], q[11]);
+    const pts = room.pathPoints;
+    const o = (link * room.shadowable + path) * 9;
+    const leg0 = dist(pts[o], pts[o + 1], pts[o + 2], pts[o + 3], pts[o + 4], pts[o + 5]);
+    const leg1 = dist(pts[o + 3], pts[o + 4], pts[o + 5], pts[o + 6], pts[o + 7], pts[o + 8]);
+    const total = leg0 + leg1;
     const fresnel2 = this.cfg.shadowFresnel * this.cfg.shadowFresnel * this.wavelength;
     let g = 1;
     for (const [a, b, , thickness, depth] of BODY_SEGMENTS) {
@@ -112,22 +118,37 @@ export class PacketSynth {
         q[c] = e[a * 3 + c];
         q[3 + c] = e[b * 3 + c];
       }
-      const r = segmentSegmentDistance(q);
-      // First Fresnel zone radius^2 at the closest point of the link: lambda d1 d2 / (d1 + d2).
-      const d1 = q[13] * linkLen;
-      const rf2 = (fresnel2 * d1 * (linkLen - d1)) / linkLen;
-      g *= 1 - Math.min(1, scale * depth) * Math.exp(-(r * r) / (2 * (thickness * thickness + rf2)));
+      let best = Infinity;
+      let along = 0;
+      for (let leg = 0; leg < 2; leg++) {
+        for (let c = 0; c < 6; c++) q[6 + c] = pts[o + leg * 3 + c];
+        const r = segmentSegmentDistance(q);
+        if (r < best) {
+          best = r;
+          along = leg === 0 ? q[13] * leg0 : leg0 + q[13] * leg1;
+        }
+      }
+      // First Fresnel zone radius^2 where the segment passes the path: lambda d1 d2 / (d1 + d2).
+      const rf2 = (fresnel2 * along * (total - along)) / total;
+      g *= 1 - Math.min(1, scale * depth) * Math.exp(-(best * best) / (2 * (thickness * thickness + rf2)));
     }
     return g;
   }
 
-  /** Noise-free H on `link` into this.re / this.im for the body placed last. */
+  /** Noise-free H on `link` into this.re / this.im for the body placed last (or the empty room). */
   channel(room: Room, link: number, withBody = true): void {
     const off = link * SUBCARRIERS;
-    const g = withBody ? this.losFactor(room, link) : 1;
     for (let k = 0; k < SUBCARRIERS; k++) {
-      this.re[k] = room.restRe[off + k] + g * room.losRe[off + k];
-      this.im[k] = room.restIm[off + k] + g * room.losIm[off + k];
+      this.re[k] = room.restRe[off + k];
+      this.im[k] = room.restIm[off + k];
+    }
+    for (let sp = 0; sp < room.shadowable; sp++) {
+      const g = withBody ? this.pathShadow(room, link, sp) : 1;
+      const at = (link * room.shadowable + sp) * SUBCARRIERS;
+      for (let k = 0; k < SUBCARRIERS; k++) {
+        this.re[k] += g * room.pathRe[at + k];
+        this.im[k] += g * room.pathIm[at + k];
+      }
     }
     if (!withBody) return;
     const t = room.tx;
