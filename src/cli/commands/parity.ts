@@ -1,6 +1,7 @@
 // `pose-edge parity <port> | --virtual`: checks that a node computes what the compiled model predicts.
 // Option parsing, progress and output only; the work is in src/host/parity/.
 import { Command, Option } from 'commander';
+import { Presets, SingleBar } from 'cli-progress';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PoseEdgeError } from '../errors.ts';
@@ -96,7 +97,8 @@ export function register(program: Command): void {
         maxPckDrop: num('--max-pck-drop', raw.maxPckDrop, 0, 100),
       };
       const { runParity } = await import('../../host/parity/run.ts');
-      const progressOnTty = !raw.json && process.stderr.isTTY;
+      // A progress bar on a terminal only: --json output and logs stay clean.
+      const bar = !raw.json && process.stderr.isTTY ? new SingleBar({ stream: process.stderr, format: '  windows [{bar}] {value}/{total}' }, Presets.shades_classic) : null;
       let stopNode: (() => Promise<void>) | null = null;
       let interrupted = false;
       const onSigint = () => {
@@ -128,10 +130,17 @@ export function register(program: Command): void {
           buildDir: raw.buildDir,
           wrapTransport: parityHooks.wrapTransport,
           onStage: raw.json ? undefined : (t) => process.stderr.write(`pose-edge: ${t}\n`),
-          onProgress: progressOnTty ? (d, t) => process.stderr.write(`\r  window ${d}/${t}${d === t ? '\n' : ''}`) : undefined,
+          onProgress: bar
+            ? (d, t) => {
+                if (d === 1) bar.start(t, 0);
+                bar.update(d);
+                if (d === t) bar.stop();
+              }
+            : undefined,
           onNode: (stop) => (stopNode = stop),
         });
       } finally {
+        bar?.stop();
         process.off('SIGINT', onSigint);
         process.off('SIGTERM', onSigint);
       }

@@ -85,6 +85,7 @@ export function renderParityReport(r: ParityResult, count = 6): string {
     )
     .join('');
   const fmt = (v: number | null, d = 3) => (v === null ? 'n/a' : Number.isFinite(v) ? v.toFixed(d) : String(v));
+  const pct = (v: number | null) => (v === null ? 'n/a' : `${fmt(v, 2)}%`);
   const rows: [string, string][] = [
     ['samples', String(n)],
     ['model', j.model],
@@ -92,8 +93,8 @@ export function renderParityReport(r: ParityResult, count = 6): string {
     ['node', `${j.port} (${j.chip}, firmware ${j.firmwareVersion}${j.virtual ? ', virtual' : ''})`],
     ['bit-exact vs integer simulator', `${j.bitExact} (${j.mismatches} windows differ)`],
     ['mean / max error vs reference (fraction of torso)', `${fmt(j.meanErrTorso, 5)} / ${fmt(j.maxErrTorso, 5)}`],
-    ['torso-PCK@20 agreement with reference', `${fmt(j.pckAgreement, 2)}%`],
-    ['torso-PCK@20 vs labels: reference / node', `${fmt(j.pckRef, 2)}% / ${fmt(j.pckNode, 2)}%`],
+    ['torso-PCK@20 agreement with reference', pct(j.pckAgreement)],
+    ['torso-PCK@20 vs labels: reference / node', `${pct(j.pckRef)} / ${pct(j.pckNode)}`],
     ['inference cycles (median)', `${j.cyclesMedian} at ${j.cycleHz} Hz${j.usMedian === null ? '' : ` = ${j.usMedian.toFixed(1)} µs`}`],
     ['timeouts / retries', `${j.timeouts} / ${j.retries}`],
     ['result', j.pass ? 'PASS' : `FAIL: ${j.failed.join('; ')}`],
