@@ -23,8 +23,8 @@ interface RawOptions {
   weights?: string;
   bits: string;
   actBits: string;
-  calib: string;
-  out: string;
+  calib?: string;
+  out?: string;
   json?: boolean;
   reportLayers?: boolean;
 }
@@ -45,8 +45,8 @@ export function register(program: Command): void {
     .option('--weights <npz>', 'quantized weights, pose-edge-qweights npz (default: models/micro/pose_micro_int4.npz; with --bits 8: pose_micro_int8.npz)')
     .addOption(new Option('--bits <n>', 'weight bits: 4 or 8').default('4'))
     .addOption(new Option('--act-bits <n>', 'default activation precision: 8 or 16 (int16 is kept where accuracy needs it)').default(String(DEFAULTS.actBits)))
-    .option('--calib <npy>', 'calibration windows, float32 [N,3,114,10]', DEFAULTS.calib)
-    .option('--out <dir>', 'output component directory', DEFAULTS.out)
+    .option('--calib <npy>', 'calibration windows, float32 [N,3,114,10] (default: models/data/calib_X.npy)')
+    .option('--out <dir>', 'output component directory, written atomically (default: firmware/components/pose_model)')
     .option('--json', 'print one JSON object (the compile report) instead of a summary')
     .option('--report-layers', 'print per-layer cosine similarity and max error of the integer kernel vs the float reference')
     .action(async (raw: RawOptions) => {
@@ -61,8 +61,8 @@ export function register(program: Command): void {
         weightsPath: raw.weights ?? (bits === 8 ? DEFAULTS.weights8 : DEFAULTS.weights4),
         bits,
         actBits,
-        calibPath: raw.calib,
-        outDir: raw.out,
+        calibPath: raw.calib ?? DEFAULTS.calib,
+        outDir: raw.out ?? DEFAULTS.out,
         reportLayers: raw.reportLayers === true,
       });
       if (raw.json) {
