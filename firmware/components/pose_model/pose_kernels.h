@@ -2,8 +2,8 @@
  * pose_kernels.h -- integer kernel library of the pose-edge generated component.
  *
  * Plain C99 with <stdint.h> only: no float, no malloc, no stdio. The compiler copies this file verbatim
- * into the generated component; the TypeScript files in src/compiler/sim/kernels mirror every function bit for bit, and
- * docs/fixed-point.md states the arithmetic exactly (read it before changing anything here).
+ * into the generated component; the TypeScript files in src/compiler/sim/kernels mirror every function
+ * bit for bit, and docs/fixed-point.md states the arithmetic exactly (read it before changing anything).
  *
  * Conventions
  *   - Activations are symmetric (zero point 0): real = q * scale. Types: i8 = int8_t, i16 = int16_t.
@@ -18,6 +18,7 @@
  *
  * Catalogue (X, Y in {i8, i16}; W in {4, 8}; all functions are static inline)
  *   pk_requant(acc, mult, shift) -> int64                         rounded, unsaturated requantization
+ *   pk_rq_sat(acc, mult, shift, lo, hi) -> int32                  the same, saturated (32-bit fast path)
  *   pk_minmax_normalize_Y(x int16 [F][P], F, P, y [P][F])           (x-min)/(max-min) * qmax, token-major
  *   pk_linear_wW_X_Y(x, T, in, x_stride, w, bias, out, mult, shift, per_row, out_min, out_max, y, y_stride)
  *   pk_add_X_X_Y(a, b, n, mult_a, mult_b, shift, out_min, out_max, y)      y = a*ra + b*rb, one rounding
@@ -31,7 +32,8 @@
  *                    scratch int32 [T], y, y_stride)
  *   pk_attention_pool_X_Y(x, T, d, x_stride, scores int16 [T], sm_mult, sm_shift, mult, shift,
  *                         out_min, out_max, scratch int32 [T], y)
- *   pk_matmul_const_left_X_Y(a int16 [n][n], x [n][k], n, k, mult, shift, out_min, out_max, y)
+ *   pk_matmul_const_left_X_Y(a int16 [n][m], x [m][k], n, m, k, mult, shift, out_min, out_max, y [n][k])
+ * The pk_linear_*_plain variants are the one-row reference loops the fast variants fall back to.
  */
 #ifndef POSE_KERNELS_H
 #define POSE_KERNELS_H
@@ -41,6 +43,7 @@
 /* Compile-time checks of the implementation-defined behaviours relied upon (see above). */
 typedef char pk_check_arith_shift[((-8) >> 1) == -4 ? 1 : -1];
 typedef char pk_check_int64_arith_shift[(((int64_t)-8) >> 1) == -4 ? 1 : -1];
+typedef char pk_check_modulo_conversion[(int32_t)(uint32_t)0xfffffff8u == -8 ? 1 : -1];
 
 #define PK_TOKEN_BLOCK 5 /* tokens sharing one pass over a weight row (T = 10 -> two passes) */
 
@@ -119,10 +122,15 @@ static inline int32_t pk_rq_sat(int32_t acc, int32_t mult, int32_t shift, int32_
         rl = (uint32_t)recip;                                                                            \
         for (f = 0; f < F; ++f) {                                                                        \
             const int16_t *xr = x + f * P;                                                               \
-            for (p = 0; p < P; ++p) {                                                                    \
-                uint32_t d = (uint32_t)(xr[p] - lo);                                                     \
-                y[p * F + f] = (TY)(d * rh + (uint32_t)(((uint64_t)d * rl + 0x80000000u) >> 32));        \
-            }                                                                                            \
+            TY *yc = y + f;                                                                              \
+            if (rh == 0) /* range > QMAX, the usual case: one 32x32->64 multiply per value */            \
+                for (p = 0; p < P; ++p, yc += F)                                                         \
+                    *yc = (TY)(((uint64_t)(uint32_t)(xr[p] - lo) * rl + 0x80000000u) >> 32);             \
+            else                                                                                         \
+                for (p = 0; p < P; ++p, yc += F) {                                                       \
+                    const uint32_t d = (uint32_t)(xr[p] - lo);                                           \
+                    *yc = (TY)(d * rh + (uint32_t)(((uint64_t)d * rl + 0x80000000u) >> 32));             \
+                }                                                                                        \
         }                                                                                                \
     }
 
