@@ -1,15 +1,20 @@
 // Reads an ONNX file into an onnx-proto ModelProto, with errors that name the file and say what is wrong.
 // Decoding only: the typed IR is built from this by the compiler's import step.
 import { readFileSync } from 'node:fs';
-import { onnx } from 'onnx-proto';
+import onnxProto from 'onnx-proto';
+import type { onnx } from 'onnx-proto';
 import { PoseEdgeError } from '../../cli/errors.ts';
+
+// onnx-proto is CommonJS: Node's ESM loader exposes it only as a default export (a named `onnx` import
+// works under vitest but not under node/tsx), so take the namespace from the default export.
+export const onnxPb: typeof onnx = onnxProto.onnx;
 
 export class OnnxLoadError extends PoseEdgeError {}
 
 export function decodeOnnx(bytes: Uint8Array, where: string): onnx.ModelProto {
   let model: onnx.ModelProto;
   try {
-    model = onnx.ModelProto.decode(bytes);
+    model = onnxPb.ModelProto.decode(bytes);
   } catch (err) {
     throw new OnnxLoadError(`${where}: not a valid ONNX model (protobuf decode failed: ${(err as Error).message})`);
   }
