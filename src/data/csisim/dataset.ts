@@ -29,6 +29,10 @@ export const SPLITS: readonly Split[] = ['train', 'test', 'calib'];
 export const SPLIT_TAGS: Record<Split, number> = { train: 0x7472616e, test: 0x74657374, calib: 0x63616c69 };
 
 export const WINDOW_VALUES = LINKS * SUBCARRIERS * PACKETS_PER_WINDOW;
+// Local copies for the inner loops (under tsx every read of an imported binding is a getter call).
+const LINK_VALUES = SUBCARRIERS * PACKETS_PER_WINDOW;
+const PACKETS = PACKETS_PER_WINDOW;
+const NLINKS = LINKS;
 export const LABEL_VALUES = JOINTS * 2;
 
 export interface SynthOptions {
@@ -96,16 +100,16 @@ export function synthesize(opts: SynthOptions): SynthResult {
     for (let w = 0; w < inSeq; w++, n++) {
       if (w > 0) for (let i = PACKETS_PER_WINDOW; i < cfg.windowStride; i++) track.step(nextDt(), joints);
       const base = n * WINDOW_VALUES;
-      for (let p = 0; p < PACKETS_PER_WINDOW; p++) {
+      for (let p = 0; p < PACKETS; p++) {
         track.step(nextDt(), joints);
         synth.placeBody(joints, body.rcsScale);
         // AGC error: a common part per packet plus a smaller independent part per receive chain.
         const agcCommon = cfg.agcJitterDb * rng.normal();
-        for (let l = 0; l < LINKS; l++) {
+        for (let l = 0; l < NLINKS; l++) {
           synth.channel(room, l);
           addNoise(rng, room.staticPower[l] / snrLinear, synth.re, synth.im);
           const errDb = agcCommon + (cfg.agcJitterDb / 3) * rng.normal();
-          const at = base + l * SUBCARRIERS * PACKETS_PER_WINDOW + p;
+          const at = base + l * LINK_VALUES + p;
           if (cfg.agcLocked) {
             reportScaled(synth.re, synth.im, lockedGain[room.index] * Math.pow(10, errDb / 20), cfg.quantizeInt8, X, at, PACKETS_PER_WINDOW);
           } else {

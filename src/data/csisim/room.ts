@@ -34,6 +34,8 @@ export interface Room {
   pathIm: Float64Array;
   /** Their geometry as 3-point polylines TX, turning point, RX: [((link * shadowable + path) * 3 + point) * 3 + xyz]. */
   pathPoints: Float64Array;
+  /** Lengths of the two legs of each polyline: [(link * shadowable + path) * 2 + leg]. */
+  pathLegs: Float64Array;
   /** Everything else (second-order reflections and clutter) per link: [link * 114 + k]. */
   restRe: Float64Array;
   restIm: Float64Array;
@@ -92,6 +94,7 @@ export function makeRoom(cfg: SimConfig, band: Band, index: number): Room {
   const pathRe = new Float64Array(LINKS * S * SUBCARRIERS);
   const pathIm = new Float64Array(LINKS * S * SUBCARRIERS);
   const pathPoints = new Float64Array(LINKS * S * 9);
+  const pathLegs = new Float64Array(LINKS * S * 2);
   const restRe = new Float64Array(LINKS * SUBCARRIERS);
   const restIm = new Float64Array(LINKS * SUBCARRIERS);
   const staticPower = new Float64Array(LINKS);
@@ -118,6 +121,8 @@ export function makeRoom(cfg: SimConfig, band: Band, index: number): Room {
       }
       addPaths(band, 1, lengths, amps, pr, pi);
       pts.set([...tx, ...turn, ...r]);
+      pathLegs[(l * S + sp) * 2] = dist(tx[0], tx[1], tx[2], turn[0], turn[1], turn[2]);
+      pathLegs[(l * S + sp) * 2 + 1] = dist(turn[0], turn[1], turn[2], r[0], r[1], r[2]);
     }
     const rr = restRe.subarray(l * SUBCARRIERS, (l + 1) * SUBCARRIERS);
     const ri = restIm.subarray(l * SUBCARRIERS, (l + 1) * SUBCARRIERS);
@@ -147,7 +152,7 @@ export function makeRoom(cfg: SimConfig, band: Band, index: number): Room {
     staticPower[l] = p / SUBCARRIERS;
   }
   return {
-    index, size, tx, rx, camera, centre, surfaces, shadowable: S, pathRe, pathIm, pathPoints, restRe, restIm, staticPower,
+    index, size, tx, rx, camera, centre, surfaces, shadowable: S, pathRe, pathIm, pathPoints, pathLegs, restRe, restIm, staticPower,
     staticPaths: 1 + images.length + clutter.length,
   };
 }

@@ -20,6 +20,11 @@ import type { SimConfig } from './config.ts';
 import type { Room } from './room.ts';
 import { dist, segmentSegmentDistance } from './vec.ts';
 
+// Bound once: under tsx every read of an imported function is a getter call, and these run hundreds of
+// times per packet.
+const segDist = segmentSegmentDistance;
+const distance = dist;
+
 /** Extra points appended after the 17 COCO joints: neck (shoulder centre), pelvis (hip centre), head centre. */
 const NECK = 17;
 const PELVIS = 18;
@@ -42,6 +47,13 @@ export const BODY_SEGMENTS: readonly [number, number, number, number, number][] 
   [13, 15, 0.08, 0.05, 0.25],
   [14, 16, 0.08, 0.05, 0.25],
 ];
+
+// The same table as flat arrays for the per-packet loops (tuple destructuring there allocated iterators).
+const NSEG = BODY_SEGMENTS.length;
+const SEG_FROM = Int32Array.from(BODY_SEGMENTS, (x) => x[0]);
+const SEG_TO = Int32Array.from(BODY_SEGMENTS, (x) => x[1]);
+const SEG_THICK2 = Float64Array.from(BODY_SEGMENTS, (x) => x[3] * x[3]);
+const SEG_DEPTH = Float64Array.from(BODY_SEGMENTS, (x) => x[4]);
 
 /** Reusable buffers for synthesizing packets of one configuration without allocating per packet. */
 export class PacketSynth {
@@ -108,12 +120,14 @@ export class PacketSynth {
     const q = this.segPair;
     const pts = room.pathPoints;
     const o = (link * room.shadowable + path) * 9;
-    const leg0 = dist(pts[o], pts[o + 1], pts[o + 2], pts[o + 3], pts[o + 4], pts[o + 5]);
-    const leg1 = dist(pts[o + 3], pts[o + 4], pts[o + 5], pts[o + 6], pts[o + 7], pts[o + 8]);
+    const leg0 = room.pathLegs[(link * room.shadowable + path) * 2];
+    const leg1 = room.pathLegs[(link * room.shadowable + path) * 2 + 1];
     const total = leg0 + leg1;
     const fresnel2 = this.cfg.shadowFresnel * this.cfg.shadowFresnel * this.wavelength;
     let g = 1;
-    for (const [a, b, , thickness, depth] of BODY_SEGMENTS) {
+    for (let sg = 0; sg < NSEG; sg++) {
+      const a = SEG_FROM[sg];
+      const b = SEG_TO[sg];
       for (let c = 0; c < 3; c++) {
         q[c] = e[a * 3 + c];
         q[3 + c] = e[b * 3 + c];
@@ -122,7 +136,7 @@ export class PacketSynth {
       let along = 0;
       for (let leg = 0; leg < 2; leg++) {
         for (let c = 0; c < 6; c++) q[6 + c] = pts[o + leg * 3 + c];
-        const r = segmentSegmentDistance(q);
+        const r = segDist(q);
         if (r < best) {
           best = r;
           along = leg === 0 ? q[13] * leg0 : leg0 + q[13] * leg1;
@@ -130,22 +144,23 @@ export class PacketSynth {
       }
       // First Fresnel zone radius^2 where the segment passes the path: lambda d1 d2 / (d1 + d2).
       const rf2 = (fresnel2 * along * (total - along)) / total;
-      g *= 1 - Math.min(1, scale * depth) * Math.exp(-(best * best) / (2 * (thickness * thickness + rf2)));
+      g *= 1 - Math.min(1, scale * SEG_DEPTH[sg]) * Math.exp(-(best * best) / (2 * (SEG_THICK2[sg] + rf2)));
     }
     return g;
   }
 
   /** Noise-free H on `link` into this.re / this.im for the body placed last (or the empty room). */
   channel(room: Room, link: number, withBody = true): void {
-    const off = link * SUBCARRIERS;
-    for (let k = 0; k < SUBCARRIERS; k++) {
+    const n = this.re.length;
+    const off = link * n;
+    for (let k = 0; k < n; k++) {
       this.re[k] = room.restRe[off + k];
       this.im[k] = room.restIm[off + k];
     }
     for (let sp = 0; sp < room.shadowable; sp++) {
       const g = withBody ? this.pathShadow(room, link, sp) : 1;
-      const at = (link * room.shadowable + sp) * SUBCARRIERS;
-      for (let k = 0; k < SUBCARRIERS; k++) {
+      const at = (link * room.shadowable + sp) * n;
+      for (let k = 0; k < n; k++) {
         this.re[k] += g * room.pathRe[at + k];
         this.im[k] += g * room.pathIm[at + k];
       }
@@ -158,8 +173,8 @@ export class PacketSynth {
       const x = p[3 * i];
       const y = p[3 * i + 1];
       const z = p[3 * i + 2];
-      const dT = dist(t[0], t[1], t[2], x, y, z);
-      const dR = dist(x, y, z, r[0], r[1], r[2]);
+      const dT = distance(t[0], t[1], t[2], x, y, z);
+      const dR = distance(x, y, z, r[0], r[1], r[2]);
       this.lengths[i] = dT + dR;
       this.amps[i] = scatterAmplitude(this.wavelength, this.rcs[i], dT, dR);
     }
