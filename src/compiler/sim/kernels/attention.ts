@@ -1,7 +1,7 @@
 // Mirrors of pk_attention_* (multi-head self-attention core) and pk_attention_pool_* (temporal
 // attention pooling). Arrays stand for C pointers: pass subarray views for q, k, v column offsets.
-import { checkInt32, requant, saturate } from '../../quant/fixed-point.ts';
-import type { Act, OutRange } from './common.ts';
+import { checkInt32, FixedPointError, requant, saturate } from '../../quant/fixed-point.ts';
+import { need, type Act, type OutRange } from './common.ts';
 import { softmaxRow } from './softmax.ts';
 
 export interface AttentionParams extends OutRange {
@@ -23,6 +23,12 @@ export interface AttentionParams extends OutRange {
  */
 export function attention(q: Act, k: Act, v: Act, p: AttentionParams, y: Act): void {
   const { ld, T, hd } = p;
+  if (T > 128) throw new FixedPointError(`attention: ${T} tokens exceed the softmax limit of 128`);
+  const lastRow = (T - 1) * ld + p.H * hd;
+  need(q, lastRow, 'attention q');
+  need(k, lastRow, 'attention k');
+  need(v, lastRow, 'attention v');
+  need(y, (T - 1) * p.yStride + p.H * hd, 'attention y');
   const half = p.logitShift > 0 ? 2 ** (p.logitShift - 1) : 0;
   const div = 2 ** p.logitShift;
   const scratch = new Int32Array(T);
@@ -59,6 +65,10 @@ export interface AttentionPoolParams extends OutRange {
 
 /** p = softmax(scores), y_c = sat(requant(sum_t p_t x_tc)). */
 export function attentionPool(x: Act, scores: Int16Array, p: AttentionPoolParams, y: Act): void {
+  if (p.T > 128) throw new FixedPointError(`attention_pool: ${p.T} tokens exceed the softmax limit of 128`);
+  need(x, (p.T - 1) * p.xStride + p.d, 'attention_pool x');
+  need(scores, p.T, 'attention_pool scores');
+  need(y, p.d, 'attention_pool y');
   const probs = new Int32Array(p.T);
   softmaxRow(scores, p.T, p.smMult, p.smShift, probs);
   for (let c = 0; c < p.d; c++) {

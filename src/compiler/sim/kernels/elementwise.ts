@@ -1,6 +1,6 @@
 // Mirrors of the element-wise kernels: pk_add_*, pk_relu_*, pk_lut8_*, pk_lut16_interp_*.
 import { FixedPointError, saturate } from '../../quant/fixed-point.ts';
-import type { Act } from './common.ts';
+import { need, type Act } from './common.ts';
 
 /**
  * pk_add: y = sat(floor((a multA + b multB + 2^(n-1)) / 2^n)), n = 31 + shift. |a|, |b| < 2^15 and
@@ -9,6 +9,9 @@ import type { Act } from './common.ts';
 export function addRequant(
   a: Act, b: Act, n: number, multA: number, multB: number, shift: number, outMin: number, outMax: number, y: Act,
 ): void {
+  need(a, n, 'add a');
+  need(b, n, 'add b');
+  need(y, n, 'add y');
   const sh = 31 + shift;
   if (sh <= 52) {
     const half = 2 ** (sh - 1);

@@ -3,7 +3,7 @@
 // docs/fixed-point.md). Row-level quantities use BigInt (the variance reaches 2^53); the per-element
 // products stay below 2^53 and use doubles.
 import { checkInt32, FixedPointError, requant, saturate } from '../../quant/fixed-point.ts';
-import type { Act, OutRange } from './common.ts';
+import { need, type Act, type OutRange } from './common.ts';
 
 export interface LayerNormParams extends OutRange {
   T: number;
@@ -68,6 +68,12 @@ export function layerNorm(x: Act, p: LayerNormParams, y: Act): void {
   const epsQ = BigInt(p.epsQ);
   if (d > 128) throw new FixedPointError(`layernorm: d = ${d} exceeds the kernel limit of 128`);
   if (epsQ < 0n || epsQ >= 1n << 56n) throw new FixedPointError(`layernorm: eps_q ${epsQ} outside [0, 2^56)`);
+  if (p.T > 0) {
+    need(x, (p.T - 1) * p.xStride + d, 'layernorm x');
+    need(y, (p.T - 1) * p.yStride + d, 'layernorm y');
+  }
+  need(p.gamma, d, 'layernorm gamma');
+  need(p.beta, d, 'layernorm beta');
   const e = lnEpsFracBits(x instanceof Int8Array ? 8 : 16);
   const preDiv = 2 ** p.preShift;
   const preHalf = p.preShift > 0 ? 2 ** (p.preShift - 1) : 0;

@@ -2,7 +2,7 @@
 // The C kernels block tokens and (int8 x int4) pack two rows per register; the integer sums are the same,
 // so one plain loop mirrors all of them.
 import { checkInt32, requant, saturate } from '../../quant/fixed-point.ts';
-import type { Act, OutRange } from './common.ts';
+import { need, type Act, type OutRange } from './common.ts';
 
 export interface LinearParams extends OutRange {
   T: number;
@@ -22,6 +22,12 @@ export function int4At(byte: number, j: 0 | 1): number {
 }
 
 function linear(x: Act, row: (o: number, into: Int32Array) => void, p: LinearParams, y: Act, what: string): void {
+  if (p.T < 1 || p.in < 1 || p.out < 1) return;
+  need(x, (p.T - 1) * p.xStride + p.in, `${what} x`);
+  need(y, (p.T - 1) * p.yStride + p.out, `${what} y`);
+  if (p.bias) need(p.bias, p.out, `${what} bias`);
+  need(p.mult, p.perRow ? p.out : 1, `${what} mult`);
+  need(p.shift, p.perRow ? p.out : 1, `${what} shift`);
   const wr = new Int32Array(p.in);
   for (let o = 0; o < p.out; o++) {
     row(o, wr);
@@ -41,6 +47,7 @@ function linear(x: Act, row: (o: number, into: Int32Array) => void, p: LinearPar
 /** int4 weights, rows of (in + 1) / 2 bytes (see packInt4Rows). */
 export function linearW4(x: Act, w: Uint8Array, p: LinearParams, y: Act): void {
   const rowBytes = (p.in + 1) >> 1;
+  need(w, p.out * rowBytes, 'linear_w4 weights');
   const row = (o: number, into: Int32Array): void => {
     for (let i = 0; i < p.in; i++) into[i] = int4At(w[o * rowBytes + (i >> 1)], (i & 1) as 0 | 1);
   };
@@ -49,6 +56,7 @@ export function linearW4(x: Act, w: Uint8Array, p: LinearParams, y: Act): void {
 
 /** int8 weights [out][in]. */
 export function linearW8(x: Act, w: Int8Array, p: LinearParams, y: Act): void {
+  need(w, p.out * p.in, 'linear_w8 weights');
   const row = (o: number, into: Int32Array): void => {
     for (let i = 0; i < p.in; i++) into[i] = w[o * p.in + i];
   };

@@ -1,6 +1,6 @@
 // Mirror of pk_minmax_normalize_{i8,i16}: the graph's window min-max normalization on the raw int16 CSI
 // window [F = links * subcarriers][P = packets], written token-major [P][F] with output scale 1/qmax.
-import type { Act } from './common.ts';
+import { need, type Act } from './common.ts';
 
 /**
  * y[p][f] = floor((d * recip + 2^31) / 2^32), d = x[f][p] - min, recip = floor(qmax * 2^32 / (max - min)).
@@ -8,6 +8,8 @@ import type { Act } from './common.ts';
  */
 export function minmaxNormalize(x: Int16Array, F: number, P: number, y: Act): void {
   const n = F * P;
+  need(x, n, 'minmax_normalize x');
+  need(y, n, 'minmax_normalize y');
   let lo = x[0];
   let hi = x[0];
   for (let i = 1; i < n; i++) {

@@ -1,6 +1,6 @@
 // Mirror of pk_exp_q24 and pk_softmax_row_*: base-2 exponent from one requantization, 257-entry 2^-f
 // table with linear interpolation, one divide per row, Q0.15 probabilities.
-import { requant } from '../../quant/fixed-point.ts';
+import { FixedPointError, requant } from '../../quant/fixed-point.ts';
 
 /** round(2^30 * 2^(-k/256)), k = 0..256: the literal table pk_exp2_neg_q30 of pose_kernels.h. */
 export const EXP2_NEG_Q30: readonly number[] = Array.from({ length: 257 }, (_, k) => Math.round(2 ** 30 * 2 ** (-k / 256)));
@@ -34,6 +34,8 @@ function probability(e: number, recip: number): number {
 export function softmaxRow(
   x: ArrayLike<number>, n: number, mult: number, shift: number, p: Int16Array | Int32Array,
 ): void {
+  if (n < 1 || n > 128) throw new FixedPointError(`softmax_row: n = ${n} outside 1..128`);
+  if (x.length < n || p.length < n) throw new FixedPointError(`softmax_row: buffers of ${x.length} and ${p.length} elements, the call needs ${n}`);
   let mx = x[0];
   for (let j = 1; j < n; j++) if (x[j] > mx) mx = x[j];
   let sum = 0;
