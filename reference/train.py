@@ -66,16 +66,22 @@ def predict(model: PoseTransformer, x: torch.Tensor, state: dict[str, torch.Tens
 
 
 class Ema:
+    """Exponential moving average of the weights. The decay ramps up as (1+t)/(10+t) so that a short run's
+    average is not dominated by the random initialization (0.998^800 still weighs it 20%)."""
+
     def __init__(self, model: torch.nn.Module, decay: float):
         self.decay = decay
+        self.steps = 0
         self.shadow = copy.deepcopy(model).eval()
         for p in self.shadow.parameters():
             p.requires_grad_(False)
 
     @torch.no_grad()
     def update(self, model: torch.nn.Module) -> None:
+        self.steps += 1
+        d = min(self.decay, (1 + self.steps) / (10 + self.steps))
         for s, p in zip(self.shadow.parameters(), model.parameters()):
-            s.mul_(self.decay).add_(p.detach(), alpha=1.0 - self.decay)
+            s.mul_(d).add_(p.detach(), alpha=1.0 - d)
 
 
 def run_phase(model: PoseTransformer, x: torch.Tensor, y: torch.Tensor, *, epochs: int, lr: float, wd: float,
