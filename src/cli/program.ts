@@ -9,6 +9,7 @@ import { register as registerNode } from './commands/node.ts';
 import { register as registerCompile } from './commands/compile.ts';
 import { register as registerParity } from './commands/parity.ts';
 import { register as registerStream } from './commands/stream.ts';
+import { register as registerBench } from './commands/bench.ts';
 
 export { TOOL_VERSION };
 
@@ -27,5 +28,6 @@ export function buildProgram(): Command {
   registerCompile(program);
   registerParity(program);
   registerStream(program);
+  registerBench(program);
   return program;
 }

@@ -1,0 +1,27 @@
+// The human-readable form of a bench report: one table, peers side by side, targets beside the figures.
+import type { BenchReport } from './run.ts';
+
+const n0 = (v: number) => Math.round(v).toLocaleString('en-US');
+
+export function formatBench(r: BenchReport): string {
+  const row = (name: string, value: string, note = '') => `  ${name.padEnd(26)} ${value.padStart(16)}  ${note}`.trimEnd();
+  const lines = [
+    `pose-edge bench: ${r.model} + ${r.weights} (int${r.bits} weights, int${r.actBits} activations)`,
+    `machine: ${r.machine}; ${r.testWindows} test windows; medians of ${r.runs} timed runs after warm-up`,
+    '',
+    row('hostUs', r.hostUs.toFixed(1), 'generated C, gcc -O2, 1 thread, batch 1'),
+    row('ortUs', r.ortUs.toFixed(1), 'reference on onnxruntime-node, 1+1 threads, batch 1'),
+    row('ratio', r.ratio.toFixed(3), 'hostUs / ortUs (< 1: the generated C is faster)'),
+    row('rv32Instructions', n0(r.rv32Instructions), `per inference, qemu-riscv32, mean of ${r.rv32WindowsCounted} windows, start-up (${n0(r.rv32StartupInstructions)}) subtracted`),
+    row('rv32InstructionsPerPacket', r.rv32InstructionsPerPacket === null ? 'n/a' : n0(r.rv32InstructionsPerPacket), 'streaming: push one packet + one window inference'),
+    row('macs', n0(r.macs)),
+    row('instrPerMac', r.instrPerMac.toFixed(2), 'all ops included'),
+    row('weightBytes', n0(r.weightBytes), 'constant data: weights, biases, scales, tables'),
+    row('arenaBytes', n0(r.arenaBytes), `lower bound ${n0(r.arenaLowerBound)}`),
+    row('textBytes.rv32imc', n0(r.textBytes.rv32imc), 'kernel .text, -O2'),
+    row('textBytes.xtensaLx106', n0(r.textBytes.xtensaLx106), 'kernel .text + .literal, -mlongcalls -Os'),
+    row('pck20', `${r.pck20.toFixed(2)} %`, 'deployed kernel (the timed host build) on the bundled labels'),
+    row('referencePck20', `${r.referencePck20.toFixed(2)} %`, 'reference model on onnxruntime-node'),
+  ];
+  return `${lines.join('\n')}\n`;
+}

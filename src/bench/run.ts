@@ -1,0 +1,136 @@
+// `pose-edge bench`: one run, one model, the bundled test set. Compiles the model in memory (the same
+// compileModel as `pose-edge compile`) into a private build directory, then measures the generated C on
+// the host and on rv32imc, the reference model on onnxruntime-node, and the accuracy of both.
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { compileModel } from '../compiler/compile.ts';
+import { writeDirAtomic } from '../compiler/emit/atomic-write.ts';
+import { dequantizeOutput, quantizeInput } from '../compiler/io-format.ts';
+import { loadLabelledSet } from '../eval/evaluate.ts';
+import { torsoPck20 } from '../eval/metrics.ts';
+import { DATA_DIR, REPO_ROOT } from '../paths.ts';
+import { loadReferenceModel, runReference } from '../reference/model.ts';
+import { BenchError } from './errors.ts';
+import { buildHostHarness, timeHost } from './host-timing.ts';
+import { timeOrt } from './ort-timing.ts';
+import { countRv32, kernelTextBytes } from './rv32.ts';
+
+export interface BenchOptions {
+  modelPath: string;
+  weightsPath: string;
+  bits: 4 | 8;
+  actBits: 8 | 16;
+  /** Timed inferences for each of hostUs and ortUs (>= 1000 for published figures). */
+  runs: number;
+  /** Windows whose rv32 instructions are counted (the count depends slightly on the data). */
+  countWindows: number;
+  calibPath?: string;
+  dataPath?: string;
+  labelsPath?: string;
+  buildDir?: string;
+  onStep?: (step: string) => void;
+}
+
+export interface BenchReport {
+  model: string;
+  weights: string;
+  bits: 4 | 8;
+  actBits: 8 | 16;
+  machine: string;
+  testWindows: number;
+  runs: number;
+  hostUs: number;
+  ortUs: number;
+  ratio: number;
+  rv32Instructions: number;
+  rv32StartupInstructions: number;
+  rv32WindowsCounted: number;
+  macs: number;
+  instrPerMac: number;
+  weightBytes: number;
+  arenaBytes: number;
+  arenaLowerBound: number;
+  textBytes: { rv32imc: number; xtensaLx106: number };
+  pck20: number;
+  referencePck20: number;
+  rv32InstructionsPerPacket: number | null;
+  modelSha256: string;
+}
+
+export const DEFAULT_BUILD_DIR = join(REPO_ROOT, 'build', 'bench');
+
+export function machineName(): string {
+  const c = cpus();
+  return `${c[0]?.model.trim() ?? 'unknown CPU'}, ${c.length} cores, ${process.platform} ${process.arch}, node ${process.version}`;
+}
+
+export async function runBench(opts: BenchOptions): Promise<BenchReport> {
+  const step = opts.onStep ?? (() => {});
+  const buildDir = opts.buildDir ?? DEFAULT_BUILD_DIR;
+  const dataPath = opts.dataPath ?? join(DATA_DIR, 'test_X.npy');
+  const labelsPath = opts.labelsPath ?? join(DATA_DIR, 'test_Y.npy');
+  if (!Number.isInteger(opts.runs) || opts.runs < 1) throw new BenchError(`--runs must be a positive integer, got ${opts.runs}`);
+
+  step('compile');
+  const modelDirTmp = join(buildDir, 'compiling');
+  const compiled = await compileModel({
+    modelPath: opts.modelPath, weightsPath: opts.weightsPath, bits: opts.bits, actBits: opts.actBits,
+    calibPath: opts.calibPath ?? join(DATA_DIR, 'calib_X.npy'), outDir: modelDirTmp, write: false,
+  });
+  const r = compiled.report;
+  const modelDir = join(buildDir, `model-${r.modelSha256.slice(0, 16)}-w${opts.bits}a${opts.actBits}`);
+  writeDirAtomic(modelDir, compiled.files);
+
+  const set = loadLabelledSet(dataPath, labelsPath);
+  const n = set.samples;
+  const windows = quantizeInput(set.X.data, r.inputFracBits);
+
+  step('host timing');
+  const exe = await buildHostHarness(modelDir, buildDir);
+  const host = await timeHost(exe, windows, opts.runs, join(buildDir, 'work'));
+  const deployed = dequantizeOutput(host.outputs, r.outputFracBits);
+
+  step('onnxruntime timing');
+  const ref = loadReferenceModel(opts.modelPath, opts.weightsPath);
+  const ort = await timeOrt(ref.bytes, set.X.data, opts.runs, opts.modelPath);
+  const refPred = await runReference(ref.bytes, set.X, { where: opts.modelPath });
+
+  step('rv32 instruction count');
+  const k = Math.min(opts.countWindows, n);
+  const rv32 = await countRv32(modelDir, buildDir, windows.subarray(0, k * 3420));
+  const hostFirst = host.outputs.subarray(0, k * 34);
+  if (rv32.outputs.length !== hostFirst.length || rv32.outputs.some((v, i) => v !== hostFirst[i])) {
+    throw new BenchError(`${modelDir}: the rv32imc build's outputs differ from the host build's on the first ${k} test windows`);
+  }
+
+  step('code size');
+  const textBytes = await kernelTextBytes(modelDir, join(buildDir, `objects-${r.modelSha256.slice(0, 16)}-w${opts.bits}a${opts.actBits}`));
+
+  const hostUs = host.medianNs / 1000;
+  const ortUs = ort.medianNs / 1000;
+  return {
+    model: r.model,
+    weights: r.weights,
+    bits: opts.bits,
+    actBits: opts.actBits,
+    machine: machineName(),
+    testWindows: n,
+    runs: opts.runs,
+    hostUs,
+    ortUs,
+    ratio: hostUs / ortUs,
+    rv32Instructions: rv32.instructionsPerInference,
+    rv32StartupInstructions: rv32.startupInstructions,
+    rv32WindowsCounted: rv32.windowsCounted,
+    macs: r.macs,
+    instrPerMac: rv32.instructionsPerInference / r.macs,
+    weightBytes: r.weightBytes,
+    arenaBytes: r.arenaBytes,
+    arenaLowerBound: r.arenaLowerBound,
+    textBytes,
+    pck20: torsoPck20(deployed, set.Y).overall,
+    referencePck20: torsoPck20(refPred.data, set.Y).overall,
+    rv32InstructionsPerPacket: null,
+    modelSha256: r.modelSha256,
+  };
+}
