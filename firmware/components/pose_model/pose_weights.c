@@ -8,7 +8,7 @@
  */
 #include "pose_weights.h"
 
-/* 44203 bytes of constant data in flash. int4 weights stay packed two per byte: element 2i in
+/* 44202 bytes of constant data in flash. int4 weights stay packed two per byte: element 2i in
  * the low nibble of byte i, two's complement; each row starts on a byte boundary. */
 
 /* /proj/Linear: weight [64][342] from proj.weight (npz int4, scale 0.00773121), int4 packed two per byte */
@@ -1325,24 +1325,24 @@ const uint8_t pm_layers_0_attn_out_Linear_weight[2048] = {
 
 /* /layers.0/attn/out/Linear: bias int32 at scale s_in*s_w (layers.0.attn.out.bias) */
 const int32_t pm_layers_0_attn_out_Linear_bias[64] = {
-    1742, 512, -1137, 119, 386, 358, 404, -1673,
-    404, 1476, 1082, 1142, -1105, -787, -1025, -55,
-    -1599, 390, -1104, -532, -946, -118, 421, 452,
-    1487, -40, -1691, 676, 440, -1113, 443, 587,
-    -1592, -954, -1691, -526, 1247, 536, 291, -1546,
-    690, 1643, 362, 1059, 963, -537, -1241, 1277,
-    -879, -1140, -1377, -567, -871, 573, -623, 1767,
-    -1, 1255, -319, 1429, -238, -785, -1092, 851,
+    224733, 66087, -146647, 15376, 49834, 46182, 52100, -215840,
+    52078, 190386, 139533, 147379, -142589, -101520, -132212, -7126,
+    -206297, 50375, -142385, -68667, -122075, -15220, 54261, 58272,
+    191809, -5207, -218126, 87197, 56770, -143607, 57191, 75711,
+    -205405, -123113, -218191, -67864, 160909, 69167, 37485, -199494,
+    88977, 211943, 46676, 136667, 124295, -69276, -160043, 164744,
+    -113372, -147040, -177675, -73086, -112378, 73887, -80407, 227962,
+    -160, 161923, -41153, 184375, -30706, -101246, -140821, 109800,
 };
 
 /* /layers.0/attn/out/Linear: requantization multiplier(s), Q31 */
 const int32_t pm_layers_0_attn_out_Linear_mult[1] = {
-    1398335706,
+    1387453550,
 };
 
-/* /layers.0/attn/out/Linear: requantization shift(s) */
+/* /layers.0/attn/out/Linear: requantization shift(s); also /head/fc1/Linear; also /head/fc2/Linear */
 const int8_t pm_layers_0_attn_out_Linear_shift[1] = {
-    -2,
+    5,
 };
 
 /* /layers.0/norm1/LayerNorm: gamma layers.0.norm1.weight int16, scale 0.0000305202 */
@@ -2423,11 +2423,6 @@ const int32_t pm_head_fc1_Linear_bias[192] = {
 /* /head/fc1/Linear: requantization multiplier(s), Q31 */
 const int32_t pm_head_fc1_Linear_mult[1] = {
     1937513438,
-};
-
-/* /head/fc1/Linear: requantization shift(s); also /head/fc2/Linear */
-const int8_t pm_head_fc1_Linear_shift[1] = {
-    5,
 };
 
 /* /head/act/Gelu: pe.Gelu table, 513 entries, input scale 0.0000997933 -> output scale 0.0000947010 */

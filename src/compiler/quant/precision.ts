@@ -1,11 +1,12 @@
 // Which activation tensors are int16 and which follow --act-bits. Measured on micro (docs/quantization.md):
 // the residual stream (every Add's operands and result), LayerNorm outputs, the attention-pool scores, the
-// model output and every SMALL tensor (<= SMALL_TENSOR values: the pooled vector, the head and the
-// skeleton refinement) are int16 in every mode; the rest (the normalized window, q/k/v, the FFN hidden
-// layer) use the --act-bits default. Small tensors cost almost nothing in the arena, but after pooling no
-// averaging over tokens dilutes their rounding error any more: int8 there was most of micro's int8 error. Tensors that must share one integer type (the two operands of an
-// add, a view and its source, ReLU's input and output) are grouped with a union-find so a forced int16
-// spreads to the whole group.
+// attention outputs, the model output and every SMALL tensor (<= SMALL_TENSOR values: the pooled vector,
+// the head and the skeleton refinement) are int16 in every mode; the rest (the normalized window, q/k/v,
+// the FFN hidden layer) use the --act-bits default. Small tensors cost almost nothing in the arena, but
+// after pooling no averaging over tokens dilutes their rounding error any more: int8 there was most of
+// micro's int8 error. Tensors that must share one integer type (the two operands of an add, a view and
+// its source, ReLU's input and output) are grouped with a union-find so a forced int16 spreads to the
+// whole group.
 import type { Graph } from '../ir/graph.ts';
 import type { ActBits } from './qgraph.ts';
 
@@ -46,6 +47,11 @@ export function assignPrecision(g: Graph, actBits: ActBits): Map<string, ActBits
         break;
       case 'pe.AttentionPool':
         forced.add(node.inputs[1]);
+        break;
+      case 'pe.Attention':
+        // The weighted sum is exact in int32 inside the kernel; rounding it to int8 was the largest single
+        // int8 error of micro (max keypoint error 6.9% -> 4.6% of torso), at no arena cost.
+        forced.add(node.outputs[0]);
         break;
       case 'pe.Reshape':
       case 'Relu':

@@ -34,7 +34,7 @@ static uint8_t pm_arena[POSE_MODEL_ARENA_BYTES] PM_ALIGNED;
 #define PM_OFF_proj_Add_output_0 3424 /* 1280 B, live ops 1..2: /proj/Add_output_0 */
 #define PM_OFF_Add_1_output_0 1920 /* 1280 B, live ops 2..6: /Add_1_output_0 */
 #define PM_OFF_layers_0_attn_qkv_Add_output_0 0 /* 1920 B, live ops 3..4: /layers.0/attn/qkv/Add_output_0 */
-#define PM_OFF_layers_0_attn_Reshape_1_output_0 3200 /* 640 B, live ops 4..5: /layers.0/attn/Reshape_1_output_0 */
+#define PM_OFF_layers_0_attn_Reshape_1_output_0 3200 /* 1280 B, live ops 4..5: /layers.0/attn/Reshape_1_output_0 */
 #define PM_OFF_layers_0_attn_out_Add_output_0 0 /* 1280 B, live ops 5..6: /layers.0/attn/out/Add_output_0 */
 #define PM_OFF_layers_0_Add_output_0 3200 /* 1280 B, live ops 6..7: /layers.0/Add_output_0 */
 #define PM_OFF_layers_0_norm1_LayerNormalization_output_0 0 /* 1280 B, live ops 7..11: /layers.0/norm1/LayerNormalization_output_0 */
@@ -53,7 +53,7 @@ static uint8_t pm_arena[POSE_MODEL_ARENA_BYTES] PM_ALIGNED;
 #define PM_OFF_refine_act_Mul_1_output_0 544 /* 544 B, live ops 20..21: /refine/act/Mul_1_output_0 */
 #define PM_OFF_refine_MatMul_1_output_0 0 /* 544 B, live ops 21..22: /refine/MatMul_1_output_0 */
 #define PM_OFF_refine_fc2_Add_output_0 544 /* 68 B, live ops 22..23: /refine/fc2/Add_output_0 */
-#define PM_OFF_scratch_layers_0_attn_Attention 3840 /* 40 B, live ops 4..4: scratch of /layers.0/attn/Attention */
+#define PM_OFF_scratch_layers_0_attn_Attention 4480 /* 40 B, live ops 4..4: scratch of /layers.0/attn/Attention */
 #define PM_OFF_scratch_pool_AttentionPool 1408 /* 40 B, live ops 14..14: scratch of /pool/AttentionPool */
 
 void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[POSE_MODEL_OUTPUT_LEN])
@@ -100,21 +100,21 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     /* [4] pe.Attention "/layers.0/attn/Attention"
      *   ONNX nodes: /layers.0/attn/Reshape, /layers.0/attn/Transpose, /layers.0/attn/Gather, /layers.0/attn/Gather_1, /layers.0/attn/Gather_2, /layers.0/attn/Transpose_1, /layers.0/attn/MatMul, /layers.0/attn/Mul, /layers.0/attn/Softmax, /layers.0/attn/MatMul_1, /layers.0/attn/Transpose_2, /layers.0/attn/Reshape_1
      *   in  /layers.0/attn/qkv/Add_output_0 [1,10,192] int8 scale 0.00459160 (arena)
-     *   out /layers.0/attn/Reshape_1_output_0 [1,10,64] int8 scale 0.00393741 (arena)
-     *   logit scale 0.00000372695 (attention scale 0.176777, logit_shift 0); softmax Q0.15; output multiplier 1252141860 >> 45
+     *   out /layers.0/attn/Reshape_1_output_0 [1,10,64] int16 scale 0.0000305216 (arena)
+     *   logit scale 0.00000372695 (attention scale 0.176777, logit_shift 0); softmax Q0.15; output multiplier 1261962731 >> 38
      */
     POSE_MODEL_OP_BEGIN(4);
-    pk_attention_i8_i8(PM_BUF(int8_t, PM_OFF_layers_0_attn_qkv_Add_output_0), PM_BUF(int8_t, PM_OFF_layers_0_attn_qkv_Add_output_0) + 64, PM_BUF(int8_t, PM_OFF_layers_0_attn_qkv_Add_output_0) + 128, 192, 10, 2, 32, 0, 1513450321, 1,
-        1252141860, 14, -128, 127, PM_BUF(int32_t, PM_OFF_scratch_layers_0_attn_Attention), PM_BUF(int8_t, PM_OFF_layers_0_attn_Reshape_1_output_0), 64);
+    pk_attention_i8_i16(PM_BUF(int8_t, PM_OFF_layers_0_attn_qkv_Add_output_0), PM_BUF(int8_t, PM_OFF_layers_0_attn_qkv_Add_output_0) + 64, PM_BUF(int8_t, PM_OFF_layers_0_attn_qkv_Add_output_0) + 128, 192, 10, 2, 32, 0, 1513450321, 1,
+        1261962731, 7, -32768, 32767, PM_BUF(int32_t, PM_OFF_scratch_layers_0_attn_Attention), PM_BUF(int16_t, PM_OFF_layers_0_attn_Reshape_1_output_0), 64);
     POSE_MODEL_OP_END(4);
     /* [5] pe.Linear "/layers.0/attn/out/Linear"
      *   ONNX nodes: /layers.0/attn/out/MatMul, /layers.0/attn/out/Add
-     *   in  /layers.0/attn/Reshape_1_output_0 [1,10,64] int8 scale 0.00393741 (arena)
+     *   in  /layers.0/attn/Reshape_1_output_0 [1,10,64] int16 scale 0.0000305216 (arena)
      *   out /layers.0/attn/out/Add_output_0 [1,10,64] int16 scale 0.0000269987 (arena)
-     *   weights layers.0.attn.out.weight (npz int4, scale 0.0178597); real multiplier s_in*s_w/s_out = 2.60460
+     *   weights layers.0.attn.out.weight (npz int4, scale 0.0178597); real multiplier s_in*s_w/s_out = 0.0201901
      */
     POSE_MODEL_OP_BEGIN(5);
-    pk_linear_w4_i8_i16(PM_BUF(int8_t, PM_OFF_layers_0_attn_Reshape_1_output_0), 10, 64, 64, pm_layers_0_attn_out_Linear_weight, pm_layers_0_attn_out_Linear_bias, 64,
+    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_attn_Reshape_1_output_0), 10, 64, 64, pm_layers_0_attn_out_Linear_weight, pm_layers_0_attn_out_Linear_bias, 64,
         pm_layers_0_attn_out_Linear_mult, pm_layers_0_attn_out_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_attn_out_Add_output_0), 64);
     POSE_MODEL_OP_END(5);
     /* [6] Add "/layers.0/Add"
@@ -215,7 +215,7 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
      */
     POSE_MODEL_OP_BEGIN(15);
     pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_pool_ReduceSum_output_0), 1, 64, 64, pm_head_fc1_Linear_weight, pm_head_fc1_Linear_bias, 192,
-        pm_head_fc1_Linear_mult, pm_head_fc1_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_head_fc1_Gemm_output_0), 192);
+        pm_head_fc1_Linear_mult, pm_layers_0_attn_out_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_head_fc1_Gemm_output_0), 192);
     POSE_MODEL_OP_END(15);
     /* [16] pe.Gelu "/head/act/Gelu"
      *   ONNX nodes: /head/act/Div, /head/act/Erf, /head/act/Add, /head/act/Mul, /head/act/Mul_1
@@ -234,7 +234,7 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
      */
     POSE_MODEL_OP_BEGIN(17);
     pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_head_act_Mul_1_output_0), 1, 192, 192, pm_head_fc2_Linear_weight, pm_head_fc2_Linear_bias, 34,
-        pm_head_fc2_Linear_mult, pm_head_fc1_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 34);
+        pm_head_fc2_Linear_mult, pm_layers_0_attn_out_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 34);
     POSE_MODEL_OP_END(17);
     /* [18] pe.MatMulConst "/refine/MatMulConst"
      *   ONNX nodes: /refine/MatMul

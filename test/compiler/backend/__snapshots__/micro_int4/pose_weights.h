@@ -44,7 +44,6 @@ extern const int8_t pm_pool_score_Linear_shift[1];
 extern const uint8_t pm_head_fc1_Linear_weight[6144];
 extern const int32_t pm_head_fc1_Linear_bias[192];
 extern const int32_t pm_head_fc1_Linear_mult[1];
-extern const int8_t pm_head_fc1_Linear_shift[1];
 extern const int16_t pm_head_act_Gelu_table[513];
 extern const uint8_t pm_head_fc2_Linear_weight[3264];
 extern const int32_t pm_head_fc2_Linear_bias[34];
