@@ -759,6 +759,9 @@ static inline void pk_softmax_row_i32_inplace(const int32_t *x, int32_t n, int32
                             int32_t *scratch, TY *y, int32_t y_stride)                                   \
     {                                                                                                    \
         const TACC half = logit_shift > 0 ? (TACC)1 << (logit_shift - 1) : 0;                            \
+        /* loop tails start from precomputed bounds: gcc -O2 otherwise warns (-Waggressive-loop-      */ \
+        /* optimizations) about a tail loop after a blocked one when the sizes are constants          */ \
+        const int32_t hd4 = hd - hd % 4;                                                                 \
         int32_t h, t, j, c;                                                                              \
         for (h = 0; h < H; ++h) {                                                                        \
             const int32_t col = h * hd;                                                                  \
@@ -785,7 +788,7 @@ static inline void pk_softmax_row_i32_inplace(const int32_t *x, int32_t n, int32
                 }                                                                                        \
                 pk_softmax_row_i32_inplace(scratch, T, sm_mult, sm_shift, scratch);                      \
                 /* four output columns per pass share the probability loads */                           \
-                for (c = 0; c + 4 <= hd; c += 4) {                                                       \
+                for (c = 0; c < hd4; c += 4) {                                                           \
                     const TX *vc = v + col + c;                                                          \
                     int32_t acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;                                      \
                     for (j = 0; j < T; ++j) {                                                            \
@@ -798,7 +801,7 @@ static inline void pk_softmax_row_i32_inplace(const int32_t *x, int32_t n, int32
                     yr[c + 2] = (TY)pk_rq_sat(acc2, mult, shift, out_min, out_max);                      \
                     yr[c + 3] = (TY)pk_rq_sat(acc3, mult, shift, out_min, out_max);                      \
                 }                                                                                        \
-                for (; c < hd; ++c) {                                                                    \
+                for (c = hd4; c < hd; ++c) {                                                             \
                     const TX *vc = v + col + c;                                                          \
                     int32_t acc = 0;                                                                     \
                     for (j = 0; j < T; ++j) acc += scratch[j] * vc[j * ld];                              \
@@ -844,12 +847,13 @@ PK_DEFINE_ATTENTION_POOL(pk_attention_pool_i16_i16, int16_t, int16_t)
                                         int32_t mult, int32_t shift, int32_t out_min, int32_t out_max,   \
                                         TY *y)                                                           \
     {                                                                                                    \
+        const int32_t k4 = k - k % 4; /* precomputed tail start, as in the attention kernel */          \
         int32_t i, j, c;                                                                                 \
         for (i = 0; i < n; ++i) {                                                                        \
             const int16_t *ar = a + i * m;                                                               \
             TY *yr = y + i * k;                                                                          \
             /* four columns per pass share the loads of a */                                             \
-            for (c = 0; c + 4 <= k; c += 4) {                                                            \
+            for (c = 0; c < k4; c += 4) {                                                                \
                 const TX *xc = x + c;                                                                    \
                 int32_t acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;                                          \
                 for (j = 0; j < m; ++j) {                                                                \
@@ -862,7 +866,7 @@ PK_DEFINE_ATTENTION_POOL(pk_attention_pool_i16_i16, int16_t, int16_t)
                 yr[c + 2] = (TY)pk_rq_sat(acc2, mult, shift, out_min, out_max);                          \
                 yr[c + 3] = (TY)pk_rq_sat(acc3, mult, shift, out_min, out_max);                          \
             }                                                                                            \
-            for (; c < k; ++c) {                                                                         \
+            for (c = k4; c < k; ++c) {                                                                   \
                 int32_t acc = 0;                                                                         \
                 for (j = 0; j < m; ++j) acc += ar[j] * x[j * k + c];                                     \
                 yr[c] = (TY)pk_rq_sat(acc, mult, shift, out_min, out_max);                               \

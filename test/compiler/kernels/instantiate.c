@@ -22,7 +22,7 @@ struct pk_args {
 
 #define PK_INSTANCE(NAME, CALL)                                                                          \
     void pk_inst_##NAME(const struct pk_args *a);                                                        \
-    void pk_inst_##NAME(const struct pk_args *a) { CALL; }
+    void pk_inst_##NAME(const struct pk_args *a) { (void)a; CALL; }
 
 PK_INSTANCE(requant, a->y8[0] = (int8_t)pk_rq_sat(a->T, a->m, a->s, a->lo, a->hi))
 PK_INSTANCE(minmax_i8, pk_minmax_normalize_i8(a->x16, a->in, a->T, a->y8))
