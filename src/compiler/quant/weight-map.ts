@@ -55,12 +55,10 @@ export function mapWeights(model: onnx.IModelProto, weights: QWeights, modelName
 
   const entries: WeightMapEntry[] = [];
   const problems: string[] = [];
-  const owner = new Map<string, string>(); // initializer -> npz key that claimed it outright
   const pending: QWeightTensor[] = [];
 
   for (const t of weights.tensors.values()) {
-    const via = inits.has(t.name) ? undefined : aliasOf.has(t.name) ? t.name : undefined;
-    const initName = via ? aliasOf.get(t.name)! : inits.has(t.name) ? t.name : undefined;
+    const initName = inits.has(t.name) ? t.name : aliasOf.get(t.name);
     if (initName === undefined) {
       pending.push(t);
       continue;
@@ -75,13 +73,13 @@ export function mapWeights(model: onnx.IModelProto, weights: QWeights, modelName
       problems.push(`${t.name} ${describe(t)} has the name of ONNX initializer ${init.name}, but ${valueDiff(t, init)}`);
       continue;
     }
-    if (!via) owner.set(initName, t.name);
+    const via = initName !== t.name ? t.name : undefined;
     entries.push({ npzKey: t.name, initializer: initName, transposed: orientation === 'transposed', shape: t.shape, bits: t.bits, matchedBy: 'name', ...(via ? { via } : {}) });
   }
 
   // Value matching: each remaining npz tensor lists the free initializers it fits; a tensor with exactly
   // one candidate takes it, which can make others unique in turn. What stays open is ambiguous or unmatched.
-  const claimed = new Set([...owner.keys(), ...entries.map((e) => e.initializer)]);
+  const claimed = new Set(entries.map((e) => e.initializer));
   const options = new Map<QWeightTensor, { init: string; transposed: boolean }[]>();
   for (const t of pending) {
     const fits: { init: string; transposed: boolean }[] = [];
@@ -114,7 +112,7 @@ export function mapWeights(model: onnx.IModelProto, weights: QWeights, modelName
   const hasQuantized = [...weights.tensors.values()].some((t) => t.kind === 'quantized');
   if (hasQuantized) {
     for (const name of weightLikeInitializers(graph, inits, aliasOf)) {
-      if (!claimed.has(name) && !owner.has(name)) problems.push(`ONNX weight initializer ${name} [${inits.get(name)!.dims.join(',')}] got no npz tensor`);
+      if (!claimed.has(name)) problems.push(`ONNX weight initializer ${name} [${inits.get(name)!.dims.join(',')}] got no npz tensor`);
     }
   }
 
