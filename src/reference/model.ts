@@ -3,16 +3,11 @@
 // independent oracle every integer result is compared with, and the compiler's calibration runs it with
 // intermediate tensors exposed (runWithIntermediates).
 import * as ort from 'onnxruntime-node';
-import { createRequire } from 'node:module';
 import type { onnx } from 'onnx-proto';
-import { loadOnnx } from '../compiler/onnx/load.ts';
+import { loadOnnx, onnxPb as pb } from '../compiler/onnx/load.ts';
 import { readQWeights, type QWeights } from '../compiler/quant/qweights.ts';
 import { mapWeights, type WeightMapEntry } from '../compiler/quant/weight-map.ts';
 import { PoseEdgeError } from '../cli/errors.ts';
-
-// onnx-proto is CommonJS whose exports Node's ESM loader cannot name statically, so `import { onnx }`
-// fails outside vitest; require() gets the same object everywhere.
-const { onnx: pb } = createRequire(import.meta.url)('onnx-proto') as typeof import('onnx-proto');
 
 export class ReferenceModelError extends PoseEdgeError {}
 
