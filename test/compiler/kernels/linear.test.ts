@@ -1,5 +1,5 @@
 // Linear kernels (pk_linear_w4_* / pk_linear_w8_*): C == TS mirror bit for bit over random cases at the
-// loop boundaries (T = 1..11 around the 5-token block, odd/even `in` around the 16-input SWAR group,
+// loop boundaries (T = 1..11 and 15..25 around the 5- and 10-token blocks, odd/even `in` around the 30-input SWAR group,
 // odd/even `out` around the two-row pairing, strides, per-row and per-tensor multipliers, fused ReLU,
 // saturation, extreme inputs that fill the SWAR lanes), both with the sanitizer build and the -O2 build.
 // Then the mirror against a float computation: each output is round(acc * real) within 0.5 LSB plus the
@@ -35,7 +35,8 @@ interface LinearCase {
 const IN_SIZES = [1, 2, 3, 15, 16, 17, 31, 32, 33, 48, 64, 96, 128, 341, 342];
 
 function makeCase(rng: Rng, wbits: 4 | 8, xbits: 8 | 16, ybits: 8 | 16, extreme: boolean): LinearCase {
-  const T = rng.int(1, 11);
+  // 1..11 around the 5- and 10-token blocks; 15..25 also run a 10-block followed by a 5-block
+  const T = rng.next() < 0.8 ? rng.int(1, 11) : rng.pick([15, 16, 19, 20, 25]);
   const inDim = rng.pick(IN_SIZES);
   const out = rng.pick([1, 2, 3, 4, 5, 7, 8, 16, 17]);
   const xStride = inDim + rng.pick([0, 0, 1, 3]);
