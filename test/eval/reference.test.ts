@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { onnx } from 'onnx-proto';
+import type { onnx } from 'onnx-proto';
+import { onnxPb } from '../../src/compiler/onnx/load.ts';
 import { readQWeights } from '../../src/compiler/quant/qweights.ts';
 import { initializerFloats } from '../../src/compiler/quant/weight-map.ts';
 import { MODELS_DIR } from '../../src/paths.ts';
@@ -16,7 +17,7 @@ const MICRO_INT4 = join(MODELS_DIR, 'micro', 'pose_micro_int4.npz');
 
 function writeTiny(opts: TinyOptions = {}): string {
   const path = join(mkdtempSync(join(tmpdir(), 'pose-edge-ref-')), 'tiny.onnx');
-  writeFileSync(path, onnx.ModelProto.encode(tinyModel(opts)).finish());
+  writeFileSync(path, onnxPb.ModelProto.encode(tinyModel(opts)).finish());
   return path;
 }
 
@@ -60,7 +61,7 @@ describe('reference model on a hand-built graph (oracle: the same float math in 
   it('unties a deduplicated parameter so each npz key runs with its own values', () => {
     const path = writeTiny({ extraNodes: [{ name: 'Identity_0', opType: 'Identity', input: ['head.bias'], output: ['copy.bias'] }] });
     const ref = loadReferenceModel(path, writeQWeightsFile({ ...tinyMembers(), ...floatTensor('copy.bias', [0.1, 0.2, -0.3], [3]) }));
-    const graph = onnx.ModelProto.decode(ref.bytes).graph as onnx.GraphProto;
+    const graph = onnxPb.ModelProto.decode(ref.bytes).graph as onnx.GraphProto;
     expect(graph.node.some((n) => n.opType === 'Identity')).toBe(false);
     const copy = graph.initializer.find((t) => t.name === 'copy.bias')!;
     expect(Array.from(initializerFloats(copy))).toEqual(Array.from(Float32Array.of(0.1, 0.2, -0.3)));
@@ -107,7 +108,7 @@ describe('reference model on the bundled micro', () => {
   it('with the int4 npz, every mapped initializer holds the dequantized npz values in ONNX layout', () => {
     const ref = loadReferenceModel(MICRO, MICRO_INT4);
     const weights = readQWeights(MICRO_INT4);
-    const inits = new Map((onnx.ModelProto.decode(ref.bytes).graph as onnx.GraphProto).initializer.map((t) => [t.name, initializerFloats(t)]));
+    const inits = new Map((onnxPb.ModelProto.decode(ref.bytes).graph as onnx.GraphProto).initializer.map((t) => [t.name, initializerFloats(t)]));
     expect(ref.weightMap.length).toBe(weights.tensors.size);
     for (const e of ref.weightMap) {
       const src = weights.tensors.get(e.npzKey)!.dequantized;
@@ -122,7 +123,7 @@ describe('reference model on the bundled micro', () => {
 
   it('exposes a LayerNorm output for calibration; the keypoints match a plain run', async () => {
     const ref = loadReferenceModel(MICRO, MICRO_INT4);
-    const graph = onnx.ModelProto.decode(ref.bytes).graph as onnx.GraphProto;
+    const graph = onnxPb.ModelProto.decode(ref.bytes).graph as onnx.GraphProto;
     const norm = graph.node.find((n) => n.opType === 'LayerNormalization' || n.opType === 'ReduceMean')!.output![0];
     const X = csiWindows(5);
     const got = await runWithIntermediates(ref.bytes, X, [norm, 'keypoints']);

@@ -5,7 +5,8 @@
 // dequantized npz values plus offsets below half a quantization step, as QAT latent weights are.
 //
 //   x[B,4] -MatMul(onnx::MatMul_7 [4,5])-> -Add(onnx::Add_8)-> -Add(onnx::Add_9)-> -Gemm(head.weight [3,5], head.bias)-> y[B,3]
-import { onnx } from 'onnx-proto';
+import type { onnx } from 'onnx-proto';
+import { onnxPb } from '../../src/compiler/onnx/load.ts';
 import { floatTensor, int4Tensor, type Members } from './qweights-fixture.ts';
 
 export const FC_SCALE = 0.25;
@@ -28,7 +29,7 @@ function transpose(a: number[], rows: number, cols: number): number[] {
 }
 
 export function initializer(name: string, dims: number[], values: number[]): onnx.TensorProto {
-  return onnx.TensorProto.create({ name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(Float32Array.from(values).buffer) });
+  return onnxPb.TensorProto.create({ name, dims, dataType: onnxPb.TensorProto.DataType.FLOAT, rawData: new Uint8Array(Float32Array.from(values).buffer) });
 }
 
 export interface TinyOptions {
@@ -47,11 +48,11 @@ export function tinyModel(opts: TinyOptions = {}): onnx.ModelProto {
     initializer('head.bias', [3], HEAD_BIAS),
   ].map((t) => opts.replace?.[t.name] ?? t);
   const valueInfo = (name: string, dims: (number | string)[]) =>
-    onnx.ValueInfoProto.create({
+    onnxPb.ValueInfoProto.create({
       name,
       type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } },
     });
-  return onnx.ModelProto.create({
+  return onnxPb.ModelProto.create({
     irVersion: 8,
     opsetImport: [{ domain: '', version: 17 }],
     producerName: 'pose-edge-test',
@@ -69,7 +70,7 @@ export function tinyModel(opts: TinyOptions = {}): onnx.ModelProto {
           opType: 'Gemm',
           input: ['h3', 'head.weight', 'head.bias'],
           output: ['y'],
-          attribute: [{ name: 'transB', type: onnx.AttributeProto.AttributeType.INT, i: 1 }],
+          attribute: [{ name: 'transB', type: onnxPb.AttributeProto.AttributeType.INT, i: 1 }],
         },
         ...(opts.extraNodes ?? []),
       ],

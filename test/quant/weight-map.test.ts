@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { onnx } from 'onnx-proto';
+import type { onnx } from 'onnx-proto';
 import { loadOnnx } from '../../src/compiler/onnx/load.ts';
 import { readQWeights } from '../../src/compiler/quant/qweights.ts';
 import { mapWeights, type WeightMapEntry } from '../../src/compiler/quant/weight-map.ts';
