@@ -13,7 +13,8 @@ export function formatBench(r: BenchReport): string {
     row('ortUs', r.ortUs.toFixed(1), 'reference on onnxruntime-node, 1+1 threads, batch 1'),
     row('ratio', r.ratio.toFixed(3), 'hostUs / ortUs (< 1: the generated C is faster)'),
     row('rv32Instructions', n0(r.rv32Instructions), `per inference, qemu-riscv32, mean of ${r.rv32WindowsCounted} windows, start-up (${n0(r.rv32StartupInstructions)}) subtracted`),
-    row('rv32InstructionsPerPacket', r.rv32InstructionsPerPacket === null ? 'n/a' : n0(r.rv32InstructionsPerPacket), 'streaming: push one packet + one window inference'),
+    row('rv32InstructionsPerPacket', r.rv32InstructionsPerPacket === null ? 'n/a' : n0(r.rv32InstructionsPerPacket),
+      r.streamingRefusal ?? 'streaming: push one packet + one inference on the last window'),
     row('macs', n0(r.macs)),
     row('instrPerMac', r.instrPerMac.toFixed(2), 'all ops included'),
     row('weightBytes', n0(r.weightBytes), 'constant data: weights, biases, scales, tables'),
@@ -21,6 +22,8 @@ export function formatBench(r: BenchReport): string {
     row('textBytes.rv32imc', n0(r.textBytes.rv32imc), 'kernel .text, -O2'),
     row('textBytes.xtensaLx106', n0(r.textBytes.xtensaLx106), 'kernel .text + .literal, -mlongcalls -Os'),
     row('pck20', `${r.pck20.toFixed(2)} %`, 'deployed kernel (the timed host build) on the bundled labels'),
+    row('streamingPck20', r.streamingPck20 === null ? 'n/a' : `${r.streamingPck20.toFixed(2)} %`,
+      r.streamingMaxOutputDiff === null ? '' : `streaming on the same windows; outputs within ${r.streamingMaxOutputDiff} LSB of the window path`),
     row('referencePck20', `${r.referencePck20.toFixed(2)} %`, 'reference model on onnxruntime-node'),
   ];
   return `${lines.join('\n')}\n`;

@@ -14,6 +14,9 @@ import { BenchError } from './errors.ts';
 import { buildHostHarness, timeHost } from './host-timing.ts';
 import { timeOrt } from './ort-timing.ts';
 import { countRv32, kernelTextBytes } from './rv32.ts';
+import { buildStreamProgram, packetsOf, rv32InstructionsPerPacket } from './stream-program.ts';
+import { StreamingError } from '../compiler/stream-plan.ts';
+import { runProgram } from '../../bench/rv32-count.ts';
 
 export interface BenchOptions {
   modelPath: string;
@@ -53,7 +56,13 @@ export interface BenchReport {
   textBytes: { rv32imc: number; xtensaLx106: number };
   pck20: number;
   referencePck20: number;
+  /** null when the compiler refuses streaming for this graph (streamingRefusal says why). */
   rv32InstructionsPerPacket: number | null;
+  /** pck20 of pose_model_run_streaming fed the test windows packet by packet (host build). */
+  streamingPck20: number | null;
+  /** Largest output difference (int16 LSB) between streaming and window inference on the test windows. */
+  streamingMaxOutputDiff: number | null;
+  streamingRefusal: string | null;
   modelSha256: string;
 }
 
@@ -106,6 +115,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   step('code size');
   const textBytes = await kernelTextBytes(modelDir, join(buildDir, `objects-${r.modelSha256.slice(0, 16)}-w${opts.bits}a${opts.actBits}`));
 
+  step('streaming');
+  const streaming = await measureStreaming(opts, buildDir, windows, host.outputs, r.outputFracBits, set.Y);
+
   const hostUs = host.medianNs / 1000;
   const ortUs = ort.medianNs / 1000;
   return {
@@ -130,7 +142,57 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     textBytes,
     pck20: torsoPck20(deployed, set.Y).overall,
     referencePck20: torsoPck20(refPred.data, set.Y).overall,
-    rv32InstructionsPerPacket: null,
+    ...streaming,
     modelSha256: r.modelSha256,
+  };
+}
+
+interface StreamingFigures {
+  rv32InstructionsPerPacket: number | null;
+  streamingPck20: number | null;
+  streamingMaxOutputDiff: number | null;
+  streamingRefusal: string | null;
+}
+
+/** Packets whose streaming cost is averaged, after the first full window. */
+const STREAM_COUNT_PACKETS = 4;
+
+async function measureStreaming(
+  opts: BenchOptions, buildDir: string, windows: Int16Array, windowOutputs: Int16Array, outputFracBits: number, labels: Float32Array,
+): Promise<StreamingFigures> {
+  let compiled;
+  try {
+    compiled = await compileModel({
+      modelPath: opts.modelPath, weightsPath: opts.weightsPath, bits: opts.bits, actBits: opts.actBits,
+      calibPath: opts.calibPath ?? join(DATA_DIR, 'calib_X.npy'), outDir: join(buildDir, 'compiling'), write: false, streaming: true,
+    });
+  } catch (e) {
+    if (e instanceof StreamingError) return { rv32InstructionsPerPacket: null, streamingPck20: null, streamingMaxOutputDiff: null, streamingRefusal: e.message };
+    throw e;
+  }
+  const r = compiled.report;
+  const { packetLen: F, windowPackets: P } = r.streaming!;
+  const modelDir = join(buildDir, `model-${r.modelSha256.slice(0, 16)}-w${opts.bits}a${opts.actBits}-stream`);
+  writeDirAtomic(modelDir, compiled.files);
+  const n = windows.length / (F * P);
+  // Every test window's packets in arrival order: the output after its last packet is that window's.
+  const packets = packetsOf(windows, F, P, n * P);
+  const hostExe = await buildStreamProgram(modelDir, 'host', buildDir);
+  const out = await runProgram(hostExe, [], Buffer.from(packets.buffer, packets.byteOffset, packets.byteLength));
+  const all = new Int16Array(out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength));
+  const outLen = windowOutputs.length / n;
+  const perWindow = new Int16Array(n * outLen);
+  let maxDiff = 0;
+  for (let w = 0; w < n; w++) {
+    const src = all.subarray((w * P) * outLen, (w * P + 1) * outLen); // output index w*P = after packet w*P + P - 1
+    perWindow.set(src, w * outLen);
+    for (let i = 0; i < outLen; i++) maxDiff = Math.max(maxDiff, Math.abs(src[i] - windowOutputs[w * outLen + i]));
+  }
+  const elf = await buildStreamProgram(modelDir, 'rv32', buildDir);
+  return {
+    rv32InstructionsPerPacket: await rv32InstructionsPerPacket(elf, packets, F, P, STREAM_COUNT_PACKETS),
+    streamingPck20: torsoPck20(dequantizeOutput(perWindow, outputFracBits), labels).overall,
+    streamingMaxOutputDiff: maxDiff,
+    streamingRefusal: null,
   };
 }

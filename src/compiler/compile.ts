@@ -3,7 +3,7 @@
 // dequantized npz weights), plan the integer parameters, render the ESP-IDF component and write it
 // atomically. Returns the compile report (the --json contract) and the QuantizedGraph for the simulator.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, isAbsolute, relative, resolve } from 'node:path';
 import { PoseEdgeError } from '../cli/errors.ts';
 import { TOOL_VERSION } from '../cli/version.ts';
@@ -23,6 +23,8 @@ import { emitComponent } from './emit/component.ts';
 import { writeDirAtomic } from './emit/atomic-write.ts';
 import { verifyArena } from './emit/arena.ts';
 import { layerReport, type LayerStat } from './layer-report.ts';
+import { planStreaming } from './stream-plan.ts';
+import { streamStateBytes } from './emit/stream.ts';
 
 export class CompileError extends PoseEdgeError {}
 
@@ -36,6 +38,8 @@ export interface CompileOptions {
   reportLayers?: boolean;
   /** false: build everything but write nothing (tests, bench). */
   write?: boolean;
+  /** Also emit the streaming API (pose_model_push_packet, pose_model_run_streaming); refused unless the graph allows it. */
+  streaming?: boolean;
 }
 
 export interface OpReport {
@@ -66,6 +70,8 @@ export interface CompileReport {
   outputFracBits: number;
   modelSha256: string;
   outDir: string;
+  /** With --streaming: packet length, window packets, static state bytes and extra constant bytes (row sums). */
+  streaming: { packetLen: number; windowPackets: number; stateBytes: number; constBytes: number } | null;
   ops: OpReport[];
   weightMap: { npzKey: string; initializer: string; transposed: boolean; shape: number[]; bits: number }[];
 }
@@ -152,7 +158,9 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
   const commandLine = [
     'pose-edge compile', `--model ${displayPath(opts.modelPath)}`, `--weights ${displayPath(opts.weightsPath)}`,
     `--bits ${opts.bits}`, `--act-bits ${opts.actBits}`, `--calib ${displayPath(opts.calibPath)}`, `--out ${displayPath(opts.outDir)}`,
+    ...(opts.streaming ? ['--streaming'] : []),
   ].join(' ');
+  const stream = opts.streaming ? planStreaming(qgraph, opts.modelPath) : undefined;
   const emitted = emitComponent(qgraph, {
     toolVersion: TOOL_VERSION,
     commandLine,
@@ -163,7 +171,7 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
     bits: opts.bits,
     actBits: opts.actBits,
     sha256: sha,
-  });
+  }, undefined, { stream });
   verifyArena(emitted.memory.buffers, emitted.memory.plan);
 
   const report: CompileReport = {
@@ -183,6 +191,7 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
     outputFracBits,
     modelSha256: sha,
     outDir: displayPath(opts.outDir),
+    streaming: stream ? { packetLen: stream.F, windowPackets: stream.P, stateBytes: streamStateBytes(stream), constBytes: stream.linear.outF * 4 } : null,
     ops: qgraph.ops.map((op) => ({
       name: op.name,
       op: op.irOp,
@@ -203,8 +212,29 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
     const n = Math.min(calib.n, 32);
     layers = await layerReport(qgraph, runner, calib.data.subarray(0, n * WINDOW_LEN), n, [...names, ...graph.outputs]);
   }
-  if (opts.write !== false) writeDirAtomic(opts.outDir, files);
+  if (opts.write !== false) {
+    checkReplaceable(opts.outDir);
+    writeDirAtomic(opts.outDir, files);
+  }
   return { report, qgraph, files, layers };
+}
+
+/**
+ * The output directory is replaced as a whole, so it must be new, empty, or a component this tool wrote
+ * (it has compile-report.json): `--out firmware` by mistake must not wipe the firmware tree.
+ */
+function checkReplaceable(outDir: string): void {
+  let st;
+  try {
+    st = statSync(outDir);
+  } catch {
+    return;
+  }
+  if (!st.isDirectory()) throw new CompileError(`${outDir}: exists and is not a directory; refusing to replace it`);
+  const entries = readdirSync(outDir);
+  if (entries.length > 0 && !entries.includes('compile-report.json')) {
+    throw new CompileError(`${outDir}: exists and is not a generated pose-edge component (no compile-report.json); refusing to replace it`);
+  }
 }
 
 function tensorInfo(g: QuantizedGraph, name: string): { name: string; shape: number[]; bits: number; scale: number } {

@@ -27,6 +27,7 @@ interface RawOptions {
   out?: string;
   json?: boolean;
   reportLayers?: boolean;
+  streaming?: boolean;
 }
 
 function parseChoice(flag: string, value: string, allowed: number[]): number {
@@ -48,6 +49,7 @@ export function register(program: Command): void {
     .option('--calib <npy>', 'calibration windows, float32 [N,3,114,10] (default: models/data/calib_X.npy)')
     .option('--out <dir>', 'output component directory, written atomically (default: firmware/components/pose_model)')
     .option('--json', 'print one JSON object (the compile report) instead of a summary')
+    .option('--streaming', 'also emit pose_model_push_packet / pose_model_run_streaming (refused unless the graph starts with window normalization -> per-packet linear)')
     .option('--report-layers', 'print per-layer cosine similarity and max error of the integer kernel vs the float reference')
     .action(async (raw: RawOptions) => {
       const bits = parseChoice('--bits', raw.bits, [4, 8]) as 4 | 8;
@@ -64,6 +66,7 @@ export function register(program: Command): void {
         calibPath: raw.calib ?? DEFAULTS.calib,
         outDir: raw.out ?? DEFAULTS.out,
         reportLayers: raw.reportLayers === true,
+        streaming: raw.streaming === true,
       });
       if (raw.json) {
         const out = result.layers ? { ...result.report, layers: result.layers } : result.report;

@@ -8,6 +8,8 @@ import { NameTable, commentSafe } from './names.ts';
 import { bytesOf, initializerLines } from './c-literals.ts';
 import { layoutMemory, scratchName, type MemoryLayout } from './memory.ts';
 import { ctypeOfBits, type QOp, type QuantizedGraph, type QTensor } from '../quant/qgraph.ts';
+import type { StreamPlan } from '../stream-plan.ts';
+import { streamContext } from './stream.ts';
 
 export interface Banner {
   toolVersion: string;
@@ -40,7 +42,8 @@ function fmtScale(s: number): string {
   return s.toPrecision(6);
 }
 
-export function emitComponent(g: QuantizedGraph, banner: Banner, renderer: Renderer = createRenderer()): EmittedComponent {
+/** stream: a proven plan (planStreaming) adds pose_model_push_packet / pose_model_run_streaming. */
+export function emitComponent(g: QuantizedGraph, banner: Banner, renderer: Renderer = createRenderer(), opts: { stream?: StreamPlan } = {}): EmittedComponent {
   const memory = layoutMemory(g);
   const constNames = new NameTable('pm_', RESERVED);
   const offsetNames = new NameTable('PM_OFF_', RESERVED);
@@ -153,7 +156,9 @@ export function emitComponent(g: QuantizedGraph, banner: Banner, renderer: Rende
     macs,
     sha256: banner.sha256,
     buffers,
-    ops: opContexts,
+    // With streaming, pose_model_run runs the normalization and projection itself and the rest in pm_run_tail.
+    ops: opts.stream ? opContexts.slice(0, 2) : opContexts,
+    stream: opts.stream ? streamContext(opts.stream, { constId, tensorExpr, bitsOf }, opContexts.slice(2)) : null,
     consts,
     totalBytes: weightBytes,
   };
@@ -163,6 +168,7 @@ export function emitComponent(g: QuantizedGraph, banner: Banner, renderer: Rende
   files.set('pose_weights.h', renderer.render('pose_weights.h', ctx));
   files.set('pose_weights.c', renderer.render('pose_weights.c', ctx));
   files.set('pose_kernels.h', readFileSync(join(C_TEMPLATES_DIR, 'pose_kernels.h'), 'utf8'));
+  if (opts.stream) files.set('pose_stream.h', readFileSync(join(C_TEMPLATES_DIR, 'pose_stream.h'), 'utf8'));
   files.set('CMakeLists.txt', renderer.render('component/CMakeLists.txt', ctx));
   files.set('idf_component.yml', renderer.render('component/idf_component.yml', ctx));
   return { files, memory, weightBytes, macs };
