@@ -1,7 +1,7 @@
 // `pose-edge compile` driven in-process through buildProgram(): the --json contract, the files written,
 // and every user-reachable error path with its message (nothing is written when compiling fails).
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProgram } from '../../../src/cli/program.ts';
@@ -108,6 +108,15 @@ describe('pose-edge compile', () => {
     const before = readFileSync(join(out, 'pose_model.c'), 'utf8');
     await expect(run(['--model', MICRO, '--weights', NANO_W4, '--out', out])).rejects.toThrow(/proj\.weight/);
     expect(readFileSync(join(out, 'pose_model.c'), 'utf8')).toBe(before);
+  });
+
+  it('refuses to replace a directory that is not a generated component', async () => {
+    const { root } = tempOut();
+    writeFileSync(join(root, 'precious.c'), 'int keep;');
+    await expect(run(['--out', root])).rejects.toThrow(`${root}: exists and is not a generated pose-edge component (no compile-report.json); refusing to replace it`);
+    expect(readdirSync(root)).toEqual(['precious.c']);
+    const file = join(root, 'precious.c');
+    await expect(run(['--out', file])).rejects.toThrow(`${file}: exists and is not a directory; refusing to replace it`);
   });
 
   it('names a missing model file', async () => {
