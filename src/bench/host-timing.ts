@@ -3,7 +3,7 @@
 // reported next to the time is the accuracy of exactly the code that was timed.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -63,6 +63,8 @@ export async function timeHost(exe: string, windows: Int16Array, runs: number, w
   const m = /^(\d+) (\d+) (\d+) (\d+)$/m.exec(stdout);
   if (!m) throw new BenchError(`${exe}: unexpected harness output '${stdout.trim()}'`);
   const buf = readFileSync(outPath);
+  rmSync(inPath, { force: true });
+  rmSync(outPath, { force: true });
   return {
     medianNs: Number(m[1]), p10Ns: Number(m[2]), p90Ns: Number(m[3]), runs: Number(m[4]),
     outputs: new Int16Array(buf.buffer, buf.byteOffset, buf.byteLength / 2),
