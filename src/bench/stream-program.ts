@@ -17,7 +17,7 @@ const execFileP = promisify(execFile);
 
 export const STREAM_MAIN = fileURLToPath(new URL('./c/stream_main.c', import.meta.url));
 
-export async function buildStreamProgram(modelDir: string, target: 'host' | 'rv32', buildDir: string): Promise<string> {
+export async function buildStreamProgram(modelDir: string, target: 'host' | 'sanitize' | 'rv32', buildDir: string): Promise<string> {
   const r = recipe('batch', target, modelDir);
   const sources = r.sources.map((s) => (s === join(HOST_DIR, 'batch_main.c') ? STREAM_MAIN : s));
   const h = createHash('sha256').update(JSON.stringify([r.cc, r.flags, sources]));

@@ -71,6 +71,9 @@ describe('streaming inference', () => {
       expect(Array.from(c.subarray(k * 34, (k + 1) * 34)), `output after packet ${p}`).toEqual(Array.from(runStreaming(s)));
       k++;
     }
+    // ASan + UBSan build (clang): no overflow or out-of-bounds in the streaming kernels, same outputs.
+    const san = await buildStreamProgram(modelDir, 'sanitize', join(modelDir, '..', 'build'));
+    expect((await runProgram(san, [], Buffer.from(packets.buffer))).equals(out)).toBe(true);
   }, 120_000);
 
   it('projection accumulators within (sum |W| + 1) / 2 of the window path on every test window, and the bound is used', () => {
@@ -133,4 +136,49 @@ describe('the streaming proof refuses graphs where it does not hold', () => {
     const readsInput = (g: QuantizedGraph) => ({ ...g, ops: g.ops.map((op, i) => (i === 2 ? { ...op, inputs: [op.inputs[0], g.inputName] } : op)) });
     expect(variant(readsInput)).toThrow("op '/Add_1' also reads the model input (only the normalization may)");
   });
+});
+
+// The other kernel variants: int8 weights (pk_stream_project_w8) and 16-bit activations (qmax 32767).
+describe.each([
+  { name: 'micro int8 weights', onnx: 'micro/micro_fp32.onnx', npz: 'micro/pose_micro_int8.npz', bits: 8 as const, actBits: 8 as const },
+  { name: 'micro int4, 16-bit activations', onnx: 'micro/micro.onnx', npz: 'micro/pose_micro_int4.npz', bits: 4 as const, actBits: 16 as const },
+])('streaming, $name', ({ onnx, npz, bits, actBits }) => {
+  it('C == TS mirror after every packet, accumulators within the bound', async () => {
+    const c = await compileModel({
+      modelPath: join(MODELS_DIR, onnx), weightsPath: join(MODELS_DIR, npz), bits, actBits,
+      calibPath: join(DATA_DIR, 'calib_X.npy'), outDir: '/nonexistent', write: false, streaming: true,
+    });
+    const p = planStreaming(c.qgraph, onnx);
+    const dir = join(mkdtempSync(join(tmpdir(), 'pose-edge-stream-')), 'model');
+    writeDirAtomic(dir, c.files);
+    const n = 4;
+    const x = readNpy(join(DATA_DIR, 'test_X.npy'));
+    const wins = quantizeInput((x.data as Float32Array).subarray(0, n * 3420), c.report.inputFracBits);
+    const packets = packetsOf(wins, p.F, p.P, n * p.P);
+    const exe = await buildStreamProgram(dir, 'host', join(dir, '..', 'build'));
+    const out = await runProgram(exe, [], Buffer.from(packets.buffer));
+    const cOut = new Int16Array(out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength));
+    const s = createStream(c.qgraph, p);
+    for (let k = 0; k < n * p.P; k++) {
+      pushPacket(s, packets.subarray(k * p.F, (k + 1) * p.F));
+      if (k < p.P - 1) continue;
+      const j = k - p.P + 1;
+      expect(Array.from(cOut.subarray(j * 34, (j + 1) * 34)), `output after packet ${k}`).toEqual(Array.from(runStreaming(s)));
+      if ((k + 1) % p.P !== 0) continue;
+      // The window ending here is test window (k + 1) / P - 1: compare with the window path.
+      const win = wins.subarray(((k + 1) / p.P - 1) * 3420, ((k + 1) / p.P) * 3420);
+      const y = p.qmax === 127 ? new Int8Array(3420) : new Int16Array(3420);
+      minmaxNormalize(win, p.F, p.P, y);
+      const got = streamAccumulators(s);
+      const bias = p.linear.bias ? (c.qgraph.consts.get(p.linear.bias)!.values as Int32Array) : null;
+      for (let o = 0; o < p.linear.outF; o++) {
+        const w = weightRow(c.qgraph, p.linear, o);
+        for (let t = 0; t < p.P; t++) {
+          let a = bias ? bias[o] : 0;
+          for (let i = 0; i < p.F; i++) a += w[i] * y[t * p.F + i];
+          expect(Math.abs(got[t][o] - a)).toBeLessThanOrEqual((p.sumAbs[o] + 1) / 2);
+        }
+      }
+    }
+  }, 120_000);
 });
