@@ -23,32 +23,52 @@
 
 #include "pose_kernels.h"
 
-/* s[o] = sum_i w[o][i] x[i] for one raw packet x (int16, the model's input format). Two rows per pass:
- * every packet value is loaded once per row pair. */
-static inline void pk_stream_project_w4(const int16_t *x, int32_t in, const uint8_t *w, int32_t out, int32_t *s)
+/* s[o] = sum_i w[o][i] x[i] for one raw packet x (int16, the model's input format). Each weight is used
+ * once per packet, so the cost is in unpacking: the nibbles are read as offset binary, (u ^ 0x88) holding
+ * w + 8 in [0, 15] per nibble (one xor and one shift per byte, no sign extension: see the loop), and
+ * s = sum x (w + 8) - 8 sum x with the packet sum computed once. Four rows per pass share each pair of
+ * loaded packet values. |sum x (w + 8)| <= in * 15 * 32768 < 2^31 for in < 4369. */
+static inline PK_NO_SCHED void pk_stream_project_w4(const int16_t *x, int32_t in, const uint8_t *w, int32_t out, int32_t *s)
 {
     const int32_t row_bytes = (in + 1) >> 1, pairs = in >> 1;
-    int32_t o = 0, i;
-    for (; o + 1 < out; o += 2) {
-        const uint8_t *w0 = w + o * row_bytes, *w1 = w0 + row_bytes;
-        int32_t a0 = 0, a1 = 0;
-        for (i = 0; i < pairs; ++i) {
-            const int32_t x0 = x[2 * i], x1 = x[2 * i + 1];
-            const uint32_t u0 = w0[i], u1 = w1[i];
-            a0 += x0 * PK_LO4(u0) + x1 * PK_HI4(u0);
-            a1 += x0 * PK_LO4(u1) + x1 * PK_HI4(u1);
+    const uint8_t *wr = w; /* row o; a running pointer keeps gcc from reasoning about o * row_bytes */
+    const int32_t out4 = out & ~3;
+    int32_t o, i, xsum = 0;
+    for (i = 0; i < 2 * pairs; ++i) xsum += x[i];
+    xsum *= 8;
+    for (o = 0; o < out4; o += 4) {
+        const uint8_t *w0 = wr, *w1 = w0 + row_bytes, *w2 = w1 + row_bytes, *w3 = w2 + row_bytes;
+        int32_t a0 = -xsum, a1 = -xsum, a2 = -xsum, a3 = -xsum;
+        const int16_t *xp = x;
+        for (i = 0; i < pairs; ++i, xp += 2) {
+            /* v = 16 hi + lo, so x0 lo + x1 hi = x0 v + (x1 - 16 x0) hi: no mask per byte */
+            const int32_t x0 = xp[0], x1 = xp[1] - 16 * xp[0];
+            const uint32_t v0 = w0[i] ^ 0x88u, v1 = w1[i] ^ 0x88u, v2 = w2[i] ^ 0x88u, v3 = w3[i] ^ 0x88u;
+            a0 += x0 * (int32_t)v0 + x1 * (int32_t)(v0 >> 4);
+            a1 += x0 * (int32_t)v1 + x1 * (int32_t)(v1 >> 4);
+            a2 += x0 * (int32_t)v2 + x1 * (int32_t)(v2 >> 4);
+            a3 += x0 * (int32_t)v3 + x1 * (int32_t)(v3 >> 4);
         }
         if (in & 1) {
-            a0 += x[in - 1] * PK_LO4(w0[pairs]);
-            a1 += x[in - 1] * PK_LO4(w1[pairs]);
+            const int32_t xl = x[in - 1];
+            a0 += xl * PK_LO4(w0[pairs]);
+            a1 += xl * PK_LO4(w1[pairs]);
+            a2 += xl * PK_LO4(w2[pairs]);
+            a3 += xl * PK_LO4(w3[pairs]);
         }
         s[o] = a0;
         s[o + 1] = a1;
+        s[o + 2] = a2;
+        s[o + 3] = a3;
+        wr = w3 + row_bytes;
     }
-    for (; o < out; ++o) {
-        const uint8_t *w0 = w + o * row_bytes;
-        int32_t a0 = 0;
-        for (i = 0; i < pairs; ++i) a0 += x[2 * i] * PK_LO4(w0[i]) + x[2 * i + 1] * PK_HI4(w0[i]);
+    for (o = out4; o < out; ++o, wr += row_bytes) {
+        const uint8_t *w0 = wr;
+        int32_t a0 = -xsum;
+        for (i = 0; i < pairs; ++i) {
+            const uint32_t v0 = w0[i] ^ 0x88u;
+            a0 += x[2 * i] * (int32_t)(v0 & 15u) + x[2 * i + 1] * (int32_t)(v0 >> 4);
+        }
         if (in & 1) a0 += x[in - 1] * PK_LO4(w0[pairs]);
         s[o] = a0;
     }
