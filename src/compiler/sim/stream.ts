@@ -36,17 +36,37 @@ export function createStream(g: QuantizedGraph, plan: StreamPlan): StreamState {
   };
 }
 
+/** Mirror of pk_stream_project_w4 / _w8: s[o] = sum_i rows[o][i] packet[i] (weight codes). */
+export function projectPacket(rows: Int32Array[], packet: ArrayLike<number>, into: Int32Array): void {
+  for (let o = 0; o < rows.length; o++) {
+    const w = rows[o];
+    let a = 0;
+    for (let i = 0; i < w.length; i++) a += w[i] * packet[i];
+    into[o] = a;
+  }
+}
+
+/**
+ * Mirror of pk_stream_window_* before requantization: the accumulators bias[o] + v of each kept packet
+ * (slots in token order, oldest first), v = floor(((S - lo R) recip + 2^31) / 2^32), recip = floor(qmax 2^32 /
+ * (hi - lo)) or 0 for a constant window; lo, hi over every kept packet's min and max.
+ */
+export function windowAccumulators(slots: Int32Array[], pmin: ArrayLike<number>, pmax: ArrayLike<number>, qmax: number, rowSums: ArrayLike<number>, bias: ArrayLike<number> | null): Int32Array[] {
+  let lo = pmin[0];
+  let hi = pmax[0];
+  for (let t = 1; t < slots.length; t++) {
+    if (pmin[t] < lo) lo = pmin[t];
+    if (pmax[t] > hi) hi = pmax[t];
+  }
+  const recip = hi === lo ? 0n : (BigInt(qmax) << 32n) / BigInt(hi - lo);
+  return slots.map((sl) => Int32Array.from(sl, (v, o) => (bias ? bias[o] : 0) + Number(((BigInt(v) - BigInt(lo) * BigInt(rowSums[o])) * recip + 0x80000000n) >> 32n)));
+}
+
 /** One raw packet [F] (link-major, subcarrier) in the model's int16 input format. */
 export function pushPacket(s: StreamState, packet: Int16Array): void {
   const { F, P } = s.plan;
   if (packet.length !== F) throw new Error(`stream: a packet has ${F} values, got ${packet.length}`);
-  const acc = s.ring[s.next];
-  for (let o = 0; o < acc.length; o++) {
-    const w = s.rows[o];
-    let a = 0;
-    for (let i = 0; i < F; i++) a += w[i] * packet[i];
-    acc[o] = a;
-  }
+  projectPacket(s.rows, packet, s.ring[s.next]);
   let lo = packet[0];
   let hi = packet[0];
   for (const v of packet) {
@@ -64,26 +84,9 @@ export function streamAccumulators(s: StreamState): Int32Array[] {
   const { P, qmax, rowSums } = s.plan;
   const lin = s.plan.linear;
   if (s.count < P) throw new Error(`stream: ${s.count} packets pushed, a window needs ${P}`);
-  let lo = s.pmin[0];
-  let hi = s.pmax[0];
-  for (let t = 1; t < P; t++) {
-    if (s.pmin[t] < lo) lo = s.pmin[t];
-    if (s.pmax[t] > hi) hi = s.pmax[t];
-  }
-  const recip = hi === lo ? 0n : (BigInt(qmax) << 32n) / BigInt(hi - lo);
+  const order = Array.from({ length: P }, (_, t) => (s.next + t) % P);
   const bias = lin.bias ? (s.g.consts.get(lin.bias)!.values as Int32Array) : null;
-  const accs: Int32Array[] = [];
-  for (let t = 0; t < P; t++) {
-    const sl = s.ring[(s.next + t) % P];
-    const a = new Int32Array(lin.outF);
-    for (let o = 0; o < lin.outF; o++) {
-      const d = BigInt(sl[o]) - BigInt(lo) * BigInt(rowSums[o]);
-      const v = Number((d * recip + 0x80000000n) >> 32n);
-      a[o] = (bias ? bias[o] : 0) + v;
-    }
-    accs.push(a);
-  }
-  return accs;
+  return windowAccumulators(order.map((k) => s.ring[k]), order.map((k) => s.pmin[k]), order.map((k) => s.pmax[k]), qmax, rowSums, bias);
 }
 
 /** One inference on the last P pushed packets. */
