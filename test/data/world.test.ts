@@ -255,6 +255,29 @@ describe('body in the channel', () => {
     for (let i = 1; i < factors.length; i++) expect(Math.abs(factors[i] - factors[i - 1])).toBeLessThan(0.1);
   });
 
+  it('puts the activity area rxFraction of the way from the receiver, with TX and RX inside the room', () => {
+    for (const f of [0.3, 0.5, 0.7]) {
+      for (let i = 0; i < 6; i++) {
+        const r = makeRoom(makeConfig({ rxFraction: f }), band, i);
+        const mid = r.rx[1];
+        const toRx = Math.hypot(mid[0] - r.centre[0], mid[1] - r.centre[1]);
+        const toTx = Math.hypot(r.tx[0] - r.centre[0], r.tx[1] - r.centre[1]);
+        for (const p of [r.tx, ...r.rx]) {
+          // 0.3 m along the (slightly rotated, offset) baseline: at least 0.2 m from the wall in x.
+          expect(p[0]).toBeGreaterThan(0.2);
+          expect(p[0]).toBeLessThan(r.size[0] - 0.2);
+          expect(p[1]).toBeGreaterThan(0.2);
+          expect(p[1]).toBeLessThan(r.size[1] - 0.2);
+        }
+        // Unless a wall clamps one end, the split of the baseline is the requested fraction (+- the
+        // 0.1 m lateral offset of the line from the area centre).
+        if (r.tx[0] > 0.45 && mid[0] < r.size[0] - 0.45) {
+          expect(Math.abs(toRx / (toRx + toTx) - f)).toBeLessThan(0.03);
+        }
+      }
+    }
+  });
+
   it('has 3 links on antennas antennaSpacing apart, each with its own static channel', () => {
     expect(room.rx).toHaveLength(LINKS);
     const d01 = Math.hypot(room.rx[0][0] - room.rx[1][0], room.rx[0][1] - room.rx[1][1], room.rx[0][2] - room.rx[1][2]);

@@ -69,6 +69,8 @@ export interface SimConfig {
   losBlockage: number;
   /** Diffraction widening of a segment's LOS shadow, as a fraction of the first Fresnel zone radius. */
   shadowFresnel: number;
+  /** Where the activity area sits on the TX-RX baseline: its distance from the receiver as a fraction of the baseline. */
+  rxFraction: number;
   /** Spacing (m) of the receiver's 3 antennas. */
   antennaSpacing: number;
   /** Stack the antennas vertically (true) or side by side, broadside to the transmitter (false). */
@@ -115,6 +117,7 @@ export const DEFAULT_CONFIG: Readonly<SimConfig> = Object.freeze({
   facingSpread: 0.3,
   losBlockage: 1,
   shadowFresnel: 0.6,
+  rxFraction: 0.5,
   antennaSpacing: 0.6,
   verticalArray: true,
   snrDb: 25,
@@ -165,6 +168,7 @@ const RANGES: Record<NumericKey, [number, number, 'int' | 'real']> = {
   losBlockage: [0, 1.5, 'real'],
   shadowFresnel: [0, 3, 'real'],
   antennaSpacing: [0, 0.9, 'real'],
+  rxFraction: [0.2, 0.8, 'real'],
   snrDb: [-20, 200, 'real'],
   agcJitterDb: [0, 20, 'real'],
   agcTargetRms: [1, 80, 'real'],

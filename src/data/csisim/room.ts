@@ -61,8 +61,12 @@ export function makeRoom(cfg: SimConfig, band: Band, index: number): Room {
   const off = rng.uniform(-0.1, 0.1);
   const ux = Math.cos(ang);
   const uy = Math.sin(ang);
-  const tx: Vec3 = [cx - half * ux - off * uy, cy - half * uy + off * ux, rng.uniform(0.8, 1.2)];
-  const rxc: Vec3 = [cx + half * ux - off * uy, cy + half * uy + off * ux, rng.uniform(0.9, 1.1)];
+  // The area sits cfg.rxFraction of the way from the receiver to the transmitter; each end stays 0.3 m
+  // inside its wall.
+  const toTx = Math.min(2 * half * (1 - cfg.rxFraction), cx - 0.3);
+  const toRx = Math.min(2 * half * cfg.rxFraction, W - cx - 0.3);
+  const tx: Vec3 = [cx - toTx * ux - off * uy, cy - toTx * uy + off * ux, rng.uniform(0.8, 1.2)];
+  const rxc: Vec3 = [cx + toRx * ux - off * uy, cy + toRx * uy + off * ux, rng.uniform(0.9, 1.1)];
   // Three antennas cfg.antennaSpacing apart: stacked on a vertical mast (the links then cross the body at
   // knee, hip and chest height) or side by side, broadside to the transmitter, as on an access point.
   const lambda = centreWavelength(band);
