@@ -21,7 +21,7 @@ interface SynthFlags {
   outX?: string;
   outY?: string;
   outMeanPose?: string;
-  set: string[];
+  set?: string[];
   json?: boolean;
   progress: boolean;
 }
@@ -36,14 +36,15 @@ export function register(program: Command): void {
     .option('--out-x <X.npy>', 'CSI amplitudes, float32 [N,3,114,10] (default <split>_X.npy)')
     .option('--out-y <Y.npy>', 'keypoints, float32 [N,17,2] (default <split>_Y.npy)')
     .option('--out-mean-pose <P.npy>', 'also write the mean pose of the generated windows, float32 [17,2] (use with --split train)')
-    .option('--set <name=value>', 'override a simulator knob (repeatable), e.g. --set snrDb=15 --set weight.walk=0', collect, [])
+    .option('--set <name=value>', 'override a simulator knob (repeatable), e.g. --set snrDb=15 --set weight.walk=0', collect)
     .option('--no-progress', 'no progress bar on stderr')
     .option('--json', 'print one JSON object describing what was written')
+    .addHelpText('after', '\nThe simulated world, every knob and the measured difficulty: docs/synthetic-data.md')
     .action((flags: SynthFlags) => runSynth(flags));
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 function runSynth(flags: SynthFlags): void {
@@ -54,7 +55,7 @@ function runSynth(flags: SynthFlags): void {
   const windows = flags.windows === undefined ? DEFAULT_WINDOWS[split] : parseInteger('--windows', flags.windows, 1, 10_000_000);
   const seed = parseInteger('--seed', flags.seed, 0, 0xffffffff);
   let config = makeConfig();
-  for (const s of flags.set) config = applySetting(config, s);
+  for (const s of flags.set ?? []) config = applySetting(config, s);
   const outX = resolve(flags.outX ?? `${split}_X.npy`);
   const outY = resolve(flags.outY ?? `${split}_Y.npy`);
   const outMean = flags.outMeanPose === undefined ? undefined : resolve(flags.outMeanPose);
