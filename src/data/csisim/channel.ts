@@ -1,13 +1,13 @@
 // Channel synthesis: the frequency response of a set of propagation paths on the 114 subcarriers,
 //   H(f_k) = sum_p a_p * exp(-j * 2*pi * f_k * d_p / c),
 // then what the receiver does to it: complex white noise, the gain (a per-packet AGC, or a gain locked
-// once per recording as ESP32 CSI sensing setups do, both with a per-packet error),
+// once per room as ESP32 CSI sensing setups do, both with a per-packet error),
 // the ESP32's int8 I/Q quantization, and finally the amplitude |H| that the data set stores.
 // Carrier/sampling frequency offsets only rotate the phase (common or linear in k), so they leave |H|
 // untouched and are not modelled.
-// Hot loops take their bounds from the arrays rather than from the imported SUBCARRIERS: under tsx an
+// Hot loops take their bounds from the arrays rather than from band.ts's SUBCARRIERS: under tsx an
 // imported binding is a getter call on every read, which cost a third of the run time.
-import { SPEED_OF_LIGHT, SUBCARRIERS, type Band } from './band.ts';
+import { SPEED_OF_LIGHT, type Band } from './band.ts';
 import type { Rng } from './prng.ts';
 
 /** Free-space amplitude of a direct or specularly reflected path of length d (Friis): lambda / (4 pi d). */

@@ -1,5 +1,5 @@
-// One packet's channel for one room and one body pose: the room's static paths, the LOS shadowed by
-// the body segments that come close to it, and the body as point scatterers.
+// One packet's channel for one room and one body pose: the room's static paths, those the body comes
+// close to (LOS, first-order reflections) shadowed by it, and the body as point scatterers.
 //
 // Body model: 13 segments (torso axis, torso sides, shoulder line, head, upper arms, forearms, thighs,
 // shanks), each a line of cfg.pointsPerSegment point scatterers spread evenly along it. A segment of radar
@@ -7,13 +7,14 @@
 // segment does not depend on n. Radar cross-sections at 5 GHz sum to about 1.4 m^2 for an adult
 // (torso 0.8, head 0.1, arms 0.2, legs 0.4), scaled by the subject's build and cfg.bodyRcsScale.
 //
-// Shadowing: each segment is also a cylinder of some thickness that absorbs part of the LOS when it comes
-// close to the TX-antenna line. With r the 3D distance between the segment and the LOS segment, the LOS
-// amplitude is multiplied by prod_s (1 - depth_s * exp(-r^2 / (2 R_s^2))), R_s^2 = thickness_s^2 +
-// (shadowFresnel * F)^2, F = sqrt(lambda d1 d2 / (d1 + d2)) the first Fresnel zone radius where the
-// segment passes the link (about 0.2 m mid-link at 5 GHz): diffraction lets a body shadow a link it does
-// not touch, and less so near either end. A squat, a bow or a raised arm therefore changes the LOS
-// smoothly, which is the strongest posture cue real WiFi sensing relies on.
+// Shadowing: each segment is also a cylinder of some thickness that absorbs part of a path when it comes
+// close to it (the LOS, or a reflection as its two legs TX -> specular point -> antenna). With r the 3D
+// distance between the segment and the path, the path's amplitude is multiplied by
+// prod_s (1 - depth_s * exp(-r^2 / (2 R_s^2))), R_s^2 = thickness_s^2 + (shadowFresnel * F)^2, where
+// F = sqrt(lambda d1 d2 / (d1 + d2)) is the first Fresnel zone radius where the segment passes the path
+// (about 0.2 m mid-link at 5 GHz): diffraction lets a body shadow a path it does not touch, and less so
+// near either end. A squat, a bow or a raised arm therefore changes the paths smoothly, which is the
+// strongest posture cue amplitude-only WiFi sensing has (the echo phases turn every 3 cm of path).
 import { addPaths, scatterAmplitude } from './channel.ts';
 import { SUBCARRIERS, centreWavelength, type Band } from './band.ts';
 import type { SimConfig } from './config.ts';
