@@ -72,6 +72,20 @@ describe('addPaths', () => {
     }
   });
 
+  it('moving a scatterer behind the receiver by a quarter wavelength (path + lambda/2) flips that tone', () => {
+    // TX at the origin, RX at x = 3 m, scatterer on the same line at x = 5 m: path = 5 + 2 m.
+    const k = 80;
+    const lambdaK = SPEED_OF_LIGHT / band.freqsHz[k];
+    const lambdaC = SPEED_OF_LIGHT / 5.19e9;
+    const echo = (x: number): { re: Float64Array; im: Float64Array } => kernelH([x + (x - 3)], [scatterAmplitude(lambdaC, 1, x, x - 3)]);
+    const a = echo(5);
+    const b = echo(5 + lambdaK / 4);
+    // Same tone, opposite sign, scaled by the radar equation's 1/(dTx dRx) for the slightly longer path.
+    const scale = (5 * 2) / ((5 + lambdaK / 4) * (2 + lambdaK / 4));
+    expect(b.re[k] / a.re[k]).toBeCloseTo(-scale, 9);
+    expect(b.im[k] / a.im[k]).toBeCloseTo(-scale, 9);
+  });
+
   it('gives a flat |H| for one path and a ripple whose period is c / (path difference) for two', () => {
     const one = kernelH([5], [1]);
     for (let k = 0; k < SUBCARRIERS; k++) expect(Math.hypot(one.re[k], one.im[k])).toBeCloseTo(1, 12);
