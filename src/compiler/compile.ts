@@ -46,6 +46,7 @@ export interface OpReport {
   name: string;
   op: string;
   kind: string;
+  kernel: string;
   onnxNodes: string[];
   inputs: { name: string; shape: number[]; bits: number; scale: number }[];
   outputs: { name: string; shape: number[]; bits: number; scale: number }[];
@@ -192,10 +193,11 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
     modelSha256: sha,
     outDir: displayPath(opts.outDir),
     streaming: stream ? { packetLen: stream.F, windowPackets: stream.P, stateBytes: streamStateBytes(stream), constBytes: stream.linear.outF * 4 } : null,
-    ops: qgraph.ops.map((op) => ({
+    ops: qgraph.ops.map((op, i) => ({
       name: op.name,
       op: op.irOp,
       kind: op.kind,
+      kernel: emitted.kernels[i],
       onnxNodes: op.sources,
       inputs: op.inputs.map((n) => tensorInfo(qgraph, n)),
       outputs: op.outputs.map((n) => tensorInfo(qgraph, n)),

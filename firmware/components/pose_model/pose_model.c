@@ -70,8 +70,8 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     /* [1] pe.Linear "/proj/Linear"
      *   ONNX nodes: /Transpose, /Reshape, /proj/MatMul, /proj/Add
      *   in  /Div_output_0 [1,3,114,10] int8 scale 0.00787402 (arena, stored token-major [10][342])
-     *   out /proj/Add_output_0 [1,10,64] int16 scale 0.0000651338 (arena)
-     *   weights proj.weight (npz int4, scale 0.00773121); real multiplier s_in*s_w/s_out = 0.934625
+     *   out /proj/Add_output_0 [1,10,64] int16 scale 0.0000590858 (arena)
+     *   weights proj.weight (npz int4, scale 0.00773121); real multiplier s_in*s_w/s_out = 1.03029
      *   input permutation [0,3,1,2] realized by the normalization writing token-major
      */
     POSE_MODEL_OP_BEGIN(1);
@@ -80,18 +80,18 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     POSE_MODEL_OP_END(1);
     /* [2] Add "/Add_1"
      *   ONNX nodes: /Add_1
-     *   in  /proj/Add_output_0 [1,10,64] int16 scale 0.0000651338 (arena)
-     *   out /Add_1_output_0 [1,10,64] int16 scale 0.0000660522 (arena)
-     *   y = (a*264702915 + b*1915891918) >> 28: real multipliers 0.986095 (/proj/Add_output_0), 7.13725 (pos_emb (const))
+     *   in  /proj/Add_output_0 [1,10,64] int16 scale 0.0000590858 (arena)
+     *   out /Add_1_output_0 [1,10,64] int16 scale 0.0000595345 (arena)
+     *   y = (a*266412603 + b*2125641328) >> 28: real multipliers 0.992464 (/proj/Add_output_0), 7.91863 (pos_emb (const))
      */
     POSE_MODEL_OP_BEGIN(2);
-    pk_add_i16_i8_i16(PM_BUF(int16_t, PM_OFF_proj_Add_output_0), pm_Add_1_b, 640, 264702915, 1915891918, -3, -32768, 32767, PM_BUF(int16_t, PM_OFF_Add_1_output_0));
+    pk_add_i16_i8_i16(PM_BUF(int16_t, PM_OFF_proj_Add_output_0), pm_Add_1_b, 640, 266412603, 2125641328, -3, -32768, 32767, PM_BUF(int16_t, PM_OFF_Add_1_output_0));
     POSE_MODEL_OP_END(2);
     /* [3] pe.Linear "/layers.0/attn/qkv/Linear"
      *   ONNX nodes: /layers.0/attn/qkv/MatMul, /layers.0/attn/qkv/Add
-     *   in  /Add_1_output_0 [1,10,64] int16 scale 0.0000660522 (arena)
-     *   out /layers.0/attn/qkv/Add_output_0 [1,10,192] int8 scale 0.00459160 (arena)
-     *   weights layers.0.attn.qkv.weight (npz int4, scale 0.0178598); real multiplier s_in*s_w/s_out = 0.000256921
+     *   in  /Add_1_output_0 [1,10,64] int16 scale 0.0000595345 (arena)
+     *   out /layers.0/attn/qkv/Add_output_0 [1,10,192] int8 scale 0.00481758 (arena)
+     *   weights layers.0.attn.qkv.weight (npz int4, scale 0.0178598); real multiplier s_in*s_w/s_out = 0.000220706
      */
     POSE_MODEL_OP_BEGIN(3);
     pk_linear_w4_i16_i8(PM_BUF(int16_t, PM_OFF_Add_1_output_0), 10, 64, 64, pm_layers_0_attn_qkv_Linear_weight, pm_layers_0_attn_qkv_Linear_bias, 192,
@@ -99,19 +99,19 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     POSE_MODEL_OP_END(3);
     /* [4] pe.Attention "/layers.0/attn/Attention"
      *   ONNX nodes: /layers.0/attn/Reshape, /layers.0/attn/Transpose, /layers.0/attn/Gather, /layers.0/attn/Gather_1, /layers.0/attn/Gather_2, /layers.0/attn/Transpose_1, /layers.0/attn/MatMul, /layers.0/attn/Mul, /layers.0/attn/Softmax, /layers.0/attn/MatMul_1, /layers.0/attn/Transpose_2, /layers.0/attn/Reshape_1
-     *   in  /layers.0/attn/qkv/Add_output_0 [1,10,192] int8 scale 0.00459160 (arena)
-     *   out /layers.0/attn/Reshape_1_output_0 [1,10,64] int16 scale 0.0000305216 (arena)
-     *   logit scale 0.00000372695 (attention scale 0.176777, logit_shift 0); softmax Q0.15; output multiplier 1261962731 >> 38
+     *   in  /layers.0/attn/qkv/Add_output_0 [1,10,192] int8 scale 0.00481758 (arena)
+     *   out /layers.0/attn/Reshape_1_output_0 [1,10,64] int16 scale 0.0000310509 (arena)
+     *   logit scale 0.00000410283 (attention scale 0.176777, logit_shift 0); softmax Q0.15; output multiplier 1301503698 >> 38
      */
     POSE_MODEL_OP_BEGIN(4);
-    pk_attention_i8_i16(PM_BUF(int8_t, PM_OFF_layers_0_attn_qkv_Add_output_0), PM_BUF(int8_t, PM_OFF_layers_0_attn_qkv_Add_output_0) + 64, PM_BUF(int8_t, PM_OFF_layers_0_attn_qkv_Add_output_0) + 128, 192, 10, 2, 32, 0, 1513450321, 1,
-        1261962731, 7, -32768, 32767, PM_BUF(int32_t, PM_OFF_scratch_layers_0_attn_Attention), PM_BUF(int16_t, PM_OFF_layers_0_attn_Reshape_1_output_0), 64);
+    pk_attention_i8_i16(PM_BUF(int8_t, PM_OFF_layers_0_attn_qkv_Add_output_0), PM_BUF(int8_t, PM_OFF_layers_0_attn_qkv_Add_output_0) + 64, PM_BUF(int8_t, PM_OFF_layers_0_attn_qkv_Add_output_0) + 128, 192, 10, 2, 32, 0, 1666087565, 1,
+        1301503698, 7, -32768, 32767, PM_BUF(int32_t, PM_OFF_scratch_layers_0_attn_Attention), PM_BUF(int16_t, PM_OFF_layers_0_attn_Reshape_1_output_0), 64);
     POSE_MODEL_OP_END(4);
     /* [5] pe.Linear "/layers.0/attn/out/Linear"
      *   ONNX nodes: /layers.0/attn/out/MatMul, /layers.0/attn/out/Add
-     *   in  /layers.0/attn/Reshape_1_output_0 [1,10,64] int16 scale 0.0000305216 (arena)
-     *   out /layers.0/attn/out/Add_output_0 [1,10,64] int16 scale 0.0000269987 (arena)
-     *   weights layers.0.attn.out.weight (npz int4, scale 0.0178597); real multiplier s_in*s_w/s_out = 0.0201901
+     *   in  /layers.0/attn/Reshape_1_output_0 [1,10,64] int16 scale 0.0000310509 (arena)
+     *   out /layers.0/attn/out/Add_output_0 [1,10,64] int16 scale 0.0000255854 (arena)
+     *   weights layers.0.attn.out.weight (npz int4, scale 0.0178597); real multiplier s_in*s_w/s_out = 0.0216748
      */
     POSE_MODEL_OP_BEGIN(5);
     pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_attn_Reshape_1_output_0), 10, 64, 64, pm_layers_0_attn_out_Linear_weight, pm_layers_0_attn_out_Linear_bias, 64,
@@ -119,38 +119,38 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     POSE_MODEL_OP_END(5);
     /* [6] Add "/layers.0/Add"
      *   ONNX nodes: /layers.0/Add
-     *   in  /Add_1_output_0 [1,10,64] int16 scale 0.0000660522 (arena)
-     *   in  /layers.0/attn/out/Add_output_0 [1,10,64] int16 scale 0.0000269987 (arena)
-     *   out /layers.0/Add_output_0 [1,10,64] int16 scale 0.0000615669 (arena)
-     *   y = (a*1151967456 + b*470864327) >> 30: real multipliers 1.07285 (/Add_1_output_0), 0.438527 (/layers.0/attn/out/Add_output_0)
+     *   in  /Add_1_output_0 [1,10,64] int16 scale 0.0000595345 (arena)
+     *   in  /layers.0/attn/out/Add_output_0 [1,10,64] int16 scale 0.0000255854 (arena)
+     *   out /layers.0/Add_output_0 [1,10,64] int16 scale 0.0000618657 (arena)
+     *   y = (a*2066561823 + b*888120454) >> 31: real multipliers 0.962318 (/Add_1_output_0), 0.413563 (/layers.0/attn/out/Add_output_0)
      */
     POSE_MODEL_OP_BEGIN(6);
-    pk_add_i16_i16_i16(PM_BUF(int16_t, PM_OFF_Add_1_output_0), PM_BUF(int16_t, PM_OFF_layers_0_attn_out_Add_output_0), 640, 1151967456, 470864327, -1, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_Add_output_0));
+    pk_add_i16_i16_i16(PM_BUF(int16_t, PM_OFF_Add_1_output_0), PM_BUF(int16_t, PM_OFF_layers_0_attn_out_Add_output_0), 640, 2066561823, 888120454, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_Add_output_0));
     POSE_MODEL_OP_END(6);
     /* [7] pe.LayerNorm "/layers.0/norm1/LayerNorm"
      *   ONNX nodes: /layers.0/norm1/LayerNormalization
-     *   in  /layers.0/Add_output_0 [1,10,64] int16 scale 0.0000615669 (arena)
-     *   out /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000172302 (arena)
-     *   eps_q 177045795905, pre_shift 15, multiplier 1521551485 >> 45
+     *   in  /layers.0/Add_output_0 [1,10,64] int16 scale 0.0000618657 (arena)
+     *   out /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000171483 (arena)
+     *   eps_q 175339583619, pre_shift 15, multiplier 1528818844 >> 45
      */
     POSE_MODEL_OP_BEGIN(7);
-    pk_layernorm_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_Add_output_0), 10, 64, 64, INT64_C(177045795905), pm_layers_0_norm1_LayerNorm_gamma, pm_layers_0_norm1_LayerNorm_beta, 15, 1521551485, 14,
+    pk_layernorm_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_Add_output_0), 10, 64, 64, INT64_C(175339583619), pm_layers_0_norm1_LayerNorm_gamma, pm_layers_0_norm1_LayerNorm_beta, 15, 1528818844, 14,
         -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_norm1_LayerNormalization_output_0), 64);
     POSE_MODEL_OP_END(7);
     /* [8] pe.Linear "/layers.0/ff/fc1/Linear"
      *   ONNX nodes: /layers.0/ff/fc1/MatMul, /layers.0/ff/fc1/Add
-     *   in  /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000172302 (arena)
-     *   out /layers.0/ff/fc1/Add_output_0 [1,10,128] int8 scale 0.0159781 (arena)
-     *   weights layers.0.ff.fc1.weight (npz int4, scale 0.0178620); real multiplier s_in*s_w/s_out = 0.000192617
+     *   in  /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000171483 (arena)
+     *   out /layers.0/ff/fc1/Add_output_0 [1,10,128] int8 scale 0.0151796 (arena)
+     *   weights layers.0.ff.fc1.weight (npz int4, scale 0.0178620); real multiplier s_in*s_w/s_out = 0.000201786
      */
     POSE_MODEL_OP_BEGIN(8);
     pk_linear_w4_i16_i8(PM_BUF(int16_t, PM_OFF_layers_0_norm1_LayerNormalization_output_0), 10, 64, 64, pm_layers_0_ff_fc1_Linear_weight, pm_layers_0_ff_fc1_Linear_bias, 128,
-        pm_layers_0_ff_fc1_Linear_mult, pm_layers_0_ff_fc1_Linear_shift, 0, -128, 127, PM_BUF(int8_t, PM_OFF_layers_0_ff_fc1_Add_output_0), 128);
+        pm_layers_0_ff_fc1_Linear_mult, pm_layers_0_attn_qkv_Linear_shift, 0, -128, 127, PM_BUF(int8_t, PM_OFF_layers_0_ff_fc1_Add_output_0), 128);
     POSE_MODEL_OP_END(8);
     /* [9] pe.Gelu "/layers.0/ff/act/Gelu"
      *   ONNX nodes: /layers.0/ff/act/Div, /layers.0/ff/act/Erf, /layers.0/ff/act/Add, /layers.0/ff/act/Mul, /layers.0/ff/act/Mul_1
-     *   in  /layers.0/ff/fc1/Add_output_0 [1,10,128] int8 scale 0.0159781 (arena)
-     *   out /layers.0/ff/act/Mul_1_output_0 [1,10,128] int8 scale 0.0156391 (arena)
+     *   in  /layers.0/ff/fc1/Add_output_0 [1,10,128] int8 scale 0.0151796 (arena)
+     *   out /layers.0/ff/act/Mul_1_output_0 [1,10,128] int8 scale 0.0143436 (arena)
      *   y = table[x + 128], table from the exact float function
      */
     POSE_MODEL_OP_BEGIN(9);
@@ -158,9 +158,9 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     POSE_MODEL_OP_END(9);
     /* [10] pe.Linear "/layers.0/ff/fc2/Linear"
      *   ONNX nodes: /layers.0/ff/fc2/MatMul, /layers.0/ff/fc2/Add
-     *   in  /layers.0/ff/act/Mul_1_output_0 [1,10,128] int8 scale 0.0156391 (arena)
-     *   out /layers.0/ff/fc2/Add_output_0 [1,10,64] int16 scale 0.0000393004 (arena)
-     *   weights layers.0.ff.fc2.weight (npz int4, scale 0.0126294); real multiplier s_in*s_w/s_out = 5.02572
+     *   in  /layers.0/ff/act/Mul_1_output_0 [1,10,128] int8 scale 0.0143436 (arena)
+     *   out /layers.0/ff/fc2/Add_output_0 [1,10,64] int16 scale 0.0000393156 (arena)
+     *   weights layers.0.ff.fc2.weight (npz int4, scale 0.0126294); real multiplier s_in*s_w/s_out = 4.60763
      */
     POSE_MODEL_OP_BEGIN(10);
     pk_linear_w4_i8_i16(PM_BUF(int8_t, PM_OFF_layers_0_ff_act_Mul_1_output_0), 10, 128, 128, pm_layers_0_ff_fc2_Linear_weight, pm_layers_0_ff_fc2_Linear_bias, 64,
@@ -168,29 +168,29 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     POSE_MODEL_OP_END(10);
     /* [11] Add "/layers.0/Add_1"
      *   ONNX nodes: /layers.0/Add_1
-     *   in  /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000172302 (arena)
-     *   in  /layers.0/ff/fc2/Add_output_0 [1,10,64] int16 scale 0.0000393004 (arena)
-     *   out /layers.0/Add_1_output_0 [1,10,64] int16 scale 0.000178370 (arena)
-     *   y = (a*2074423422 + b*473155867) >> 31: real multipliers 0.965979 (/layers.0/norm1/LayerNormalization_output_0), 0.220330 (/layers.0/ff/fc2/Add_output_0)
+     *   in  /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000171483 (arena)
+     *   in  /layers.0/ff/fc2/Add_output_0 [1,10,64] int16 scale 0.0000393156 (arena)
+     *   out /layers.0/Add_1_output_0 [1,10,64] int16 scale 0.000195685 (arena)
+     *   y = (a*1881885189 + b*431456461) >> 31: real multipliers 0.876321 (/layers.0/norm1/LayerNormalization_output_0), 0.200913 (/layers.0/ff/fc2/Add_output_0)
      */
     POSE_MODEL_OP_BEGIN(11);
-    pk_add_i16_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm1_LayerNormalization_output_0), PM_BUF(int16_t, PM_OFF_layers_0_ff_fc2_Add_output_0), 640, 2074423422, 473155867, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_Add_1_output_0));
+    pk_add_i16_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm1_LayerNormalization_output_0), PM_BUF(int16_t, PM_OFF_layers_0_ff_fc2_Add_output_0), 640, 1881885189, 431456461, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_Add_1_output_0));
     POSE_MODEL_OP_END(11);
     /* [12] pe.LayerNorm "/layers.0/norm2/LayerNorm"
      *   ONNX nodes: /layers.0/norm2/LayerNormalization
-     *   in  /layers.0/Add_1_output_0 [1,10,64] int16 scale 0.000178370 (arena)
-     *   out /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000169390 (arena)
-     *   eps_q 21092832553, pre_shift 15, multiplier 1547704120 >> 45
+     *   in  /layers.0/Add_1_output_0 [1,10,64] int16 scale 0.000195685 (arena)
+     *   out /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000184716 (arena)
+     *   eps_q 17525284982, pre_shift 15, multiplier 1419290261 >> 45
      */
     POSE_MODEL_OP_BEGIN(12);
-    pk_layernorm_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_Add_1_output_0), 10, 64, 64, INT64_C(21092832553), pm_layers_0_norm2_LayerNorm_gamma, pm_layers_0_norm2_LayerNorm_beta, 15, 1547704120, 14,
+    pk_layernorm_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_Add_1_output_0), 10, 64, 64, INT64_C(17525284982), pm_layers_0_norm2_LayerNorm_gamma, pm_layers_0_norm2_LayerNorm_beta, 15, 1419290261, 14,
         -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 64);
     POSE_MODEL_OP_END(12);
     /* [13] pe.Linear "/pool/score/Linear"
      *   ONNX nodes: /pool/score/MatMul, /pool/score/Add
-     *   in  /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000169390 (arena)
-     *   out /pool/score/Add_output_0 [1,10,1] int16 scale 0.0000267801 (arena)
-     *   weights onnx::MatMul_124 (float in the npz; quantized here to int8, scale 0.000983008); real multiplier s_in*s_w/s_out = 0.00621775
+     *   in  /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000184716 (arena)
+     *   out /pool/score/Add_output_0 [1,10,1] int16 scale 0.0000255490 (arena)
+     *   weights onnx::MatMul_124 (float in the npz; quantized here to int8, scale 0.000983008); real multiplier s_in*s_w/s_out = 0.00710705
      */
     POSE_MODEL_OP_BEGIN(13);
     pk_linear_w8_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 10, 64, 64, pm_pool_score_Linear_weight, pm_pool_score_Linear_bias, 1,
@@ -198,20 +198,20 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     POSE_MODEL_OP_END(13);
     /* [14] pe.AttentionPool "/pool/AttentionPool"
      *   ONNX nodes: /pool/Softmax, /pool/Mul, /pool/ReduceSum
-     *   in  /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000169390 (arena)
-     *   in  /pool/score/Add_output_0 [1,10,1] int16 scale 0.0000267801 (arena)
-     *   out /pool/ReduceSum_output_0 [1,64] int16 scale 0.000157580 (arena)
-     *   softmax over 10 scores (scale 0.0000267801) in Q0.15; output multiplier 1154219331 >> 45
+     *   in  /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000184716 (arena)
+     *   in  /pool/score/Add_output_0 [1,10,1] int16 scale 0.0000255490 (arena)
+     *   out /pool/ReduceSum_output_0 [1,64] int16 scale 0.000173360 (arena)
+     *   softmax over 10 scores (scale 0.0000255490) in Q0.15; output multiplier 1144077875 >> 45
      */
     POSE_MODEL_OP_BEGIN(14);
-    pk_attention_pool_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 10, 64, 64, PM_BUF(int16_t, PM_OFF_pool_score_Add_output_0), 1359368419, -2, 1154219331, 14,
+    pk_attention_pool_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 10, 64, 64, PM_BUF(int16_t, PM_OFF_pool_score_Add_output_0), 1296873118, -2, 1144077875, 14,
         -32768, 32767, PM_BUF(int32_t, PM_OFF_scratch_pool_AttentionPool), PM_BUF(int16_t, PM_OFF_pool_ReduceSum_output_0));
     POSE_MODEL_OP_END(14);
     /* [15] pe.Linear "/head/fc1/Linear"
      *   ONNX nodes: /head/fc1/Gemm
-     *   in  /pool/ReduceSum_output_0 [1,64] int16 scale 0.000157580 (arena)
-     *   out /head/fc1/Gemm_output_0 [1,192] int16 scale 0.0000997933 (arena)
-     *   weights head.fc1.weight (npz int4, scale 0.0178553); real multiplier s_in*s_w/s_out = 0.0281945
+     *   in  /pool/ReduceSum_output_0 [1,64] int16 scale 0.000173360 (arena)
+     *   out /head/fc1/Gemm_output_0 [1,192] int16 scale 0.000106278 (arena)
+     *   weights head.fc1.weight (npz int4, scale 0.0178553); real multiplier s_in*s_w/s_out = 0.0291256
      */
     POSE_MODEL_OP_BEGIN(15);
     pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_pool_ReduceSum_output_0), 1, 64, 64, pm_head_fc1_Linear_weight, pm_head_fc1_Linear_bias, 192,
@@ -219,8 +219,8 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     POSE_MODEL_OP_END(15);
     /* [16] pe.Gelu "/head/act/Gelu"
      *   ONNX nodes: /head/act/Div, /head/act/Erf, /head/act/Add, /head/act/Mul, /head/act/Mul_1
-     *   in  /head/fc1/Gemm_output_0 [1,192] int16 scale 0.0000997933 (arena)
-     *   out /head/act/Mul_1_output_0 [1,192] int16 scale 0.0000947010 (arena)
+     *   in  /head/fc1/Gemm_output_0 [1,192] int16 scale 0.000106278 (arena)
+     *   out /head/act/Mul_1_output_0 [1,192] int16 scale 0.000101939 (arena)
      *   y = 513-point table every 128 codes, linear interpolation
      */
     POSE_MODEL_OP_BEGIN(16);
@@ -228,9 +228,9 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     POSE_MODEL_OP_END(16);
     /* [17] pe.Linear "/head/fc2/Linear"
      *   ONNX nodes: /head/fc2/Gemm
-     *   in  /head/act/Mul_1_output_0 [1,192] int16 scale 0.0000947010 (arena)
-     *   out /head/fc2/Gemm_output_0 [1,34] int16 scale 0.0000420376 (arena)
-     *   weights head.fc2.weight (npz int4, scale 0.0103140); real multiplier s_in*s_w/s_out = 0.0232350
+     *   in  /head/act/Mul_1_output_0 [1,192] int16 scale 0.000101939 (arena)
+     *   out /head/fc2/Gemm_output_0 [1,34] int16 scale 0.0000418554 (arena)
+     *   weights head.fc2.weight (npz int4, scale 0.0103140); real multiplier s_in*s_w/s_out = 0.0251196
      */
     POSE_MODEL_OP_BEGIN(17);
     pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_head_act_Mul_1_output_0), 1, 192, 192, pm_head_fc2_Linear_weight, pm_head_fc2_Linear_bias, 34,
@@ -238,18 +238,18 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     POSE_MODEL_OP_END(17);
     /* [18] pe.MatMulConst "/refine/MatMulConst"
      *   ONNX nodes: /refine/MatMul
-     *   in  /head/Reshape_output_0 [1,17,2] int16 scale 0.0000420376 (view of /head/fc2/Gemm_output_0)
-     *   out /refine/MatMul_output_0 [1,17,2] int16 scale 0.0000191958 (arena)
-     *   A int16 scale 0.0000183029; multiplier 1410268217 >> 45
+     *   in  /head/Reshape_output_0 [1,17,2] int16 scale 0.0000418554 (view of /head/fc2/Gemm_output_0)
+     *   out /refine/MatMul_output_0 [1,17,2] int16 scale 0.0000205037 (arena)
+     *   A int16 scale 0.0000183029; multiplier 1314589958 >> 45
      */
     POSE_MODEL_OP_BEGIN(18);
-    pk_matmul_const_left_i16_i16(pm_refine_MatMulConst_a, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 17, 17, 2, 1410268217, 14, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_MatMul_output_0));
+    pk_matmul_const_left_i16_i16(pm_refine_MatMulConst_a, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 17, 17, 2, 1314589958, 14, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_MatMul_output_0));
     POSE_MODEL_OP_END(18);
     /* [19] pe.Linear "/refine/fc1/Linear"
      *   ONNX nodes: /refine/fc1/MatMul, /refine/fc1/Add
-     *   in  /refine/MatMul_output_0 [1,17,2] int16 scale 0.0000191958 (arena)
-     *   out /refine/fc1/Add_output_0 [1,17,16] int16 scale 0.0000511370 (arena)
-     *   weights refine.fc1.weight (npz int4, scale 0.0986889); real multiplier s_in*s_w/s_out = 0.0370458
+     *   in  /refine/MatMul_output_0 [1,17,2] int16 scale 0.0000205037 (arena)
+     *   out /refine/fc1/Add_output_0 [1,17,16] int16 scale 0.0000508132 (arena)
+     *   weights refine.fc1.weight (npz int4, scale 0.0986889); real multiplier s_in*s_w/s_out = 0.0398220
      */
     POSE_MODEL_OP_BEGIN(19);
     pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_refine_MatMul_output_0), 17, 2, 2, pm_refine_fc1_Linear_weight, pm_refine_fc1_Linear_bias, 16,
@@ -257,8 +257,8 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     POSE_MODEL_OP_END(19);
     /* [20] pe.Gelu "/refine/act/Gelu"
      *   ONNX nodes: /refine/act/Div, /refine/act/Erf, /refine/act/Add, /refine/act/Mul, /refine/act/Mul_1
-     *   in  /refine/fc1/Add_output_0 [1,17,16] int16 scale 0.0000511370 (arena)
-     *   out /refine/act/Mul_1_output_0 [1,17,16] int16 scale 0.0000374906 (arena)
+     *   in  /refine/fc1/Add_output_0 [1,17,16] int16 scale 0.0000508132 (arena)
+     *   out /refine/act/Mul_1_output_0 [1,17,16] int16 scale 0.0000372553 (arena)
      *   y = 513-point table every 128 codes, linear interpolation
      */
     POSE_MODEL_OP_BEGIN(20);
@@ -266,18 +266,18 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     POSE_MODEL_OP_END(20);
     /* [21] pe.MatMulConst "/refine/MatMulConst_1"
      *   ONNX nodes: /refine/MatMul_1
-     *   in  /refine/act/Mul_1_output_0 [1,17,16] int16 scale 0.0000374906 (arena)
-     *   out /refine/MatMul_1_output_0 [1,17,16] int16 scale 0.0000372147 (arena)
-     *   A int16 scale 0.0000183029; multiplier 1297501189 >> 46
+     *   in  /refine/act/Mul_1_output_0 [1,17,16] int16 scale 0.0000372553 (arena)
+     *   out /refine/MatMul_1_output_0 [1,17,16] int16 scale 0.0000367900 (arena)
+     *   A int16 scale 0.0000183029; multiplier 1304243350 >> 46
      */
     POSE_MODEL_OP_BEGIN(21);
-    pk_matmul_const_left_i16_i16(pm_refine_MatMulConst_a, PM_BUF(int16_t, PM_OFF_refine_act_Mul_1_output_0), 17, 17, 16, 1297501189, 15, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_MatMul_1_output_0));
+    pk_matmul_const_left_i16_i16(pm_refine_MatMulConst_a, PM_BUF(int16_t, PM_OFF_refine_act_Mul_1_output_0), 17, 17, 16, 1304243350, 15, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_MatMul_1_output_0));
     POSE_MODEL_OP_END(21);
     /* [22] pe.Linear "/refine/fc2/Linear"
      *   ONNX nodes: /refine/fc2/MatMul, /refine/fc2/Add
-     *   in  /refine/MatMul_1_output_0 [1,17,16] int16 scale 0.0000372147 (arena)
-     *   out /refine/fc2/Add_output_0 [1,17,2] int16 scale 0.0000204591 (arena)
-     *   weights refine.fc2.weight (npz int4, scale 0.0355879); real multiplier s_in*s_w/s_out = 0.0647335
+     *   in  /refine/MatMul_1_output_0 [1,17,16] int16 scale 0.0000367900 (arena)
+     *   out /refine/fc2/Add_output_0 [1,17,2] int16 scale 0.0000203635 (arena)
+     *   weights refine.fc2.weight (npz int4, scale 0.0355879); real multiplier s_in*s_w/s_out = 0.0642952
      */
     POSE_MODEL_OP_BEGIN(22);
     pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_refine_MatMul_1_output_0), 17, 16, 16, pm_refine_fc2_Linear_weight, pm_refine_fc2_Linear_bias, 2,
@@ -285,12 +285,12 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     POSE_MODEL_OP_END(22);
     /* [23] Add "/refine/Add"
      *   ONNX nodes: /refine/Add
-     *   in  /head/Reshape_output_0 [1,17,2] int16 scale 0.0000420376 (view of /head/fc2/Gemm_output_0)
-     *   in  /refine/fc2/Add_output_0 [1,17,2] int16 scale 0.0000204591 (arena)
+     *   in  /head/Reshape_output_0 [1,17,2] int16 scale 0.0000418554 (view of /head/fc2/Gemm_output_0)
+     *   in  /refine/fc2/Add_output_0 [1,17,2] int16 scale 0.0000203635 (arena)
      *   out keypoints [1,17,2] int16 scale 0.000244141 (output)
-     *   y = (a*1479065425 + b*719840976) >> 33: real multipliers 0.172186 (/head/Reshape_output_0), 0.0838005 (/refine/fc2/Add_output_0)
+     *   y = (a*1472657294 + b*716477545) >> 33: real multipliers 0.171440 (/head/Reshape_output_0), 0.0834090 (/refine/fc2/Add_output_0)
      */
     POSE_MODEL_OP_BEGIN(23);
-    pk_add_i16_i16_i16(PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), PM_BUF(int16_t, PM_OFF_refine_fc2_Add_output_0), 34, 1479065425, 719840976, 2, -32768, 32767, output);
+    pk_add_i16_i16_i16(PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), PM_BUF(int16_t, PM_OFF_refine_fc2_Add_output_0), 34, 1472657294, 716477545, 2, -32768, 32767, output);
     POSE_MODEL_OP_END(23);
 }

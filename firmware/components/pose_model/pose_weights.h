@@ -29,7 +29,6 @@ extern const int32_t pm_layers_0_norm1_LayerNorm_beta[64];
 extern const uint8_t pm_layers_0_ff_fc1_Linear_weight[4096];
 extern const int32_t pm_layers_0_ff_fc1_Linear_bias[128];
 extern const int32_t pm_layers_0_ff_fc1_Linear_mult[1];
-extern const int8_t pm_layers_0_ff_fc1_Linear_shift[1];
 extern const int8_t pm_layers_0_ff_act_Gelu_table[256];
 extern const uint8_t pm_layers_0_ff_fc2_Linear_weight[4096];
 extern const int32_t pm_layers_0_ff_fc2_Linear_bias[64];

@@ -29,6 +29,8 @@ export interface EmittedComponent {
   /** Flash bytes of all constant data (weights, biases, requantization parameters, tables). */
   weightBytes: number;
   macs: number;
+  /** The pose_kernels.h function each op calls, in op order. */
+  kernels: string[];
 }
 
 /** Names the kernel emits calls into; the generated code cannot shadow them. */
@@ -171,7 +173,7 @@ export function emitComponent(g: QuantizedGraph, banner: Banner, renderer: Rende
   if (opts.stream) files.set('pose_stream.h', readFileSync(join(C_TEMPLATES_DIR, 'pose_stream.h'), 'utf8'));
   files.set('CMakeLists.txt', renderer.render('component/CMakeLists.txt', ctx));
   files.set('idf_component.yml', renderer.render('component/idf_component.yml', ctx));
-  return { files, memory, weightBytes, macs };
+  return { files, memory, weightBytes, macs, kernels: opContexts.map((o) => o.kernel) };
 }
 
 function offsetExpr(base: string, offset: number): string {
