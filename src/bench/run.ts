@@ -11,9 +11,11 @@ import { torsoPck20 } from '../eval/metrics.ts';
 import { DATA_DIR, REPO_ROOT } from '../paths.ts';
 import { loadReferenceModel, runReference } from '../reference/model.ts';
 import { BenchError } from './errors.ts';
+import type { QuantizedGraph } from '../compiler/quant/qgraph.ts';
 import { buildHostHarness, timeHost } from './host-timing.ts';
 import { timeOrt } from './ort-timing.ts';
 import { countRv32, kernelTextBytes } from './rv32.ts';
+import { profileHost } from './profile.ts';
 import { buildStreamProgram, packetsOf, rv32InstructionsPerPacket } from './stream-program.ts';
 import { StreamingError } from '../compiler/stream-plan.ts';
 import { runProgram } from '../../bench/rv32-count.ts';
@@ -32,6 +34,8 @@ export interface BenchOptions {
   labelsPath?: string;
   buildDir?: string;
   onStep?: (step: string) => void;
+  /** Also time each op of the host build (per-op hooks); adds hostProfile to the report. */
+  profile?: boolean;
 }
 
 export interface BenchReport {
@@ -51,6 +55,9 @@ export interface BenchReport {
   macs: number;
   instrPerMac: number;
   weightBytes: number;
+  /** weightBytes by kind of constant: weight matrices, biases (and LayerNorm betas), requantization
+   * multipliers and shifts, lookup tables, everything else (positional embedding, fixed matrices, gammas). */
+  weightBytesBreakdown: { weights: number; biases: number; requant: number; tables: number; other: number };
   arenaBytes: number;
   arenaLowerBound: number;
   textBytes: { rv32imc: number; xtensaLx106: number };
@@ -64,6 +71,8 @@ export interface BenchReport {
   streamingMaxOutputDiff: number | null;
   streamingRefusal: string | null;
   modelSha256: string;
+  /** With profile: mean host ns per op (the hooks' clock reads included), in execution order. */
+  hostProfile?: { index: number; name: string; kind: string; ns: number; macs: number }[];
 }
 
 export const DEFAULT_BUILD_DIR = join(REPO_ROOT, 'build', 'bench');
@@ -118,6 +127,13 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   step('streaming');
   const streaming = await measureStreaming(opts, buildDir, windows, host.outputs, r.outputFracBits, set.Y);
 
+  let hostProfile: BenchReport['hostProfile'];
+  if (opts.profile) {
+    step('host profile');
+    const perOp = await profileHost(modelDir, windows, opts.runs, join(buildDir, 'work'));
+    hostProfile = r.ops.map((op, index) => ({ index, name: op.name, kind: op.kind, ns: perOp.get(index) ?? 0, macs: op.macs }));
+  }
+
   const hostUs = host.medianNs / 1000;
   const ortUs = ort.medianNs / 1000;
   return {
@@ -137,6 +153,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     macs: r.macs,
     instrPerMac: rv32.instructionsPerInference / r.macs,
     weightBytes: r.weightBytes,
+    weightBytesBreakdown: breakdown(compiled.qgraph),
     arenaBytes: r.arenaBytes,
     arenaLowerBound: r.arenaLowerBound,
     textBytes,
@@ -144,6 +161,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     referencePck20: torsoPck20(refPred.data, set.Y).overall,
     ...streaming,
     modelSha256: r.modelSha256,
+    ...(hostProfile ? { hostProfile } : {}),
   };
 }
 
@@ -195,4 +213,18 @@ async function measureStreaming(
     streamingMaxOutputDiff: maxDiff,
     streamingRefusal: null,
   };
+}
+
+function breakdown(g: QuantizedGraph): BenchReport['weightBytesBreakdown'] {
+  const out = { weights: 0, biases: 0, requant: 0, tables: 0, other: 0 };
+  for (const c of g.consts.values()) {
+    const bytes = c.values.length * c.values.BYTES_PER_ELEMENT;
+    const kind = c.key.slice(c.key.lastIndexOf(':') + 1);
+    if (kind === 'weight') out.weights += bytes;
+    else if (kind === 'bias' || kind === 'beta') out.biases += bytes;
+    else if (kind === 'mult' || kind === 'shift') out.requant += bytes;
+    else if (kind === 'table') out.tables += bytes;
+    else out.other += bytes;
+  }
+  return out;
 }

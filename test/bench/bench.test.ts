@@ -49,6 +49,11 @@ describe('pose-edge bench', () => {
     expect(r.textBytes.rv32imc).toBeGreaterThan(1000);
     expect(r.textBytes.xtensaLx106).toBeGreaterThan(1000);
     expect(r.arenaBytes).toBeGreaterThanOrEqual(r.arenaLowerBound);
+    expect(Object.values(r.weightBytesBreakdown).reduce((x, y) => x + y, 0)).toBe(r.weightBytes);
+    // Streaming is proven for the bundled model: its per-packet cost is below a whole window's.
+    expect(r.streamingRefusal).toBeNull();
+    expect(r.rv32InstructionsPerPacket).toBeGreaterThan(0);
+    expect(r.rv32InstructionsPerPacket!).toBeLessThan(r.rv32Instructions);
   }, 120_000);
 
   it('scores the deployed kernel as the firmware batch program does, and the reference as eval does', async () => {
