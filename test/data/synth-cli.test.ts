@@ -64,8 +64,9 @@ describe('pose-edge synth', () => {
   it('names the bad argument, and writes nothing, when an argument is wrong', async () => {
     const out = ['--out-x', join(dir, 'a.npy'), '--out-y', join(dir, 'b.npy')];
     await expect(run('--split', 'dev', ...out)).rejects.toThrow('--split dev: expected one of train, test, calib');
-    await expect(run('--split', 'test', '--windows', '0', ...out)).rejects.toThrow('--windows 0: expected an integer in [1, 10000000]');
-    await expect(run('--split', 'test', '--windows', '1.5', ...out)).rejects.toThrow('--windows 1.5: expected an integer in [1, 10000000]');
+    await expect(run('--split', 'test', '--windows', '0', ...out)).rejects.toThrow('--windows 0: expected an integer in [1, 150000]');
+    await expect(run('--split', 'test', '--windows', '1.5', ...out)).rejects.toThrow('--windows 1.5: expected an integer in [1, 150000]');
+    await expect(run('--split', 'test', '--windows', '150001', ...out)).rejects.toThrow('--windows 150001: expected an integer in [1, 150000]');
     await expect(run('--split', 'test', '--seed', 'x', ...out)).rejects.toThrow('--seed x: expected an integer in [0, 4294967295]');
     await expect(run('--split', 'test', '--set', 'noise=3', ...out)).rejects.toThrow("--set noise=3: unknown knob 'noise' (known: centreHz,");
     await expect(run('--split', 'test', '--set', 'snrDb', ...out)).rejects.toThrow('--set snrDb: expected name=value');

@@ -14,6 +14,9 @@ import { JOINTS } from '../../data/csisim/skeleton.ts';
 /** Window counts when --windows is not given: a training set, and held-out/calibration sets of the bundled size. */
 export const DEFAULT_WINDOWS: Record<Split, number> = { train: 20000, test: 512, calib: 256 };
 
+/** X is built in memory (13.7 kB per window) and encoded once more to write it: 150,000 windows need ~4 GB. */
+const MAX_WINDOWS = 150_000;
+
 interface SynthFlags {
   split: string;
   windows?: string;
@@ -52,7 +55,7 @@ function runSynth(flags: SynthFlags): void {
     throw new SynthConfigError(`--split ${flags.split}: expected one of ${SPLITS.join(', ')}`);
   }
   const split = flags.split as Split;
-  const windows = flags.windows === undefined ? DEFAULT_WINDOWS[split] : parseInteger('--windows', flags.windows, 1, 10_000_000);
+  const windows = flags.windows === undefined ? DEFAULT_WINDOWS[split] : parseInteger('--windows', flags.windows, 1, MAX_WINDOWS);
   const seed = parseInteger('--seed', flags.seed, 0, 0xffffffff);
   let config = makeConfig();
   for (const s of flags.set ?? []) config = applySetting(config, s);
