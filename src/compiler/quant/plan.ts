@@ -189,6 +189,17 @@ export function planQuantization(inp: PlanInputs): QuantizedGraph {
       }
       case 'Relu': {
         const src = ctx.tensor(node.inputs[0]);
+        const producer = ops[ops.length - 1];
+        const onlyReader = g.nodes.filter((n) => n.inputs.includes(src.name)).length === 1;
+        if (producer?.kind === 'linear' && producer.outputs[0] === src.name && onlyReader && src.home === 'arena' && out !== outputRoot) {
+          // Fused: the Linear saturates at 0 (out_min = 0 is the kernel's ReLU) and the ReLU output is a view of it.
+          producer.outMin = 0;
+          producer.sources = [...producer.sources, ...node.sources];
+          producer.notes.push(`ReLU "${node.name}" fused (out_min 0)`);
+          const shape = irTensor(out).shape;
+          tensors.set(out, { name: out, shape, elems: elems(shape), bits: src.bits, scale: src.scale, home: 'alias', aliasOf: src.name });
+          break;
+        }
         newTensor(out, src.scale);
         const op: QOp = { ...ctx.common(node, [src.name], [out]), kind: 'relu', n: src.elems };
         ops.push(op);

@@ -102,6 +102,33 @@ describe('quantization plan on a hand-built graph', () => {
     });
   }
 
+  it('fuses a ReLU that is the only reader of a Linear into it (out_min 0, the ReLU output a view)', () => {
+    const g = smallGraph();
+    // normalize -> proj -> ReLU -> head (the add, LayerNorm and GELU dropped).
+    const keep = g.nodes.filter((n) => ['norm', 'proj', 'head', 'flat'].includes(n.name));
+    keep.splice(2, 0, node('Relu', 'relu', ['h'], ['r']));
+    keep[3] = { ...keep[3], inputs: ['r', 'W2', 'b2'] };
+    g.nodes = keep;
+    g.tensors.set('r', act('r', [1, 5, 128]));
+    const q = planQuantization(planInputs(g, 8));
+    expect(q.ops.map((o) => o.kind)).toEqual(['normalize', 'linear', 'linear']);
+    const proj = q.ops[1];
+    expect(proj.kind === 'linear' && proj.outMin).toBe(0);
+    expect(proj.sources).toContain('onnx_relu');
+    expect(q.tensors.get('r')).toMatchObject({ home: 'alias', aliasOf: 'h' });
+    let maxErr = 0;
+    let maxRef = 0;
+    for (const w of windows) {
+      const ref = interpret(g, { x: { dtype: 'float32', shape: [1, 2, 3, 5], data: w } }).get('y')!.data as Float32Array;
+      const out = dequantizeOutput(simulate(q, quantizeInput(w, 7)).output, 12);
+      for (let i = 0; i < 15; i++) {
+        maxErr = Math.max(maxErr, Math.abs(out[i] - ref[i]));
+        maxRef = Math.max(maxRef, Math.abs(ref[i]));
+      }
+    }
+    expect(maxErr / maxRef).toBeLessThan(0.03);
+  });
+
   it('names a node without an integer kernel', () => {
     const g = smallGraph([node('Mul', 'scale_it', ['y', 'y'], ['z'])]);
     g.tensors.set('z', act('z', [1, 15]));
