@@ -2,7 +2,7 @@
 // its TS mirror bit for bit after every packet; the mirror's projection accumulators stay within the stated
 // bound (sum |W| + 1) / 2 of the window path's (normalize to integers, then project) on every window; and
 // the compiler refuses graphs where the per-packet projection is not proven.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,6 +103,24 @@ describe('streaming inference', () => {
     for (let p = 0; p < plan.P; p++) pushPacket(s, packetOf(win, plan.F, plan.P, p));
     expect(streamAccumulators(s).map((a) => Array.from(a))).toEqual(windowAccumulators(compiled.qgraph, plan.linear, win).map((a) => Array.from(a)));
   });
+
+  it('pose-edge compile --streaming writes the streaming component and reports it', async () => {
+    const { buildProgram } = await import('../../src/cli/program.ts');
+    const out = join(mkdtempSync(join(tmpdir(), 'pose-edge-stream-cli-')), 'component');
+    let text = '';
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      text += String(chunk);
+      return true;
+    });
+    try {
+      await buildProgram().exitOverride().parseAsync(['node', 'pose-edge', 'compile', '--streaming', '--out', out, '--json']);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(JSON.parse(text).streaming).toEqual(compiled.report.streaming);
+    expect(readFileSync(join(out, 'pose_model.c'), 'utf8')).toContain('--streaming');
+    expect(readFileSync(join(out, 'pose_stream.h'), 'utf8')).toBe(readFileSync(join(modelDir, 'pose_stream.h'), 'utf8'));
+  }, 60_000);
 
   it('run before a full window is an error in the mirror (the C returns 0)', () => {
     const s = createStream(compiled.qgraph, plan);
