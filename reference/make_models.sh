@@ -6,7 +6,7 @@
 #   variants    test/fixtures/variants/ (untrained compiler test models)
 #   docs        docs/model.md
 # Seeds are fixed: the same commit regenerates the same data and (on the same torch build) the same weights.
-# Runs niced, torch on $THREADS threads (default 1): the machine is shared.
+# Runs niced; micro and nano train concurrently with $THREADS torch thread(s) each (default 1): the machine is shared.
 #
 # Simulator settings: the synth defaults (no --set overrides). To make the task harder or easier, pass
 # knobs through SYNTH_SET, e.g. SYNTH_SET="--set snrDb=15"; test, calib and train data all get them.
@@ -15,8 +15,8 @@ cd "$(dirname "$0")/.."
 PY=/usr/bin/python3
 THREADS=${THREADS:-1}
 TRAIN_WINDOWS=${TRAIN_WINDOWS:-20000}
-EPOCHS=${EPOCHS:-20}
-QAT_EPOCHS=${QAT_EPOCHS:-6}
+EPOCHS=${EPOCHS:-12}
+QAT_EPOCHS=${QAT_EPOCHS:-4}
 SYNTH_SET=${SYNTH_SET:-}
 OUT=reference/out
 export PYTHONDONTWRITEBYTECODE=1
@@ -32,12 +32,22 @@ synth --split train --windows "$TRAIN_WINDOWS" --seed 0 --out-x "$OUT/train_X.np
 echo "== gradient check (this torch build has had a wrong matmul backward)"
 nice -n 10 $PY reference/check_grads.py
 
-for m in micro nano; do
-  echo "== train $m (fp32 $EPOCHS epochs, int4 QAT $QAT_EPOCHS epochs)"
-  nice -n 10 $PY reference/train.py --preset $m --threads "$THREADS" --epochs "$EPOCHS" --qat-epochs "$QAT_EPOCHS" \
+# micro and nano train at the same time, one torch thread each (2 threads in all); logs in $OUT/train_<m>.log
+train() {
+  nice -n 10 $PY reference/train.py --preset "$1" --threads "$THREADS" --epochs "$EPOCHS" --qat-epochs "$QAT_EPOCHS" \
     --train-x "$OUT/train_X.npy" --train-y "$OUT/train_Y.npy" \
     --test-x models/data/test_X.npy --test-y models/data/test_Y.npy --mean-pose models/data/train_mean_pose.npy \
-    --out "$OUT"
+    --out "$OUT" > "$OUT/train_$1.log" 2>&1
+}
+echo "== train micro and nano (fp32 $EPOCHS epochs, int4 QAT $QAT_EPOCHS epochs; logs $OUT/train_*.log)"
+train micro & micro_pid=$!
+train nano & nano_pid=$!
+status=0
+wait $micro_pid || { echo "micro training failed:"; tail -5 "$OUT/train_micro.log"; status=1; }
+wait $nano_pid || { echo "nano training failed:"; tail -5 "$OUT/train_nano.log"; status=1; }
+[ $status -eq 0 ] || exit 1
+
+for m in micro nano; do
   echo "== export $m"
   $PY reference/export.py --checkpoint "$OUT/${m}_qat.pt" --onnx models/$m/$m.onnx --int4 models/$m/pose_${m}_int4.npz
   $PY reference/export.py --checkpoint "$OUT/${m}_fp32.pt" --onnx models/$m/${m}_fp32.onnx \
