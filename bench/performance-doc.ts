@@ -235,6 +235,16 @@ function whereTimeGoes(r: BenchReport): string[] {
     '| --- | ---: | ---: | ---: | ---: |',
     ...kinds.map(([k, v]) => `| ${k} | ${v.n} | ${int(v.macs)} | ${(v.ns / 1000).toFixed(1)} | ${((100 * v.ns) / total).toFixed(0)} % |`),
     '',
+    '## Where the rv32 instructions go, micro int4',
+    '',
+    'Each op\'s instructions on one test window: the batch program built to stop before op k, for every k,',
+    'counted under qemu-riscv32 (src/bench/rv32-profile.ts); the sum is that window\'s rv32Instructions.',
+    '',
+    '| # | op | kind | MACs | rv32 instructions | per MAC |',
+    '| ---: | --- | --- | ---: | ---: | ---: |',
+    ...prof.map((p) => `| ${p.index} | \`${p.name}\` | ${p.kind} | ${p.macs ? int(p.macs) : ''} | ${int(p.rv32Instructions)} | ${p.macs ? (p.rv32Instructions / p.macs).toFixed(2) : ''} |`),
+    `| | total | | ${int(prof.reduce((a, p) => a + p.macs, 0))} | ${int(prof.reduce((a, p) => a + p.rv32Instructions, 0))} | |`,
+    '',
   ];
 }
 

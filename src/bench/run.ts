@@ -16,6 +16,7 @@ import { buildHostHarness, timeHost } from './host-timing.ts';
 import { timeOrt } from './ort-timing.ts';
 import { countRv32, kernelTextBytes } from './rv32.ts';
 import { profileHost } from './profile.ts';
+import { rv32PerOp } from './rv32-profile.ts';
 import { buildStreamProgram, packetsOf, rv32InstructionsPerPacket } from './stream-program.ts';
 import { StreamingError } from '../compiler/stream-plan.ts';
 import { runProgram } from '../../bench/rv32-count.ts';
@@ -34,7 +35,7 @@ export interface BenchOptions {
   labelsPath?: string;
   buildDir?: string;
   onStep?: (step: string) => void;
-  /** Also time each op of the host build (per-op hooks); adds hostProfile to the report. */
+  /** Also time each op of the host build (per-op hooks) and count its rv32 instructions; adds hostProfile. */
   profile?: boolean;
 }
 
@@ -72,7 +73,7 @@ export interface BenchReport {
   streamingRefusal: string | null;
   modelSha256: string;
   /** With profile: mean host ns per op (the hooks' clock reads included), in execution order. */
-  hostProfile?: { index: number; name: string; kind: string; ns: number; macs: number }[];
+  hostProfile?: { index: number; name: string; kind: string; ns: number; macs: number; rv32Instructions: number }[];
 }
 
 export const DEFAULT_BUILD_DIR = join(REPO_ROOT, 'build', 'bench');
@@ -131,7 +132,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   if (opts.profile) {
     step('host profile');
     const perOp = await profileHost(modelDir, windows, opts.runs, join(buildDir, 'work'));
-    hostProfile = r.ops.map((op, index) => ({ index, name: op.name, kind: op.kind, ns: perOp.get(index) ?? 0, macs: op.macs }));
+    step('rv32 per-op profile');
+    const rvOps = await rv32PerOp(modelDir, r.ops.length, windows.subarray(0, 3420), join(buildDir, 'work'));
+    hostProfile = r.ops.map((op, index) => ({ index, name: op.name, kind: op.kind, ns: perOp.get(index) ?? 0, macs: op.macs, rv32Instructions: rvOps[index] }));
   }
 
   const hostUs = host.medianNs / 1000;
