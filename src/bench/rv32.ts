@@ -60,7 +60,12 @@ export async function kernelTextBytes(modelDir: string, buildDir: string): Promi
     }
     objs.push(obj);
   }
-  const xobjs = await xtensaObjects(modelDir, join(buildDir, 'xtensa-objects'));
+  let xobjs: string[];
+  try {
+    xobjs = await xtensaObjects(modelDir, join(buildDir, 'xtensa-objects'));
+  } catch (e) {
+    throw new BenchError(`compiling ${modelDir} for xtensa-lx106 failed: ${((e as { stderr?: string }).stderr ?? (e as Error).message).trim()}`);
+  }
   const coreTag = CORE_DIR.replace(/[/\\]/g, '_');
   return {
     rv32imc: codeBytes(await sectionSizes('riscv64-unknown-elf-size', objs)),
