@@ -10,6 +10,7 @@ import { register as registerCompile } from './commands/compile.ts';
 import { register as registerParity } from './commands/parity.ts';
 import { register as registerStream } from './commands/stream.ts';
 import { register as registerBench } from './commands/bench.ts';
+import { register as registerDemo } from './commands/demo.ts';
 
 export { TOOL_VERSION };
 
@@ -29,5 +30,6 @@ export function buildProgram(): Command {
   registerParity(program);
   registerStream(program);
   registerBench(program);
+  registerDemo(program);
   return program;
 }
