@@ -1,12 +1,11 @@
 // Which activation tensors are int16 and which follow --act-bits. Measured on micro (docs/quantization.md):
-// the residual stream (every Add's operands and result), LayerNorm outputs, the attention-pool scores, the
-// attention outputs, the model output and every SMALL tensor (<= SMALL_TENSOR values: the pooled vector,
-// the head and the skeleton refinement) are int16 in every mode; the rest (the normalized window, q/k/v,
-// the FFN hidden layer) use the --act-bits default. Small tensors cost almost nothing in the arena, but
-// after pooling no averaging over tokens dilutes their rounding error any more: int8 there was most of
-// micro's int8 error. Tensors that must share one integer type (the two operands of an add, a view and
-// its source, ReLU's input and output) are grouped with a union-find so a forced int16 spreads to the
-// whole group.
+// the residual stream (every Add's operands and result), LayerNorm outputs, the attention inputs (q, k, v)
+// and outputs, the attention-pool scores, the model output and every SMALL tensor (<= SMALL_TENSOR
+// values: the pooled vector, the head and the skeleton refinement) are int16 in every mode; the rest (the
+// normalized window and the FFN hidden layer) use the --act-bits default. Small tensors cost almost
+// nothing in the arena, but after pooling no averaging over tokens dilutes their rounding error any more.
+// Tensors that must share one integer type (the two operands of an add, a view and its source, ReLU's
+// input and output) are grouped with a union-find so a forced int16 spreads to the whole group.
 import type { Graph } from '../ir/graph.ts';
 import type { ActBits } from './qgraph.ts';
 
@@ -49,8 +48,10 @@ export function assignPrecision(g: Graph, actBits: ActBits): Map<string, ActBits
         forced.add(node.inputs[1]);
         break;
       case 'pe.Attention':
-        // The weighted sum is exact in int32 inside the kernel; rounding it to int8 was the largest single
-        // int8 error of micro (max keypoint error 6.9% -> 4.6% of torso), at no arena cost.
+        // q, k, v int16: the logits are q.k, and int8 q/k was the largest int8 error of the trained micro
+        // (max keypoint error 8.3% -> 2.2% of torso; arena 4704 -> 6448 B). The output: the weighted sum is
+        // exact in int32 inside the kernel, and rounding it to int8 cost accuracy at no arena saving.
+        for (const n of node.inputs) forced.add(n);
         forced.add(node.outputs[0]);
         break;
       case 'pe.Reshape':

@@ -4,15 +4,15 @@
  *   pose-edge compile --model models/micro/micro.onnx --weights models/micro/pose_micro_int4.npz --bits 4 --act-bits 8 --calib models/data/calib_X.npy --out firmware/components/pose_model
  * Model:   models/micro/micro.onnx (producer pytorch 1.13.0, opset 17)
  * Weights: models/micro/pose_micro_int4.npz (int4, activations int8 by default)
- * SHA-256 of the ONNX bytes followed by the weights bytes: 63dcf01ab4180de176db682923753cf45cbe1b3281a3ab81dc985dbcaaa5791d
+ * SHA-256 of the ONNX bytes followed by the weights bytes: 8895617cd7aef72f5ab21fd67393095113ccecde481c57dce29859374efae22d
  */
 #include "pose_model.h"
 #include "pose_kernels.h"
 #include "pose_weights.h"
 
 /* One static arena holds every intermediate tensor; offsets come from tensor lifetimes (greedy-by-size plus
- * an exact search over placement orders). 4704 bytes; no placement can use fewer than
- * 4704 (the largest sum of simultaneously live tensors). Buffers of different element types
+ * an exact search over placement orders). 6448 bytes; no placement can use fewer than
+ * 6448 (the largest sum of simultaneously live tensors). Buffers of different element types
  * reuse the same bytes at different times, so this file is built with -fno-strict-aliasing (CMakeLists.txt). */
 #if defined(__GNUC__)
 #define PM_ALIGNED __attribute__((aligned(16)))
@@ -31,12 +31,12 @@ static uint8_t pm_arena[POSE_MODEL_ARENA_BYTES] PM_ALIGNED;
 #define PM_BUF(type, off) ((type *)(void *)(pm_arena + (off)))
 
 #define PM_OFF_Div_output_0 0 /* 3420 B, live ops 0..1: /Div_output_0 */
-#define PM_OFF_proj_Add_output_0 3424 /* 1280 B, live ops 1..2: /proj/Add_output_0 */
-#define PM_OFF_Add_1_output_0 1920 /* 1280 B, live ops 2..6: /Add_1_output_0 */
-#define PM_OFF_layers_0_attn_qkv_Add_output_0 0 /* 1920 B, live ops 3..4: /layers.0/attn/qkv/Add_output_0 */
-#define PM_OFF_layers_0_attn_Reshape_1_output_0 3200 /* 1280 B, live ops 4..5: /layers.0/attn/Reshape_1_output_0 */
+#define PM_OFF_proj_Add_output_0 5120 /* 1280 B, live ops 1..2: /proj/Add_output_0 */
+#define PM_OFF_Add_1_output_0 3840 /* 1280 B, live ops 2..6: /Add_1_output_0 */
+#define PM_OFF_layers_0_attn_qkv_Add_output_0 0 /* 3840 B, live ops 3..4: /layers.0/attn/qkv/Add_output_0 */
+#define PM_OFF_layers_0_attn_Reshape_1_output_0 5120 /* 1280 B, live ops 4..5: /layers.0/attn/Reshape_1_output_0 */
 #define PM_OFF_layers_0_attn_out_Add_output_0 0 /* 1280 B, live ops 5..6: /layers.0/attn/out/Add_output_0 */
-#define PM_OFF_layers_0_Add_output_0 3200 /* 1280 B, live ops 6..7: /layers.0/Add_output_0 */
+#define PM_OFF_layers_0_Add_output_0 1280 /* 1280 B, live ops 6..7: /layers.0/Add_output_0 */
 #define PM_OFF_layers_0_norm1_LayerNormalization_output_0 0 /* 1280 B, live ops 7..11: /layers.0/norm1/LayerNormalization_output_0 */
 #define PM_OFF_layers_0_ff_fc1_Add_output_0 1280 /* 1280 B, live ops 8..9: /layers.0/ff/fc1/Add_output_0 */
 #define PM_OFF_layers_0_ff_act_Mul_1_output_0 2560 /* 1280 B, live ops 9..10: /layers.0/ff/act/Mul_1_output_0 */
@@ -53,7 +53,7 @@ static uint8_t pm_arena[POSE_MODEL_ARENA_BYTES] PM_ALIGNED;
 #define PM_OFF_refine_act_Mul_1_output_0 544 /* 544 B, live ops 20..21: /refine/act/Mul_1_output_0 */
 #define PM_OFF_refine_MatMul_1_output_0 0 /* 544 B, live ops 21..22: /refine/MatMul_1_output_0 */
 #define PM_OFF_refine_fc2_Add_output_0 544 /* 68 B, live ops 22..23: /refine/fc2/Add_output_0 */
-#define PM_OFF_scratch_layers_0_attn_Attention 4480 /* 40 B, live ops 4..4: scratch of /layers.0/attn/Attention */
+#define PM_OFF_scratch_layers_0_attn_Attention 6400 /* 40 B, live ops 4..4: scratch of /layers.0/attn/Attention */
 #define PM_OFF_scratch_pool_AttentionPool 1408 /* 40 B, live ops 14..14: scratch of /pool/AttentionPool */
 
 void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[POSE_MODEL_OUTPUT_LEN])
@@ -70,8 +70,8 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     /* [1] pe.Linear "/proj/Linear"
      *   ONNX nodes: /Transpose, /Reshape, /proj/MatMul, /proj/Add
      *   in  /Div_output_0 [1,3,114,10] int8 scale 0.00787402 (arena, stored token-major [10][342])
-     *   out /proj/Add_output_0 [1,10,64] int16 scale 0.0000651338 (arena)
-     *   weights proj.weight (npz int4, scale 0.00773121); real multiplier s_in*s_w/s_out = 0.934625
+     *   out /proj/Add_output_0 [1,10,64] int16 scale 0.000180059 (arena)
+     *   weights proj.weight (npz int4, scale 0.0144966); real multiplier s_in*s_w/s_out = 0.633938
      *   input permutation [0,3,1,2] realized by the normalization writing token-major
      */
     POSE_MODEL_OP_BEGIN(1);
@@ -80,38 +80,38 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     POSE_MODEL_OP_END(1);
     /* [2] Add "/Add_1"
      *   ONNX nodes: /Add_1
-     *   in  /proj/Add_output_0 [1,10,64] int16 scale 0.0000651338 (arena)
-     *   out /Add_1_output_0 [1,10,64] int16 scale 0.0000660522 (arena)
-     *   y = (a*264702915 + b*1915891918) >> 28: real multipliers 0.986095 (/proj/Add_output_0), 7.13725 (pos_emb (const))
+     *   in  /proj/Add_output_0 [1,10,64] int16 scale 0.000180059 (arena)
+     *   out /Add_1_output_0 [1,10,64] int16 scale 0.000180328 (arena)
+     *   y = (a*536070047 + b*2026467864) >> 29: real multipliers 0.998508 (/proj/Add_output_0), 3.77459 (pos_emb (const))
      */
     POSE_MODEL_OP_BEGIN(2);
-    pk_add_i16_i8_i16(PM_BUF(int16_t, PM_OFF_proj_Add_output_0), pm_Add_1_b, 640, 264702915, 1915891918, -3, -32768, 32767, PM_BUF(int16_t, PM_OFF_Add_1_output_0));
+    pk_add_i16_i8_i16(PM_BUF(int16_t, PM_OFF_proj_Add_output_0), pm_Add_1_b, 640, 536070047, 2026467864, -2, -32768, 32767, PM_BUF(int16_t, PM_OFF_Add_1_output_0));
     POSE_MODEL_OP_END(2);
     /* [3] pe.Linear "/layers.0/attn/qkv/Linear"
      *   ONNX nodes: /layers.0/attn/qkv/MatMul, /layers.0/attn/qkv/Add
-     *   in  /Add_1_output_0 [1,10,64] int16 scale 0.0000660522 (arena)
-     *   out /layers.0/attn/qkv/Add_output_0 [1,10,192] int8 scale 0.00459160 (arena)
-     *   weights layers.0.attn.qkv.weight (npz int4, scale 0.0178598); real multiplier s_in*s_w/s_out = 0.000256921
+     *   in  /Add_1_output_0 [1,10,64] int16 scale 0.000180328 (arena)
+     *   out /layers.0/attn/qkv/Add_output_0 [1,10,192] int16 scale 0.000751479 (arena)
+     *   weights layers.0.attn.qkv.weight (npz int4, scale 0.0901194); real multiplier s_in*s_w/s_out = 0.0216254
      */
     POSE_MODEL_OP_BEGIN(3);
-    pk_linear_w4_i16_i8(PM_BUF(int16_t, PM_OFF_Add_1_output_0), 10, 64, 64, pm_layers_0_attn_qkv_Linear_weight, pm_layers_0_attn_qkv_Linear_bias, 192,
-        pm_layers_0_attn_qkv_Linear_mult, pm_layers_0_attn_qkv_Linear_shift, 0, -128, 127, PM_BUF(int8_t, PM_OFF_layers_0_attn_qkv_Add_output_0), 192);
+    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_Add_1_output_0), 10, 64, 64, pm_layers_0_attn_qkv_Linear_weight, pm_layers_0_attn_qkv_Linear_bias, 192,
+        pm_layers_0_attn_qkv_Linear_mult, pm_layers_0_attn_qkv_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_attn_qkv_Add_output_0), 192);
     POSE_MODEL_OP_END(3);
     /* [4] pe.Attention "/layers.0/attn/Attention"
      *   ONNX nodes: /layers.0/attn/Reshape, /layers.0/attn/Transpose, /layers.0/attn/Gather, /layers.0/attn/Gather_1, /layers.0/attn/Gather_2, /layers.0/attn/Transpose_1, /layers.0/attn/MatMul, /layers.0/attn/Mul, /layers.0/attn/Softmax, /layers.0/attn/MatMul_1, /layers.0/attn/Transpose_2, /layers.0/attn/Reshape_1
-     *   in  /layers.0/attn/qkv/Add_output_0 [1,10,192] int8 scale 0.00459160 (arena)
-     *   out /layers.0/attn/Reshape_1_output_0 [1,10,64] int16 scale 0.0000305216 (arena)
-     *   logit scale 0.00000372695 (attention scale 0.176777, logit_shift 0); softmax Q0.15; output multiplier 1261962731 >> 38
+     *   in  /layers.0/attn/qkv/Add_output_0 [1,10,192] int16 scale 0.000751479 (arena)
+     *   out /layers.0/attn/Reshape_1_output_0 [1,10,64] int16 scale 0.0000951487 (arena)
+     *   logit scale 0.00000319455 (attention scale 0.176777, logit_shift 5); softmax Q0.15; output multiplier 2120089500 >> 43
      */
     POSE_MODEL_OP_BEGIN(4);
-    pk_attention_i8_i16(PM_BUF(int8_t, PM_OFF_layers_0_attn_qkv_Add_output_0), PM_BUF(int8_t, PM_OFF_layers_0_attn_qkv_Add_output_0) + 64, PM_BUF(int8_t, PM_OFF_layers_0_attn_qkv_Add_output_0) + 128, 192, 10, 2, 32, 0, 1513450321, 1,
-        1261962731, 7, -32768, 32767, PM_BUF(int32_t, PM_OFF_scratch_layers_0_attn_Attention), PM_BUF(int16_t, PM_OFF_layers_0_attn_Reshape_1_output_0), 64);
+    pk_attention_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_attn_qkv_Add_output_0), PM_BUF(int16_t, PM_OFF_layers_0_attn_qkv_Add_output_0) + 64, PM_BUF(int16_t, PM_OFF_layers_0_attn_qkv_Add_output_0) + 128, 192, 10, 2, 32, 5, 1297249423, 1,
+        2120089500, 12, -32768, 32767, PM_BUF(int32_t, PM_OFF_scratch_layers_0_attn_Attention), PM_BUF(int16_t, PM_OFF_layers_0_attn_Reshape_1_output_0), 64);
     POSE_MODEL_OP_END(4);
     /* [5] pe.Linear "/layers.0/attn/out/Linear"
      *   ONNX nodes: /layers.0/attn/out/MatMul, /layers.0/attn/out/Add
-     *   in  /layers.0/attn/Reshape_1_output_0 [1,10,64] int16 scale 0.0000305216 (arena)
-     *   out /layers.0/attn/out/Add_output_0 [1,10,64] int16 scale 0.0000269987 (arena)
-     *   weights layers.0.attn.out.weight (npz int4, scale 0.0178597); real multiplier s_in*s_w/s_out = 0.0201901
+     *   in  /layers.0/attn/Reshape_1_output_0 [1,10,64] int16 scale 0.0000951487 (arena)
+     *   out /layers.0/attn/out/Add_output_0 [1,10,64] int16 scale 0.0000695771 (arena)
+     *   weights layers.0.attn.out.weight (npz int4, scale 0.0247612); real multiplier s_in*s_w/s_out = 0.0338616
      */
     POSE_MODEL_OP_BEGIN(5);
     pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_attn_Reshape_1_output_0), 10, 64, 64, pm_layers_0_attn_out_Linear_weight, pm_layers_0_attn_out_Linear_bias, 64,
@@ -119,29 +119,29 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     POSE_MODEL_OP_END(5);
     /* [6] Add "/layers.0/Add"
      *   ONNX nodes: /layers.0/Add
-     *   in  /Add_1_output_0 [1,10,64] int16 scale 0.0000660522 (arena)
-     *   in  /layers.0/attn/out/Add_output_0 [1,10,64] int16 scale 0.0000269987 (arena)
-     *   out /layers.0/Add_output_0 [1,10,64] int16 scale 0.0000615669 (arena)
-     *   y = (a*1151967456 + b*470864327) >> 30: real multipliers 1.07285 (/Add_1_output_0), 0.438527 (/layers.0/attn/out/Add_output_0)
+     *   in  /Add_1_output_0 [1,10,64] int16 scale 0.000180328 (arena)
+     *   in  /layers.0/attn/out/Add_output_0 [1,10,64] int16 scale 0.0000695771 (arena)
+     *   out /layers.0/Add_output_0 [1,10,64] int16 scale 0.000208831 (arena)
+     *   y = (a*1854375659 + b*715485092) >> 31: real multipliers 0.863511 (/Add_1_output_0), 0.333174 (/layers.0/attn/out/Add_output_0)
      */
     POSE_MODEL_OP_BEGIN(6);
-    pk_add_i16_i16_i16(PM_BUF(int16_t, PM_OFF_Add_1_output_0), PM_BUF(int16_t, PM_OFF_layers_0_attn_out_Add_output_0), 640, 1151967456, 470864327, -1, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_Add_output_0));
+    pk_add_i16_i16_i16(PM_BUF(int16_t, PM_OFF_Add_1_output_0), PM_BUF(int16_t, PM_OFF_layers_0_attn_out_Add_output_0), 640, 1854375659, 715485092, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_Add_output_0));
     POSE_MODEL_OP_END(6);
     /* [7] pe.LayerNorm "/layers.0/norm1/LayerNorm"
      *   ONNX nodes: /layers.0/norm1/LayerNormalization
-     *   in  /layers.0/Add_output_0 [1,10,64] int16 scale 0.0000615669 (arena)
-     *   out /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000172302 (arena)
-     *   eps_q 177045795905, pre_shift 15, multiplier 1521551485 >> 45
+     *   in  /layers.0/Add_output_0 [1,10,64] int16 scale 0.000208831 (arena)
+     *   out /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000226112 (arena)
+     *   eps_q 15388217341, pre_shift 15, multiplier 1221447203 >> 45
      */
     POSE_MODEL_OP_BEGIN(7);
-    pk_layernorm_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_Add_output_0), 10, 64, 64, INT64_C(177045795905), pm_layers_0_norm1_LayerNorm_gamma, pm_layers_0_norm1_LayerNorm_beta, 15, 1521551485, 14,
+    pk_layernorm_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_Add_output_0), 10, 64, 64, INT64_C(15388217341), pm_layers_0_norm1_LayerNorm_gamma, pm_layers_0_norm1_LayerNorm_beta, 15, 1221447203, 14,
         -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_norm1_LayerNormalization_output_0), 64);
     POSE_MODEL_OP_END(7);
     /* [8] pe.Linear "/layers.0/ff/fc1/Linear"
      *   ONNX nodes: /layers.0/ff/fc1/MatMul, /layers.0/ff/fc1/Add
-     *   in  /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000172302 (arena)
-     *   out /layers.0/ff/fc1/Add_output_0 [1,10,128] int8 scale 0.0159781 (arena)
-     *   weights layers.0.ff.fc1.weight (npz int4, scale 0.0178620); real multiplier s_in*s_w/s_out = 0.000192617
+     *   in  /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000226112 (arena)
+     *   out /layers.0/ff/fc1/Add_output_0 [1,10,128] int8 scale 0.0449344 (arena)
+     *   weights layers.0.ff.fc1.weight (npz int4, scale 0.0769022); real multiplier s_in*s_w/s_out = 0.000386976
      */
     POSE_MODEL_OP_BEGIN(8);
     pk_linear_w4_i16_i8(PM_BUF(int16_t, PM_OFF_layers_0_norm1_LayerNormalization_output_0), 10, 64, 64, pm_layers_0_ff_fc1_Linear_weight, pm_layers_0_ff_fc1_Linear_bias, 128,
@@ -149,8 +149,8 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     POSE_MODEL_OP_END(8);
     /* [9] pe.Gelu "/layers.0/ff/act/Gelu"
      *   ONNX nodes: /layers.0/ff/act/Div, /layers.0/ff/act/Erf, /layers.0/ff/act/Add, /layers.0/ff/act/Mul, /layers.0/ff/act/Mul_1
-     *   in  /layers.0/ff/fc1/Add_output_0 [1,10,128] int8 scale 0.0159781 (arena)
-     *   out /layers.0/ff/act/Mul_1_output_0 [1,10,128] int8 scale 0.0156391 (arena)
+     *   in  /layers.0/ff/fc1/Add_output_0 [1,10,128] int8 scale 0.0449344 (arena)
+     *   out /layers.0/ff/act/Mul_1_output_0 [1,10,128] int8 scale 0.0449344 (arena)
      *   y = table[x + 128], table from the exact float function
      */
     POSE_MODEL_OP_BEGIN(9);
@@ -158,9 +158,9 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     POSE_MODEL_OP_END(9);
     /* [10] pe.Linear "/layers.0/ff/fc2/Linear"
      *   ONNX nodes: /layers.0/ff/fc2/MatMul, /layers.0/ff/fc2/Add
-     *   in  /layers.0/ff/act/Mul_1_output_0 [1,10,128] int8 scale 0.0156391 (arena)
-     *   out /layers.0/ff/fc2/Add_output_0 [1,10,64] int16 scale 0.0000393004 (arena)
-     *   weights layers.0.ff.fc2.weight (npz int4, scale 0.0126294); real multiplier s_in*s_w/s_out = 5.02572
+     *   in  /layers.0/ff/act/Mul_1_output_0 [1,10,128] int8 scale 0.0449344 (arena)
+     *   out /layers.0/ff/fc2/Add_output_0 [1,10,64] int16 scale 0.000172082 (arena)
+     *   weights layers.0.ff.fc2.weight (npz int4, scale 0.0300175); real multiplier s_in*s_w/s_out = 7.83821
      */
     POSE_MODEL_OP_BEGIN(10);
     pk_linear_w4_i8_i16(PM_BUF(int8_t, PM_OFF_layers_0_ff_act_Mul_1_output_0), 10, 128, 128, pm_layers_0_ff_fc2_Linear_weight, pm_layers_0_ff_fc2_Linear_bias, 64,
@@ -168,29 +168,29 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     POSE_MODEL_OP_END(10);
     /* [11] Add "/layers.0/Add_1"
      *   ONNX nodes: /layers.0/Add_1
-     *   in  /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000172302 (arena)
-     *   in  /layers.0/ff/fc2/Add_output_0 [1,10,64] int16 scale 0.0000393004 (arena)
-     *   out /layers.0/Add_1_output_0 [1,10,64] int16 scale 0.000178370 (arena)
-     *   y = (a*2074423422 + b*473155867) >> 31: real multipliers 0.965979 (/layers.0/norm1/LayerNormalization_output_0), 0.220330 (/layers.0/ff/fc2/Add_output_0)
+     *   in  /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000226112 (arena)
+     *   in  /layers.0/ff/fc2/Add_output_0 [1,10,64] int16 scale 0.000172082 (arena)
+     *   out /layers.0/Add_1_output_0 [1,10,64] int16 scale 0.000327792 (arena)
+     *   y = (a*1481343491 + b*1127374468) >> 31: real multipliers 0.689804 (/layers.0/norm1/LayerNormalization_output_0), 0.524975 (/layers.0/ff/fc2/Add_output_0)
      */
     POSE_MODEL_OP_BEGIN(11);
-    pk_add_i16_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm1_LayerNormalization_output_0), PM_BUF(int16_t, PM_OFF_layers_0_ff_fc2_Add_output_0), 640, 2074423422, 473155867, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_Add_1_output_0));
+    pk_add_i16_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm1_LayerNormalization_output_0), PM_BUF(int16_t, PM_OFF_layers_0_ff_fc2_Add_output_0), 640, 1481343491, 1127374468, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_Add_1_output_0));
     POSE_MODEL_OP_END(11);
     /* [12] pe.LayerNorm "/layers.0/norm2/LayerNorm"
      *   ONNX nodes: /layers.0/norm2/LayerNormalization
-     *   in  /layers.0/Add_1_output_0 [1,10,64] int16 scale 0.000178370 (arena)
-     *   out /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000169390 (arena)
-     *   eps_q 21092832553, pre_shift 15, multiplier 1547704120 >> 45
+     *   in  /layers.0/Add_1_output_0 [1,10,64] int16 scale 0.000327792 (arena)
+     *   out /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000224811 (arena)
+     *   eps_q 6245731394, pre_shift 15, multiplier 1250979204 >> 45
      */
     POSE_MODEL_OP_BEGIN(12);
-    pk_layernorm_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_Add_1_output_0), 10, 64, 64, INT64_C(21092832553), pm_layers_0_norm2_LayerNorm_gamma, pm_layers_0_norm2_LayerNorm_beta, 15, 1547704120, 14,
+    pk_layernorm_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_Add_1_output_0), 10, 64, 64, INT64_C(6245731394), pm_layers_0_norm2_LayerNorm_gamma, pm_layers_0_norm2_LayerNorm_beta, 15, 1250979204, 14,
         -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 64);
     POSE_MODEL_OP_END(12);
     /* [13] pe.Linear "/pool/score/Linear"
      *   ONNX nodes: /pool/score/MatMul, /pool/score/Add
-     *   in  /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000169390 (arena)
-     *   out /pool/score/Add_output_0 [1,10,1] int16 scale 0.0000267801 (arena)
-     *   weights onnx::MatMul_124 (float in the npz; quantized here to int8, scale 0.000983008); real multiplier s_in*s_w/s_out = 0.00621775
+     *   in  /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000224811 (arena)
+     *   out /pool/score/Add_output_0 [1,10,1] int16 scale 0.000125512 (arena)
+     *   weights onnx::MatMul_124 (float in the npz; quantized here to int8, scale 0.00418426); real multiplier s_in*s_w/s_out = 0.00749460
      */
     POSE_MODEL_OP_BEGIN(13);
     pk_linear_w8_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 10, 64, 64, pm_pool_score_Linear_weight, pm_pool_score_Linear_bias, 1,
@@ -198,29 +198,29 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     POSE_MODEL_OP_END(13);
     /* [14] pe.AttentionPool "/pool/AttentionPool"
      *   ONNX nodes: /pool/Softmax, /pool/Mul, /pool/ReduceSum
-     *   in  /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000169390 (arena)
-     *   in  /pool/score/Add_output_0 [1,10,1] int16 scale 0.0000267801 (arena)
-     *   out /pool/ReduceSum_output_0 [1,64] int16 scale 0.000157580 (arena)
-     *   softmax over 10 scores (scale 0.0000267801) in Q0.15; output multiplier 1154219331 >> 45
+     *   in  /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000224811 (arena)
+     *   in  /pool/score/Add_output_0 [1,10,1] int16 scale 0.000125512 (arena)
+     *   out /pool/ReduceSum_output_0 [1,64] int16 scale 0.000219487 (arena)
+     *   softmax over 10 scores (scale 0.000125512) in Q0.15; output multiplier 1099783206 >> 45
      */
     POSE_MODEL_OP_BEGIN(14);
-    pk_attention_pool_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 10, 64, 64, PM_BUF(int16_t, PM_OFF_pool_score_Add_output_0), 1359368419, -2, 1154219331, 14,
+    pk_attention_pool_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 10, 64, 64, PM_BUF(int16_t, PM_OFF_pool_score_Add_output_0), 1592763435, -4, 1099783206, 14,
         -32768, 32767, PM_BUF(int32_t, PM_OFF_scratch_pool_AttentionPool), PM_BUF(int16_t, PM_OFF_pool_ReduceSum_output_0));
     POSE_MODEL_OP_END(14);
     /* [15] pe.Linear "/head/fc1/Linear"
      *   ONNX nodes: /head/fc1/Gemm
-     *   in  /pool/ReduceSum_output_0 [1,64] int16 scale 0.000157580 (arena)
-     *   out /head/fc1/Gemm_output_0 [1,192] int16 scale 0.0000997933 (arena)
-     *   weights head.fc1.weight (npz int4, scale 0.0178553); real multiplier s_in*s_w/s_out = 0.0281945
+     *   in  /pool/ReduceSum_output_0 [1,64] int16 scale 0.000219487 (arena)
+     *   out /head/fc1/Gemm_output_0 [1,192] int16 scale 0.000143282 (arena)
+     *   weights head.fc1.weight (npz int4, scale 0.0423978); real multiplier s_in*s_w/s_out = 0.0649472
      */
     POSE_MODEL_OP_BEGIN(15);
     pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_pool_ReduceSum_output_0), 1, 64, 64, pm_head_fc1_Linear_weight, pm_head_fc1_Linear_bias, 192,
-        pm_head_fc1_Linear_mult, pm_layers_0_attn_out_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_head_fc1_Gemm_output_0), 192);
+        pm_head_fc1_Linear_mult, pm_head_fc1_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_head_fc1_Gemm_output_0), 192);
     POSE_MODEL_OP_END(15);
     /* [16] pe.Gelu "/head/act/Gelu"
      *   ONNX nodes: /head/act/Div, /head/act/Erf, /head/act/Add, /head/act/Mul, /head/act/Mul_1
-     *   in  /head/fc1/Gemm_output_0 [1,192] int16 scale 0.0000997933 (arena)
-     *   out /head/act/Mul_1_output_0 [1,192] int16 scale 0.0000947010 (arena)
+     *   in  /head/fc1/Gemm_output_0 [1,192] int16 scale 0.000143282 (arena)
+     *   out /head/act/Mul_1_output_0 [1,192] int16 scale 0.000131961 (arena)
      *   y = 513-point table every 128 codes, linear interpolation
      */
     POSE_MODEL_OP_BEGIN(16);
@@ -228,37 +228,37 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     POSE_MODEL_OP_END(16);
     /* [17] pe.Linear "/head/fc2/Linear"
      *   ONNX nodes: /head/fc2/Gemm
-     *   in  /head/act/Mul_1_output_0 [1,192] int16 scale 0.0000947010 (arena)
-     *   out /head/fc2/Gemm_output_0 [1,34] int16 scale 0.0000420376 (arena)
-     *   weights head.fc2.weight (npz int4, scale 0.0103140); real multiplier s_in*s_w/s_out = 0.0232350
+     *   in  /head/act/Mul_1_output_0 [1,192] int16 scale 0.000131961 (arena)
+     *   out /head/fc2/Gemm_output_0 [1,34] int16 scale 0.0000636384 (arena)
+     *   weights head.fc2.weight (npz int4, scale 0.0139994); real multiplier s_in*s_w/s_out = 0.0290293
      */
     POSE_MODEL_OP_BEGIN(17);
     pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_head_act_Mul_1_output_0), 1, 192, 192, pm_head_fc2_Linear_weight, pm_head_fc2_Linear_bias, 34,
-        pm_head_fc2_Linear_mult, pm_layers_0_attn_out_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 34);
+        pm_head_fc2_Linear_mult, pm_layers_0_attn_qkv_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 34);
     POSE_MODEL_OP_END(17);
     /* [18] pe.MatMulConst "/refine/MatMulConst"
      *   ONNX nodes: /refine/MatMul
-     *   in  /head/Reshape_output_0 [1,17,2] int16 scale 0.0000420376 (view of /head/fc2/Gemm_output_0)
-     *   out /refine/MatMul_output_0 [1,17,2] int16 scale 0.0000191958 (arena)
-     *   A int16 scale 0.0000183029; multiplier 1410268217 >> 45
+     *   in  /head/Reshape_output_0 [1,17,2] int16 scale 0.0000636384 (view of /head/fc2/Gemm_output_0)
+     *   out /refine/MatMul_output_0 [1,17,2] int16 scale 0.0000586881 (arena)
+     *   A int16 scale 0.0000183029; multiplier 1396590206 >> 46
      */
     POSE_MODEL_OP_BEGIN(18);
-    pk_matmul_const_left_i16_i16(pm_refine_MatMulConst_a, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 17, 17, 2, 1410268217, 14, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_MatMul_output_0));
+    pk_matmul_const_left_i16_i16(pm_refine_MatMulConst_a, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 17, 17, 2, 1396590206, 15, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_MatMul_output_0));
     POSE_MODEL_OP_END(18);
     /* [19] pe.Linear "/refine/fc1/Linear"
      *   ONNX nodes: /refine/fc1/MatMul, /refine/fc1/Add
-     *   in  /refine/MatMul_output_0 [1,17,2] int16 scale 0.0000191958 (arena)
-     *   out /refine/fc1/Add_output_0 [1,17,16] int16 scale 0.0000511370 (arena)
-     *   weights refine.fc1.weight (npz int4, scale 0.0986889); real multiplier s_in*s_w/s_out = 0.0370458
+     *   in  /refine/MatMul_output_0 [1,17,2] int16 scale 0.0000586881 (arena)
+     *   out /refine/fc1/Add_output_0 [1,17,16] int16 scale 0.0000681358 (arena)
+     *   weights refine.fc1.weight (npz int4, scale 0.0920201); real multiplier s_in*s_w/s_out = 0.0792606
      */
     POSE_MODEL_OP_BEGIN(19);
     pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_refine_MatMul_output_0), 17, 2, 2, pm_refine_fc1_Linear_weight, pm_refine_fc1_Linear_bias, 16,
-        pm_refine_fc1_Linear_mult, pm_refine_fc1_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_fc1_Add_output_0), 16);
+        pm_refine_fc1_Linear_mult, pm_head_fc1_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_fc1_Add_output_0), 16);
     POSE_MODEL_OP_END(19);
     /* [20] pe.Gelu "/refine/act/Gelu"
      *   ONNX nodes: /refine/act/Div, /refine/act/Erf, /refine/act/Add, /refine/act/Mul, /refine/act/Mul_1
-     *   in  /refine/fc1/Add_output_0 [1,17,16] int16 scale 0.0000511370 (arena)
-     *   out /refine/act/Mul_1_output_0 [1,17,16] int16 scale 0.0000374906 (arena)
+     *   in  /refine/fc1/Add_output_0 [1,17,16] int16 scale 0.0000681358 (arena)
+     *   out /refine/act/Mul_1_output_0 [1,17,16] int16 scale 0.0000275103 (arena)
      *   y = 513-point table every 128 codes, linear interpolation
      */
     POSE_MODEL_OP_BEGIN(20);
@@ -266,31 +266,31 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     POSE_MODEL_OP_END(20);
     /* [21] pe.MatMulConst "/refine/MatMulConst_1"
      *   ONNX nodes: /refine/MatMul_1
-     *   in  /refine/act/Mul_1_output_0 [1,17,16] int16 scale 0.0000374906 (arena)
-     *   out /refine/MatMul_1_output_0 [1,17,16] int16 scale 0.0000372147 (arena)
-     *   A int16 scale 0.0000183029; multiplier 1297501189 >> 46
+     *   in  /refine/act/Mul_1_output_0 [1,17,16] int16 scale 0.0000275103 (arena)
+     *   out /refine/MatMul_1_output_0 [1,17,16] int16 scale 0.0000286165 (arena)
+     *   A int16 scale 0.0000183029; multiplier 1238164669 >> 46
      */
     POSE_MODEL_OP_BEGIN(21);
-    pk_matmul_const_left_i16_i16(pm_refine_MatMulConst_a, PM_BUF(int16_t, PM_OFF_refine_act_Mul_1_output_0), 17, 17, 16, 1297501189, 15, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_MatMul_1_output_0));
+    pk_matmul_const_left_i16_i16(pm_refine_MatMulConst_a, PM_BUF(int16_t, PM_OFF_refine_act_Mul_1_output_0), 17, 17, 16, 1238164669, 15, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_MatMul_1_output_0));
     POSE_MODEL_OP_END(21);
     /* [22] pe.Linear "/refine/fc2/Linear"
      *   ONNX nodes: /refine/fc2/MatMul, /refine/fc2/Add
-     *   in  /refine/MatMul_1_output_0 [1,17,16] int16 scale 0.0000372147 (arena)
-     *   out /refine/fc2/Add_output_0 [1,17,2] int16 scale 0.0000204591 (arena)
-     *   weights refine.fc2.weight (npz int4, scale 0.0355879); real multiplier s_in*s_w/s_out = 0.0647335
+     *   in  /refine/MatMul_1_output_0 [1,17,16] int16 scale 0.0000286165 (arena)
+     *   out /refine/fc2/Add_output_0 [1,17,2] int16 scale 0.0000124712 (arena)
+     *   weights refine.fc2.weight (npz int4, scale 0.0386222); real multiplier s_in*s_w/s_out = 0.0886228
      */
     POSE_MODEL_OP_BEGIN(22);
     pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_refine_MatMul_1_output_0), 17, 16, 16, pm_refine_fc2_Linear_weight, pm_refine_fc2_Linear_bias, 2,
-        pm_refine_fc2_Linear_mult, pm_refine_fc2_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_fc2_Add_output_0), 2);
+        pm_refine_fc2_Linear_mult, pm_head_fc1_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_fc2_Add_output_0), 2);
     POSE_MODEL_OP_END(22);
     /* [23] Add "/refine/Add"
      *   ONNX nodes: /refine/Add
-     *   in  /head/Reshape_output_0 [1,17,2] int16 scale 0.0000420376 (view of /head/fc2/Gemm_output_0)
-     *   in  /refine/fc2/Add_output_0 [1,17,2] int16 scale 0.0000204591 (arena)
+     *   in  /head/Reshape_output_0 [1,17,2] int16 scale 0.0000636384 (view of /head/fc2/Gemm_output_0)
+     *   in  /refine/fc2/Add_output_0 [1,17,2] int16 scale 0.0000124712 (arena)
      *   out keypoints [1,17,2] int16 scale 0.000244141 (output)
-     *   y = (a*1479065425 + b*719840976) >> 33: real multipliers 0.172186 (/head/Reshape_output_0), 0.0838005 (/refine/fc2/Add_output_0)
+     *   y = (a*1119537782 + b*219395911) >> 32: real multipliers 0.260663 (/head/Reshape_output_0), 0.0510821 (/refine/fc2/Add_output_0)
      */
     POSE_MODEL_OP_BEGIN(23);
-    pk_add_i16_i16_i16(PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), PM_BUF(int16_t, PM_OFF_refine_fc2_Add_output_0), 34, 1479065425, 719840976, 2, -32768, 32767, output);
+    pk_add_i16_i16_i16(PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), PM_BUF(int16_t, PM_OFF_refine_fc2_Add_output_0), 34, 1119537782, 219395911, 1, -32768, 32767, output);
     POSE_MODEL_OP_END(23);
 }
