@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProgram } from '../../../src/cli/program.ts';
+import { encodeNpy } from '../../../src/io/npy.ts';
 import { MODELS_DIR } from '../../../src/paths.ts';
 
 const MICRO = join(MODELS_DIR, 'micro', 'micro.onnx');
@@ -92,6 +93,14 @@ describe('pose-edge compile', () => {
     await expect(run(['--calib', join(root, 'missing.npy'), '--out', out])).rejects.toThrow(`${join(root, 'missing.npy')}: no such file (calibration windows)`);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(root)).toEqual([]);
+  });
+
+  it('names a calibration file of the wrong shape', async () => {
+    const { root, out } = tempOut();
+    const bad = join(root, 'calib.npy');
+    writeFileSync(bad, encodeNpy(new Float32Array(2 * 3 * 114 * 9), [2, 3, 114, 9]));
+    await expect(run(['--calib', bad, '--out', out])).rejects.toThrow(`${bad}: expected shape [N,3,114,10], found [2,3,114,9]`);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('rejects weights of another bit width than --bits', async () => {
