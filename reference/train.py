@@ -136,8 +136,8 @@ def run_phase(model: PoseTransformer, x: torch.Tensor, y: torch.Tensor, *, epoch
 
 
 def load_xy(x_path: str, y_path: str) -> tuple[torch.Tensor, torch.Tensor]:
-    x = np.load(x_path).astype(np.float32)
-    y = np.load(y_path).astype(np.float32)
+    x = np.load(x_path).astype(np.float32, copy=False)
+    y = np.load(y_path).astype(np.float32, copy=False)
     if x.ndim != 4 or x.shape[1:] != (3, 114, 10) or y.shape != (len(x), 17, 2):
         raise ValueError(f"{x_path}/{y_path}: shapes {x.shape} {y.shape}, expected [N,3,114,10] and [N,17,2]")
     if not np.isfinite(x).all():
