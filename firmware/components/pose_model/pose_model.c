@@ -4,7 +4,7 @@
  *   pose-edge compile --model models/micro/micro.onnx --weights models/micro/pose_micro_int4.npz --bits 4 --act-bits 8 --calib models/data/calib_X.npy --out firmware/components/pose_model
  * Model:   models/micro/micro.onnx (producer pytorch 1.13.0, opset 17)
  * Weights: models/micro/pose_micro_int4.npz (int4, activations int8 by default)
- * SHA-256 of the ONNX bytes followed by the weights bytes: 8895617cd7aef72f5ab21fd67393095113ccecde481c57dce29859374efae22d
+ * SHA-256 of the ONNX bytes followed by the weights bytes: 4917ca8bdda0d3c1036a5636b201332a3cf0f0f3ebb9b8a590491d08e7527264
  */
 #include "pose_model.h"
 #include "pose_kernels.h"
@@ -37,11 +37,11 @@ static uint8_t pm_arena[POSE_MODEL_ARENA_BYTES] PM_ALIGNED;
 #define PM_OFF_layers_0_attn_Reshape_1_output_0 5120 /* 1280 B, live ops 4..5: /layers.0/attn/Reshape_1_output_0 */
 #define PM_OFF_layers_0_attn_out_Add_output_0 0 /* 1280 B, live ops 5..6: /layers.0/attn/out/Add_output_0 */
 #define PM_OFF_layers_0_Add_output_0 1280 /* 1280 B, live ops 6..7: /layers.0/Add_output_0 */
-#define PM_OFF_layers_0_norm1_LayerNormalization_output_0 0 /* 1280 B, live ops 7..11: /layers.0/norm1/LayerNormalization_output_0 */
-#define PM_OFF_layers_0_ff_fc1_Add_output_0 1280 /* 1280 B, live ops 8..9: /layers.0/ff/fc1/Add_output_0 */
-#define PM_OFF_layers_0_ff_act_Mul_1_output_0 2560 /* 1280 B, live ops 9..10: /layers.0/ff/act/Mul_1_output_0 */
-#define PM_OFF_layers_0_ff_fc2_Add_output_0 1280 /* 1280 B, live ops 10..11: /layers.0/ff/fc2/Add_output_0 */
-#define PM_OFF_layers_0_Add_1_output_0 2560 /* 1280 B, live ops 11..12: /layers.0/Add_1_output_0 */
+#define PM_OFF_layers_0_norm1_LayerNormalization_output_0 5120 /* 1280 B, live ops 7..11: /layers.0/norm1/LayerNormalization_output_0 */
+#define PM_OFF_layers_0_ff_fc1_Add_output_0 0 /* 2560 B, live ops 8..9: /layers.0/ff/fc1/Add_output_0 */
+#define PM_OFF_layers_0_ff_act_Mul_1_output_0 2560 /* 2560 B, live ops 9..10: /layers.0/ff/act/Mul_1_output_0 */
+#define PM_OFF_layers_0_ff_fc2_Add_output_0 0 /* 1280 B, live ops 10..11: /layers.0/ff/fc2/Add_output_0 */
+#define PM_OFF_layers_0_Add_1_output_0 1280 /* 1280 B, live ops 11..12: /layers.0/Add_1_output_0 */
 #define PM_OFF_layers_0_norm2_LayerNormalization_output_0 0 /* 1280 B, live ops 12..14: /layers.0/norm2/LayerNormalization_output_0 */
 #define PM_OFF_pool_score_Add_output_0 1456 /* 20 B, live ops 13..14: /pool/score/Add_output_0 */
 #define PM_OFF_pool_ReduceSum_output_0 1280 /* 128 B, live ops 14..15: /pool/ReduceSum_output_0 */
@@ -70,8 +70,8 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     /* [1] pe.Linear "/proj/Linear"
      *   ONNX nodes: /Transpose, /Reshape, /proj/MatMul, /proj/Add
      *   in  /Div_output_0 [1,3,114,10] int8 scale 0.00787402 (arena, stored token-major [10][342])
-     *   out /proj/Add_output_0 [1,10,64] int16 scale 0.000180059 (arena)
-     *   weights proj.weight (npz int4, scale 0.0144966); real multiplier s_in*s_w/s_out = 0.633938
+     *   out /proj/Add_output_0 [1,10,64] int16 scale 0.000161500 (arena)
+     *   weights proj.weight (npz int4, scale 0.0255684); real multiplier s_in*s_w/s_out = 1.24660
      *   input permutation [0,3,1,2] realized by the normalization writing token-major
      */
     POSE_MODEL_OP_BEGIN(1);
@@ -80,18 +80,18 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     POSE_MODEL_OP_END(1);
     /* [2] Add "/Add_1"
      *   ONNX nodes: /Add_1
-     *   in  /proj/Add_output_0 [1,10,64] int16 scale 0.000180059 (arena)
-     *   out /Add_1_output_0 [1,10,64] int16 scale 0.000180328 (arena)
-     *   y = (a*536070047 + b*2026467864) >> 29: real multipliers 0.998508 (/proj/Add_output_0), 3.77459 (pos_emb (const))
+     *   in  /proj/Add_output_0 [1,10,64] int16 scale 0.000161500 (arena)
+     *   out /Add_1_output_0 [1,10,64] int16 scale 0.000159015 (arena)
+     *   y = (a*272631213 + b*2116104460) >> 28: real multipliers 1.01563 (/proj/Add_output_0), 7.88310 (pos_emb (const))
      */
     POSE_MODEL_OP_BEGIN(2);
-    pk_add_i16_i8_i16(PM_BUF(int16_t, PM_OFF_proj_Add_output_0), pm_Add_1_b, 640, 536070047, 2026467864, -2, -32768, 32767, PM_BUF(int16_t, PM_OFF_Add_1_output_0));
+    pk_add_i16_i8_i16(PM_BUF(int16_t, PM_OFF_proj_Add_output_0), pm_Add_1_b, 640, 272631213, 2116104460, -3, -32768, 32767, PM_BUF(int16_t, PM_OFF_Add_1_output_0));
     POSE_MODEL_OP_END(2);
     /* [3] pe.Linear "/layers.0/attn/qkv/Linear"
      *   ONNX nodes: /layers.0/attn/qkv/MatMul, /layers.0/attn/qkv/Add
-     *   in  /Add_1_output_0 [1,10,64] int16 scale 0.000180328 (arena)
-     *   out /layers.0/attn/qkv/Add_output_0 [1,10,192] int16 scale 0.000751479 (arena)
-     *   weights layers.0.attn.qkv.weight (npz int4, scale 0.0901194); real multiplier s_in*s_w/s_out = 0.0216254
+     *   in  /Add_1_output_0 [1,10,64] int16 scale 0.000159015 (arena)
+     *   out /layers.0/attn/qkv/Add_output_0 [1,10,192] int16 scale 0.000742823 (arena)
+     *   weights layers.0.attn.qkv.weight (npz int4, scale 0.137547); real multiplier s_in*s_w/s_out = 0.0294444
      */
     POSE_MODEL_OP_BEGIN(3);
     pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_Add_1_output_0), 10, 64, 64, pm_layers_0_attn_qkv_Linear_weight, pm_layers_0_attn_qkv_Linear_bias, 192,
@@ -99,19 +99,19 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     POSE_MODEL_OP_END(3);
     /* [4] pe.Attention "/layers.0/attn/Attention"
      *   ONNX nodes: /layers.0/attn/Reshape, /layers.0/attn/Transpose, /layers.0/attn/Gather, /layers.0/attn/Gather_1, /layers.0/attn/Gather_2, /layers.0/attn/Transpose_1, /layers.0/attn/MatMul, /layers.0/attn/Mul, /layers.0/attn/Softmax, /layers.0/attn/MatMul_1, /layers.0/attn/Transpose_2, /layers.0/attn/Reshape_1
-     *   in  /layers.0/attn/qkv/Add_output_0 [1,10,192] int16 scale 0.000751479 (arena)
-     *   out /layers.0/attn/Reshape_1_output_0 [1,10,64] int16 scale 0.0000951487 (arena)
-     *   logit scale 0.00000319455 (attention scale 0.176777, logit_shift 5); softmax Q0.15; output multiplier 2120089500 >> 43
+     *   in  /layers.0/attn/qkv/Add_output_0 [1,10,192] int16 scale 0.000742823 (arena)
+     *   out /layers.0/attn/Reshape_1_output_0 [1,10,64] int16 scale 0.000150905 (arena)
+     *   logit scale 0.00000312138 (attention scale 0.176777, logit_shift 5); softmax Q0.15; output multiplier 1321361229 >> 43
      */
     POSE_MODEL_OP_BEGIN(4);
-    pk_attention_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_attn_qkv_Add_output_0), PM_BUF(int16_t, PM_OFF_layers_0_attn_qkv_Add_output_0) + 64, PM_BUF(int16_t, PM_OFF_layers_0_attn_qkv_Add_output_0) + 128, 192, 10, 2, 32, 5, 1297249423, 1,
-        2120089500, 12, -32768, 32767, PM_BUF(int32_t, PM_OFF_scratch_layers_0_attn_Attention), PM_BUF(int16_t, PM_OFF_layers_0_attn_Reshape_1_output_0), 64);
+    pk_attention_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_attn_qkv_Add_output_0), PM_BUF(int16_t, PM_OFF_layers_0_attn_qkv_Add_output_0) + 64, PM_BUF(int16_t, PM_OFF_layers_0_attn_qkv_Add_output_0) + 128, 192, 10, 2, 32, 5, 1267536595, 1,
+        1321361229, 12, -32768, 32767, PM_BUF(int32_t, PM_OFF_scratch_layers_0_attn_Attention), PM_BUF(int16_t, PM_OFF_layers_0_attn_Reshape_1_output_0), 64);
     POSE_MODEL_OP_END(4);
     /* [5] pe.Linear "/layers.0/attn/out/Linear"
      *   ONNX nodes: /layers.0/attn/out/MatMul, /layers.0/attn/out/Add
-     *   in  /layers.0/attn/Reshape_1_output_0 [1,10,64] int16 scale 0.0000951487 (arena)
-     *   out /layers.0/attn/out/Add_output_0 [1,10,64] int16 scale 0.0000695771 (arena)
-     *   weights layers.0.attn.out.weight (npz int4, scale 0.0247612); real multiplier s_in*s_w/s_out = 0.0338616
+     *   in  /layers.0/attn/Reshape_1_output_0 [1,10,64] int16 scale 0.000150905 (arena)
+     *   out /layers.0/attn/out/Add_output_0 [1,10,64] int16 scale 0.000119444 (arena)
+     *   weights layers.0.attn.out.weight (npz int4, scale 0.0339030); real multiplier s_in*s_w/s_out = 0.0428329
      */
     POSE_MODEL_OP_BEGIN(5);
     pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_attn_Reshape_1_output_0), 10, 64, 64, pm_layers_0_attn_out_Linear_weight, pm_layers_0_attn_out_Linear_bias, 64,
@@ -119,78 +119,78 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     POSE_MODEL_OP_END(5);
     /* [6] Add "/layers.0/Add"
      *   ONNX nodes: /layers.0/Add
-     *   in  /Add_1_output_0 [1,10,64] int16 scale 0.000180328 (arena)
-     *   in  /layers.0/attn/out/Add_output_0 [1,10,64] int16 scale 0.0000695771 (arena)
-     *   out /layers.0/Add_output_0 [1,10,64] int16 scale 0.000208831 (arena)
-     *   y = (a*1854375659 + b*715485092) >> 31: real multipliers 0.863511 (/Add_1_output_0), 0.333174 (/layers.0/attn/out/Add_output_0)
+     *   in  /Add_1_output_0 [1,10,64] int16 scale 0.000159015 (arena)
+     *   in  /layers.0/attn/out/Add_output_0 [1,10,64] int16 scale 0.000119444 (arena)
+     *   out /layers.0/Add_output_0 [1,10,64] int16 scale 0.000192836 (arena)
+     *   y = (a*1770845291 + b*1330172319) >> 31: real multipliers 0.824614 (/Add_1_output_0), 0.619410 (/layers.0/attn/out/Add_output_0)
      */
     POSE_MODEL_OP_BEGIN(6);
-    pk_add_i16_i16_i16(PM_BUF(int16_t, PM_OFF_Add_1_output_0), PM_BUF(int16_t, PM_OFF_layers_0_attn_out_Add_output_0), 640, 1854375659, 715485092, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_Add_output_0));
+    pk_add_i16_i16_i16(PM_BUF(int16_t, PM_OFF_Add_1_output_0), PM_BUF(int16_t, PM_OFF_layers_0_attn_out_Add_output_0), 640, 1770845291, 1330172319, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_Add_output_0));
     POSE_MODEL_OP_END(6);
     /* [7] pe.LayerNorm "/layers.0/norm1/LayerNorm"
      *   ONNX nodes: /layers.0/norm1/LayerNormalization
-     *   in  /layers.0/Add_output_0 [1,10,64] int16 scale 0.000208831 (arena)
-     *   out /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000226112 (arena)
-     *   eps_q 15388217341, pre_shift 15, multiplier 1221447203 >> 45
+     *   in  /layers.0/Add_output_0 [1,10,64] int16 scale 0.000192836 (arena)
+     *   out /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000247454 (arena)
+     *   eps_q 18047004625, pre_shift 15, multiplier 1238052816 >> 45
      */
     POSE_MODEL_OP_BEGIN(7);
-    pk_layernorm_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_Add_output_0), 10, 64, 64, INT64_C(15388217341), pm_layers_0_norm1_LayerNorm_gamma, pm_layers_0_norm1_LayerNorm_beta, 15, 1221447203, 14,
+    pk_layernorm_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_Add_output_0), 10, 64, 64, INT64_C(18047004625), pm_layers_0_norm1_LayerNorm_gamma, pm_layers_0_norm1_LayerNorm_beta, 15, 1238052816, 14,
         -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_norm1_LayerNormalization_output_0), 64);
     POSE_MODEL_OP_END(7);
     /* [8] pe.Linear "/layers.0/ff/fc1/Linear"
      *   ONNX nodes: /layers.0/ff/fc1/MatMul, /layers.0/ff/fc1/Add
-     *   in  /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000226112 (arena)
-     *   out /layers.0/ff/fc1/Add_output_0 [1,10,128] int8 scale 0.0449344 (arena)
-     *   weights layers.0.ff.fc1.weight (npz int4, scale 0.0769022); real multiplier s_in*s_w/s_out = 0.000386976
+     *   in  /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000247454 (arena)
+     *   out /layers.0/ff/fc1/Add_output_0 [1,10,128] int16 scale 0.000561402 (arena)
+     *   weights layers.0.ff.fc1.weight (npz int4, scale 0.0991467); real multiplier s_in*s_w/s_out = 0.0437017
      */
     POSE_MODEL_OP_BEGIN(8);
-    pk_linear_w4_i16_i8(PM_BUF(int16_t, PM_OFF_layers_0_norm1_LayerNormalization_output_0), 10, 64, 64, pm_layers_0_ff_fc1_Linear_weight, pm_layers_0_ff_fc1_Linear_bias, 128,
-        pm_layers_0_ff_fc1_Linear_mult, pm_layers_0_ff_fc1_Linear_shift, 0, -128, 127, PM_BUF(int8_t, PM_OFF_layers_0_ff_fc1_Add_output_0), 128);
+    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm1_LayerNormalization_output_0), 10, 64, 64, pm_layers_0_ff_fc1_Linear_weight, pm_layers_0_ff_fc1_Linear_bias, 128,
+        pm_layers_0_ff_fc1_Linear_mult, pm_layers_0_attn_out_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_ff_fc1_Add_output_0), 128);
     POSE_MODEL_OP_END(8);
     /* [9] pe.Gelu "/layers.0/ff/act/Gelu"
      *   ONNX nodes: /layers.0/ff/act/Div, /layers.0/ff/act/Erf, /layers.0/ff/act/Add, /layers.0/ff/act/Mul, /layers.0/ff/act/Mul_1
-     *   in  /layers.0/ff/fc1/Add_output_0 [1,10,128] int8 scale 0.0449344 (arena)
-     *   out /layers.0/ff/act/Mul_1_output_0 [1,10,128] int8 scale 0.0449344 (arena)
-     *   y = table[x + 128], table from the exact float function
+     *   in  /layers.0/ff/fc1/Add_output_0 [1,10,128] int16 scale 0.000561402 (arena)
+     *   out /layers.0/ff/act/Mul_1_output_0 [1,10,128] int16 scale 0.000561402 (arena)
+     *   y = 513-point table every 128 codes, linear interpolation
      */
     POSE_MODEL_OP_BEGIN(9);
-    pk_lut8_i8(PM_BUF(int8_t, PM_OFF_layers_0_ff_fc1_Add_output_0), 1280, pm_layers_0_ff_act_Gelu_table, PM_BUF(int8_t, PM_OFF_layers_0_ff_act_Mul_1_output_0));
+    pk_lut16_interp_i16(PM_BUF(int16_t, PM_OFF_layers_0_ff_fc1_Add_output_0), 1280, pm_layers_0_ff_act_Gelu_table, PM_BUF(int16_t, PM_OFF_layers_0_ff_act_Mul_1_output_0));
     POSE_MODEL_OP_END(9);
     /* [10] pe.Linear "/layers.0/ff/fc2/Linear"
      *   ONNX nodes: /layers.0/ff/fc2/MatMul, /layers.0/ff/fc2/Add
-     *   in  /layers.0/ff/act/Mul_1_output_0 [1,10,128] int8 scale 0.0449344 (arena)
-     *   out /layers.0/ff/fc2/Add_output_0 [1,10,64] int16 scale 0.000172082 (arena)
-     *   weights layers.0.ff.fc2.weight (npz int4, scale 0.0300175); real multiplier s_in*s_w/s_out = 7.83821
+     *   in  /layers.0/ff/act/Mul_1_output_0 [1,10,128] int16 scale 0.000561402 (arena)
+     *   out /layers.0/ff/fc2/Add_output_0 [1,10,64] int16 scale 0.000551866 (arena)
+     *   weights layers.0.ff.fc2.weight (npz int4, scale 0.0553194); real multiplier s_in*s_w/s_out = 0.0562753
      */
     POSE_MODEL_OP_BEGIN(10);
-    pk_linear_w4_i8_i16(PM_BUF(int8_t, PM_OFF_layers_0_ff_act_Mul_1_output_0), 10, 128, 128, pm_layers_0_ff_fc2_Linear_weight, pm_layers_0_ff_fc2_Linear_bias, 64,
-        pm_layers_0_ff_fc2_Linear_mult, pm_layers_0_ff_fc2_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_ff_fc2_Add_output_0), 64);
+    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_ff_act_Mul_1_output_0), 10, 128, 128, pm_layers_0_ff_fc2_Linear_weight, pm_layers_0_ff_fc2_Linear_bias, 64,
+        pm_layers_0_ff_fc2_Linear_mult, pm_layers_0_attn_out_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_ff_fc2_Add_output_0), 64);
     POSE_MODEL_OP_END(10);
     /* [11] Add "/layers.0/Add_1"
      *   ONNX nodes: /layers.0/Add_1
-     *   in  /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000226112 (arena)
-     *   in  /layers.0/ff/fc2/Add_output_0 [1,10,64] int16 scale 0.000172082 (arena)
-     *   out /layers.0/Add_1_output_0 [1,10,64] int16 scale 0.000327792 (arena)
-     *   y = (a*1481343491 + b*1127374468) >> 31: real multipliers 0.689804 (/layers.0/norm1/LayerNormalization_output_0), 0.524975 (/layers.0/ff/fc2/Add_output_0)
+     *   in  /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000247454 (arena)
+     *   in  /layers.0/ff/fc2/Add_output_0 [1,10,64] int16 scale 0.000551866 (arena)
+     *   out /layers.0/Add_1_output_0 [1,10,64] int16 scale 0.000699130 (arena)
+     *   y = (a*760091318 + b*1695141032) >> 31: real multipliers 0.353945 (/layers.0/norm1/LayerNormalization_output_0), 0.789362 (/layers.0/ff/fc2/Add_output_0)
      */
     POSE_MODEL_OP_BEGIN(11);
-    pk_add_i16_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm1_LayerNormalization_output_0), PM_BUF(int16_t, PM_OFF_layers_0_ff_fc2_Add_output_0), 640, 1481343491, 1127374468, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_Add_1_output_0));
+    pk_add_i16_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm1_LayerNormalization_output_0), PM_BUF(int16_t, PM_OFF_layers_0_ff_fc2_Add_output_0), 640, 760091318, 1695141032, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_Add_1_output_0));
     POSE_MODEL_OP_END(11);
     /* [12] pe.LayerNorm "/layers.0/norm2/LayerNorm"
      *   ONNX nodes: /layers.0/norm2/LayerNormalization
-     *   in  /layers.0/Add_1_output_0 [1,10,64] int16 scale 0.000327792 (arena)
-     *   out /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000224811 (arena)
-     *   eps_q 6245731394, pre_shift 15, multiplier 1250979204 >> 45
+     *   in  /layers.0/Add_1_output_0 [1,10,64] int16 scale 0.000699130 (arena)
+     *   out /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000254795 (arena)
+     *   eps_q 1372980566, pre_shift 15, multiplier 1142367511 >> 45
      */
     POSE_MODEL_OP_BEGIN(12);
-    pk_layernorm_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_Add_1_output_0), 10, 64, 64, INT64_C(6245731394), pm_layers_0_norm2_LayerNorm_gamma, pm_layers_0_norm2_LayerNorm_beta, 15, 1250979204, 14,
+    pk_layernorm_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_Add_1_output_0), 10, 64, 64, INT64_C(1372980566), pm_layers_0_norm2_LayerNorm_gamma, pm_layers_0_norm2_LayerNorm_beta, 15, 1142367511, 14,
         -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 64);
     POSE_MODEL_OP_END(12);
     /* [13] pe.Linear "/pool/score/Linear"
      *   ONNX nodes: /pool/score/MatMul, /pool/score/Add
-     *   in  /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000224811 (arena)
-     *   out /pool/score/Add_output_0 [1,10,1] int16 scale 0.000125512 (arena)
-     *   weights onnx::MatMul_124 (float in the npz; quantized here to int8, scale 0.00418426); real multiplier s_in*s_w/s_out = 0.00749460
+     *   in  /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000254795 (arena)
+     *   out /pool/score/Add_output_0 [1,10,1] int16 scale 0.000385967 (arena)
+     *   weights onnx::MatMul_124 (float in the npz; quantized here to int8, scale 0.00909715); real multiplier s_in*s_w/s_out = 0.00600544
      */
     POSE_MODEL_OP_BEGIN(13);
     pk_linear_w8_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 10, 64, 64, pm_pool_score_Linear_weight, pm_pool_score_Linear_bias, 1,
@@ -198,20 +198,20 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     POSE_MODEL_OP_END(13);
     /* [14] pe.AttentionPool "/pool/AttentionPool"
      *   ONNX nodes: /pool/Softmax, /pool/Mul, /pool/ReduceSum
-     *   in  /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000224811 (arena)
-     *   in  /pool/score/Add_output_0 [1,10,1] int16 scale 0.000125512 (arena)
-     *   out /pool/ReduceSum_output_0 [1,64] int16 scale 0.000219487 (arena)
-     *   softmax over 10 scores (scale 0.000125512) in Q0.15; output multiplier 1099783206 >> 45
+     *   in  /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000254795 (arena)
+     *   in  /pool/score/Add_output_0 [1,10,1] int16 scale 0.000385967 (arena)
+     *   out /pool/ReduceSum_output_0 [1,64] int16 scale 0.000252065 (arena)
+     *   softmax over 10 scores (scale 0.000385967) in Q0.15; output multiplier 1085369628 >> 45
      */
     POSE_MODEL_OP_BEGIN(14);
-    pk_attention_pool_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 10, 64, 64, PM_BUF(int16_t, PM_OFF_pool_score_Add_output_0), 1592763435, -4, 1099783206, 14,
+    pk_attention_pool_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 10, 64, 64, PM_BUF(int16_t, PM_OFF_pool_score_Add_output_0), 1224489352, -6, 1085369628, 14,
         -32768, 32767, PM_BUF(int32_t, PM_OFF_scratch_pool_AttentionPool), PM_BUF(int16_t, PM_OFF_pool_ReduceSum_output_0));
     POSE_MODEL_OP_END(14);
     /* [15] pe.Linear "/head/fc1/Linear"
      *   ONNX nodes: /head/fc1/Gemm
-     *   in  /pool/ReduceSum_output_0 [1,64] int16 scale 0.000219487 (arena)
-     *   out /head/fc1/Gemm_output_0 [1,192] int16 scale 0.000143282 (arena)
-     *   weights head.fc1.weight (npz int4, scale 0.0423978); real multiplier s_in*s_w/s_out = 0.0649472
+     *   in  /pool/ReduceSum_output_0 [1,64] int16 scale 0.000252065 (arena)
+     *   out /head/fc1/Gemm_output_0 [1,192] int16 scale 0.000175117 (arena)
+     *   weights head.fc1.weight (npz int4, scale 0.0711700); real multiplier s_in*s_w/s_out = 0.102443
      */
     POSE_MODEL_OP_BEGIN(15);
     pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_pool_ReduceSum_output_0), 1, 64, 64, pm_head_fc1_Linear_weight, pm_head_fc1_Linear_bias, 192,
@@ -219,8 +219,8 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     POSE_MODEL_OP_END(15);
     /* [16] pe.Gelu "/head/act/Gelu"
      *   ONNX nodes: /head/act/Div, /head/act/Erf, /head/act/Add, /head/act/Mul, /head/act/Mul_1
-     *   in  /head/fc1/Gemm_output_0 [1,192] int16 scale 0.000143282 (arena)
-     *   out /head/act/Mul_1_output_0 [1,192] int16 scale 0.000131961 (arena)
+     *   in  /head/fc1/Gemm_output_0 [1,192] int16 scale 0.000175117 (arena)
+     *   out /head/act/Mul_1_output_0 [1,192] int16 scale 0.0000906943 (arena)
      *   y = 513-point table every 128 codes, linear interpolation
      */
     POSE_MODEL_OP_BEGIN(16);
@@ -228,28 +228,28 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     POSE_MODEL_OP_END(16);
     /* [17] pe.Linear "/head/fc2/Linear"
      *   ONNX nodes: /head/fc2/Gemm
-     *   in  /head/act/Mul_1_output_0 [1,192] int16 scale 0.000131961 (arena)
-     *   out /head/fc2/Gemm_output_0 [1,34] int16 scale 0.0000636384 (arena)
-     *   weights head.fc2.weight (npz int4, scale 0.0139994); real multiplier s_in*s_w/s_out = 0.0290293
+     *   in  /head/act/Mul_1_output_0 [1,192] int16 scale 0.0000906943 (arena)
+     *   out /head/fc2/Gemm_output_0 [1,34] int16 scale 0.0000581443 (arena)
+     *   weights head.fc2.weight (npz int4, scale 0.0269217); real multiplier s_in*s_w/s_out = 0.0419928
      */
     POSE_MODEL_OP_BEGIN(17);
     pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_head_act_Mul_1_output_0), 1, 192, 192, pm_head_fc2_Linear_weight, pm_head_fc2_Linear_bias, 34,
-        pm_head_fc2_Linear_mult, pm_layers_0_attn_qkv_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 34);
+        pm_head_fc2_Linear_mult, pm_layers_0_attn_out_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 34);
     POSE_MODEL_OP_END(17);
     /* [18] pe.MatMulConst "/refine/MatMulConst"
      *   ONNX nodes: /refine/MatMul
-     *   in  /head/Reshape_output_0 [1,17,2] int16 scale 0.0000636384 (view of /head/fc2/Gemm_output_0)
-     *   out /refine/MatMul_output_0 [1,17,2] int16 scale 0.0000586881 (arena)
-     *   A int16 scale 0.0000183029; multiplier 1396590206 >> 46
+     *   in  /head/Reshape_output_0 [1,17,2] int16 scale 0.0000581443 (view of /head/fc2/Gemm_output_0)
+     *   out /refine/MatMul_output_0 [1,17,2] int16 scale 0.0000531755 (arena)
+     *   A int16 scale 0.0000183029; multiplier 1408300758 >> 46
      */
     POSE_MODEL_OP_BEGIN(18);
-    pk_matmul_const_left_i16_i16(pm_refine_MatMulConst_a, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 17, 17, 2, 1396590206, 15, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_MatMul_output_0));
+    pk_matmul_const_left_i16_i16(pm_refine_MatMulConst_a, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 17, 17, 2, 1408300758, 15, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_MatMul_output_0));
     POSE_MODEL_OP_END(18);
     /* [19] pe.Linear "/refine/fc1/Linear"
      *   ONNX nodes: /refine/fc1/MatMul, /refine/fc1/Add
-     *   in  /refine/MatMul_output_0 [1,17,2] int16 scale 0.0000586881 (arena)
-     *   out /refine/fc1/Add_output_0 [1,17,16] int16 scale 0.0000681358 (arena)
-     *   weights refine.fc1.weight (npz int4, scale 0.0920201); real multiplier s_in*s_w/s_out = 0.0792606
+     *   in  /refine/MatMul_output_0 [1,17,2] int16 scale 0.0000531755 (arena)
+     *   out /refine/fc1/Add_output_0 [1,17,16] int16 scale 0.0000596064 (arena)
+     *   weights refine.fc1.weight (npz int4, scale 0.0866209); real multiplier s_in*s_w/s_out = 0.0772755
      */
     POSE_MODEL_OP_BEGIN(19);
     pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_refine_MatMul_output_0), 17, 2, 2, pm_refine_fc1_Linear_weight, pm_refine_fc1_Linear_bias, 16,
@@ -257,8 +257,8 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     POSE_MODEL_OP_END(19);
     /* [20] pe.Gelu "/refine/act/Gelu"
      *   ONNX nodes: /refine/act/Div, /refine/act/Erf, /refine/act/Add, /refine/act/Mul, /refine/act/Mul_1
-     *   in  /refine/fc1/Add_output_0 [1,17,16] int16 scale 0.0000681358 (arena)
-     *   out /refine/act/Mul_1_output_0 [1,17,16] int16 scale 0.0000275103 (arena)
+     *   in  /refine/fc1/Add_output_0 [1,17,16] int16 scale 0.0000596064 (arena)
+     *   out /refine/act/Mul_1_output_0 [1,17,16] int16 scale 0.0000304277 (arena)
      *   y = 513-point table every 128 codes, linear interpolation
      */
     POSE_MODEL_OP_BEGIN(20);
@@ -266,31 +266,31 @@ void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[PO
     POSE_MODEL_OP_END(20);
     /* [21] pe.MatMulConst "/refine/MatMulConst_1"
      *   ONNX nodes: /refine/MatMul_1
-     *   in  /refine/act/Mul_1_output_0 [1,17,16] int16 scale 0.0000275103 (arena)
-     *   out /refine/MatMul_1_output_0 [1,17,16] int16 scale 0.0000286165 (arena)
-     *   A int16 scale 0.0000183029; multiplier 1238164669 >> 46
+     *   in  /refine/act/Mul_1_output_0 [1,17,16] int16 scale 0.0000304277 (arena)
+     *   out /refine/MatMul_1_output_0 [1,17,16] int16 scale 0.0000323796 (arena)
+     *   A int16 scale 0.0000183029; multiplier 1210314597 >> 46
      */
     POSE_MODEL_OP_BEGIN(21);
-    pk_matmul_const_left_i16_i16(pm_refine_MatMulConst_a, PM_BUF(int16_t, PM_OFF_refine_act_Mul_1_output_0), 17, 17, 16, 1238164669, 15, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_MatMul_1_output_0));
+    pk_matmul_const_left_i16_i16(pm_refine_MatMulConst_a, PM_BUF(int16_t, PM_OFF_refine_act_Mul_1_output_0), 17, 17, 16, 1210314597, 15, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_MatMul_1_output_0));
     POSE_MODEL_OP_END(21);
     /* [22] pe.Linear "/refine/fc2/Linear"
      *   ONNX nodes: /refine/fc2/MatMul, /refine/fc2/Add
-     *   in  /refine/MatMul_1_output_0 [1,17,16] int16 scale 0.0000286165 (arena)
-     *   out /refine/fc2/Add_output_0 [1,17,2] int16 scale 0.0000124712 (arena)
-     *   weights refine.fc2.weight (npz int4, scale 0.0386222); real multiplier s_in*s_w/s_out = 0.0886228
+     *   in  /refine/MatMul_1_output_0 [1,17,16] int16 scale 0.0000323796 (arena)
+     *   out /refine/fc2/Add_output_0 [1,17,2] int16 scale 0.0000131050 (arena)
+     *   weights refine.fc2.weight (npz int4, scale 0.0693565); real multiplier s_in*s_w/s_out = 0.171364
      */
     POSE_MODEL_OP_BEGIN(22);
     pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_refine_MatMul_1_output_0), 17, 16, 16, pm_refine_fc2_Linear_weight, pm_refine_fc2_Linear_bias, 2,
-        pm_refine_fc2_Linear_mult, pm_head_fc1_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_fc2_Add_output_0), 2);
+        pm_refine_fc2_Linear_mult, pm_refine_fc2_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_fc2_Add_output_0), 2);
     POSE_MODEL_OP_END(22);
     /* [23] Add "/refine/Add"
      *   ONNX nodes: /refine/Add
-     *   in  /head/Reshape_output_0 [1,17,2] int16 scale 0.0000636384 (view of /head/fc2/Gemm_output_0)
-     *   in  /refine/fc2/Add_output_0 [1,17,2] int16 scale 0.0000124712 (arena)
+     *   in  /head/Reshape_output_0 [1,17,2] int16 scale 0.0000581443 (view of /head/fc2/Gemm_output_0)
+     *   in  /refine/fc2/Add_output_0 [1,17,2] int16 scale 0.0000131050 (arena)
      *   out keypoints [1,17,2] int16 scale 0.000244141 (output)
-     *   y = (a*1119537782 + b*219395911) >> 32: real multipliers 0.260663 (/head/Reshape_output_0), 0.0510821 (/refine/fc2/Add_output_0)
+     *   y = (a*2045771488 + b*461092311) >> 33: real multipliers 0.238159 (/head/Reshape_output_0), 0.0536782 (/refine/fc2/Add_output_0)
      */
     POSE_MODEL_OP_BEGIN(23);
-    pk_add_i16_i16_i16(PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), PM_BUF(int16_t, PM_OFF_refine_fc2_Add_output_0), 34, 1119537782, 219395911, 1, -32768, 32767, output);
+    pk_add_i16_i16_i16(PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), PM_BUF(int16_t, PM_OFF_refine_fc2_Add_output_0), 34, 2045771488, 461092311, 2, -32768, 32767, output);
     POSE_MODEL_OP_END(23);
 }

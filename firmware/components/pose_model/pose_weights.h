@@ -4,7 +4,7 @@
  *   pose-edge compile --model models/micro/micro.onnx --weights models/micro/pose_micro_int4.npz --bits 4 --act-bits 8 --calib models/data/calib_X.npy --out firmware/components/pose_model
  * Model:   models/micro/micro.onnx (producer pytorch 1.13.0, opset 17)
  * Weights: models/micro/pose_micro_int4.npz (int4, activations int8 by default)
- * SHA-256 of the ONNX bytes followed by the weights bytes: 8895617cd7aef72f5ab21fd67393095113ccecde481c57dce29859374efae22d
+ * SHA-256 of the ONNX bytes followed by the weights bytes: 4917ca8bdda0d3c1036a5636b201332a3cf0f0f3ebb9b8a590491d08e7527264
  */
 #ifndef POSE_WEIGHTS_H
 #define POSE_WEIGHTS_H
@@ -29,12 +29,10 @@ extern const int32_t pm_layers_0_norm1_LayerNorm_beta[64];
 extern const uint8_t pm_layers_0_ff_fc1_Linear_weight[4096];
 extern const int32_t pm_layers_0_ff_fc1_Linear_bias[128];
 extern const int32_t pm_layers_0_ff_fc1_Linear_mult[1];
-extern const int8_t pm_layers_0_ff_fc1_Linear_shift[1];
-extern const int8_t pm_layers_0_ff_act_Gelu_table[256];
+extern const int16_t pm_layers_0_ff_act_Gelu_table[513];
 extern const uint8_t pm_layers_0_ff_fc2_Linear_weight[4096];
 extern const int32_t pm_layers_0_ff_fc2_Linear_bias[64];
 extern const int32_t pm_layers_0_ff_fc2_Linear_mult[1];
-extern const int8_t pm_layers_0_ff_fc2_Linear_shift[1];
 extern const int16_t pm_layers_0_norm2_LayerNorm_gamma[64];
 extern const int32_t pm_layers_0_norm2_LayerNorm_beta[64];
 extern const int8_t pm_pool_score_Linear_weight[64];
@@ -57,5 +55,6 @@ extern const int16_t pm_refine_act_Gelu_table[513];
 extern const uint8_t pm_refine_fc2_Linear_weight[16];
 extern const int32_t pm_refine_fc2_Linear_bias[2];
 extern const int32_t pm_refine_fc2_Linear_mult[1];
+extern const int8_t pm_refine_fc2_Linear_shift[1];
 
 #endif /* POSE_WEIGHTS_H */

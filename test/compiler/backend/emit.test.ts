@@ -64,7 +64,7 @@ describe('generated component (micro int4)', () => {
     }
     expect(c).toMatch(/out \/proj\/Add_output_0 \[1,10,64\] int16 scale [\d.e-]+ \(arena\)/);
     expect(r.report.ops.map((o) => o.kind)).toEqual([
-      'normalize', 'linear', 'add', 'linear', 'attention', 'linear', 'add', 'layernorm', 'linear', 'lut8', 'linear', 'add', 'layernorm',
+      'normalize', 'linear', 'add', 'linear', 'attention', 'linear', 'add', 'layernorm', 'linear', 'lut16', 'linear', 'add', 'layernorm',
       'linear', 'attention_pool', 'linear', 'lut16', 'linear', 'matmul_const', 'linear', 'lut16', 'matmul_const', 'linear', 'add',
     ]);
   });

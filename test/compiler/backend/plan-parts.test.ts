@@ -32,7 +32,7 @@ describe('activation precision', () => {
       node('pe.Linear', ['x', 'w'], ['a']),
       node('Add', ['a', 'pe'], ['r']),
       node('pe.Linear', ['r', 'w2'], ['h']),
-      node('pe.Gelu', ['h'], ['g']),
+      node('Tanh', ['h'], ['g']),
       node('pe.Linear', ['g', 'w3'], ['s']),
       node('pe.Reshape', ['s'], ['v']),
       node('Relu', ['v'], ['rv']),
@@ -70,6 +70,12 @@ describe('activation precision', () => {
     const bits = assignPrecision({ ...g, tensors }, 8);
     expect(bits.get('h')).toBe(16);
     expect(bits.get('g')).toBe(8);
+  });
+
+  it('keeps GELU inputs and outputs int16 (the FFN hidden layer of the trained micro needed it)', () => {
+    const withGelu: Graph = { ...g, nodes: g.nodes.map((n) => (n.op === 'Tanh' ? { ...n, op: 'pe.Gelu' } : n)) };
+    const bits = assignPrecision(withGelu, 8);
+    expect([bits.get('h'), bits.get('g')]).toEqual([16, 16]);
   });
 
   it('uses 16 bits everywhere with --act-bits 16', () => {

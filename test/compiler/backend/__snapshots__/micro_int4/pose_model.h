@@ -4,7 +4,7 @@
  *   pose-edge compile --model models/micro/micro.onnx --weights models/micro/pose_micro_int4.npz --bits 4 --act-bits 8 --calib models/data/calib_X.npy --out firmware/components/pose_model
  * Model:   models/micro/micro.onnx (producer pytorch 1.13.0, opset 17)
  * Weights: models/micro/pose_micro_int4.npz (int4, activations int8 by default)
- * SHA-256 of the ONNX bytes followed by the weights bytes: 8895617cd7aef72f5ab21fd67393095113ccecde481c57dce29859374efae22d
+ * SHA-256 of the ONNX bytes followed by the weights bytes: 4917ca8bdda0d3c1036a5636b201332a3cf0f0f3ebb9b8a590491d08e7527264
  */
 #ifndef POSE_MODEL_H
 #define POSE_MODEL_H
@@ -23,7 +23,7 @@ extern "C" {
 #define POSE_MODEL_ACT_BITS         8
 #define POSE_MODEL_ARENA_BYTES      6448   /* lower bound from tensor lifetimes: 6448 */
 #define POSE_MODEL_MACS             585746
-#define POSE_MODEL_SHA256 "8895617cd7aef72f5ab21fd67393095113ccecde481c57dce29859374efae22d"
+#define POSE_MODEL_SHA256 "4917ca8bdda0d3c1036a5636b201332a3cf0f0f3ebb9b8a590491d08e7527264"
 
 /* Runs one inference. Integer-only, no malloc, no stdio; not reentrant (one static arena). */
 void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[POSE_MODEL_OUTPUT_LEN]);
