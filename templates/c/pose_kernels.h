@@ -374,10 +374,117 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
                          out_max, y + o, y_stride);                                                      \
     }
 
+/* ---------------------------------------------------------------- linear: x86-64 host variant */
+
+/* Host speed only (the virtual node, `pose-edge bench` hostUs, parity runs on a PC). The register-blocked
+ * kernels above are shaped for rv32imc (no SIMD, few registers); on an x86-64 host they leave the vector
+ * units idle. On x86-64 gcc/clang builds only, the fast pk_linear_* below replace them with loops a
+ * compiler auto-vectorizes (int16 x int16 -> int32 multiply-add, pmaddwd / vpmaddwd):
+ *   - x is copied once per call into two int16 planes, even and odd inputs of each token (an odd `in`
+ *     pads the odd plane with 0), so the loops never see int8 or int4 data;
+ *   - each weight row is unpacked once into the same even/odd int16 planes (for int4: the low and the
+ *     high nibbles of each byte), then applied to every token, two tokens per pass;
+ *   - the dot product is a plain loop over int16 pairs, accumulated in int32.
+ * Every product and sum is the same integer as in the kernels above and the compiler's bound
+ * (sum |x| |w| + |bias| < 2^31) holds for every partial sum in any order, so results are bit-exact;
+ * requantization is the shared pk_rq_sat. With gcc the functions are also cloned for AVX2, picked at
+ * load time (ifunc); other compilers vectorize at their own -O2 default. Shapes beyond the scratch
+ * buffers (in > PK_VEC_MAX_IN or T (in + 1) / 2 > PK_VEC_MAX_X / 2) go through the _plain kernels. No
+ * intrinsics, no heap: about 10 KB of stack scratch, which a host has. rv32imc, xtensa and every other
+ * target compile the #else branch: the kernels above, unchanged. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define PK_HOST_VEC 1
+#if defined(__clang__)
+#define PK_VEC_ATTR
+#else
+#define PK_VEC_ATTR __attribute__((optimize("O2", "tree-vectorize"), target_clones("avx2", "default")))
+#endif
+#define PK_VEC_MAX_IN 1024
+#define PK_VEC_MAX_X 4096
+
+/* Unpack weight row o into the even/odd planes we, wo (h = (in + 1) / 2 entries each). */
+#define PK_VEC_UNPACK_W4                                                                                 \
+    do {                                                                                                 \
+        const uint8_t *r = w + o * h;                                                                    \
+        for (j = 0; j < h; ++j) {                                                                        \
+            we[j] = (int16_t)PK_LO4(r[j]);                                                               \
+            wo[j] = (int16_t)PK_HI4(r[j]);                                                               \
+        }                                                                                                \
+        if (in & 1) wo[h - 1] = 0; /* the pad nibble is 0 anyway; x's odd plane is 0 there too */        \
+    } while (0)
+#define PK_VEC_UNPACK_W8                                                                                 \
+    do {                                                                                                 \
+        const int8_t *r = w + o * in;                                                                    \
+        for (j = 0; j < in / 2; ++j) {                                                                   \
+            we[j] = r[2 * j];                                                                            \
+            wo[j] = r[2 * j + 1];                                                                        \
+        }                                                                                                \
+        if (in & 1) {                                                                                    \
+            we[h - 1] = r[in - 1];                                                                       \
+            wo[h - 1] = 0;                                                                               \
+        }                                                                                                \
+    } while (0)
+
+#define PK_DEFINE_LINEAR_VEC(NAME, TX, TY, WT, UNPACK)                                                   \
+    static inline PK_VEC_ATTR void NAME(const TX *x, int32_t T, int32_t in, int32_t x_stride, const WT *w, \
+                                        const int32_t *bias, int32_t out, const int32_t *mult,           \
+                                        const int8_t *shift, int32_t per_row, int32_t out_min,           \
+                                        int32_t out_max, TY *y, int32_t y_stride)                        \
+    {                                                                                                    \
+        int16_t we[PK_VEC_MAX_IN / 2], wo[PK_VEC_MAX_IN / 2];                                            \
+        int16_t xe[PK_VEC_MAX_X / 2], xo[PK_VEC_MAX_X / 2];                                              \
+        const int32_t h = (in + 1) >> 1;                                                                 \
+        int32_t o, t, j;                                                                                 \
+        if (in > PK_VEC_MAX_IN || T * h > PK_VEC_MAX_X / 2) {                                            \
+            NAME##_plain(x, T, in, x_stride, w, bias, out, mult, shift, per_row, out_min, out_max, y,    \
+                         y_stride);                                                                      \
+            return;                                                                                      \
+        }                                                                                                \
+        for (t = 0; t < T; ++t) {                                                                        \
+            const TX *xt = x + t * x_stride;                                                             \
+            int16_t *e = xe + t * h, *d = xo + t * h;                                                    \
+            for (j = 0; j < in / 2; ++j) {                                                               \
+                e[j] = xt[2 * j];                                                                        \
+                d[j] = xt[2 * j + 1];                                                                    \
+            }                                                                                            \
+            if (in & 1) {                                                                                \
+                e[h - 1] = xt[in - 1];                                                                   \
+                d[h - 1] = 0;                                                                            \
+            }                                                                                            \
+        }                                                                                                \
+        for (o = 0; o < out; ++o) {                                                                      \
+            const int32_t b = bias ? bias[o] : 0;                                                        \
+            const int32_t qm = mult[per_row ? o : 0], qs = shift[per_row ? o : 0];                       \
+            UNPACK;                                                                                      \
+            for (t = 0; t + 1 < T; t += 2) {                                                             \
+                const int16_t *e0 = xe + t * h, *d0 = xo + t * h, *e1 = e0 + h, *d1 = d0 + h;            \
+                int32_t a0 = 0, a1 = 0;                                                                  \
+                for (j = 0; j < h; ++j) {                                                                \
+                    a0 += e0[j] * we[j] + d0[j] * wo[j];                                                 \
+                    a1 += e1[j] * we[j] + d1[j] * wo[j];                                                 \
+                }                                                                                        \
+                y[t * y_stride + o] = (TY)pk_rq_sat(a0 + b, qm, qs, out_min, out_max);                   \
+                y[(t + 1) * y_stride + o] = (TY)pk_rq_sat(a1 + b, qm, qs, out_min, out_max);             \
+            }                                                                                            \
+            if (t < T) {                                                                                 \
+                const int16_t *e0 = xe + t * h, *d0 = xo + t * h;                                        \
+                int32_t a0 = 0;                                                                          \
+                for (j = 0; j < h; ++j) a0 += e0[j] * we[j] + d0[j] * wo[j];                             \
+                y[t * y_stride + o] = (TY)pk_rq_sat(a0 + b, qm, qs, out_min, out_max);                   \
+            }                                                                                            \
+        }                                                                                                \
+    }
+#endif /* x86-64 host */
+
 PK_DEFINE_LINEAR_W4(pk_linear_w4_i8_i8_plain, int8_t, int8_t)
 PK_DEFINE_LINEAR_W4(pk_linear_w4_i8_i16_plain, int8_t, int16_t)
+#ifdef PK_HOST_VEC
+PK_DEFINE_LINEAR_VEC(pk_linear_w4_i8_i8, int8_t, int8_t, uint8_t, PK_VEC_UNPACK_W4)
+PK_DEFINE_LINEAR_VEC(pk_linear_w4_i8_i16, int8_t, int16_t, uint8_t, PK_VEC_UNPACK_W4)
+#else
 PK_DEFINE_LINEAR_W4_I8(pk_linear_w4_i8_i8, int8_t)
 PK_DEFINE_LINEAR_W4_I8(pk_linear_w4_i8_i16, int16_t)
+#endif
 /* int16 activations x int4 weights: products reach 2^18, too wide for 16-bit lanes, so two output rows
  * use separate accumulators instead; each activation load then serves two rows (5 tokens x 2 rows = 10
  * accumulators in registers). An odd last row goes through the plain kernel. */
@@ -448,8 +555,13 @@ PK_DEFINE_LINEAR_W4_I8(pk_linear_w4_i8_i16, int16_t)
 
 PK_DEFINE_LINEAR_W4(pk_linear_w4_i16_i8_plain, int16_t, int8_t)
 PK_DEFINE_LINEAR_W4(pk_linear_w4_i16_i16_plain, int16_t, int16_t)
+#ifdef PK_HOST_VEC
+PK_DEFINE_LINEAR_VEC(pk_linear_w4_i16_i8, int16_t, int8_t, uint8_t, PK_VEC_UNPACK_W4)
+PK_DEFINE_LINEAR_VEC(pk_linear_w4_i16_i16, int16_t, int16_t, uint8_t, PK_VEC_UNPACK_W4)
+#else
 PK_DEFINE_LINEAR_W4_ROWPAIR(pk_linear_w4_i16_i8, int16_t, int8_t)
 PK_DEFINE_LINEAR_W4_ROWPAIR(pk_linear_w4_i16_i16, int16_t, int16_t)
+#endif
 /* int8 weights: two output rows per pass, so each activation load serves two rows (as for int16 x int4). */
 #define PK_MAC1x2(a0, a1, xp)                                                                            \
     do {                                                                                                 \
@@ -508,10 +620,17 @@ PK_DEFINE_LINEAR_W8(pk_linear_w8_i8_i8_plain, int8_t, int8_t)
 PK_DEFINE_LINEAR_W8(pk_linear_w8_i8_i16_plain, int8_t, int16_t)
 PK_DEFINE_LINEAR_W8(pk_linear_w8_i16_i8_plain, int16_t, int8_t)
 PK_DEFINE_LINEAR_W8(pk_linear_w8_i16_i16_plain, int16_t, int16_t)
+#ifdef PK_HOST_VEC
+PK_DEFINE_LINEAR_VEC(pk_linear_w8_i8_i8, int8_t, int8_t, int8_t, PK_VEC_UNPACK_W8)
+PK_DEFINE_LINEAR_VEC(pk_linear_w8_i8_i16, int8_t, int16_t, int8_t, PK_VEC_UNPACK_W8)
+PK_DEFINE_LINEAR_VEC(pk_linear_w8_i16_i8, int16_t, int8_t, int8_t, PK_VEC_UNPACK_W8)
+PK_DEFINE_LINEAR_VEC(pk_linear_w8_i16_i16, int16_t, int16_t, int8_t, PK_VEC_UNPACK_W8)
+#else
 PK_DEFINE_LINEAR_W8_ROWPAIR(pk_linear_w8_i8_i8, int8_t, int8_t)
 PK_DEFINE_LINEAR_W8_ROWPAIR(pk_linear_w8_i8_i16, int8_t, int16_t)
 PK_DEFINE_LINEAR_W8_ROWPAIR(pk_linear_w8_i16_i8, int16_t, int8_t)
 PK_DEFINE_LINEAR_W8_ROWPAIR(pk_linear_w8_i16_i16, int16_t, int16_t)
+#endif
 
 /* ---------------------------------------------------------------- element-wise */
 
