@@ -2,11 +2,10 @@
 // consistent, the deployed accuracy is re-scored from the firmware's own batch program (an independent
 // build of the same generated C) and the reference accuracy from `evaluate` (the eval command's path).
 // Times are printed by the command, never asserted.
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProgram } from '../../src/cli/program.ts';
 import { runBench, type BenchReport } from '../../src/bench/run.ts';
 import { DEFAULTS } from '../../src/cli/commands/compile.ts';
 import { buildFirmwareProgram } from '../../src/host/virtual-node.ts';
@@ -15,20 +14,9 @@ import { loadLabelledSet, evaluate } from '../../src/eval/evaluate.ts';
 import { dequantizeOutput, quantizeInput } from '../../src/compiler/io-format.ts';
 import { torsoPck20 } from '../../src/eval/metrics.ts';
 import { DATA_DIR } from '../../src/paths.ts';
+import { runCli as runCliCommand } from '../helpers/cli.ts';
 
-async function runCli(args: string[]): Promise<string> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    await buildProgram().exitOverride().parseAsync(['node', 'pose-edge', 'bench', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
-}
+const runCli = (args: string[]): Promise<string> => runCliCommand('bench', args);
 
 const FIELDS = [
   'hostUs', 'ortUs', 'ratio', 'rv32Instructions', 'macs', 'instrPerMac', 'weightBytes', 'arenaBytes', 'arenaLowerBound',

@@ -2,10 +2,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProgram } from '../../src/cli/program.ts';
 import { encodeNpy, type NpyData } from '../../src/io/npy.ts';
 import { MODELS_DIR } from '../../src/paths.ts';
 import { DEFAULTS } from '../../src/eval/inputs.ts';
+import { runCli as runCliCommand } from '../helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pose-edge-eval-'));
 function npy(name: string, data: NpyData, shape: number[]): string {
@@ -22,19 +22,7 @@ const MEAN = npy('mean.npy', new Float32Array(34).fill(0.5), [17, 2]);
 /** The small set with its own mean pose, so these tests do not depend on the bundled data. */
 const SMALL = ['--data', X4, '--labels', Y4, '--mean-pose', MEAN];
 
-async function runCli(args: string[]): Promise<string> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    await buildProgram().exitOverride().parseAsync(['node', 'pose-edge', 'eval', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
-}
+const runCli = (args: string[]): Promise<string> => runCliCommand('eval', args);
 
 afterEach(() => vi.restoreAllMocks());
 

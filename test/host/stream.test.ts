@@ -2,7 +2,7 @@
 // --json message counts and contents (CSI amplitudes vs an independent float computation from the I/Q
 // bytes, keypoints vs the integer simulator on the windows those amplitudes make), --out recording, and
 // `stream export` to .npy (windows and keypoints read back and compared).
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { simulate } from '../../src/compiler/sim/run.ts';
 import { readNpy } from '../../src/io/npy.ts';
 import { readRecording } from '../../src/host/stream/recording.ts';
 import { createPtyPair } from '../../src/host/transport/pty-pair.ts';
+import { runCli as runCliCommand } from '../helpers/cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pose-edge-stream-'));
 // The node runs the bundled micro int4 compiled here (the committed component when it is up to date, else a
@@ -71,19 +72,7 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-async function runCli(args: string[]): Promise<string> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    await buildProgram().exitOverride().parseAsync(['node', 'pose-edge', 'stream', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
-}
+const runCli = (args: string[]): Promise<string> => runCliCommand('stream', args);
 
 describe('pose-edge stream on the virtual node (live replay)', () => {
   const out = join(tmp, 'live.pestrm');
