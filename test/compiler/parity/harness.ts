@@ -2,6 +2,7 @@
 // run it, the integer simulator and the reference model (onnxruntime-node, dequantized npz weights) on the
 // bundled test windows, and compute the figures the issue's thresholds are about.
 import { join } from 'node:path';
+import { expect, it } from 'vitest';
 import { compileModel, type CompileResult } from '../../../src/compiler/compile.ts';
 import { quantizeInput, dequantizeOutput } from '../../../src/compiler/io-format.ts';
 import { simulate } from '../../../src/compiler/sim/run.ts';
@@ -69,4 +70,22 @@ export function figures(r: ParityRun): ParityFigures {
     pckRefVsLabels: torsoPck20(r.ref, r.labels).overall,
     pckCVsLabels: torsoPck20(r.c, r.labels).overall,
   };
+}
+
+/** Issue 3's parity thresholds, one `it` each; `get` returns the figures a beforeAll computed. */
+export function itMeetsParityThresholds(get: () => ParityFigures): void {
+  it('the compiled C and the simulator agree bit for bit on every window', () => {
+    expect(get().simVsCDifferences).toBe(0);
+  });
+  it('mean keypoint error <= 1% and max <= 5% of the torso length (reference output as ground truth)', () => {
+    expect(get().meanErrTorso).toBeLessThanOrEqual(0.01);
+    expect(get().maxErrTorso).toBeLessThanOrEqual(0.05);
+  });
+  it('torso-PCK@20 of the C output against the reference output is >= 99%', () => {
+    expect(get().pckVsReference).toBeGreaterThanOrEqual(99);
+  });
+  it('torso-PCK@20 against the labels is within 0.3 points of the reference model', () => {
+    const f = get();
+    expect(Math.abs(f.pckCVsLabels - f.pckRefVsLabels)).toBeLessThanOrEqual(0.3);
+  });
 }

@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { MODELS_DIR } from '../../../src/paths.ts';
-import { figures, runParity, type ParityFigures, type ParityRun } from './harness.ts';
+import { figures, itMeetsParityThresholds, runParity, type ParityFigures, type ParityRun } from './harness.ts';
 
 let run: ParityRun;
 let f: ParityFigures;
@@ -20,20 +20,5 @@ describe('micro int4: generated C vs simulator vs reference', () => {
     expect(run.n).toBeGreaterThanOrEqual(512);
   });
 
-  it('the compiled C and the simulator agree bit for bit on every window', () => {
-    expect(f.simVsCDifferences).toBe(0);
-  });
-
-  it('mean keypoint error <= 1% and max <= 5% of the torso length (reference output as ground truth)', () => {
-    expect(f.meanErrTorso).toBeLessThanOrEqual(0.01);
-    expect(f.maxErrTorso).toBeLessThanOrEqual(0.05);
-  });
-
-  it('torso-PCK@20 of the C output against the reference output is >= 99%', () => {
-    expect(f.pckVsReference).toBeGreaterThanOrEqual(99);
-  });
-
-  it('torso-PCK@20 against the labels is within 0.3 points of the reference model', () => {
-    expect(Math.abs(f.pckCVsLabels - f.pckRefVsLabels)).toBeLessThanOrEqual(0.3);
-  });
+  itMeetsParityThresholds(() => f);
 });
