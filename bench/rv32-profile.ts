@@ -52,7 +52,7 @@ async function trace(elf: string, input: Buffer): Promise<{ blocks: Map<number, 
 }
 
 /** Where an instruction comes from: a line of pose_model.c inside pose_model_run (the outermost inline
- * frame), a kernel of pose_kernels.h called out of line (a pk_* symbol: 'kernel'), or anything else
+ * frame), a kernel or generated helper called out of line (a pk_* or pm_* symbol: 'kernel'), or anything else
  * (driver, I/O, libc: 'other'). Symbols decide the last two because gcc's line table attributes the body
  * of a function defined by a macro to the file that included it. */
 type Origin = number | 'kernel' | 'other';
@@ -70,7 +70,7 @@ async function origins(elf: string, addrs: number[]): Promise<Map<number, Origin
   for (const a of addrs) {
     const f = funcOf(a);
     if (f === 'pose_model_run') inRun.push(a);
-    else out.set(a, f.startsWith('pk_') ? 'kernel' : 'other');
+    else out.set(a, f.startsWith('pk_') || f.startsWith('pm_') ? 'kernel' : 'other');
   }
   const chunk = 4000;
   for (let i = 0; i < inRun.length; i += chunk) {

@@ -49,11 +49,27 @@ typedef char pk_check_modulo_conversion[(int32_t)(uint32_t)0xfffffff8u == -8 ? 1
 
 /* gcc's first instruction scheduler (on at -O2 for RISC-V) hoists the activation loads of the
  * register-blocked loops ahead of their uses and spills: +40% instructions on rv32imc (measured, see
- * docs/fixed-point.md). The big loops turn it off for themselves; other compilers ignore this. */
+ * docs/fixed-point.md). The big loops turn it off for themselves, and so do the generated functions that
+ * the linear kernels are inlined into (an inlined callee's optimize attribute is dropped); other
+ * compilers ignore this. */
+/* The same functions also use IRA's priority colouring: with the default (Chaitin-Briggs) gcc 12 spilled
+ * the accumulators of the int16 linear loops (20 in registers, two rows x ten tokens); priority colouring
+ * keeps them: 3.45 -> 3.2 instructions per MAC on those layers (bench/rv32-profile.ts). */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__riscv)
-#define PK_NO_SCHED __attribute__((optimize("O2", "no-schedule-insns")))
+#define PK_NO_SCHED __attribute__((optimize("O2", "no-schedule-insns", "ira-algorithm=priority")))
 #else
 #define PK_NO_SCHED
+#endif
+
+/* The big linear kernels are written for constant sizes: inlined into each call (the sizes are literals
+ * in the generated code), token and row offsets become immediates and block tails vanish. Forced on
+ * rv32imc, where it is measured (bench/rv32-profile.ts; it costs one copy of the loops per call site, about
+ * 7 KB of text for micro). Other targets keep one shared copy: the x86-64 host has its own vectorized
+ * linear kernels below, and Xtensa cannot be counted here, so code size wins there. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__riscv)
+#define PK_SPECIALIZE __attribute__((optimize("O2", "no-schedule-insns", "ira-algorithm=priority"), always_inline))
+#else
+#define PK_SPECIALIZE
 #endif
 
 /* ---------------------------------------------------------------- requantization, saturation */
@@ -79,8 +95,18 @@ static inline int32_t pk_sat(int64_t v, int32_t lo, int32_t hi)
     return v < lo ? lo : (v > hi ? hi : (int32_t)v);
 }
 
+/* The n < 33 path of pk_rq_sat (multipliers of 1/2 or more, rare), kept out of line: the linear kernels
+ * are inlined per call site and every output store would otherwise carry a copy of the 64-bit code. */
+#if defined(__GNUC__)
+__attribute__((noinline, unused))
+#endif
+static int32_t pk_rq_sat_wide(int32_t acc, int32_t mult, int32_t shift, int32_t lo, int32_t hi)
+{
+    return pk_sat(pk_requant(acc, mult, shift), lo, hi);
+}
+
 /* sat(pk_requant(acc, mult, shift), lo, hi), with int32 arithmetic on the common n >= 33 path (the
- * identity above; other n take the 64-bit path, which measured no slower in whole-model counts). */
+ * identity above). */
 static inline int32_t pk_rq_sat(int32_t acc, int32_t mult, int32_t shift, int32_t lo, int32_t hi)
 {
     const int32_t n = 31 + shift;
@@ -90,7 +116,7 @@ static inline int32_t pk_rq_sat(int32_t acc, int32_t mult, int32_t shift, int32_
         v = (h + ((int32_t)1 << (n - 33))) >> (n - 32);
         return v < lo ? lo : (v > hi ? hi : v);
     }
-    return pk_sat(pk_requant(acc, mult, shift), lo, hi);
+    return pk_rq_sat_wide(acc, mult, shift, lo, hi);
 }
 
 /* Two's-complement nibbles of one packed int4 byte (element 2i low, 2i+1 high). */
@@ -264,7 +290,7 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
     y[(tok) * y_stride + o + 1] = (TYPE_Y)pk_rq_sat((acc_hi), qm1, qs1, out_min, out_max)
 
 #define PK_DEFINE_LINEAR_W4_I8(NAME, TY)                                                                 \
-    static inline PK_NO_SCHED void NAME(const int8_t *x, int32_t T, int32_t in, int32_t x_stride, const uint8_t *w,  \
+    static inline PK_SPECIALIZE void NAME(const int8_t *x, int32_t T, int32_t in, int32_t x_stride, const uint8_t *w,\
                             const int32_t *bias, int32_t out, const int32_t *mult, const int8_t *shift,  \
                             int32_t per_row, int32_t out_min, int32_t out_max, TY *y, int32_t y_stride)  \
     {                                                                                                    \
@@ -391,8 +417,9 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
  * load time (ifunc); other compilers vectorize at their own -O2 default. Shapes beyond the scratch
  * buffers (in > PK_VEC_MAX_IN or T (in + 1) / 2 > PK_VEC_MAX_X / 2) go through the _plain kernels. No
  * intrinsics, no heap: about 10 KB of stack scratch, which a host has. rv32imc, xtensa and every other
- * target compile the #else branch: the kernels above, unchanged. */
-#if defined(__x86_64__) && defined(__GNUC__)
+ * target compile the #else branch: the kernels above, unchanged (so does a host build with -DPK_NO_HOST_VEC,
+ * which the kernel tests use to run the node's kernels here). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(PK_NO_HOST_VEC)
 #define PK_HOST_VEC 1
 #if defined(__clang__)
 #define PK_VEC_ATTR
@@ -485,64 +512,168 @@ PK_DEFINE_LINEAR_VEC(pk_linear_w4_i8_i16, int8_t, int16_t, uint8_t, PK_VEC_UNPAC
 PK_DEFINE_LINEAR_W4_I8(pk_linear_w4_i8_i8, int8_t)
 PK_DEFINE_LINEAR_W4_I8(pk_linear_w4_i8_i16, int16_t)
 #endif
-/* int16 activations x int4 weights: products reach 2^18, too wide for 16-bit lanes, so two output rows
- * use separate accumulators instead; each activation load then serves two rows (5 tokens x 2 rows = 10
- * accumulators in registers). An odd last row goes through the plain kernel. */
-#define PK_MAC2(a0, a1, xp)                                                                              \
+/* int16 activations x int4 weights: products reach 2^18, too wide for 16-bit lanes, so the reuse comes from
+ * registers instead: two output rows x ten tokens = 20 int32 accumulators. Per input i the two weights
+ * w[o][i], w[o+1][i] are unpacked once (four shifts) and each activation load serves both rows, so the
+ * inner loop costs one multiply and one add per MAC plus 1/2 load and 1/10 unpack per MAC (rv32imc,
+ * 64 inputs: 2.8 instructions per MAC for the whole call, measured with bench/rv32-profile.ts).
+ * Token j of a block is read at xp + j * x_stride from ONE pointer: on the node the call is inlined
+ * (PK_SPECIALIZE) with constant sizes, so those are immediate offsets -- rv32 has no indexed loads, and
+ * ten running pointers would not fit in the registers next to 20 accumulators. Tokens left after the
+ * blocks of ten go in blocks of five, then one at a time; an odd last row through the plain kernel. */
+#define PK_TOK2(a0, a1, j, k)                                                                            \
     do {                                                                                                 \
-        const int32_t xa = (xp)[2 * i], xb = (xp)[2 * i + 1];                                            \
-        a0 += xa * v00 + xb * v01;                                                                       \
-        a1 += xa * v10 + xb * v11;                                                                       \
+        const int32_t xv = xp[(j) * x_stride + (k)];                                                     \
+        a0 += xv * v0;                                                                                   \
+        a1 += xv * v1;                                                                                   \
+    } while (0)
+#define PK_TOK2_X5(k, base)                                                                              \
+    PK_TOK2(a##base##0_0, a##base##0_1, base + 0, k); PK_TOK2(a##base##1_0, a##base##1_1, base + 1, k);  \
+    PK_TOK2(a##base##2_0, a##base##2_1, base + 2, k); PK_TOK2(a##base##3_0, a##base##3_1, base + 3, k);  \
+    PK_TOK2(a##base##4_0, a##base##4_1, base + 4, k)
+/* accumulators of tokens base + 0..4: a<base><j>_<row> */
+#define PK_ACC_X5(base)                                                                                  \
+    int32_t a##base##0_0 = b0, a##base##0_1 = b1, a##base##1_0 = b0, a##base##1_1 = b1;                  \
+    int32_t a##base##2_0 = b0, a##base##2_1 = b1, a##base##3_0 = b0, a##base##3_1 = b1;                  \
+    int32_t a##base##4_0 = b0, a##base##4_1 = b1
+#define PK_STORE_X5(tok, base)                                                                           \
+    PK_SWAR_STORE(tok + base + 0, a##base##0_0, a##base##0_1);                                           \
+    PK_SWAR_STORE(tok + base + 1, a##base##1_0, a##base##1_1);                                           \
+    PK_SWAR_STORE(tok + base + 2, a##base##2_0, a##base##2_1);                                           \
+    PK_SWAR_STORE(tok + base + 3, a##base##3_0, a##base##3_1);                                           \
+    PK_SWAR_STORE(tok + base + 4, a##base##4_0, a##base##4_1)
+/* one block of 5 * NB5 tokens (NB5 = 1 or 2) starting at token t */
+#define PK_W4_I16_BLOCK(NB5)                                                                             \
+    do {                                                                                                 \
+        const TYPE_X *xp = x + t * x_stride;                                                             \
+        PK_ACC_X5(0);                                                                                    \
+        PK_ACC_X5(5);                                                                                    \
+        for (i = 0; i < pairs; ++i) {                                                                    \
+            const uint32_t u0 = w0r[i], u1 = w0r[row_bytes + i];                                         \
+            int32_t v0 = PK_LO4(u0), v1 = PK_LO4(u1);                                                    \
+            PK_TOK2_X5(0, 0);                                                                            \
+            if (NB5 == 2) { PK_TOK2_X5(0, 5); }                                                          \
+            v0 = PK_HI4(u0);                                                                             \
+            v1 = PK_HI4(u1);                                                                             \
+            PK_TOK2_X5(1, 0);                                                                            \
+            if (NB5 == 2) { PK_TOK2_X5(1, 5); }                                                          \
+            xp += 2;                                                                                     \
+        }                                                                                                \
+        if (in & 1) {                                                                                    \
+            const int32_t v0 = PK_LO4(w0r[pairs]), v1 = PK_LO4(w0r[row_bytes + pairs]);                 \
+            PK_TOK2_X5(0, 0);                                                                            \
+            if (NB5 == 2) { PK_TOK2_X5(0, 5); }                                                          \
+        }                                                                                                \
+        PK_STORE_X5(t, 0);                                                                               \
+        if (NB5 == 2) { PK_STORE_X5(t, 5); }                                                             \
+        (void)a50_0; (void)a50_1; (void)a51_0; (void)a51_1; (void)a52_0; (void)a52_1; /* NB5 == 1 */     \
+        (void)a53_0; (void)a53_1; (void)a54_0; (void)a54_1;                                              \
     } while (0)
 
-#define PK_DEFINE_LINEAR_W4_ROWPAIR(NAME, TX, TY)                                                        \
-    static inline PK_NO_SCHED void NAME(const TX *x, int32_t T, int32_t in, int32_t x_stride, const uint8_t *w,      \
-                            const int32_t *bias, int32_t out, const int32_t *mult, const int8_t *shift,  \
-                            int32_t per_row, int32_t out_min, int32_t out_max, TY *y, int32_t y_stride)  \
+/* Single tokens (T < 5: the head after pooling) have nothing to share across tokens, so eight output rows
+ * share each activation load instead, and the int4 unpacking is made cheaper: u ^ 0x88 turns both
+ * two's-complement nibbles of a byte into offset binary w + 8 in [0, 15] (then lo = u & 15 and hi = u >> 4,
+ * one instruction each instead of two shifts), and each sum is corrected once per output:
+ * sum x (w + 8) - 8 sum x = sum x w, with sum x computed once per token. The offset sums can exceed the
+ * int32 bound the compiler proves for sum x w, so they are accumulated as uint32: modulo 2^32 the corrected
+ * value is exact, and it is in int32 range. rv32imc, head fc1 (64 -> 192): 6.5 -> 4.2 instructions per MAC. */
+#define PK_OB_MAC(a, k)                                                                                  \
+    do {                                                                                                 \
+        const uint32_t u_ = (uint32_t)wr[(k) * row_bytes + i] ^ 0x88u;                                   \
+        a += (uint32_t)(xa * (int32_t)(u_ & 15u)) + (uint32_t)(xb * (int32_t)(u_ >> 4));                 \
+    } while (0)
+#define PK_OB_LAST(a, k) a += (uint32_t)(xa * (int32_t)(((uint32_t)wr[(k) * row_bytes + pairs] ^ 8u) & 15u))
+#define PK_OB_STORE(a, k)                                                                                \
+    do {                                                                                                 \
+        const int32_t r_ = o + (k);                                                                      \
+        const int32_t acc_ = (int32_t)((uint32_t)(bias ? bias[r_] : 0) + (a) - corr);                   \
+        y[t * y_stride + r_] = (TYPE_Y)pk_rq_sat(acc_, mult[per_row ? r_ : 0], shift[per_row ? r_ : 0], \
+                                                 out_min, out_max);                                      \
+    } while (0)
+
+#define PK_DEFINE_LINEAR_W4_I16_SINGLE(NAME, TX, TY)                                                     \
+    static inline PK_SPECIALIZE void NAME(const TX *x, int32_t T, int32_t in, int32_t x_stride,          \
+                                          const uint8_t *w, const int32_t *bias, int32_t out,            \
+                                          const int32_t *mult, const int8_t *shift, int32_t per_row,     \
+                                          int32_t out_min, int32_t out_max, TY *y, int32_t y_stride)     \
     {                                                                                                    \
         typedef TY TYPE_Y;                                                                               \
         const int32_t row_bytes = (in + 1) >> 1, pairs = in >> 1;                                        \
-        int32_t o, t, i, t_blocked = T - T % PK_TOKEN_BLOCK;                                             \
+        const int32_t o8 = out - out % 8; /* precomputed tail start (-Waggressive-loop-optimizations) */ \
+        int32_t o, t, i;                                                                                 \
+        for (t = 0; t < T; ++t) {                                                                        \
+            const TX *xr = x + t * x_stride;                                                             \
+            uint32_t corr = 0; /* 8 sum x */                                                             \
+            for (i = 0; i < in; ++i) corr += (uint32_t)(int32_t)xr[i];                                   \
+            corr <<= 3;                                                                                  \
+            for (o = 0; o < o8; o += 8) {                                                                \
+                const uint8_t *wr = w + o * row_bytes;                                                   \
+                uint32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;                 \
+                for (i = 0; i < pairs; ++i) {                                                            \
+                    const int32_t xa = xr[2 * i], xb = xr[2 * i + 1];                                    \
+                    PK_OB_MAC(a0, 0); PK_OB_MAC(a1, 1); PK_OB_MAC(a2, 2); PK_OB_MAC(a3, 3);              \
+                    PK_OB_MAC(a4, 4); PK_OB_MAC(a5, 5); PK_OB_MAC(a6, 6); PK_OB_MAC(a7, 7);              \
+                }                                                                                        \
+                if (in & 1) { /* the pad nibble (high) is left out */                                    \
+                    const int32_t xa = xr[in - 1];                                                       \
+                    PK_OB_LAST(a0, 0); PK_OB_LAST(a1, 1); PK_OB_LAST(a2, 2); PK_OB_LAST(a3, 3);          \
+                    PK_OB_LAST(a4, 4); PK_OB_LAST(a5, 5); PK_OB_LAST(a6, 6); PK_OB_LAST(a7, 7);          \
+                }                                                                                        \
+                PK_OB_STORE(a0, 0); PK_OB_STORE(a1, 1); PK_OB_STORE(a2, 2); PK_OB_STORE(a3, 3);          \
+                PK_OB_STORE(a4, 4); PK_OB_STORE(a5, 5); PK_OB_STORE(a6, 6); PK_OB_STORE(a7, 7);          \
+            }                                                                                            \
+            for (o = o8; o < out; ++o) {                                                                 \
+                const uint8_t *wr = w + o * row_bytes;                                                   \
+                uint32_t a0 = 0;                                                                         \
+                for (i = 0; i < pairs; ++i) {                                                            \
+                    const int32_t xa = xr[2 * i], xb = xr[2 * i + 1];                                    \
+                    PK_OB_MAC(a0, 0);                                                                    \
+                }                                                                                        \
+                if (in & 1) {                                                                            \
+                    const int32_t xa = xr[in - 1];                                                       \
+                    PK_OB_LAST(a0, 0);                                                                   \
+                }                                                                                        \
+                PK_OB_STORE(a0, 0);                                                                      \
+            }                                                                                            \
+        }                                                                                                \
+    }
+
+#define PK_DEFINE_LINEAR_W4_I16(NAME, TX, TY)                                                            \
+    static inline PK_SPECIALIZE void NAME(const TX *x, int32_t T, int32_t in, int32_t x_stride,          \
+                                          const uint8_t *w, const int32_t *bias, int32_t out,            \
+                                          const int32_t *mult, const int8_t *shift, int32_t per_row,     \
+                                          int32_t out_min, int32_t out_max, TY *y, int32_t y_stride)     \
+    {                                                                                                    \
+        typedef TY TYPE_Y;                                                                               \
+        typedef TX TYPE_X;                                                                               \
+        const int32_t row_bytes = (in + 1) >> 1, pairs = in >> 1;                                        \
+        /* precomputed block bounds (see the attention kernel on -Waggressive-loop-optimizations) */     \
+        const int32_t t10 = T - T % 10, t5 = t10 + (T - t10) / 5 * 5;                                    \
+        int32_t o, t, i;                                                                                 \
+        if (T < 5) {                                                                                     \
+            NAME##_single(x, T, in, x_stride, w, bias, out, mult, shift, per_row, out_min, out_max, y,   \
+                          y_stride);                                                                     \
+            return;                                                                                      \
+        }                                                                                                \
         for (o = 0; o + 2 <= out; o += 2) {                                                              \
-            const uint8_t *w0r = w + o * row_bytes, *w1r = w0r + row_bytes;                              \
+            const uint8_t *w0r = w + o * row_bytes; /* row o + 1 follows at w0r + row_bytes */           \
             const int32_t b0 = bias ? bias[o] : 0, b1 = bias ? bias[o + 1] : 0;                          \
             const int32_t qm0 = mult[per_row ? o : 0], qs0 = shift[per_row ? o : 0];                     \
             const int32_t qm1 = mult[per_row ? o + 1 : 0], qs1 = shift[per_row ? o + 1 : 0];             \
-            const TX *xt = x;                                                                            \
-            for (t = 0; t < t_blocked; t += PK_TOKEN_BLOCK) {                                            \
-                const TX *x0 = xt, *x1 = x0 + x_stride, *x2 = x1 + x_stride;                             \
-                const TX *x3 = x2 + x_stride, *x4 = x3 + x_stride;                                       \
-                int32_t a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1;                      \
-                int32_t a30 = b0, a31 = b1, a40 = b0, a41 = b1;                                          \
-                for (i = 0; i < pairs; ++i) {                                                            \
-                    const uint32_t u0 = w0r[i], u1 = w1r[i];                                             \
-                    const int32_t v00 = PK_LO4(u0), v01 = PK_HI4(u0), v10 = PK_LO4(u1), v11 = PK_HI4(u1); \
-                    PK_MAC2(a00, a01, x0); PK_MAC2(a10, a11, x1); PK_MAC2(a20, a21, x2);                 \
-                    PK_MAC2(a30, a31, x3); PK_MAC2(a40, a41, x4);                                        \
-                }                                                                                        \
-                if (in & 1) {                                                                            \
-                    const int32_t v0 = PK_LO4(w0r[pairs]), v1 = PK_LO4(w1r[pairs]), j = in - 1;          \
-                    a00 += x0[j] * v0; a01 += x0[j] * v1; a10 += x1[j] * v0; a11 += x1[j] * v1;          \
-                    a20 += x2[j] * v0; a21 += x2[j] * v1; a30 += x3[j] * v0; a31 += x3[j] * v1;          \
-                    a40 += x4[j] * v0; a41 += x4[j] * v1;                                                \
-                }                                                                                        \
-                PK_SWAR_STORE(t, a00, a01); PK_SWAR_STORE(t + 1, a10, a11);                              \
-                PK_SWAR_STORE(t + 2, a20, a21); PK_SWAR_STORE(t + 3, a30, a31);                          \
-                PK_SWAR_STORE(t + 4, a40, a41);                                                          \
-                xt += PK_TOKEN_BLOCK * x_stride;                                                         \
-            }                                                                                            \
-            for (t = t_blocked; t < T; ++t) {                                                            \
-                const TX *x0 = xt;                                                                       \
+            for (t = 0; t < t10; t += 10) PK_W4_I16_BLOCK(2);                                            \
+            for (t = t10; t < t5; t += 5) PK_W4_I16_BLOCK(1);                                            \
+            for (t = t5; t < T; ++t) {                                                                   \
+                const TX *x0 = x + t * x_stride;                                                         \
                 int32_t a00 = b0, a01 = b1;                                                              \
-                xt += x_stride;                                                                          \
                 for (i = 0; i < pairs; ++i) {                                                            \
-                    const uint32_t u0 = w0r[i], u1 = w1r[i];                                             \
-                    const int32_t v00 = PK_LO4(u0), v01 = PK_HI4(u0), v10 = PK_LO4(u1), v11 = PK_HI4(u1); \
-                    PK_MAC2(a00, a01, x0);                                                               \
+                    const uint32_t u0 = w0r[i], u1 = w0r[row_bytes + i];                                 \
+                    const int32_t xa = x0[2 * i], xb = x0[2 * i + 1];                                    \
+                    a00 += xa * PK_LO4(u0) + xb * PK_HI4(u0);                                            \
+                    a01 += xa * PK_LO4(u1) + xb * PK_HI4(u1);                                            \
                 }                                                                                        \
                 if (in & 1) {                                                                            \
                     a00 += x0[in - 1] * PK_LO4(w0r[pairs]);                                              \
-                    a01 += x0[in - 1] * PK_LO4(w1r[pairs]);                                              \
+                    a01 += x0[in - 1] * PK_LO4(w0r[row_bytes + pairs]);                                  \
                 }                                                                                        \
                 PK_SWAR_STORE(t, a00, a01);                                                              \
             }                                                                                            \
@@ -559,8 +690,10 @@ PK_DEFINE_LINEAR_W4(pk_linear_w4_i16_i16_plain, int16_t, int16_t)
 PK_DEFINE_LINEAR_VEC(pk_linear_w4_i16_i8, int16_t, int8_t, uint8_t, PK_VEC_UNPACK_W4)
 PK_DEFINE_LINEAR_VEC(pk_linear_w4_i16_i16, int16_t, int16_t, uint8_t, PK_VEC_UNPACK_W4)
 #else
-PK_DEFINE_LINEAR_W4_ROWPAIR(pk_linear_w4_i16_i8, int16_t, int8_t)
-PK_DEFINE_LINEAR_W4_ROWPAIR(pk_linear_w4_i16_i16, int16_t, int16_t)
+PK_DEFINE_LINEAR_W4_I16_SINGLE(pk_linear_w4_i16_i8_single, int16_t, int8_t)
+PK_DEFINE_LINEAR_W4_I16_SINGLE(pk_linear_w4_i16_i16_single, int16_t, int16_t)
+PK_DEFINE_LINEAR_W4_I16(pk_linear_w4_i16_i8, int16_t, int8_t)
+PK_DEFINE_LINEAR_W4_I16(pk_linear_w4_i16_i16, int16_t, int16_t)
 #endif
 /* int8 weights: two output rows per pass, so each activation load serves two rows (as for int16 x int4). */
 #define PK_MAC1x2(a0, a1, xp)                                                                            \

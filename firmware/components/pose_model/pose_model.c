@@ -56,7 +56,9 @@ static uint8_t pm_arena[POSE_MODEL_ARENA_BYTES] PM_ALIGNED;
 #define PM_OFF_scratch_layers_0_attn_Attention 6400 /* 40 B, live ops 4..4: scratch of /layers.0/attn/Attention */
 #define PM_OFF_scratch_pool_AttentionPool 1408 /* 40 B, live ops 14..14: scratch of /pool/AttentionPool */
 
-void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[POSE_MODEL_OUTPUT_LEN])
+/* PK_NO_SCHED: the linear kernels are inlined here (PK_SPECIALIZE), so this function carries their
+ * scheduling setting (see pose_kernels.h). */
+PK_NO_SCHED void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[POSE_MODEL_OUTPUT_LEN])
 {
     /* [0] pe.MinMaxNormalize "/MinMaxNormalize"
      *   ONNX nodes: /ReduceMin, /ReduceMax, /Sub, /Sub_1, /Add, /Div

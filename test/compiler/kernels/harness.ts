@@ -22,13 +22,16 @@ export interface Driver {
 /**
  * Default: -O0 with UBSan + ASan (fast to build, catches undefined behaviour and stray accesses).
  * `optimized`: -O2 without sanitizers, as firmware builds it (catches optimizer-sensitive code).
+ * `portable`: without the x86-64 host variants of the linear kernels (PK_NO_HOST_VEC), so this machine runs
+ * the kernels the node runs (rv32imc, xtensa), whose blocking and tails differ.
  */
-export function buildDriver(opts: { optimized?: boolean } = {}): Driver {
+export function buildDriver(opts: { optimized?: boolean; portable?: boolean } = {}): Driver {
   const dir = mkdtempSync(join(tmpdir(), 'pose-kernels-'));
   const exe = join(dir, 'driver');
   const mode = opts.optimized
     ? ['-O2']
     : ['-O0', '-fsanitize=undefined,address', '-fno-sanitize-recover=all'];
+  if (opts.portable) mode.push('-DPK_NO_HOST_VEC');
   execFileSync('gcc', ['-std=c99', ...mode, '-Wall', '-Wextra', '-Werror', `-I${HEADER_DIR}`, DRIVER_SRC, '-o', exe]);
   return {
     run(cases: CaseWriter): string[] {

@@ -12,13 +12,16 @@ import { buildDriver, CaseWriter, type Driver, line, Rng, sentinelBuffer } from 
 
 let sanitized: Driver;
 let optimized: Driver;
+let portableSanitized: Driver;
+let portableOptimized: Driver;
 beforeAll(() => {
   sanitized = buildDriver();
   optimized = buildDriver({ optimized: true });
+  portableSanitized = buildDriver({ portable: true });
+  portableOptimized = buildDriver({ portable: true, optimized: true });
 });
 afterAll(() => {
-  sanitized.dispose();
-  optimized.dispose();
+  for (const d of [sanitized, optimized, portableSanitized, portableOptimized]) d.dispose();
 });
 
 interface LinearCase {
@@ -115,6 +118,10 @@ describe('linear kernels: C == TS', () => {
   });
   it('-O2 build agrees on every case', () => {
     expect(optimized.run(writer)).toEqual(want);
+  });
+  it("the node's kernels (no x86-64 host variant) agree on every case, sanitized and at -O2", () => {
+    expect(portableSanitized.run(writer)).toEqual(want);
+    expect(portableOptimized.run(writer)).toEqual(want);
   });
   it('the cases reach saturation, ReLU clamping and both bias forms', () => {
     const ys = cases.map(runTs);
