@@ -7,7 +7,7 @@
 // independent of the others and affine in the window's min and range, so it can be computed once per
 // packet and corrected per window. Any other graph is refused with the reason, naming the op.
 import { PoseEdgeError } from '../cli/errors.ts';
-import { int4At } from './sim/kernels/linear.ts';
+import { biasAt, int4At } from './sim/kernels/linear.ts';
 import { qmax, type LinearOp, type NormalizeOp, type QOp, type QuantizedGraph } from './quant/qgraph.ts';
 
 export class StreamingError extends PoseEdgeError {}
@@ -72,7 +72,7 @@ export function planStreaming(g: QuantizedGraph, where: string): StreamPlan {
     if (op !== lin && reads.includes(window)) refuse(`op '${op.name}' also reads the normalized window (only the projection may)`);
   }
   const q = qmax(g.tensors.get(window)!.bits);
-  const bias = lin.bias ? (g.consts.get(lin.bias)!.values as Int32Array) : null;
+  const bias = lin.bias ? (g.consts.get(lin.bias)!.values as Int16Array) : null;
   const rowSums = new Int32Array(lin.outF);
   const sumAbs = new Int32Array(lin.outF);
   for (let o = 0; o < lin.outF; o++) {
@@ -85,7 +85,7 @@ export function planStreaming(g: QuantizedGraph, where: string): StreamPlan {
     rowSums[o] = s;
     sumAbs[o] = a;
     if (a * 32768 >= INT32_LIMIT) refuse(`row ${o} of '${lin.name}': sum |W| * 32768 = ${a * 32768} does not fit the int32 packet projection`);
-    if (Math.abs(bias ? bias[o] : 0) + a * q + 1 >= INT32_LIMIT) refuse(`row ${o} of '${lin.name}': |bias| + sum |W| * ${q} does not fit the int32 window accumulator`);
+    if (Math.abs(biasAt(bias, lin.biasShift, o)) + a * q + 1 >= INT32_LIMIT) refuse(`row ${o} of '${lin.name}': |bias| + sum |W| * ${q} does not fit the int32 window accumulator`);
   }
   return { normalize: norm, linear: lin, F: norm.F, P: norm.P, qmax: q, rowSums, sumAbs, tailOps: g.ops.slice(2) };
 }

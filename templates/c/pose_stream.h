@@ -98,11 +98,13 @@ static inline void pk_stream_project_w8(const int16_t *x, int32_t in, const int8
 
 /* The window's tokens from the ring of projected packets. ring[slot][out] holds S of each kept packet,
  * pmin/pmax[slot] its smallest and largest raw value; token t (oldest first) is slot (first + t) % P.
- * y[t][o] = sat(requant(bias[o] + v)), v as above (0 for a constant window, like the normalization). */
+ * y[t][o] = sat(requant(bias[o] 2^bias_shift + v)), v as above (0 for a constant window, like the
+ * normalization); the bias as in the linear kernels (PK_BIAS). */
 #define PK_DEFINE_STREAM_WINDOW(NAME, TY)                                                                \
     static inline void NAME(const int32_t *ring, const int16_t *pmin, const int16_t *pmax, int32_t P,     \
                             int32_t first, int32_t out, int32_t qmax, const int32_t *rowsum,             \
-                            const int32_t *bias, const int32_t *mult, const int8_t *shift, int32_t per_row, \
+                            const int16_t *bias, int32_t bias_shift, const int32_t *mult,                \
+                            const int8_t *shift, int32_t per_row,                                        \
                             int32_t out_min, int32_t out_max, TY *y, int32_t y_stride)                   \
     {                                                                                                    \
         int32_t lo = pmin[0], hi = pmax[0], t, o;                                                        \
@@ -118,7 +120,7 @@ static inline void pk_stream_project_w8(const int16_t *x, int32_t in, const int8
             for (o = 0; o < out; ++o) {                                                                  \
                 const int64_t d = (int64_t)s[o] - (int64_t)lo * rowsum[o];                               \
                 const int32_t v = (int32_t)((d * recip + INT64_C(0x80000000)) >> 32);                    \
-                const int32_t acc = (bias ? bias[o] : 0) + v;                                            \
+                const int32_t acc = PK_BIAS(o) + v;                                                      \
                 yt[o] = (TY)pk_rq_sat(acc, mult[per_row ? o : 0], shift[per_row ? o : 0], out_min, out_max); \
             }                                                                                            \
         }                                                                                                \

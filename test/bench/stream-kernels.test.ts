@@ -73,7 +73,10 @@ function windowCase(rand: ReturnType<typeof rng>, o: { P: number; out: number; i
   const pmin = packets.map((x) => Math.min(...x));
   const pmax = packets.map((x) => Math.max(...x));
   const rowSums = rows.map((r) => r.reduce((a, b) => a + b, 0));
-  const bias = o.bias ? Array.from({ length: o.out }, () => rand(-100000, 100000)) : null;
+  // int16 biases times 2^biasShift (up to 2^4: values up to ~5e5, as a shifted bias can be)
+  const biasShift = rand(0, 4);
+  const b16 = o.bias ? Array.from({ length: o.out }, () => rand(-32768, 32767)) : null;
+  const bias = b16 ? b16.map((v) => v * 2 ** biasShift) : null;
   const nq = o.perRow ? o.out : 1;
   const q = Array.from({ length: nq }, () => quantizeMultiplier(rand(1, 4000) / 1e6));
   const first = rand(0, o.P - 1);
@@ -91,9 +94,9 @@ function windowCase(rand: ReturnType<typeof rng>, o: { P: number; out: number; i
   const outMin = o.range === 'random' && o.bias ? 0 : lo; // 0: a fused ReLU
   const expected = acc.flatMap((a) => Array.from(a, (v, k) => saturate(requant(v, q[o.perRow ? k : 0].mult, q[o.perRow ? k : 0].shift), outMin, hi)));
   const text = [
-    `3 ${o.P} ${o.out} ${first} ${o.qmax} ${o.perRow ? 1 : 0} ${o.bias ? 1 : 0} ${outMin} ${hi} ${o.ybits}`,
+    `3 ${o.P} ${o.out} ${first} ${o.qmax} ${o.perRow ? 1 : 0} ${o.bias ? 1 : 0} ${biasShift} ${outMin} ${hi} ${o.ybits}`,
     slots.flatMap((s) => Array.from(s)).join(' '), smin.join(' '), smax.join(' '), rowSums.join(' '),
-    ...(bias ? [bias.join(' ')] : []), q.map((x) => x.mult).join(' '), q.map((x) => x.shift).join(' '),
+    ...(b16 ? [b16.join(' ')] : []), q.map((x) => x.mult).join(' '), q.map((x) => x.shift).join(' '),
   ].join('\n');
   return { text: `${text}\n`, expected };
 }

@@ -39,28 +39,29 @@ int main(void)
             free(x); free(w); free(s);
         } else if (kind == 3) {
             const int32_t P = (int32_t)next(), out = (int32_t)next(), first = (int32_t)next(), qmax = (int32_t)next();
-            const int32_t per_row = (int32_t)next(), has_bias = (int32_t)next();
+            const int32_t per_row = (int32_t)next(), has_bias = (int32_t)next(), bias_shift = (int32_t)next();
             const int32_t out_min = (int32_t)next(), out_max = (int32_t)next(), ybits = (int32_t)next();
             const int32_t nq = per_row ? out : 1;
             int32_t *ring = alloc(sizeof *ring * (size_t)(P * out)), *rowsum = alloc(sizeof *rowsum * (size_t)out);
-            int32_t *bias = alloc(sizeof *bias * (size_t)out), *mult = alloc(sizeof *mult * (size_t)nq);
+            int16_t *bias = alloc(sizeof *bias * (size_t)out);
+            int32_t *mult = alloc(sizeof *mult * (size_t)nq);
             int16_t *pmin = alloc(sizeof *pmin * (size_t)P), *pmax = alloc(sizeof *pmax * (size_t)P);
             int8_t *shift = alloc((size_t)nq);
             for (int32_t i = 0; i < P * out; ++i) ring[i] = (int32_t)next();
             for (int32_t i = 0; i < P; ++i) pmin[i] = (int16_t)next();
             for (int32_t i = 0; i < P; ++i) pmax[i] = (int16_t)next();
             for (int32_t i = 0; i < out; ++i) rowsum[i] = (int32_t)next();
-            if (has_bias) for (int32_t i = 0; i < out; ++i) bias[i] = (int32_t)next();
+            if (has_bias) for (int32_t i = 0; i < out; ++i) bias[i] = (int16_t)next();
             for (int32_t i = 0; i < nq; ++i) mult[i] = (int32_t)next();
             for (int32_t i = 0; i < nq; ++i) shift[i] = (int8_t)next();
             if (ybits == 8) {
                 int8_t *y = alloc((size_t)(P * out));
-                pk_stream_window_i8(ring, pmin, pmax, P, first, out, qmax, rowsum, has_bias ? bias : 0, mult, shift, per_row, out_min, out_max, y, out);
+                pk_stream_window_i8(ring, pmin, pmax, P, first, out, qmax, rowsum, has_bias ? bias : 0, bias_shift, mult, shift, per_row, out_min, out_max, y, out);
                 for (int32_t i = 0; i < P * out; ++i) printf(i ? " %d" : "%d", y[i]);
                 free(y);
             } else {
                 int16_t *y = alloc(sizeof *y * (size_t)(P * out));
-                pk_stream_window_i16(ring, pmin, pmax, P, first, out, qmax, rowsum, has_bias ? bias : 0, mult, shift, per_row, out_min, out_max, y, out);
+                pk_stream_window_i16(ring, pmin, pmax, P, first, out, qmax, rowsum, has_bias ? bias : 0, bias_shift, mult, shift, per_row, out_min, out_max, y, out);
                 for (int32_t i = 0; i < P * out; ++i) printf(i ? " %d" : "%d", y[i]);
                 free(y);
             }

@@ -11,6 +11,7 @@ import { writeDirAtomic } from '../../src/compiler/emit/atomic-write.ts';
 import { quantizeInput } from '../../src/compiler/io-format.ts';
 import { createStream, pushPacket, runStreaming, streamAccumulators, packetOf } from '../../src/compiler/sim/stream.ts';
 import { minmaxNormalize } from '../../src/compiler/sim/kernels/normalize.ts';
+import { biasAt } from '../../src/compiler/sim/kernels/linear.ts';
 import { planStreaming, weightRow, StreamingError, type StreamPlan } from '../../src/compiler/stream-plan.ts';
 import type { LinearOp, QuantizedGraph } from '../../src/compiler/quant/qgraph.ts';
 import { buildStreamProgram, packetsOf } from '../../src/bench/stream-program.ts';
@@ -40,10 +41,10 @@ beforeAll(async () => {
 function windowAccumulators(g: QuantizedGraph, lin: LinearOp, win: Int16Array): Int32Array[] {
   const y = plan.qmax === 127 ? new Int8Array(3420) : new Int16Array(3420);
   minmaxNormalize(win, plan.F, plan.P, y);
-  const bias = lin.bias ? (g.consts.get(lin.bias)!.values as Int32Array) : null;
+  const bias = lin.bias ? (g.consts.get(lin.bias)!.values as Int16Array) : null;
   const rows = Array.from({ length: lin.outF }, (_, o) => weightRow(g, lin, o));
   return Array.from({ length: plan.P }, (_, t) => Int32Array.from(rows, (w, o) => {
-    let a = bias ? bias[o] : 0;
+    let a = biasAt(bias, lin.biasShift, o);
     for (let i = 0; i < plan.F; i++) a += w[i] * y[t * plan.F + i];
     return a;
   }));
@@ -188,11 +189,11 @@ describe.each([
       const y = p.qmax === 127 ? new Int8Array(3420) : new Int16Array(3420);
       minmaxNormalize(win, p.F, p.P, y);
       const got = streamAccumulators(s);
-      const bias = p.linear.bias ? (c.qgraph.consts.get(p.linear.bias)!.values as Int32Array) : null;
+      const bias = p.linear.bias ? (c.qgraph.consts.get(p.linear.bias)!.values as Int16Array) : null;
       for (let o = 0; o < p.linear.outF; o++) {
         const w = weightRow(c.qgraph, p.linear, o);
         for (let t = 0; t < p.P; t++) {
-          let a = bias ? bias[o] : 0;
+          let a = biasAt(bias, p.linear.biasShift, o);
           for (let i = 0; i < p.F; i++) a += w[i] * y[t * p.F + i];
           expect(Math.abs(got[t][o] - a)).toBeLessThanOrEqual((p.sumAbs[o] + 1) / 2);
         }

@@ -20,7 +20,8 @@
  *   pk_requant(acc, mult, shift) -> int64                         rounded, unsaturated requantization
  *   pk_rq_sat(acc, mult, shift, lo, hi) -> int32                  the same, saturated (32-bit fast path)
  *   pk_minmax_normalize_Y(x int16 [F][P], F, P, y [P][F])           (x-min)/(max-min) * qmax, token-major
- *   pk_linear_wW_X_Y(x, T, in, x_stride, w, bias, out, mult, shift, per_row, out_min, out_max, y, y_stride)
+ *   pk_linear_wW_X_Y(x, T, in, x_stride, w, bias int16, bias_shift, out, mult, shift, per_row, out_min, out_max,
+ *                    y, y_stride)                   accumulator starts at bias[o] * 2^bias_shift
  *   pk_add_X_X_Y(a, b, n, mult_a, mult_b, shift, out_min, out_max, y)      y = a*ra + b*rb, one rounding
  *   pk_relu_X(x, n, y)
  *   pk_lut8_Y(x int8, n, table[256], y)                           y = table[x + 128]
@@ -165,13 +166,19 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
 
 /* ---------------------------------------------------------------- linear (fully connected) */
 
+/* Biases are int16 with a per-op power-of-two scale: the accumulator starts at bias[o] * 2^bias_shift
+ * (bias_shift >= 0; the compiler picks the smallest that fits every bias of the op in int16, 0 when they
+ * fit as they are, and proves the product fits int32). A multiply, not a shift: shifting a negative
+ * value left is undefined in C; compilers emit the shift anyway. */
+#define PK_BIAS(o) (bias ? (int32_t)bias[o] * ((int32_t)1 << bias_shift) : 0)
+
 /* y[t][o] = sat(requant(bias[o] + sum_i x[t][i] * w[o][i])) for t < T, o < out.
  * Each weight row is read once per block of PK_TOKEN_BLOCK tokens whose accumulators stay in registers;
  * int4 weights are unpacked in the loop (never into RAM). int4 rows are (in + 1) / 2 bytes: an odd `in`
  * pads the last byte's high nibble (0). per_row != 0: mult/shift are per output row, else index 0.
  * bias may be 0 (no bias). */
 #define PK_LINEAR_QPARAMS(o)                                                                             \
-    const int32_t b = bias ? bias[o] : 0;                                                                \
+    const int32_t b = PK_BIAS(o);                                                                        \
     const int32_t qm = mult[per_row ? (o) : 0];                                                          \
     const int32_t qs = shift[per_row ? (o) : 0]
 
@@ -179,7 +186,7 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
 
 #define PK_DEFINE_LINEAR_W4(NAME, TX, TY)                                                                \
     static inline PK_NO_SCHED void NAME(const TX *x, int32_t T, int32_t in, int32_t x_stride, const uint8_t *w,      \
-                            const int32_t *bias, int32_t out, const int32_t *mult, const int8_t *shift,  \
+                            const int16_t *bias, int32_t bias_shift, int32_t out, const int32_t *mult, const int8_t *shift, \
                             int32_t per_row, int32_t out_min, int32_t out_max, TY *y, int32_t y_stride)  \
     {                                                                                                    \
         typedef TY TYPE_Y;                                                                               \
@@ -228,7 +235,7 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
 
 #define PK_DEFINE_LINEAR_W8(NAME, TX, TY)                                                                \
     static inline PK_NO_SCHED void NAME(const TX *x, int32_t T, int32_t in, int32_t x_stride, const int8_t *w,       \
-                            const int32_t *bias, int32_t out, const int32_t *mult, const int8_t *shift,  \
+                            const int16_t *bias, int32_t bias_shift, int32_t out, const int32_t *mult, const int8_t *shift, \
                             int32_t per_row, int32_t out_min, int32_t out_max, TY *y, int32_t y_stride)  \
     {                                                                                                    \
         typedef TY TYPE_Y;                                                                               \
@@ -291,7 +298,7 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
 
 #define PK_DEFINE_LINEAR_W4_I8(NAME, TY)                                                                 \
     static inline PK_SPECIALIZE void NAME(const int8_t *x, int32_t T, int32_t in, int32_t x_stride, const uint8_t *w,\
-                            const int32_t *bias, int32_t out, const int32_t *mult, const int8_t *shift,  \
+                            const int16_t *bias, int32_t bias_shift, int32_t out, const int32_t *mult, const int8_t *shift, \
                             int32_t per_row, int32_t out_min, int32_t out_max, TY *y, int32_t y_stride)  \
     {                                                                                                    \
         typedef TY TYPE_Y;                                                                               \
@@ -301,7 +308,7 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
         int32_t o, t, g, i;                                                                              \
         for (o = 0; o + 2 <= out; o += 2) {                                                              \
             const uint8_t *w0r = w + o * row_bytes, *w1r = w0r + row_bytes;                              \
-            const int32_t b0 = bias ? bias[o] : 0, b1 = bias ? bias[o + 1] : 0;                          \
+            const int32_t b0 = PK_BIAS(o), b1 = PK_BIAS(o + 1);                                          \
             const int32_t qm0 = mult[per_row ? o : 0], qs0 = shift[per_row ? o : 0];                     \
             const int32_t qm1 = mult[per_row ? o + 1 : 0], qs1 = shift[per_row ? o + 1 : 0];             \
             const int8_t *xt = x;                                                                        \
@@ -395,7 +402,7 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
             }                                                                                            \
         }                                                                                                \
         if (o < out) /* odd row count: the last row through the plain kernel */                          \
-            NAME##_plain(x, T, in, x_stride, w + o * row_bytes, bias ? bias + o : 0, 1,                  \
+            NAME##_plain(x, T, in, x_stride, w + o * row_bytes, bias ? bias + o : 0, bias_shift, 1,      \
                          per_row ? mult + o : mult, per_row ? shift + o : shift, per_row, out_min,       \
                          out_max, y + o, y_stride);                                                      \
     }
@@ -454,7 +461,7 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
 
 #define PK_DEFINE_LINEAR_VEC(NAME, TX, TY, WT, UNPACK)                                                   \
     static inline PK_VEC_ATTR void NAME(const TX *x, int32_t T, int32_t in, int32_t x_stride, const WT *w, \
-                                        const int32_t *bias, int32_t out, const int32_t *mult,           \
+                                        const int16_t *bias, int32_t bias_shift, int32_t out, const int32_t *mult, \
                                         const int8_t *shift, int32_t per_row, int32_t out_min,           \
                                         int32_t out_max, TY *y, int32_t y_stride)                        \
     {                                                                                                    \
@@ -463,7 +470,7 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
         const int32_t h = (in + 1) >> 1;                                                                 \
         int32_t o, t, j;                                                                                 \
         if (in > PK_VEC_MAX_IN || T * h > PK_VEC_MAX_X / 2) {                                            \
-            NAME##_plain(x, T, in, x_stride, w, bias, out, mult, shift, per_row, out_min, out_max, y,    \
+            NAME##_plain(x, T, in, x_stride, w, bias, bias_shift, out, mult, shift, per_row, out_min, out_max, y, \
                          y_stride);                                                                      \
             return;                                                                                      \
         }                                                                                                \
@@ -480,7 +487,7 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
             }                                                                                            \
         }                                                                                                \
         for (o = 0; o < out; ++o) {                                                                      \
-            const int32_t b = bias ? bias[o] : 0;                                                        \
+            const int32_t b = PK_BIAS(o);                                                                \
             const int32_t qm = mult[per_row ? o : 0], qs = shift[per_row ? o : 0];                       \
             UNPACK;                                                                                      \
             for (t = 0; t + 1 < T; t += 2) {                                                             \
@@ -586,14 +593,14 @@ PK_DEFINE_LINEAR_W4_I8(pk_linear_w4_i8_i16, int16_t)
 #define PK_OB_STORE(a, k)                                                                                \
     do {                                                                                                 \
         const int32_t r_ = o + (k);                                                                      \
-        const int32_t acc_ = (int32_t)((uint32_t)(bias ? bias[r_] : 0) + (a) - corr);                   \
+        const int32_t acc_ = (int32_t)((uint32_t)PK_BIAS(r_) + (a) - corr);                              \
         y[t * y_stride + r_] = (TYPE_Y)pk_rq_sat(acc_, mult[per_row ? r_ : 0], shift[per_row ? r_ : 0], \
                                                  out_min, out_max);                                      \
     } while (0)
 
 #define PK_DEFINE_LINEAR_W4_I16_SINGLE(NAME, TX, TY)                                                     \
     static inline PK_SPECIALIZE void NAME(const TX *x, int32_t T, int32_t in, int32_t x_stride,          \
-                                          const uint8_t *w, const int32_t *bias, int32_t out,            \
+                                          const uint8_t *w, const int16_t *bias, int32_t bias_shift, int32_t out, \
                                           const int32_t *mult, const int8_t *shift, int32_t per_row,     \
                                           int32_t out_min, int32_t out_max, TY *y, int32_t y_stride)     \
     {                                                                                                    \
@@ -640,7 +647,7 @@ PK_DEFINE_LINEAR_W4_I8(pk_linear_w4_i8_i16, int16_t)
 
 #define PK_DEFINE_LINEAR_W4_I16(NAME, TX, TY)                                                            \
     static inline PK_SPECIALIZE void NAME(const TX *x, int32_t T, int32_t in, int32_t x_stride,          \
-                                          const uint8_t *w, const int32_t *bias, int32_t out,            \
+                                          const uint8_t *w, const int16_t *bias, int32_t bias_shift, int32_t out, \
                                           const int32_t *mult, const int8_t *shift, int32_t per_row,     \
                                           int32_t out_min, int32_t out_max, TY *y, int32_t y_stride)     \
     {                                                                                                    \
@@ -651,13 +658,13 @@ PK_DEFINE_LINEAR_W4_I8(pk_linear_w4_i8_i16, int16_t)
         const int32_t t10 = T - T % 10, t5 = t10 + (T - t10) / 5 * 5;                                    \
         int32_t o, t, i;                                                                                 \
         if (T < 5) {                                                                                     \
-            NAME##_single(x, T, in, x_stride, w, bias, out, mult, shift, per_row, out_min, out_max, y,   \
+            NAME##_single(x, T, in, x_stride, w, bias, bias_shift, out, mult, shift, per_row, out_min, out_max, y, \
                           y_stride);                                                                     \
             return;                                                                                      \
         }                                                                                                \
         for (o = 0; o + 2 <= out; o += 2) {                                                              \
             const uint8_t *w0r = w + o * row_bytes; /* row o + 1 follows at w0r + row_bytes */           \
-            const int32_t b0 = bias ? bias[o] : 0, b1 = bias ? bias[o + 1] : 0;                          \
+            const int32_t b0 = PK_BIAS(o), b1 = PK_BIAS(o + 1);                                          \
             const int32_t qm0 = mult[per_row ? o : 0], qs0 = shift[per_row ? o : 0];                     \
             const int32_t qm1 = mult[per_row ? o + 1 : 0], qs1 = shift[per_row ? o + 1 : 0];             \
             for (t = 0; t < t10; t += 10) PK_W4_I16_BLOCK(2);                                            \
@@ -679,7 +686,7 @@ PK_DEFINE_LINEAR_W4_I8(pk_linear_w4_i8_i16, int16_t)
             }                                                                                            \
         }                                                                                                \
         if (o < out) /* odd row count: the last row through the plain kernel */                          \
-            NAME##_plain(x, T, in, x_stride, w + o * row_bytes, bias ? bias + o : 0, 1,                  \
+            NAME##_plain(x, T, in, x_stride, w + o * row_bytes, bias ? bias + o : 0, bias_shift, 1,      \
                          per_row ? mult + o : mult, per_row ? shift + o : shift, per_row, out_min,       \
                          out_max, y + o, y_stride);                                                      \
     }
@@ -705,7 +712,7 @@ PK_DEFINE_LINEAR_W4_I16(pk_linear_w4_i16_i16, int16_t, int16_t)
 
 #define PK_DEFINE_LINEAR_W8_ROWPAIR(NAME, TX, TY)                                                        \
     static inline PK_NO_SCHED void NAME(const TX *x, int32_t T, int32_t in, int32_t x_stride,            \
-                                        const int8_t *w, const int32_t *bias, int32_t out,               \
+                                        const int8_t *w, const int16_t *bias, int32_t bias_shift, int32_t out, \
                                         const int32_t *mult, const int8_t *shift, int32_t per_row,       \
                                         int32_t out_min, int32_t out_max, TY *y, int32_t y_stride)       \
     {                                                                                                    \
@@ -713,7 +720,7 @@ PK_DEFINE_LINEAR_W4_I16(pk_linear_w4_i16_i16, int16_t, int16_t)
         int32_t o, t, i, t_blocked = T - T % PK_TOKEN_BLOCK;                                             \
         for (o = 0; o + 2 <= out; o += 2) {                                                              \
             const int8_t *w0r = w + o * in, *w1r = w0r + in;                                             \
-            const int32_t b0 = bias ? bias[o] : 0, b1 = bias ? bias[o + 1] : 0;                          \
+            const int32_t b0 = PK_BIAS(o), b1 = PK_BIAS(o + 1);                                          \
             const int32_t qm0 = mult[per_row ? o : 0], qs0 = shift[per_row ? o : 0];                     \
             const int32_t qm1 = mult[per_row ? o + 1 : 0], qs1 = shift[per_row ? o + 1 : 0];             \
             const TX *xt = x;                                                                            \
@@ -744,7 +751,7 @@ PK_DEFINE_LINEAR_W4_I16(pk_linear_w4_i16_i16, int16_t, int16_t)
             }                                                                                            \
         }                                                                                                \
         if (o < out) /* odd row count: the last row through the plain kernel */                          \
-            NAME##_plain(x, T, in, x_stride, w + o * in, bias ? bias + o : 0, 1,                         \
+            NAME##_plain(x, T, in, x_stride, w + o * in, bias ? bias + o : 0, bias_shift, 1,             \
                          per_row ? mult + o : mult, per_row ? shift + o : shift, per_row, out_min,       \
                          out_max, y + o, y_stride);                                                      \
     }

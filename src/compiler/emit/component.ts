@@ -89,7 +89,7 @@ export function emitComponent(g: QuantizedGraph, banner: Banner, renderer: Rende
         return {
           ...common, template: 'ops/linear', kernel: `pk_linear_w${op.wbits}_${tag(bitsOf(x))}_${tag(bitsOf(y))}`,
           x: tensorExpr(x), T: op.T, inF: op.inF, xStride: op.xStride, w: constId(op.weight), bias: op.bias ? constId(op.bias) : '0',
-          outF: op.outF, mult: constId(op.mult), shift: constId(op.shift), perRow: op.perRow ? 1 : 0,
+          biasShift: op.biasShift, outF: op.outF, mult: constId(op.mult), shift: constId(op.shift), perRow: op.perRow ? 1 : 0,
           outMin: op.outMin, outMax: op.outMax, y: tensorExpr(y), yStride: op.yStride,
         };
       case 'add':

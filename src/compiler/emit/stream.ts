@@ -24,6 +24,7 @@ export interface StreamContext {
   windowKernel: string;
   w: string;
   bias: string;
+  biasShift: number;
   mult: string;
   shift: string;
   perRow: number;
@@ -55,6 +56,7 @@ export function streamContext(plan: StreamPlan, names: StreamNaming, tailOps: ob
     windowKernel: `pk_stream_window_${names.bitsOf(lin.outputs[0]) === 8 ? 'i8' : 'i16'}`,
     w: names.constId(lin.weight),
     bias: lin.bias ? names.constId(lin.bias) : '0',
+    biasShift: lin.biasShift,
     mult: names.constId(lin.mult),
     shift: names.constId(lin.shift),
     perRow: lin.perRow ? 1 : 0,

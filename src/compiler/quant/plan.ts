@@ -317,22 +317,28 @@ function planLinear(ctx: PlanContext, node: Node): QOp {
     shift[r] = q.shift;
   }
   let biasKey: string | null = null;
+  let biasShift = 0;
+  let biasNote: string | null = null;
   if (bName) {
     const b = ctx.constFloats(bName, node);
-    const bq = new Int32Array(outF);
-    for (let o = 0; o < outF; o++) {
-      const v = roundHalfAway(b[o] / (x.scale * wScale[perRow ? o : 0]));
-      if (v > INT32_MAX || v < INT32_MIN) ctx.fail(node, `bias[${o}] = ${b[o]} does not fit int32 at scale ${x.scale * wScale[perRow ? o : 0]}`);
-      bq[o] = v;
-    }
-    biasKey = ctx.addConst({ key: `${node.name}:bias`, ctype: 'int32_t', values: bq, comment: `${node.name}: bias int32 at scale s_in*s_w (${a.biasInitializer ?? bName})` });
+    const planned = planBias(b, (o) => x.scale * wScale[perRow ? o : 0]);
+    if (!planned) ctx.fail(node, `bias ${bName} does not fit int16 x 2^${MAX_BIAS_SHIFT} at scale s_in*s_w`);
+    biasShift = planned.shift;
+    const worstLsb = planned.shift > 0 ? 2 ** (planned.shift - 1) * Math.max(...Array.from(wScale, (s) => (x.scale * s) / y.scale)) : 0;
+    if (planned.shift > 0) biasNote = `bias int16 x 2^${planned.shift}: rounded to ${2 ** planned.shift} accumulator units, at most ${worstLsb.toPrecision(3)} output LSB`;
+    biasKey = ctx.addConst({
+      key: `${node.name}:bias`,
+      ctype: 'int16_t',
+      values: planned.values,
+      comment: `${node.name}: bias int16, times 2^${planned.shift}, at scale s_in*s_w (${a.biasInitializer ?? bName})`,
+    });
   }
   // The kernel accumulates in int32: prove that no input can overflow it (worst case per output row).
   const xMax = x.bits === 8 ? 128 : 32768;
   for (let o = 0; o < outF; o++) {
     let sum = 0;
     for (let i = 0; i < inF; i++) sum += Math.abs(codes[o * inF + i]);
-    const worst = xMax * sum + (biasKey ? Math.abs((ctx.consts.get(biasKey)!.values as Int32Array)[o]) : 0);
+    const worst = xMax * sum + (biasKey ? Math.abs((ctx.consts.get(biasKey)!.values as Int16Array)[o] * 2 ** biasShift) : 0);
     if (worst > INT32_MAX) ctx.fail(node, `row ${o} can reach ${worst} in the int32 accumulator (int${x.bits} input x ${inF} weights); use --act-bits 8 or fewer input features`);
   }
   const multKey = ctx.addConst({ key: `${node.name}:mult`, ctype: 'int32_t', values: mult, comment: `${node.name}: requantization multiplier(s), Q31` });
@@ -340,12 +346,36 @@ function planLinear(ctx: PlanContext, node: Node): QOp {
   const op: QOp = {
     ...ctx.common(node, [xName], [y.name]),
     kind: 'linear', wbits, T, inF, outF, xStride: inF, yStride: outF,
-    weight: weightKey, bias: biasKey, mult: multKey, shift: shiftKey, perRow, outMin: qmin(y.bits), outMax: qmax(y.bits),
+    weight: weightKey, bias: biasKey, biasShift, mult: multKey, shift: shiftKey, perRow, outMin: qmin(y.bits), outMax: qmax(y.bits),
   };
   op.macs = T * inF * outF;
   op.notes.push(`weights ${origin}; real multiplier s_in*s_w/s_out = ${((x.scale * wScale[0]) / y.scale).toPrecision(6)}${perRow ? ' (row 0)' : ''}`);
   if (a.inputPerm) op.notes.push(`input permutation [${a.inputPerm.join(',')}] realized by the normalization writing token-major`);
+  if (biasNote) op.notes.push(biasNote);
   return op;
+}
+
+const MAX_BIAS_SHIFT = 16;
+
+/**
+ * Biases are stored as int16 with one power-of-two scale per op (they are ~5% of micro's constant data as
+ * int32): the smallest shift s >= 0 at which every round(b / (scale(o) 2^s)) fits int16. s = 0 gives the
+ * same integers as an int32 bias; s > 0 rounds each bias to a multiple of 2^s accumulator units (error at
+ * most 2^(s-1) of them, i.e. 2^(s-1) s_in s_w / s_out output LSB, stated in the op's notes). Null when even
+ * 2^MAX_BIAS_SHIFT is not enough.
+ */
+export function planBias(b: ArrayLike<number>, scale: (o: number) => number): { values: Int16Array; shift: number } | null {
+  for (let shift = 0; shift <= MAX_BIAS_SHIFT; shift++) {
+    const values = new Int16Array(b.length);
+    let fits = true;
+    for (let o = 0; o < b.length && fits; o++) {
+      const v = roundHalfAway(b[o] / (scale(o) * 2 ** shift));
+      fits = v >= -32768 && v <= 32767;
+      values[o] = v;
+    }
+    if (fits) return { values, shift };
+  }
+  return null;
 }
 
 function planMatMulConst(ctx: PlanContext, node: Node, a: MatMulConstAttrs): QOp {

@@ -67,7 +67,9 @@ export interface LinearOp extends QOpCommon {
   xStride: number;
   yStride: number;
   weight: string;
+  /** int16 bias constant, applied as bias[o] * 2^biasShift (see planBias). */
   bias: string | null;
+  biasShift: number;
   mult: string;
   shift: string;
   perRow: boolean;

@@ -19,7 +19,7 @@ export function runKernel(op: QOp, buf: (name: string) => Act, constOf: (key: st
     case 'linear': {
       const p = {
         T: op.T, in: op.inF, xStride: op.xStride, out: op.outF, yStride: op.yStride,
-        bias: op.bias ? (constOf(op.bias) as Int32Array) : null,
+        bias: op.bias ? (constOf(op.bias) as Int16Array) : null, biasShift: op.biasShift,
         mult: constOf(op.mult), shift: constOf(op.shift), perRow: op.perRow, outMin: op.outMin, outMax: op.outMax,
       };
       if (op.wbits === 4) linearW4(x, constOf(op.weight) as Uint8Array, p, y);

@@ -8,6 +8,7 @@ import { weightRow, type StreamPlan } from '../stream-plan.ts';
 import type { Act } from './kernels/common.ts';
 import { runKernel } from './dispatch.ts';
 import { allocate } from './run.ts';
+import { biasAt } from './kernels/linear.ts';
 
 export interface StreamState {
   g: QuantizedGraph;
@@ -85,7 +86,8 @@ export function streamAccumulators(s: StreamState): Int32Array[] {
   const lin = s.plan.linear;
   if (s.count < P) throw new Error(`stream: ${s.count} packets pushed, a window needs ${P}`);
   const order = Array.from({ length: P }, (_, t) => (s.next + t) % P);
-  const bias = lin.bias ? (s.g.consts.get(lin.bias)!.values as Int32Array) : null;
+  const b16 = lin.bias ? (s.g.consts.get(lin.bias)!.values as Int16Array) : null;
+  const bias = b16 ? Int32Array.from(b16, (_, o) => biasAt(b16, lin.biasShift, o)) : null;
   return windowAccumulators(order.map((k) => s.ring[k]), order.map((k) => s.pmin[k]), order.map((k) => s.pmax[k]), qmax, rowSums, bias);
 }
 

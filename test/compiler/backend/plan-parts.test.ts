@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { packInt4Rows } from '../../../src/compiler/quant/fixed-point.ts';
 import { assignPrecision } from '../../../src/compiler/quant/precision.ts';
+import { planBias } from '../../../src/compiler/quant/plan.ts';
 import { unpackInt4 } from '../../../src/compiler/quant/qweights.ts';
 import type { Graph, Node } from '../../../src/compiler/ir/graph.ts';
 
@@ -81,5 +82,28 @@ describe('activation precision', () => {
   it('uses 16 bits everywhere with --act-bits 16', () => {
     const bits = assignPrecision(g, 16);
     expect(new Set(bits.values())).toEqual(new Set([16]));
+  });
+});
+
+describe('int16 biases with a per-op shift (planBias)', () => {
+  it('keeps the exact int32 integers when every bias fits int16 (shift 0)', () => {
+    const p = planBias([0.5, -1.25, 100], () => 0.25);
+    expect(p).toEqual({ values: Int16Array.from([2, -5, 400]), shift: 0 });
+  });
+  it('picks the smallest shift at which every bias fits, rounding half away from zero', () => {
+    // 40000 and -70000 units at scale 1: 2^1 is not enough for -70000 (-35000), 2^2 is (-17500)
+    const p = planBias([40000, -70000, 3], () => 1)!;
+    expect(p.shift).toBe(2);
+    expect(Array.from(p.values)).toEqual([10000, -17500, 1]); // 3 / 4 = 0.75 -> 1
+    expect(planBias([32767.4, -32768.4], () => 1)!.shift).toBe(0);
+    expect(planBias([32767.5], () => 1)!.shift).toBe(1);
+  });
+  it('uses each row its own scale (per-row weight scales)', () => {
+    const p = planBias([1000, 1000], (o) => (o === 0 ? 0.01 : 1))!; // 100000 and 1000 units
+    expect(p.shift).toBe(2);
+    expect(Array.from(p.values)).toEqual([25000, 250]);
+  });
+  it('gives up beyond 2^16', () => {
+    expect(planBias([2 ** 40], () => 1)).toBeNull();
   });
 });

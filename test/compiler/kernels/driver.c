@@ -67,14 +67,15 @@ static void run_linear(int wbits, int xb, int yb)
     void *x = RD_X(xb, xn);
     void *w = wbits == 4 ? (void *)rd_u8((long long)out * ((in + 1) / 2)) : (void *)rd_i8((long long)out * in);
     const int has_bias = (int)rd();
-    int32_t *bias = has_bias ? rd_i32(out) : 0;
+    int16_t *bias = has_bias ? rd_i16(out) : 0;
+    const int32_t bias_shift = (int32_t)rd();
     const long long nq = rd();
     int32_t *mult = rd_i32(nq);
     int8_t *shift = rd_i8(nq);
     void *y = NEW_Y(yb, yn);
 #define LIN(W, X, Y, TX, TY, TW)                                                                         \
     if (wbits == W && xb == X && yb == Y)                                                                \
-        pk_linear_w##W##_i##X##_i##Y((const TX *)x, T, in, xs, (const TW *)w, bias, out, mult, shift,    \
+        pk_linear_w##W##_i##X##_i##Y((const TX *)x, T, in, xs, (const TW *)w, bias, bias_shift, out, mult, shift,    \
                                      per_row, lo, hi, (TY *)y, ys);
     LIN(4, 8, 8, int8_t, int8_t, uint8_t)
     LIN(4, 8, 16, int8_t, int16_t, uint8_t)

@@ -11,6 +11,7 @@ struct pk_args {
     const int8_t *w8;
     const int16_t *a16;
     const int32_t *bias;
+    const int16_t *b16;
     const int32_t *mult;
     const int8_t *shift;
     int8_t *y8;
@@ -30,7 +31,7 @@ PK_INSTANCE(minmax_i16, pk_minmax_normalize_i16(a->x16, a->in, a->T, a->y16))
 
 #define LIN(W, X, Y, WP)                                                                                 \
     PK_INSTANCE(linear_w##W##_i##X##_i##Y,                                                               \
-                pk_linear_w##W##_i##X##_i##Y(a->x##X, a->T, a->in, a->in, a->WP, a->bias, a->out, a->mult,   \
+                pk_linear_w##W##_i##X##_i##Y(a->x##X, a->T, a->in, a->in, a->WP, a->b16, a->s, a->out, a->mult,   \
                                              a->shift, 1, a->lo, a->hi, a->y##Y, a->out))
 LIN(4, 8, 8, w4) LIN(4, 8, 16, w4) LIN(4, 16, 8, w4) LIN(4, 16, 16, w4)
 LIN(8, 8, 8, w8) LIN(8, 8, 16, w8) LIN(8, 16, 8, w8) LIN(8, 16, 16, w8)

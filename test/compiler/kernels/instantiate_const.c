@@ -19,6 +19,7 @@ static const int8_t cw8[192 * 342];
 static const int16_t ca16[17 * 17 + 513];
 static const int16_t cx16[3420];
 static const int32_t cbias[192];
+static const int16_t cbias16[192];
 static const int32_t cmult[1] = {1252141860};
 static const int8_t cshift[1] = {14};
 #define QM 1252141860
@@ -27,7 +28,7 @@ static const int8_t cshift[1] = {14};
 #define SS 10
 #define LIN_C(W, X, Y, WP, T, IN, OUT)                                                                   \
     PK_INSTANCE(linear_w##W##_i##X##_i##Y##_##T##_##IN##_##OUT,                                          \
-                pk_linear_w##W##_i##X##_i##Y(arena##X, T, IN, IN, c##WP, cbias, OUT, cmult, cshift, 0,  \
+                pk_linear_w##W##_i##X##_i##Y(arena##X, T, IN, IN, c##WP, cbias16, 2, OUT, cmult, cshift, 0,  \
                                              -128, 127, arena##Y + 4096, OUT))
 LIN_C(4, 8, 8, w4, 10, 342, 64) LIN_C(4, 8, 16, w4, 10, 64, 64) LIN_C(4, 16, 8, w4, 10, 64, 192)
 LIN_C(4, 16, 16, w4, 1, 64, 192) LIN_C(8, 8, 8, w8, 7, 3, 5) LIN_C(8, 8, 16, w8, 17, 2, 16)

@@ -58,10 +58,12 @@ function makeCase(rng: Rng, wbits: 4 | 8, xbits: 8 | 16, ybits: 8 | 16, extreme:
     rng.fill(codes, -wmax - 1, wmax);
   }
   const w = wbits === 4 ? packInt4Rows(codes, out, inDim) : codes;
-  // Keep |bias| + sum |x w| below 2^31 (what the compiler guarantees).
+  // int16 biases times 2^biasShift, keeping |bias| 2^biasShift + sum |x w| below 2^31 (what the compiler
+  // guarantees); shifts up to 15 exercise the full widening.
   const accMax = inDim * (xmax + 1) * (wmax + 1);
-  const biasMax = Math.min(2 ** 31 - 1 - accMax, accMax);
-  const bias = rng.next() < 0.8 ? rng.fill(new Int32Array(out), -biasMax, biasMax) : null;
+  let biasShift = rng.int(0, 15);
+  while (biasShift > 0 && 32768 * 2 ** biasShift + accMax >= 2 ** 31) biasShift--;
+  const bias = rng.next() < 0.8 ? rng.fill(new Int16Array(out), -32768, 32767) : null;
   const perRow = rng.next() < 0.5;
   const ymax = ybits === 8 ? 127 : 32767;
   const reals: number[] = [];
@@ -73,7 +75,7 @@ function makeCase(rng: Rng, wbits: 4 | 8, xbits: 8 | 16, ybits: 8 | 16, extreme:
   const qs = reals.map((r) => quantizeMultiplier(r));
   const relu = rng.next() < 0.25;
   const p: LinearParams = {
-    T, in: inDim, xStride, out, bias, perRow, yStride,
+    T, in: inDim, xStride, out, bias, biasShift, perRow, yStride,
     mult: qs.map((q) => q.mult), shift: qs.map((q) => q.shift),
     outMin: relu ? 0 : -ymax - 1, outMax: ymax,
   };
@@ -86,6 +88,7 @@ function writeCase(wr: CaseWriter, c: LinearCase): void {
     .ints(p.T, p.in, p.xStride, p.out, p.perRow ? 1 : 0, p.outMin, p.outMax, p.yStride)
     .array(c.x).array(c.w).ints(p.bias ? 1 : 0);
   if (p.bias) wr.array(p.bias);
+  wr.ints(p.biasShift);
   wr.ints(p.mult.length).array(p.mult).array(p.shift);
 }
 
@@ -128,6 +131,7 @@ describe('linear kernels: C == TS', () => {
     const sat = ys.some((y, i) => Array.from(y).some((v) => v === cases[i].p.outMax));
     expect(sat).toBe(true);
     expect(cases.some((c) => c.p.bias === null) && cases.some((c) => c.p.bias !== null)).toBe(true);
+    expect(cases.some((c) => c.p.bias !== null && c.p.biasShift === 0) && cases.some((c) => c.p.bias !== null && c.p.biasShift >= 8)).toBe(true);
     expect(cases.some((c) => c.p.outMin === 0)).toBe(true);
   });
 });
@@ -141,7 +145,7 @@ describe('linear kernels vs float', () => {
       const { p } = c;
       for (let t = 0; t < p.T; t++) {
         for (let o = 0; o < p.out; o++) {
-          let acc = p.bias ? p.bias[o] : 0;
+          let acc = p.bias ? p.bias[o] * 2 ** p.biasShift : 0;
           for (let i = 0; i < p.in; i++) acc += c.x[t * p.xStride + i] * c.codes[o * p.in + i];
           const r = c.reals[p.perRow ? o : 0];
           const exact = Math.min(Math.max(acc * r, p.outMin), p.outMax);

@@ -6,7 +6,7 @@ import { linearW4 } from '../../../src/compiler/sim/kernels/linear.ts';
 import { minmaxNormalize } from '../../../src/compiler/sim/kernels/normalize.ts';
 import { softmaxRow } from '../../../src/compiler/sim/kernels/softmax.ts';
 
-const lin = { T: 2, in: 3, xStride: 3, out: 2, yStride: 2, bias: null, mult: [2 ** 30], shift: [0], perRow: false, outMin: -128, outMax: 127 };
+const lin = { T: 2, in: 3, xStride: 3, out: 2, yStride: 2, bias: null, biasShift: 0, mult: [2 ** 30], shift: [0], perRow: false, outMin: -128, outMax: 127 };
 
 describe('kernel mirror argument checks', () => {
   it('linear: short weights, activations or outputs', () => {

@@ -16,7 +16,7 @@ static int8_t x8[T * IN];
 static int16_t x16[T * IN];
 static uint8_t w4[3 * D * IN / 2];
 static int8_t w8[3 * D * IN];
-static int32_t bias[3 * D];
+static int16_t bias[3 * D];
 static int32_t mult[1] = {1518500250};
 static int8_t shift[1] = {12};
 static int8_t y8[T * IN];
@@ -46,11 +46,11 @@ int main(void)
     for (i = 0; i < D; ++i) gamma16[i] = (int16_t)(20000 + (next() & 0xfff));
     if (io_read(&c, 1) != 1) return 0;
     switch (c) {
-    case 'p': pk_linear_w4_i8_i8(x8, T, IN, IN, w4, bias, D, mult, shift, 0, -128, 127, y8, D); break;
-    case 'q': pk_linear_w4_i8_i8(x8, T, D, D, w4, bias, 3 * D, mult, shift, 0, -128, 127, y8, 3 * D); break;
-    case 'r': pk_linear_w4_i16_i16(x16, T, IN, IN, w4, bias, D, mult, shift, 0, -32768, 32767, y16, D); break;
-    case 't': pk_linear_w4_i16_i8(x16, T, D, D, w4, bias, 3 * D, mult, shift, 0, -128, 127, y8, 3 * D); break;
-    case 's': pk_linear_w8_i8_i8(x8, T, IN, IN, w8, bias, D, mult, shift, 0, -128, 127, y8, D); break;
+    case 'p': pk_linear_w4_i8_i8(x8, T, IN, IN, w4, bias, 0, D, mult, shift, 0, -128, 127, y8, D); break;
+    case 'q': pk_linear_w4_i8_i8(x8, T, D, D, w4, bias, 0, 3 * D, mult, shift, 0, -128, 127, y8, 3 * D); break;
+    case 'r': pk_linear_w4_i16_i16(x16, T, IN, IN, w4, bias, 0, D, mult, shift, 0, -32768, 32767, y16, D); break;
+    case 't': pk_linear_w4_i16_i8(x16, T, D, D, w4, bias, 0, 3 * D, mult, shift, 0, -128, 127, y8, 3 * D); break;
+    case 's': pk_linear_w8_i8_i8(x8, T, IN, IN, w8, bias, 0, D, mult, shift, 0, -128, 127, y8, D); break;
     case 'n': pk_minmax_normalize_i8(x16, IN, T, y8); break;
     case 'l': pk_layernorm_i16_i16(x16, T, D, D, 1000, gamma16, beta32, 15, mult[0], shift[0], -32768, 32767, y16, D); break;
     case 'a': pk_attention_i8_i8(x8, x8 + D, x8 + 2 * D, 3 * D, T, 2, D / 2, 0, 1518500250, -10, 1518500250, 10, -128, 127, scratch, y8, D); break;

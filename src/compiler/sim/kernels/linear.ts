@@ -9,11 +9,18 @@ export interface LinearParams extends OutRange {
   in: number;
   xStride: number;
   out: number;
-  bias: Int32Array | null;
+  /** int16; the accumulator starts at bias[o] * 2^biasShift. */
+  bias: Int16Array | null;
+  biasShift: number;
   mult: ArrayLike<number>;
   shift: ArrayLike<number>;
   perRow: boolean;
   yStride: number;
+}
+
+/** The accumulator's start value of row o: bias[o] * 2^biasShift (0 without a bias), as PK_BIAS. */
+export function biasAt(bias: Int16Array | null, biasShift: number, o: number): number {
+  return bias ? bias[o] * 2 ** biasShift : 0;
 }
 
 /** Signed value of nibble j (0 = low) of a packed int4 byte. */
@@ -31,7 +38,7 @@ function linear(x: Act, row: (o: number, into: Int32Array) => void, p: LinearPar
   const wr = new Int32Array(p.in);
   for (let o = 0; o < p.out; o++) {
     row(o, wr);
-    const b = p.bias ? p.bias[o] : 0;
+    const b = biasAt(p.bias, p.biasShift, o);
     const qm = p.mult[p.perRow ? o : 0];
     const qs = p.shift[p.perRow ? o : 0];
     for (let t = 0; t < p.T; t++) {

@@ -77,7 +77,7 @@ PK_NO_SCHED void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16
      *   input permutation [0,3,1,2] realized by the normalization writing token-major
      */
     POSE_MODEL_OP_BEGIN(1);
-    pk_linear_w4_i8_i16(PM_BUF(int8_t, PM_OFF_Div_output_0), 10, 342, 342, pm_proj_Linear_weight, pm_proj_Linear_bias, 64,
+    pk_linear_w4_i8_i16(PM_BUF(int8_t, PM_OFF_Div_output_0), 10, 342, 342, pm_proj_Linear_weight, pm_proj_Linear_bias, 0, 64,
         pm_proj_Linear_mult, pm_proj_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_proj_Add_output_0), 64);
     POSE_MODEL_OP_END(1);
     /* [2] Add "/Add_1"
@@ -96,7 +96,7 @@ PK_NO_SCHED void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16
      *   weights layers.0.attn.qkv.weight (npz int4, scale 0.137547); real multiplier s_in*s_w/s_out = 0.0294444
      */
     POSE_MODEL_OP_BEGIN(3);
-    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_Add_1_output_0), 10, 64, 64, pm_layers_0_attn_qkv_Linear_weight, pm_layers_0_attn_qkv_Linear_bias, 192,
+    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_Add_1_output_0), 10, 64, 64, pm_layers_0_attn_qkv_Linear_weight, pm_layers_0_attn_qkv_Linear_bias, 0, 192,
         pm_layers_0_attn_qkv_Linear_mult, pm_layers_0_attn_qkv_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_attn_qkv_Add_output_0), 192);
     POSE_MODEL_OP_END(3);
     /* [4] pe.Attention "/layers.0/attn/Attention"
@@ -116,7 +116,7 @@ PK_NO_SCHED void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16
      *   weights layers.0.attn.out.weight (npz int4, scale 0.0339030); real multiplier s_in*s_w/s_out = 0.0428329
      */
     POSE_MODEL_OP_BEGIN(5);
-    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_attn_Reshape_1_output_0), 10, 64, 64, pm_layers_0_attn_out_Linear_weight, pm_layers_0_attn_out_Linear_bias, 64,
+    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_attn_Reshape_1_output_0), 10, 64, 64, pm_layers_0_attn_out_Linear_weight, pm_layers_0_attn_out_Linear_bias, 0, 64,
         pm_layers_0_attn_out_Linear_mult, pm_layers_0_attn_out_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_attn_out_Add_output_0), 64);
     POSE_MODEL_OP_END(5);
     /* [6] Add "/layers.0/Add"
@@ -146,7 +146,7 @@ PK_NO_SCHED void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16
      *   weights layers.0.ff.fc1.weight (npz int4, scale 0.0991467); real multiplier s_in*s_w/s_out = 0.0437017
      */
     POSE_MODEL_OP_BEGIN(8);
-    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm1_LayerNormalization_output_0), 10, 64, 64, pm_layers_0_ff_fc1_Linear_weight, pm_layers_0_ff_fc1_Linear_bias, 128,
+    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm1_LayerNormalization_output_0), 10, 64, 64, pm_layers_0_ff_fc1_Linear_weight, pm_layers_0_ff_fc1_Linear_bias, 0, 128,
         pm_layers_0_ff_fc1_Linear_mult, pm_layers_0_attn_out_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_ff_fc1_Add_output_0), 128);
     POSE_MODEL_OP_END(8);
     /* [9] pe.Gelu "/layers.0/ff/act/Gelu"
@@ -165,7 +165,7 @@ PK_NO_SCHED void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16
      *   weights layers.0.ff.fc2.weight (npz int4, scale 0.0553194); real multiplier s_in*s_w/s_out = 0.0562753
      */
     POSE_MODEL_OP_BEGIN(10);
-    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_ff_act_Mul_1_output_0), 10, 128, 128, pm_layers_0_ff_fc2_Linear_weight, pm_layers_0_ff_fc2_Linear_bias, 64,
+    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_ff_act_Mul_1_output_0), 10, 128, 128, pm_layers_0_ff_fc2_Linear_weight, pm_layers_0_ff_fc2_Linear_bias, 0, 64,
         pm_layers_0_ff_fc2_Linear_mult, pm_layers_0_attn_out_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_ff_fc2_Add_output_0), 64);
     POSE_MODEL_OP_END(10);
     /* [11] Add "/layers.0/Add_1"
@@ -193,9 +193,10 @@ PK_NO_SCHED void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16
      *   in  /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000254795 (arena)
      *   out /pool/score/Add_output_0 [1,10,1] int16 scale 0.000385967 (arena)
      *   weights onnx::MatMul_124 (float in the npz; quantized here to int8, scale 0.00909715); real multiplier s_in*s_w/s_out = 0.00600544
+     *   bias int16 x 2^1: rounded to 2 accumulator units, at most 0.00601 output LSB
      */
     POSE_MODEL_OP_BEGIN(13);
-    pk_linear_w8_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 10, 64, 64, pm_pool_score_Linear_weight, pm_pool_score_Linear_bias, 1,
+    pk_linear_w8_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 10, 64, 64, pm_pool_score_Linear_weight, pm_pool_score_Linear_bias, 1, 1,
         pm_pool_score_Linear_mult, pm_pool_score_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_pool_score_Add_output_0), 1);
     POSE_MODEL_OP_END(13);
     /* [14] pe.AttentionPool "/pool/AttentionPool"
@@ -216,7 +217,7 @@ PK_NO_SCHED void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16
      *   weights head.fc1.weight (npz int4, scale 0.0711700); real multiplier s_in*s_w/s_out = 0.102443
      */
     POSE_MODEL_OP_BEGIN(15);
-    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_pool_ReduceSum_output_0), 1, 64, 64, pm_head_fc1_Linear_weight, pm_head_fc1_Linear_bias, 192,
+    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_pool_ReduceSum_output_0), 1, 64, 64, pm_head_fc1_Linear_weight, pm_head_fc1_Linear_bias, 0, 192,
         pm_head_fc1_Linear_mult, pm_head_fc1_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_head_fc1_Gemm_output_0), 192);
     POSE_MODEL_OP_END(15);
     /* [16] pe.Gelu "/head/act/Gelu"
@@ -233,9 +234,10 @@ PK_NO_SCHED void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16
      *   in  /head/act/Mul_1_output_0 [1,192] int16 scale 0.0000906943 (arena)
      *   out /head/fc2/Gemm_output_0 [1,34] int16 scale 0.0000581443 (arena)
      *   weights head.fc2.weight (npz int4, scale 0.0269217); real multiplier s_in*s_w/s_out = 0.0419928
+     *   bias int16 x 2^1: rounded to 2 accumulator units, at most 0.0420 output LSB
      */
     POSE_MODEL_OP_BEGIN(17);
-    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_head_act_Mul_1_output_0), 1, 192, 192, pm_head_fc2_Linear_weight, pm_head_fc2_Linear_bias, 34,
+    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_head_act_Mul_1_output_0), 1, 192, 192, pm_head_fc2_Linear_weight, pm_head_fc2_Linear_bias, 1, 34,
         pm_head_fc2_Linear_mult, pm_layers_0_attn_out_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 34);
     POSE_MODEL_OP_END(17);
     /* [18] pe.MatMulConst "/refine/MatMulConst"
@@ -252,9 +254,10 @@ PK_NO_SCHED void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16
      *   in  /refine/MatMul_output_0 [1,17,2] int16 scale 0.0000531755 (arena)
      *   out /refine/fc1/Add_output_0 [1,17,16] int16 scale 0.0000596064 (arena)
      *   weights refine.fc1.weight (npz int4, scale 0.0866209); real multiplier s_in*s_w/s_out = 0.0772755
+     *   bias int16 x 2^3: rounded to 8 accumulator units, at most 0.309 output LSB
      */
     POSE_MODEL_OP_BEGIN(19);
-    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_refine_MatMul_output_0), 17, 2, 2, pm_refine_fc1_Linear_weight, pm_refine_fc1_Linear_bias, 16,
+    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_refine_MatMul_output_0), 17, 2, 2, pm_refine_fc1_Linear_weight, pm_refine_fc1_Linear_bias, 3, 16,
         pm_refine_fc1_Linear_mult, pm_head_fc1_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_fc1_Add_output_0), 16);
     POSE_MODEL_OP_END(19);
     /* [20] pe.Gelu "/refine/act/Gelu"
@@ -282,7 +285,7 @@ PK_NO_SCHED void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16
      *   weights refine.fc2.weight (npz int4, scale 0.0693565); real multiplier s_in*s_w/s_out = 0.171364
      */
     POSE_MODEL_OP_BEGIN(22);
-    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_refine_MatMul_1_output_0), 17, 16, 16, pm_refine_fc2_Linear_weight, pm_refine_fc2_Linear_bias, 2,
+    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_refine_MatMul_1_output_0), 17, 16, 16, pm_refine_fc2_Linear_weight, pm_refine_fc2_Linear_bias, 0, 2,
         pm_refine_fc2_Linear_mult, pm_refine_fc2_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_fc2_Add_output_0), 2);
     POSE_MODEL_OP_END(22);
     /* [23] Add "/refine/Add"
