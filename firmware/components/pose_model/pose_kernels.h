@@ -296,6 +296,73 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
     y[(tok) * y_stride + o] = (TYPE_Y)pk_rq_sat((acc_lo), qm0, qs0, out_min, out_max);         \
     y[(tok) * y_stride + o + 1] = (TYPE_Y)pk_rq_sat((acc_hi), qm1, qs1, out_min, out_max)
 
+/* Four rows x ten tokens (the 10-token blocks when every token is in one): two lane registers per token,
+ * rows o, o + 1 and o + 2, o + 3, so each activation load serves four rows and each unpacked weight word
+ * ten tokens. rv32imc: about 128 instructions per 80 MACs in the loop (two rows: 75 per 40). */
+#define PK_SWAR_PACK_AS(u0, u1, we, wo, both)                                                            \
+    const uint32_t both = (uint32_t)(u0) | ((uint32_t)(u1) << 16);                                       \
+    const uint32_t we = ((both & 0x000f000fu) ^ 0x00080008u) - 0x00080008u;                              \
+    const uint32_t wo = (((both >> 4) & 0x000f000fu) ^ 0x00080008u) - 0x00080008u
+#define PK_SWAR_MAC4(p, q, j)                                                                            \
+    do {                                                                                                 \
+        const uint32_t xa_ = (uint32_t)xp[(j) * x_stride + 2 * i];                                       \
+        const uint32_t xb_ = (uint32_t)xp[(j) * x_stride + 2 * i + 1];                                   \
+        p += xa_ * we01 + xb_ * wo01;                                                                    \
+        q += xa_ * we23 + xb_ * wo23;                                                                    \
+    } while (0)
+#define PK_SWAR4_DECL(j)                                                                                 \
+    int32_t a##j##_0 = b0, a##j##_1 = b1, a##j##_2 = b2, a##j##_3 = b3
+#define PK_SWAR4_LANES(j) uint32_t p##j = 0, q##j = 0
+#define PK_SWAR4_FLUSH(j)                                                                                \
+    PK_SWAR_FLUSH(p##j, a##j##_0, a##j##_1);                                                             \
+    PK_SWAR_FLUSH(q##j, a##j##_2, a##j##_3)
+#define PK_SWAR4_LAST(j)                                                                                 \
+    do {                                                                                                 \
+        const int32_t xv_ = xp[(j) * x_stride + in - 1];                                                 \
+        a##j##_0 += xv_ * v0; a##j##_1 += xv_ * v1; a##j##_2 += xv_ * v2; a##j##_3 += xv_ * v3;          \
+    } while (0)
+#define PK_SWAR4_STORE(j)                                                                                \
+    do {                                                                                                 \
+        TYPE_Y *yt_ = y + (t + (j)) * y_stride + o;                                                      \
+        yt_[0] = (TYPE_Y)pk_rq_sat(a##j##_0, qm0, qs0, out_min, out_max);                                \
+        yt_[1] = (TYPE_Y)pk_rq_sat(a##j##_1, qm1, qs1, out_min, out_max);                                \
+        yt_[2] = (TYPE_Y)pk_rq_sat(a##j##_2, qm2, qs2, out_min, out_max);                                \
+        yt_[3] = (TYPE_Y)pk_rq_sat(a##j##_3, qm3, qs3, out_min, out_max);                                \
+    } while (0)
+#define PK_X10(M) M(0); M(1); M(2); M(3); M(4); M(5); M(6); M(7); M(8); M(9)
+#define PK_SWAR4_ROWS                                                                                    \
+    for (o = 0; o < o4; o += 4) {                                                                        \
+        const uint8_t *wr = w + o * row_bytes; /* rows o + k at wr + k * row_bytes */                    \
+        const int32_t b0 = PK_BIAS(o), b1 = PK_BIAS(o + 1), b2 = PK_BIAS(o + 2), b3 = PK_BIAS(o + 3);    \
+        const int32_t qm0 = mult[per_row ? o : 0], qs0 = shift[per_row ? o : 0];                         \
+        const int32_t qm1 = mult[per_row ? o + 1 : 0], qs1 = shift[per_row ? o + 1 : 0];                 \
+        const int32_t qm2 = mult[per_row ? o + 2 : 0], qs2 = shift[per_row ? o + 2 : 0];                 \
+        const int32_t qm3 = mult[per_row ? o + 3 : 0], qs3 = shift[per_row ? o + 3 : 0];                 \
+        for (t = 0; t < T; t += 10) {                                                                    \
+            const int8_t *xp = x + t * x_stride;                                                         \
+            PK_X10(PK_SWAR4_DECL);                                                                       \
+            for (g = 0; g < pairs; g += PK_SWAR_GROUP) {                                                 \
+                const int32_t g_end = g + PK_SWAR_GROUP < pairs ? g + PK_SWAR_GROUP : pairs;             \
+                PK_X10(PK_SWAR4_LANES);                                                                  \
+                for (i = g; i < g_end; ++i) {                                                            \
+                    PK_SWAR_PACK_AS(wr[i], wr[row_bytes + i], we01, wo01, both01);                       \
+                    PK_SWAR_PACK_AS(wr[2 * row_bytes + i], wr[3 * row_bytes + i], we23, wo23, both23);   \
+                    PK_SWAR_MAC4(p0, q0, 0); PK_SWAR_MAC4(p1, q1, 1); PK_SWAR_MAC4(p2, q2, 2);           \
+                    PK_SWAR_MAC4(p3, q3, 3); PK_SWAR_MAC4(p4, q4, 4); PK_SWAR_MAC4(p5, q5, 5);           \
+                    PK_SWAR_MAC4(p6, q6, 6); PK_SWAR_MAC4(p7, q7, 7); PK_SWAR_MAC4(p8, q8, 8);           \
+                    PK_SWAR_MAC4(p9, q9, 9);                                                             \
+                }                                                                                        \
+                PK_X10(PK_SWAR4_FLUSH);                                                                  \
+            }                                                                                            \
+            if (in & 1) {                                                                                \
+                const int32_t v0 = PK_LO4(wr[pairs]), v1 = PK_LO4(wr[row_bytes + pairs]);                \
+                const int32_t v2 = PK_LO4(wr[2 * row_bytes + pairs]), v3 = PK_LO4(wr[3 * row_bytes + pairs]); \
+                PK_X10(PK_SWAR4_LAST);                                                                   \
+            }                                                                                            \
+            PK_X10(PK_SWAR4_STORE);                                                                      \
+        }                                                                                                \
+    }
+
 #define PK_DEFINE_LINEAR_W4_I8(NAME, TY)                                                                 \
     static inline PK_SPECIALIZE void NAME(const int8_t *x, int32_t T, int32_t in, int32_t x_stride, const uint8_t *w,\
                             const int16_t *bias, int32_t bias_shift, int32_t out, const int32_t *mult, const int8_t *shift, \
@@ -305,8 +372,11 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
         const int32_t row_bytes = (in + 1) >> 1, pairs = in >> 1;                                        \
         const int32_t t_wide = T - T % (2 * PK_TOKEN_BLOCK);                                             \
         const int32_t t_blocked = t_wide + (T - t_wide) / PK_TOKEN_BLOCK * PK_TOKEN_BLOCK;               \
+        /* rows in fours while every token is in a 10-token block, then in pairs, then one */           \
+        const int32_t o4 = t_wide == T ? out - out % 4 : 0;                                              \
         int32_t o, t, g, i;                                                                              \
-        for (o = 0; o + 2 <= out; o += 2) {                                                              \
+        PK_SWAR4_ROWS;                                                                                   \
+        for (o = o4; o + 2 <= out; o += 2) {                                                             \
             const uint8_t *w0r = w + o * row_bytes, *w1r = w0r + row_bytes;                              \
             const int32_t b0 = PK_BIAS(o), b1 = PK_BIAS(o + 1);                                          \
             const int32_t qm0 = mult[per_row ? o : 0], qs0 = shift[per_row ? o : 0];                     \
