@@ -24,7 +24,7 @@
  *   pk_add_X_X_Y(a, b, n, mult_a, mult_b, shift, out_min, out_max, y)      y = a*ra + b*rb, one rounding
  *   pk_relu_X(x, n, y)
  *   pk_lut8_Y(x int8, n, table[256], y)                           y = table[x + 128]
- *   pk_lut16_interp_Y(x int16, n, table[513], y)                  513-point linear interpolation (GELU...)
+ *   pk_lut16_interp_Y(x int16, n, table[257], y)                  257-point linear interpolation (GELU...)
  *   pk_layernorm_X_Y(x, T, d, x_stride, eps_q int64, gamma int16, beta int32, pre_shift, mult, shift,
  *                    out_min, out_max, y, y_stride)    eps_q = round(eps d^3 2^E / s_x^2), E = 20 (i8 x), 8 (i16 x)
  *   pk_softmax_row_i16 / pk_softmax_row_i32(x, n, mult, shift, p int16 Q0.15)    n <= 128
@@ -679,17 +679,17 @@ PK_DEFINE_RELU(pk_relu_i16, int16_t)
 PK_DEFINE_LUT8(pk_lut8_i8, int8_t)
 PK_DEFINE_LUT8(pk_lut8_i16, int16_t)
 
-/* int16 input through a 513-point table sampled every 128 codes (table[i] = f at code -32768 + 128 i, in
- * output codes; the compiler keeps every entry inside the output type): u = x + 32768, i = u >> 7,
- * r = u & 127, y = table[i] + floor(((table[i+1] - table[i]) * r + 64) / 128). */
+/* int16 input through a 257-point table sampled every 256 codes (table[i] = f at code -32768 + 256 i, in
+ * output codes; the compiler keeps every entry inside the output type): u = x + 32768, i = u >> 8,
+ * r = u & 255, y = table[i] + floor(((table[i+1] - table[i]) * r + 128) / 256). */
 #define PK_DEFINE_LUT16_INTERP(NAME, TY)                                                                 \
     static inline void NAME(const int16_t *x, int32_t n, const int16_t *table, TY *y)                    \
     {                                                                                                    \
         int32_t i;                                                                                       \
         for (i = 0; i < n; ++i) {                                                                        \
-            const int32_t u = x[i] + 32768, j = u >> 7, r = u & 127;                                     \
+            const int32_t u = x[i] + 32768, j = u >> 8, r = u & 255;                                     \
             const int32_t t0 = table[j];                                                                 \
-            y[i] = (TY)(t0 + (((table[j + 1] - t0) * r + 64) >> 7));                                     \
+            y[i] = (TY)(t0 + (((table[j + 1] - t0) * r + 128) >> 8));                                    \
         }                                                                                                \
     }
 

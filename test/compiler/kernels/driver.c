@@ -234,7 +234,7 @@ int main(void)
         } else if (strcmp(name, "lut16") == 0) {
             const int yb = (int)rd();
             const int32_t n = (int32_t)rd();
-            int16_t *table = rd_i16(513);
+            int16_t *table = rd_i16(257);
             int16_t *x = rd_i16(n);
             void *y = NEW_Y(yb, n);
             if (yb == 8) pk_lut16_interp_i8(x, n, table, (int8_t *)y);

@@ -16,7 +16,7 @@ static int16_t arena16[8192];
 static int32_t arena32[256];
 static const uint8_t cw4[192 * 171];
 static const int8_t cw8[192 * 342];
-static const int16_t ca16[17 * 17 + 513];
+static const int16_t ca16[17 * 17 + 257];
 static const int16_t cx16[3420];
 static const int32_t cbias[192];
 static const int32_t cmult[1] = {1252141860};

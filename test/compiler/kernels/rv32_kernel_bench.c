@@ -24,7 +24,7 @@ static int16_t y16[T * IN];
 static int16_t gamma16[D];
 static int32_t beta32[D];
 static int32_t scratch[T];
-static int16_t lut[513];
+static int16_t lut[257];
 
 static uint32_t rng = 12345u;
 static uint32_t next(void)
