@@ -25,7 +25,7 @@
  *   pk_relu_X(x, n, y)
  *   pk_lut8_Y(x int8, n, table[256], y)                           y = table[x + 128]
  *   pk_lut16_interp_Y(x int16, n, table[257], y)                  257-point linear interpolation (GELU...)
- *   pk_layernorm_X_Y(x, T, d, x_stride, eps_q int64, gamma int16, beta int32, pre_shift, mult, shift,
+ *   pk_layernorm_X_Y(x, T, d, x_stride, eps_q int64, gamma int16, beta int16, pre_shift, mult, shift,
  *                    out_min, out_max, y, y_stride)    eps_q = round(eps d^3 2^E / s_x^2), E = 20 (i8 x), 8 (i16 x)
  *   pk_softmax_row_i16 / pk_softmax_row_i32(x, n, mult, shift, p int16 Q0.15)    n <= 128
  *   pk_attention_X_Y(q, k, v, ld, T, H, hd, logit_shift, sm_mult, sm_shift, mult, shift, out_min, out_max,
@@ -722,17 +722,19 @@ static inline uint32_t pk_isqrt64(uint64_t v)
  *   s = isqrt(W 4^a); R = floor(2^60 / s);
  *   t_i = round_half_up(c_i R / 2^(30 - E/2 - a))      (= z_i / sqrt(d) in Q30, z the normalized value)
  *   acc_i = round_half_up(t_i gamma_i / 2^pre_shift) + beta_i;   y_i = sat(requant(acc_i, mult, shift)).
- * gamma is int16 (scale s_g), beta int32 in accumulator units s_acc = 2^(pre_shift-30) sqrt(d) s_g; the
- * compiler keeps |acc| < 2^31 (pre_shift 15 with |beta_q| < 2^30 does). */
+ * gamma is int16 (scale s_g), beta int16 in accumulator units s_acc = 2^(pre_shift-30) sqrt(d) s_g: the
+ * compiler takes the smallest pre_shift in [16, 32] at which every beta fits int16 (int16 halves beta's
+ * flash; the coarser accumulator unit stays far below the output's LSB, docs/quantization.md). Then
+ * |acc| <= 2^30 2^15 / 2^16 + 2^15 < 2^31. */
 #define PK_LN_EPS_FRAC_I8 20
 #define PK_LN_EPS_FRAC_I16 8
 
 #define PK_DEFINE_LAYERNORM(NAME, TX, TY, E)                                                            \
     static inline void NAME(const TX *x, int32_t T, int32_t d, int32_t x_stride, int64_t eps_q,          \
-                            const int16_t *gamma, const int32_t *beta, int32_t pre_shift, int32_t mult,  \
+                            const int16_t *gamma, const int16_t *beta, int32_t pre_shift, int32_t mult,  \
                             int32_t shift, int32_t out_min, int32_t out_max, TY *y, int32_t y_stride)    \
     {                                                                                                    \
-        const int64_t pre_half = pre_shift > 0 ? (int64_t)1 << (pre_shift - 1) : 0;                      \
+        const int64_t pre_half = (int64_t)1 << (pre_shift - 1);                                          \
         int32_t t, i;                                                                                    \
         for (t = 0; t < T; ++t) {                                                                        \
             const TX *xr = x + t * x_stride;                                                             \

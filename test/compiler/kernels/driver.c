@@ -116,7 +116,7 @@ static void run_layernorm(int xb, int yb)
     const long long xn = (long long)(T - 1) * xs + d, yn = (long long)(T - 1) * ys + d;
     void *x = RD_X(xb, xn);
     int16_t *g = rd_i16(d);
-    int32_t *b = rd_i32(d);
+    int16_t *b = rd_i16(d);
     void *y = NEW_Y(yb, yn);
 #define LN(X, Y, TX, TY)                                                                                 \
     if (xb == X && yb == Y)                                                                              \
