@@ -241,6 +241,11 @@ int main(void)
             else pk_lut16_interp_i16(x, n, table, (int16_t *)y);
             PR_Y(yb, y, n);
             free(table); free(x); free(y);
+        } else if (strcmp(name, "isqrt_q60") == 0) {
+            const long long n = rd();
+            long long i;
+            for (i = 0; i < n; ++i) printf(i ? " %lu" : "%lu", (unsigned long)pk_isqrt_q60((uint64_t)rd()));
+            printf("\n");
         } else if (sscanf(name, "layernorm_%3[i0-9]_%3[i0-9]", t1, t2) == 2) {
             run_layernorm(bits_of(t1), bits_of(t2));
         } else if (strcmp(name, "softmax") == 0) {

@@ -94,6 +94,42 @@ describe('layernorm', () => {
     }
   });
 
+  it('C pk_isqrt_q60 (Newton) == TS isqrt64 on [2^60, 2^62): ends, squares and their neighbours, random', () => {
+    const rng = new Rng(60);
+    const lo = 1n << 60n;
+    const hi = (1n << 62n) - 1n;
+    const v: bigint[] = [lo, lo + 1n, hi, hi - 1n];
+    const roots = [1n << 30n, (1n << 30n) + 1n, (1n << 31n) - 1n, 3037000499n, 1518500249n, 1518500250n];
+    for (let i = 0; i < 3000; i++) roots.push((1n << 30n) + BigInt(rng.int(0, 2 ** 30 - 1)));
+    for (const r of roots) for (const x of [r * r - 1n, r * r, r * r + 1n, r * r + 2n * r]) if (x >= lo && x <= hi) v.push(x);
+    for (let i = 0; i < 20000; i++) v.push(lo + ((BigInt(rng.int(0, 2 ** 30 - 1)) << 31n) | BigInt(rng.int(0, 2 ** 31 - 1))) * (rng.next() < 0.5 ? 1n : 2n));
+    const ok = v.filter((x) => x >= lo && x <= hi);
+    const wr = new CaseWriter().begin('isqrt_q60').ints(ok.length, ...ok);
+    expect(driver.run(wr)).toEqual([ok.map((x) => String(isqrt64(x))).join(' ')]);
+  });
+
+  it("C == TS on rows whose scaled variance is exactly 2^60 (s = 2^30, R = 2^30: the kernel's -1 multiplier)", () => {
+    const wr = new CaseWriter();
+    const want: string[] = [];
+    for (const xb of [8, 16] as const) {
+      for (const yb of [8, 16] as const) {
+        // d = 4, rows +-u: V = 64 u^2, W = V 2^E is a power of 4 times 2^60 / 4^a for u = 1, 2, 4
+        const x = xb === 8 ? Int8Array.from([1, -1, 1, -1, 2, -2, 2, -2, -4, 4, -4, 4]) : Int16Array.from([1, -1, 1, -1, 2, -2, 2, -2, -4, 4, -4, 4]);
+        const p: LayerNormParams = {
+          T: 3, d: 4, xStride: 4, yStride: 4, epsQ: 0n, gamma: Int16Array.from([32767, -32768, 12345, -1]), beta: Int16Array.from([0, 7, -32768, 32767]),
+          preShift: 16, ...quantizeMultiplier(yb === 8 ? 2 ** -10 : 2 ** -4), outMin: yb === 8 ? -128 : -32768, outMax: yb === 8 ? 127 : 32767,
+        };
+        const y = yb === 8 ? sentinelBuffer((k) => new Int8Array(k), 12) : sentinelBuffer((k) => new Int16Array(k), 12);
+        layerNorm(x, p, y);
+        wr.begin(`layernorm_i${xb}_i${yb}`)
+          .ints(p.T, p.d, p.xStride, p.yStride, p.epsQ, p.preShift, p.mult, p.shift, p.outMin, p.outMax)
+          .array(x).array(p.gamma).array(p.beta);
+        want.push(line(y));
+      }
+    }
+    expect(driver.run(wr)).toEqual(want);
+  });
+
   it('C == TS', () => {
     const cases = allCases(50, 30);
     const wr = new CaseWriter();
