@@ -173,6 +173,23 @@ describe('relu, lut8, lut16_interp', () => {
     expect(measured[8]).toBeLessThanOrEqual(1.02);
   });
 
+  it('lut16: C == TS on lengths 1..9 (tails of the 4-value loop), random inputs and tables, both output types', () => {
+    const rng = new Rng(16);
+    const wr = new CaseWriter();
+    const want: string[] = [];
+    for (const bits of [8, 16] as const) {
+      for (let n = 1; n <= 9; n++) {
+        const table = Int16Array.from({ length: 257 }, () => (bits === 8 ? rng.int(-128, 127) : rng.int(-32768, 32767)));
+        const x = Int16Array.from({ length: n }, (_, i) => (i === 0 ? rng.pick([-32768, 32767, 0, -1]) : rng.int(-32768, 32767)));
+        const y = act(bits, n);
+        lut16Interp(x, n, table, y);
+        wr.begin('lut16').ints(bits, n).array(table).array(x);
+        want.push(line(y));
+      }
+    }
+    expect(driver.run(wr)).toEqual(want);
+  });
+
   it('lut16 refuses a table entry that does not fit an int8 output', () => {
     const table = new Int16Array(257);
     table[7] = 300;
