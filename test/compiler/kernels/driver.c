@@ -246,6 +246,11 @@ int main(void)
             long long i;
             for (i = 0; i < n; ++i) printf(i ? " %lu" : "%lu", (unsigned long)pk_isqrt_q60((uint64_t)rd()));
             printf("\n");
+        } else if (strcmp(name, "recip_q60") == 0) {
+            const long long n = rd();
+            long long i;
+            for (i = 0; i < n; ++i) printf(i ? " %lu" : "%lu", (unsigned long)pk_recip_q60((uint32_t)rd()));
+            printf("\n");
         } else if (sscanf(name, "layernorm_%3[i0-9]_%3[i0-9]", t1, t2) == 2) {
             run_layernorm(bits_of(t1), bits_of(t2));
         } else if (strcmp(name, "softmax") == 0) {

@@ -108,6 +108,16 @@ describe('layernorm', () => {
     expect(driver.run(wr)).toEqual([ok.map((x) => String(isqrt64(x))).join(' ')]);
   });
 
+  it('C pk_recip_q60 (two divu digit steps) == floor(2^60 / s) on [2^30, 2^31): ends, near powers of 2, random', () => {
+    const rng = new Rng(61);
+    const s: bigint[] = [1n << 30n, (1n << 30n) + 1n, (1n << 31n) - 1n, (1n << 31n) - 2n, 1518500249n, 1518500250n];
+    for (let k = 0; k < 16; k++) for (const dlt of [-1n, 0n, 1n]) s.push((1n << 30n) + (1n << BigInt(14 + k)) + dlt);
+    for (let i = 0; i < 20000; i++) s.push((1n << 30n) + BigInt(rng.int(0, 2 ** 30 - 1)));
+    const ok = s.filter((x) => x >= 1n << 30n && x < 1n << 31n);
+    const wr = new CaseWriter().begin('recip_q60').ints(ok.length, ...ok);
+    expect(driver.run(wr)).toEqual([ok.map((x) => String((1n << 60n) / x)).join(' ')]);
+  });
+
   it("C == TS on rows whose scaled variance is exactly 2^60 (s = 2^30, R = 2^30: the kernel's -1 multiplier)", () => {
     const wr = new CaseWriter();
     const want: string[] = [];
