@@ -758,6 +758,22 @@ static inline uint32_t pk_recip_q60(uint32_t s)
     return (q1 << 16) | q0;
 }
 
+/* The least a >= 0 with w 4^a >= 2^60, for 1 <= w < 2^62, on 32-bit words: with w = hi 2^32 + lo,
+ * hi > 0: w 4^a >= 2^60 exactly when hi 4^a >= 2^28 (a <= 14: 2^60 is a multiple of 4^a 2^32, so lo cannot
+ * make up a shortfall); hi = 0: a >= 15 (lo 4^14 < 2^60) and w 4^a >= 2^60 when lo 4^(a-15) >= 2^30.
+ * (The 64-bit shift-and-compare loop it replaces took ~11 rv32 instructions per step.) */
+static inline int32_t pk_ln_scale_q60(uint64_t w)
+{
+    const uint32_t hi = (uint32_t)(w >> 32);
+    uint32_t m = hi != 0 ? hi : (uint32_t)w, lim = hi != 0 ? (uint32_t)1 << 28 : (uint32_t)1 << 30;
+    int32_t a = hi != 0 ? 0 : 15;
+    while (m < lim) {
+        m <<= 2;
+        ++a;
+    }
+    return a;
+}
+
 /* Per row of d values (d <= 128, eps_q < 2^56), with E = PK_LN_EPS_FRAC_I8 / _I16 by the input type:
  *   S = sum x;  c_i = d x_i - S  (= d (x_i - mean), exact);  V = sum c_i^2  (< 2^37 for int8, < 2^53 for int16);
  *   W = V 2^E + eps_q  (eps_q = round(eps d^3 2^E / s_x^2): eps with E fraction bits), W = max(W, 2^E)
@@ -769,9 +785,10 @@ static inline uint32_t pk_recip_q60(uint32_t s)
  * compiler takes the smallest pre_shift in [16, 32] at which every beta fits int16 (int16 halves beta's
  * flash; the coarser accumulator unit stays far below the output's LSB, docs/quantization.md). Then
  * |acc| <= 2^30 2^15 / 2^16 + 2^15 < 2^31.
- * How (same integers; rv32, micro's 10 x 64 blocks: 42,800 -> 21,800 instructions, libgcc calls included):
+ * How (same integers; rv32, micro's 10 x 64 blocks: 42,800 -> 21,100 instructions, libgcc calls included):
  *   - one pass for S and Q = sum x^2 (x^2 <= 2^30: two squares add in uint32), V = d (d Q - S^2) exactly;
- *   - s by pk_isqrt_q60 (W 4^a is in [2^60, 2^62)) and R by pk_recip_q60: no 64-bit division;
+ *   - a by pk_ln_scale_q60, s by pk_isqrt_q60 (W 4^a is in [2^60, 2^62)), R by pk_recip_q60: no 64-bit
+ *     division, no 64-bit shift loop;
  *   - with k = a + E/2: c^2 2^E 4^a <= V 2^E 4^a <= W 4^a < 2^62, so ck = c 2^k fits int32, computed as
  *     x (d 2^k) - S 2^k modulo 2^32; t = floor((ck R + 2^29) / 2^30) = floor((ck 4R + 2^31) / 2^32), and
  *     with rn = 4R - 2^32 in [-2^31, 0] (R in [2^29, 2^30]): ck 4R = ck rn + ck 2^32, so t = hi + ck +
@@ -802,22 +819,26 @@ static inline uint32_t pk_recip_q60(uint32_t s)
         for (t = 0; t < T; ++t) {                                                                        \
             const TX *xr = x + t * x_stride;                                                             \
             TY *yr = y + t * y_stride;                                                                   \
-            int32_t sum = 0, a = 0, k, rn;                                                               \
-            uint32_t dk, sk, r;                                                                          \
-            uint64_t sq = 0, w;                                                                          \
-            for (i = 0; i + 1 < d; i += 2) {                                                             \
+            int32_t sum = 0, a, k, rn;                                                                   \
+            uint32_t dk, sk, r, qlo = 0, qhi = 0, p;                                                     \
+            uint64_t w;                                                                                  \
+            for (i = 0; i + 1 < d; i += 2) { /* sum x^2 < 2^37 as qhi 2^32 + qlo */                      \
                 const int32_t v0 = xr[i], v1 = xr[i + 1];                                                \
                 sum += v0 + v1;                                                                          \
-                sq += (uint32_t)(v0 * v0) + (uint32_t)(v1 * v1);                                         \
+                p = (uint32_t)(v0 * v0) + (uint32_t)(v1 * v1);                                           \
+                qlo += p;                                                                                \
+                qhi += qlo < p;                                                                          \
             }                                                                                            \
             if (i < d) {                                                                                 \
                 sum += xr[i];                                                                            \
-                sq += (uint32_t)(xr[i] * xr[i]);                                                         \
+                p = (uint32_t)(xr[i] * xr[i]);                                                           \
+                qlo += p;                                                                                \
+                qhi += qlo < p;                                                                          \
             }                                                                                            \
-            w = (uint64_t)(d * ((int64_t)d * (int64_t)sq - (int64_t)sum * sum));                         \
+            w = (uint64_t)(d * ((int64_t)d * (int64_t)(((uint64_t)qhi << 32) | qlo) - (int64_t)sum * sum)); \
             w = (w << (E)) + (uint64_t)eps_q;                                                            \
             if (w < ((uint64_t)1 << (E))) w = (uint64_t)1 << (E);                                        \
-            while ((w << (2 * a)) < ((uint64_t)1 << 60)) ++a;                                            \
+            a = pk_ln_scale_q60(w);                                                                      \
             r = pk_recip_q60(pk_isqrt_q60(w << (2 * a)));                                               \
             rn = (int32_t)(r << 2); /* 4r - 2^32 (r in [2^29, 2^30]) */                                   \
             k = a + (E) / 2;                                                                             \

@@ -246,6 +246,11 @@ int main(void)
             long long i;
             for (i = 0; i < n; ++i) printf(i ? " %lu" : "%lu", (unsigned long)pk_isqrt_q60((uint64_t)rd()));
             printf("\n");
+        } else if (strcmp(name, "ln_scale_q60") == 0) {
+            const long long n = rd();
+            long long i;
+            for (i = 0; i < n; ++i) printf(i ? " %ld" : "%ld", (long)pk_ln_scale_q60((uint64_t)rd()));
+            printf("\n");
         } else if (strcmp(name, "recip_q60") == 0) {
             const long long n = rd();
             long long i;

@@ -108,6 +108,24 @@ describe('layernorm', () => {
     expect(driver.run(wr)).toEqual([ok.map((x) => String(isqrt64(x))).join(' ')]);
   });
 
+  it('C pk_ln_scale_q60 (32-bit words) == the least a with w 4^a >= 2^60 on [1, 2^62): powers of 2 +-1, random', () => {
+    const rng = new Rng(62);
+    const w: bigint[] = [];
+    for (let k = 0n; k < 62n; k++) for (const dlt of [-1n, 0n, 1n]) if ((1n << k) + dlt >= 1n) w.push((1n << k) + dlt);
+    for (let i = 0; i < 5000; i++) {
+      const bits = BigInt(rng.int(1, 62));
+      w.push((1n << (bits - 1n)) | (((BigInt(rng.int(0, 2 ** 31 - 1)) << 31n) | BigInt(rng.int(0, 2 ** 31 - 1))) & ((1n << (bits - 1n)) - 1n)));
+    }
+    const least = (x: bigint): number => {
+      let a = 0n;
+      while (x << (2n * a) < 1n << 60n) a++;
+      return Number(a);
+    };
+    const ok = w.filter((x) => x >= 1n && x < 1n << 62n);
+    const wr = new CaseWriter().begin('ln_scale_q60').ints(ok.length, ...ok);
+    expect(driver.run(wr)).toEqual([ok.map(least).join(' ')]);
+  });
+
   it('C pk_recip_q60 (two divu digit steps) == floor(2^60 / s) on [2^30, 2^31): ends, near powers of 2, random', () => {
     const rng = new Rng(61);
     const s: bigint[] = [1n << 30n, (1n << 30n) + 1n, (1n << 31n) - 1n, (1n << 31n) - 2n, 1518500249n, 1518500250n];
