@@ -26,7 +26,8 @@
  *   pk_lut8_Y(x int8, n, table[256], y)                           y = table[x + 128]
  *   pk_lut16_interp_Y(x int16, n, table[257], y)                  257-point linear interpolation (GELU...)
  *   pk_layernorm_X_Y(x, T, d, x_stride, eps_q int64, gamma int16, beta int16, pre_shift, mult, shift,
- *                    out_min, out_max, y, y_stride)    eps_q = round(eps d^3 2^E / s_x^2), E = 20 (i8 x), 8 (i16 x)
+ *                    out_min, out_max, y, y_stride)    eps_q = round(eps d^3 2^E / s_x^2), E = 20 (i8 x), 8 (i16 x);
+ *                    d <= 128, pre_shift in [16, 32]; row helpers pk_ln_scale_q60, pk_isqrt_q60, pk_recip_q60
  *   pk_softmax_row_i16 / pk_softmax_row_i32(x, n, mult, shift, p int16 Q0.15)    n <= 128
  *   pk_attention_X_Y(q, k, v, ld, T, H, hd, logit_shift, sm_mult, sm_shift, mult, shift, out_min, out_max,
  *                    scratch int32 [T], y, y_stride)
