@@ -207,6 +207,19 @@ describe('layernorm', () => {
     expect(worst).toBeLessThanOrEqual(0.52);
   });
 
+  it('lnBeta: the smallest pre_shift in [16, 32] at which beta fits int16, null beyond 4 sqrt(d) max|gamma|', () => {
+    const d = 64;
+    const sg = 1 / 32767; // max|gamma| = 1
+    expect(lnBeta([0, 0], d, sg)?.preShift).toBe(16);
+    // at pre_shift p the int16 limit is |beta| < 2^(p-30) sqrt(d) max|gamma| (32767.5 units)
+    expect(lnBeta([0.9 * 2 ** -6 * 8], d, sg)?.preShift).toBe(24);
+    expect(lnBeta([1.1 * 2 ** -6 * 8], d, sg)?.preShift).toBe(25);
+    const top = lnBeta([-3.99 * 8], d, sg);
+    expect(top?.preShift).toBe(32);
+    expect(top?.beta[0]).toBeGreaterThanOrEqual(-32768);
+    expect(lnBeta([4.01 * 8], d, sg)).toBeNull();
+  });
+
   it('a constant row gives beta, and the mirror refuses d > 128 and a pre_shift outside [16, 32]', () => {
     const c: LayerNormParams = {
       T: 1, d: 4, xStride: 4, yStride: 4, epsQ: 10n, gamma: Int16Array.from([100, 200, 300, 400]),
