@@ -133,10 +133,10 @@ PK_NO_SCHED void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16
      *   ONNX nodes: /layers.0/norm1/LayerNormalization
      *   in  /layers.0/Add_output_0 [1,10,64] int16 scale 0.000192836 (arena)
      *   out /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000247454 (arena)
-     *   eps_q 18047004625, pre_shift 15, multiplier 1238052816 >> 45
+     *   eps_q 18047004625, pre_shift 24, multiplier 1238052816 >> 36
      */
     POSE_MODEL_OP_BEGIN(7);
-    pk_layernorm_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_Add_output_0), 10, 64, 64, INT64_C(18047004625), pm_layers_0_norm1_LayerNorm_gamma, pm_layers_0_norm1_LayerNorm_beta, 15, 1238052816, 14,
+    pk_layernorm_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_Add_output_0), 10, 64, 64, INT64_C(18047004625), pm_layers_0_norm1_LayerNorm_gamma, pm_layers_0_norm1_LayerNorm_beta, 24, 1238052816, 5,
         -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_norm1_LayerNormalization_output_0), 64);
     POSE_MODEL_OP_END(7);
     /* [8] pe.Linear "/layers.0/ff/fc1/Linear"
@@ -153,7 +153,7 @@ PK_NO_SCHED void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16
      *   ONNX nodes: /layers.0/ff/act/Div, /layers.0/ff/act/Erf, /layers.0/ff/act/Add, /layers.0/ff/act/Mul, /layers.0/ff/act/Mul_1
      *   in  /layers.0/ff/fc1/Add_output_0 [1,10,128] int16 scale 0.000561402 (arena)
      *   out /layers.0/ff/act/Mul_1_output_0 [1,10,128] int16 scale 0.000561402 (arena)
-     *   y = 513-point table every 128 codes, linear interpolation
+     *   y = 257-point table every 256 codes, linear interpolation
      */
     POSE_MODEL_OP_BEGIN(9);
     pk_lut16_interp_i16(PM_BUF(int16_t, PM_OFF_layers_0_ff_fc1_Add_output_0), 1280, pm_layers_0_ff_act_Gelu_table, PM_BUF(int16_t, PM_OFF_layers_0_ff_act_Mul_1_output_0));
@@ -182,10 +182,10 @@ PK_NO_SCHED void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16
      *   ONNX nodes: /layers.0/norm2/LayerNormalization
      *   in  /layers.0/Add_1_output_0 [1,10,64] int16 scale 0.000699130 (arena)
      *   out /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000254795 (arena)
-     *   eps_q 1372980566, pre_shift 15, multiplier 1142367511 >> 45
+     *   eps_q 1372980566, pre_shift 23, multiplier 1142367511 >> 37
      */
     POSE_MODEL_OP_BEGIN(12);
-    pk_layernorm_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_Add_1_output_0), 10, 64, 64, INT64_C(1372980566), pm_layers_0_norm2_LayerNorm_gamma, pm_layers_0_norm2_LayerNorm_beta, 15, 1142367511, 14,
+    pk_layernorm_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_Add_1_output_0), 10, 64, 64, INT64_C(1372980566), pm_layers_0_norm2_LayerNorm_gamma, pm_layers_0_norm2_LayerNorm_beta, 23, 1142367511, 6,
         -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 64);
     POSE_MODEL_OP_END(12);
     /* [13] pe.Linear "/pool/score/Linear"
@@ -224,7 +224,7 @@ PK_NO_SCHED void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16
      *   ONNX nodes: /head/act/Div, /head/act/Erf, /head/act/Add, /head/act/Mul, /head/act/Mul_1
      *   in  /head/fc1/Gemm_output_0 [1,192] int16 scale 0.000175117 (arena)
      *   out /head/act/Mul_1_output_0 [1,192] int16 scale 0.0000906943 (arena)
-     *   y = 513-point table every 128 codes, linear interpolation
+     *   y = 257-point table every 256 codes, linear interpolation
      */
     POSE_MODEL_OP_BEGIN(16);
     pk_lut16_interp_i16(PM_BUF(int16_t, PM_OFF_head_fc1_Gemm_output_0), 192, pm_head_act_Gelu_table, PM_BUF(int16_t, PM_OFF_head_act_Mul_1_output_0));
@@ -264,7 +264,7 @@ PK_NO_SCHED void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16
      *   ONNX nodes: /refine/act/Div, /refine/act/Erf, /refine/act/Add, /refine/act/Mul, /refine/act/Mul_1
      *   in  /refine/fc1/Add_output_0 [1,17,16] int16 scale 0.0000596064 (arena)
      *   out /refine/act/Mul_1_output_0 [1,17,16] int16 scale 0.0000304277 (arena)
-     *   y = 513-point table every 128 codes, linear interpolation
+     *   y = 257-point table every 256 codes, linear interpolation
      */
     POSE_MODEL_OP_BEGIN(20);
     pk_lut16_interp_i16(PM_BUF(int16_t, PM_OFF_refine_fc1_Add_output_0), 272, pm_refine_act_Gelu_table, PM_BUF(int16_t, PM_OFF_refine_act_Mul_1_output_0));

@@ -43,7 +43,7 @@ export function runKernel(op: QOp, buf: (name: string) => Act, constOf: (key: st
     case 'layernorm':
       layerNorm(x, {
         T: op.T, d: op.d, xStride: op.d, yStride: op.d, epsQ: op.epsQ,
-        gamma: constOf(op.gamma) as Int16Array, beta: constOf(op.beta) as Int32Array,
+        gamma: constOf(op.gamma) as Int16Array, beta: constOf(op.beta) as Int16Array,
         preShift: op.preShift, mult: op.mult, shift: op.shift, outMin: op.outMin, outMax: op.outMax,
       }, y);
       return;

@@ -117,7 +117,7 @@ static void run_layernorm(int xb, int yb)
     const long long xn = (long long)(T - 1) * xs + d, yn = (long long)(T - 1) * ys + d;
     void *x = RD_X(xb, xn);
     int16_t *g = rd_i16(d);
-    int32_t *b = rd_i32(d);
+    int16_t *b = rd_i16(d);
     void *y = NEW_Y(yb, yn);
 #define LN(X, Y, TX, TY)                                                                                 \
     if (xb == X && yb == Y)                                                                              \
@@ -235,13 +235,28 @@ int main(void)
         } else if (strcmp(name, "lut16") == 0) {
             const int yb = (int)rd();
             const int32_t n = (int32_t)rd();
-            int16_t *table = rd_i16(513);
+            int16_t *table = rd_i16(257);
             int16_t *x = rd_i16(n);
             void *y = NEW_Y(yb, n);
             if (yb == 8) pk_lut16_interp_i8(x, n, table, (int8_t *)y);
             else pk_lut16_interp_i16(x, n, table, (int16_t *)y);
             PR_Y(yb, y, n);
             free(table); free(x); free(y);
+        } else if (strcmp(name, "isqrt_q60") == 0) {
+            const long long n = rd();
+            long long i;
+            for (i = 0; i < n; ++i) printf(i ? " %lu" : "%lu", (unsigned long)pk_isqrt_q60((uint64_t)rd()));
+            printf("\n");
+        } else if (strcmp(name, "ln_scale_q60") == 0) {
+            const long long n = rd();
+            long long i;
+            for (i = 0; i < n; ++i) printf(i ? " %ld" : "%ld", (long)pk_ln_scale_q60((uint64_t)rd()));
+            printf("\n");
+        } else if (strcmp(name, "recip_q60") == 0) {
+            const long long n = rd();
+            long long i;
+            for (i = 0; i < n; ++i) printf(i ? " %lu" : "%lu", (unsigned long)pk_recip_q60((uint32_t)rd()));
+            printf("\n");
         } else if (sscanf(name, "layernorm_%3[i0-9]_%3[i0-9]", t1, t2) == 2) {
             run_layernorm(bits_of(t1), bits_of(t2));
         } else if (strcmp(name, "softmax") == 0) {

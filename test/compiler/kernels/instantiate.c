@@ -50,7 +50,7 @@ PK_INSTANCE(lut16_i16, pk_lut16_interp_i16(a->x16, a->d, a->a16, a->y16))
 
 #define LN(X, Y)                                                                                         \
     PK_INSTANCE(layernorm_i##X##_i##Y,                                                                   \
-                pk_layernorm_i##X##_i##Y(a->x##X, a->T, a->d, a->d, a->e, a->a16, a->bias, a->in, a->m, a->s, \
+                pk_layernorm_i##X##_i##Y(a->x##X, a->T, a->d, a->d, a->e, a->a16, a->a16, a->in, a->m, a->s,  \
                                          a->lo, a->hi, a->y##Y, a->d))
 LN(8, 8) LN(8, 16) LN(16, 8) LN(16, 16)
 

@@ -16,10 +16,10 @@ static int16_t arena16[8192];
 static int32_t arena32[256];
 static const uint8_t cw4[192 * 171];
 static const int8_t cw8[192 * 342];
-static const int16_t ca16[17 * 17 + 513];
+static const int16_t ca16[17 * 17 + 257];
 static const int16_t cx16[3420];
-static const int32_t cbias[192];
 static const int16_t cbias16[192];
+static const int16_t cbeta16[128];
 static const int32_t cmult[1] = {1252141860};
 static const int8_t cshift[1] = {14};
 #define QM 1252141860
@@ -48,7 +48,7 @@ POOL_C(8, 8, 10, 64) POOL_C(8, 16, 10, 64) POOL_C(16, 8, 10, 48) POOL_C(16, 16, 
 
 #define LN_C(X, Y, T, D)                                                                                 \
     PK_INSTANCE(layernorm_i##X##_i##Y##_##T##_##D,                                                       \
-                pk_layernorm_i##X##_i##Y(arena##X, T, D, D, 587641348, ca16, cbias, 15, QM, QS, -128, 127,   \
+                pk_layernorm_i##X##_i##Y(arena##X, T, D, D, 587641348, ca16, cbeta16, 23, QM, QS, -128, 127,   \
                                          arena##Y + 4096, D))
 LN_C(8, 8, 10, 64) LN_C(8, 16, 10, 48) LN_C(16, 8, 10, 96) LN_C(16, 16, 10, 64)
 

@@ -22,9 +22,9 @@ static int8_t shift[1] = {12};
 static int8_t y8[T * IN];
 static int16_t y16[T * IN];
 static int16_t gamma16[D];
-static int32_t beta32[D];
+static int16_t beta16[D];
 static int32_t scratch[T];
-static int16_t lut[513];
+static int16_t lut[257];
 
 static uint32_t rng = 12345u;
 static uint32_t next(void)
@@ -52,7 +52,7 @@ int main(void)
     case 't': pk_linear_w4_i16_i8(x16, T, D, D, w4, bias, 0, 3 * D, mult, shift, 0, -128, 127, y8, 3 * D); break;
     case 's': pk_linear_w8_i8_i8(x8, T, IN, IN, w8, bias, 0, D, mult, shift, 0, -128, 127, y8, D); break;
     case 'n': pk_minmax_normalize_i8(x16, IN, T, y8); break;
-    case 'l': pk_layernorm_i16_i16(x16, T, D, D, 1000, gamma16, beta32, 15, mult[0], shift[0], -32768, 32767, y16, D); break;
+    case 'l': pk_layernorm_i16_i16(x16, T, D, D, 1000, gamma16, beta16, 24, mult[0], shift[0], -32768, 32767, y16, D); break;
     case 'a': pk_attention_i8_i8(x8, x8 + D, x8 + 2 * D, 3 * D, T, 2, D / 2, 0, 1518500250, -10, 1518500250, 10, -128, 127, scratch, y8, D); break;
     case 'g': pk_lut16_interp_i16(x16, T * D, lut, y16); break;
     default: break;

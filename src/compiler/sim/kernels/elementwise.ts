@@ -39,14 +39,14 @@ export function lut8(x: Int8Array, n: number, table: Act, y: Act): void {
 }
 
 /**
- * pk_lut16_interp: u = x + 32768, j = u >> 7, r = u & 127, y = t[j] + floor(((t[j+1] - t[j]) r + 64) / 128).
+ * pk_lut16_interp: u = x + 32768, j = u >> 8, r = u & 255, y = t[j] + floor(((t[j+1] - t[j]) r + 128) / 256).
  * Every table entry must fit the output type (then so does every interpolated value); checked here
  * because the C cast would silently wrap.
  */
 export function lut16Interp(x: Int16Array, n: number, table: Int16Array, y: Act): void {
-  if (table.length !== 513) throw new FixedPointError(`lut16_interp: table has ${table.length} entries, expected 513`);
+  if (table.length !== 257) throw new FixedPointError(`lut16_interp: table has ${table.length} entries, expected 257`);
   if (y instanceof Int8Array) {
-    for (let j = 0; j < 513; j++) {
+    for (let j = 0; j < 257; j++) {
       if (table[j] < -128 || table[j] > 127) {
         throw new FixedPointError(`lut16_interp: table[${j}] = ${table[j]} does not fit the int8 output`);
       }
@@ -54,8 +54,8 @@ export function lut16Interp(x: Int16Array, n: number, table: Int16Array, y: Act)
   }
   for (let i = 0; i < n; i++) {
     const u = x[i] + 32768;
-    const j = u >> 7;
+    const j = u >> 8;
     const t0 = table[j];
-    y[i] = t0 + Math.floor(((table[j + 1] - t0) * (u & 127) + 64) / 128);
+    y[i] = t0 + Math.floor(((table[j + 1] - t0) * (u & 255) + 128) / 256);
   }
 }

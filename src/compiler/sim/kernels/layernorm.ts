@@ -1,8 +1,8 @@
 // Mirror of pk_layernorm_*: integer mean, variance in int64, digit-by-digit integer square root, one
-// reciprocal per row, int16 gamma, int32 beta, one final requantization (formulas in pose_kernels.h and
+// reciprocal per row, int16 gamma, int16 beta, one final requantization (formulas in pose_kernels.h and
 // docs/fixed-point.md). Row-level quantities use BigInt (the variance reaches 2^53); the per-element
 // products stay below 2^53 and use doubles.
-import { checkInt32, FixedPointError, requant, saturate } from '../../quant/fixed-point.ts';
+import { checkInt32, FixedPointError, requant, roundHalfAway, saturate } from '../../quant/fixed-point.ts';
 import { need, type Act, type OutRange } from './common.ts';
 
 export interface LayerNormParams extends OutRange {
@@ -13,7 +13,9 @@ export interface LayerNormParams extends OutRange {
   /** lnEpsQ(): round(eps d^3 2^E / s_x^2), below 2^56 */
   epsQ: number | bigint;
   gamma: Int16Array;
-  beta: Int32Array;
+  /** int16 in accumulator units 2^(preShift-30) sqrt(d) s_g (lnBeta picks preShift so that it fits) */
+  beta: Int16Array;
+  /** in [LN_PRE_SHIFT_MIN, LN_PRE_SHIFT_MAX] */
   preShift: number;
   mult: number;
   shift: number;
@@ -37,6 +39,24 @@ export function isqrt64(v: bigint): bigint {
 }
 
 const TWO60 = 1n << 60n;
+
+/** The kernel's pre_shift range: >= 16 keeps |t gamma| / 2^pre_shift + |beta| below 2^31 for any int16 beta. */
+export const LN_PRE_SHIFT_MIN = 16;
+export const LN_PRE_SHIFT_MAX = 32;
+
+/**
+ * beta in the kernel's accumulator unit s_acc = 2^(p-30) sqrt(d) s_g at the smallest pre_shift p in
+ * [LN_PRE_SHIFT_MIN, LN_PRE_SHIFT_MAX] at which every value rounds into int16 (the finest accumulator unit
+ * int16 beta allows), or null when even p = 32 is too fine (|beta| > ~4 sqrt(d) max|gamma|).
+ */
+export function lnBeta(beta: ArrayLike<number>, d: number, sg: number): { preShift: number; sAcc: number; beta: Int16Array } | null {
+  for (let p = LN_PRE_SHIFT_MIN; p <= LN_PRE_SHIFT_MAX; p++) {
+    const sAcc = 2 ** (p - 30) * Math.sqrt(d) * sg;
+    const q = Array.from(beta, (v) => roundHalfAway(v / sAcc));
+    if (q.every((v) => v >= -32768 && v <= 32767)) return { preShift: p, sAcc, beta: Int16Array.from(q) };
+  }
+  return null;
+}
 
 /** Fraction bits of eps_q by input type (PK_LN_EPS_FRAC_I8 / _I16): V 2^E stays below 2^61. */
 export function lnEpsFracBits(xBits: 8 | 16): number {
@@ -68,6 +88,9 @@ export function layerNorm(x: Act, p: LayerNormParams, y: Act): void {
   const epsQ = BigInt(p.epsQ);
   if (d > 128) throw new FixedPointError(`layernorm: d = ${d} exceeds the kernel limit of 128`);
   if (epsQ < 0n || epsQ >= 1n << 56n) throw new FixedPointError(`layernorm: eps_q ${epsQ} outside [0, 2^56)`);
+  if (!(p.preShift >= LN_PRE_SHIFT_MIN && p.preShift <= LN_PRE_SHIFT_MAX)) {
+    throw new FixedPointError(`layernorm: pre_shift ${p.preShift} outside [${LN_PRE_SHIFT_MIN}, ${LN_PRE_SHIFT_MAX}]`);
+  }
   if (p.T > 0) {
     need(x, (p.T - 1) * p.xStride + d, 'layernorm x');
     need(y, (p.T - 1) * p.yStride + d, 'layernorm y');
@@ -76,7 +99,7 @@ export function layerNorm(x: Act, p: LayerNormParams, y: Act): void {
   need(p.beta, d, 'layernorm beta');
   const e = lnEpsFracBits(x instanceof Int8Array ? 8 : 16);
   const preDiv = 2 ** p.preShift;
-  const preHalf = p.preShift > 0 ? 2 ** (p.preShift - 1) : 0;
+  const preHalf = 2 ** (p.preShift - 1);
   for (let t = 0; t < p.T; t++) {
     const xr = t * p.xStride;
     let sum = 0;
