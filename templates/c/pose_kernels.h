@@ -102,34 +102,61 @@ static inline int32_t pk_rq_sat(int32_t acc, int32_t mult, int32_t shift, int32_
 /* y[p][f] = round((x[f][p] - min) * QMAX / (max - min)) with one reciprocal per window:
  * recip = floor(QMAX * 2^32 / range); y = floor((d * recip + 2^31) / 2^32), d = x - min <= range, so
  * y <= QMAX. The product is split as d * (rh * 2^32 + rl) to stay in 32x32->64 multiplies. A constant
- * window (range 0) gives all zeros, as the float model's (x - min) / (0 + eps) does. Output scale 1/QMAX. */
+ * window (range 0) gives all zeros, as the float model's (x - min) / (0 + eps) does. Output scale 1/QMAX.
+ * rv32imc cost (micro, 3420 values: 63,658 -> 45,415 instructions per window, measured):
+ *   - min and max take the values in pairs: one compare orders the pair, then only the smaller can lower
+ *     the min and only the larger raise the max (3 compares per 2 values instead of 4);
+ *   - with d rl = hi 2^32 + lo (0 <= lo < 2^32), floor((d rl + 2^31) / 2^32) = hi + (lo >> 31): mulhu, mul,
+ *     a shift and an add, no 64-bit carry chain;
+ *   - p outer, f inner, two f per iteration: contiguous stores, the two loads x[f][p], x[f+1][p] at fixed
+ *     offsets from one pointer;
+ *   - rh = QMAX / range and rl = floor((QMAX mod range) 2^32 / range) by long division in 16-bit digits
+ *     (range < 2^16 keeps each partial dividend r 2^16 below 2^32): divu/remu instead of a 64-bit division
+ *     call, and rl apart from rh (from one 64-bit quotient, gcc folds rh == 0 back into the low product and
+ *     multiplies by rh anyway). */
+#define PK_NORM_LOW(d) ((uint32_t)(((uint64_t)(d) * rl) >> 32) + (((d) * rl) >> 31)) /* rl in scope */
 #define PK_DEFINE_MINMAX_NORMALIZE(NAME, TY, QMAX)                                                       \
     static inline void NAME(const int16_t *x, int32_t F, int32_t P, TY *y)                               \
     {                                                                                                    \
+        const int32_t n = F * P;                                                                         \
         int32_t lo = x[0], hi = x[0], i, f, p;                                                           \
-        uint64_t recip;                                                                                  \
-        uint32_t rh, rl;                                                                                 \
-        for (i = 1; i < F * P; ++i) {                                                                    \
-            lo = x[i] < lo ? x[i] : lo;                                                                  \
-            hi = x[i] > hi ? x[i] : hi;                                                                  \
+        uint32_t range, rh, rl, rem;                                                                     \
+        for (i = n & 1; i < n; i += 2) { /* x[0] is in lo, hi already: pairs from the odd remainder */   \
+            const int32_t u = x[i], v = x[i + 1];                                                        \
+            if (u < v) {                                                                                 \
+                if (u < lo) lo = u;                                                                      \
+                if (v > hi) hi = v;                                                                      \
+            } else {                                                                                     \
+                if (v < lo) lo = v;                                                                      \
+                if (u > hi) hi = u;                                                                      \
+            }                                                                                            \
         }                                                                                                \
         if (hi == lo) {                                                                                  \
-            for (i = 0; i < F * P; ++i) y[i] = 0;                                                        \
+            for (i = 0; i < n; ++i) y[i] = 0;                                                            \
             return;                                                                                      \
         }                                                                                                \
-        recip = ((uint64_t)(QMAX) << 32) / (uint32_t)(hi - lo);                                          \
-        rh = (uint32_t)(recip >> 32);                                                                    \
-        rl = (uint32_t)recip;                                                                            \
-        for (f = 0; f < F; ++f) {                                                                        \
-            const int16_t *xr = x + f * P;                                                               \
-            TY *yc = y + f;                                                                              \
-            if (rh == 0) /* range > QMAX, the usual case: one 32x32->64 multiply per value */            \
-                for (p = 0; p < P; ++p, yc += F)                                                         \
-                    *yc = (TY)(((uint64_t)(uint32_t)(xr[p] - lo) * rl + 0x80000000u) >> 32);             \
-            else                                                                                         \
-                for (p = 0; p < P; ++p, yc += F) {                                                       \
-                    const uint32_t d = (uint32_t)(xr[p] - lo);                                           \
-                    *yc = (TY)(d * rh + (uint32_t)(((uint64_t)d * rl + 0x80000000u) >> 32));             \
+        range = (uint32_t)(hi - lo);                                                                     \
+        rh = (uint32_t)(QMAX) / range;                                                                   \
+        rem = (uint32_t)(QMAX) % range << 16;                                                            \
+        rl = rem / range << 16;                                                                          \
+        rl |= (rem % range << 16) / range;                                                               \
+        for (p = 0; p < P; ++p) {                                                                        \
+            const int16_t *xc = x + p;                                                                   \
+            TY *yr = y + p * F;                                                                          \
+            if (rh == 0) { /* range > QMAX, the usual case */                                            \
+                for (f = 0; f + 1 < F; f += 2, xc += 2 * P) {                                            \
+                    const uint32_t d0 = (uint32_t)(xc[0] - lo), d1 = (uint32_t)(xc[P] - lo);             \
+                    yr[f] = (TY)PK_NORM_LOW(d0);                                                         \
+                    yr[f + 1] = (TY)PK_NORM_LOW(d1);                                                     \
+                }                                                                                        \
+                if (f < F) {                                                                             \
+                    const uint32_t d = (uint32_t)(xc[0] - lo);                                           \
+                    yr[f] = (TY)PK_NORM_LOW(d);                                                          \
+                }                                                                                        \
+            } else                                                                                       \
+                for (f = 0; f < F; ++f, xc += P) {                                                       \
+                    const uint32_t d = (uint32_t)(xc[0] - lo);                                           \
+                    yr[f] = (TY)(d * rh + PK_NORM_LOW(d));                                               \
                 }                                                                                        \
         }                                                                                                \
     }
