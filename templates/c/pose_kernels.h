@@ -1038,35 +1038,58 @@ PK_DEFINE_ATTENTION_POOL(pk_attention_pool_i16_i16, int16_t, int16_t)
 /* ---------------------------------------------------------------- constant left matrix product */
 
 /* y[i][c] = sat(requant(sum_j a[i][j] x[j][c], mult, shift)) for a constant int16 a [n][m] (e.g. the
- * normalized COCO-17 adjacency) and x [m][k]. */
+ * normalized COCO-17 adjacency) and x [m][k]. Columns in blocks of 8, 4, 2, then 1, each block sharing the
+ * loads of a; a zero a[i][j] skips its products (the 17x17 adjacency is 81% zeros; the scan over a row
+ * costs 5 instructions per zero on rv32imc, paid once per block). Sums are the same, term for term.
+ * micro, rv32imc: op 21 (k = 16) 21,524 -> 8,679 instructions, op 18 (k = 2) 4,729 -> 2,341. */
+#define PK_MMC_STORE(TY, c, acc) yr[c] = (TY)pk_rq_sat((acc), mult, shift, out_min, out_max)
+/* The pass over row i of a for one block of columns at xc: MAC adds aj times row j of x. */
+#define PK_MMC_ROW(MAC)                                                                                  \
+    for (j = 0; j < m; ++j, xc += k) {                                                                   \
+        const int32_t aj = ar[j];                                                                        \
+        if (aj == 0) continue;                                                                           \
+        MAC;                                                                                             \
+    }
 #define PK_DEFINE_MATMUL_CONST_LEFT(NAME, TX, TY)                                                        \
     static inline PK_NO_SCHED void NAME(const int16_t *a, const TX *x, int32_t n, int32_t m, int32_t k,  \
                                         int32_t mult, int32_t shift, int32_t out_min, int32_t out_max,   \
                                         TY *y)                                                           \
     {                                                                                                    \
-        const int32_t k4 = k - k % 4; /* precomputed tail start, as in the attention kernel */          \
+        const int32_t k8 = k - k % 8; /* precomputed block end, as in the attention kernel */           \
         int32_t i, j, c;                                                                                 \
         for (i = 0; i < n; ++i) {                                                                        \
             const int16_t *ar = a + i * m;                                                               \
             TY *yr = y + i * k;                                                                          \
-            /* four columns per pass share the loads of a */                                             \
-            for (c = 0; c < k4; c += 4) {                                                                \
+            for (c = 0; c < k8; c += 8) {                                                                \
                 const TX *xc = x + c;                                                                    \
-                int32_t acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;                                          \
-                for (j = 0; j < m; ++j) {                                                                \
-                    const int32_t aj = ar[j];                                                            \
-                    acc0 += aj * xc[0]; acc1 += aj * xc[1]; acc2 += aj * xc[2]; acc3 += aj * xc[3];      \
-                    xc += k;                                                                             \
-                }                                                                                        \
-                yr[c] = (TY)pk_rq_sat(acc0, mult, shift, out_min, out_max);                              \
-                yr[c + 1] = (TY)pk_rq_sat(acc1, mult, shift, out_min, out_max);                          \
-                yr[c + 2] = (TY)pk_rq_sat(acc2, mult, shift, out_min, out_max);                          \
-                yr[c + 3] = (TY)pk_rq_sat(acc3, mult, shift, out_min, out_max);                          \
+                int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;                  \
+                PK_MMC_ROW((s0 += aj * xc[0], s1 += aj * xc[1], s2 += aj * xc[2], s3 += aj * xc[3],      \
+                            s4 += aj * xc[4], s5 += aj * xc[5], s6 += aj * xc[6], s7 += aj * xc[7]))     \
+                PK_MMC_STORE(TY, c, s0); PK_MMC_STORE(TY, c + 1, s1);                                    \
+                PK_MMC_STORE(TY, c + 2, s2); PK_MMC_STORE(TY, c + 3, s3);                                \
+                PK_MMC_STORE(TY, c + 4, s4); PK_MMC_STORE(TY, c + 5, s5);                                \
+                PK_MMC_STORE(TY, c + 6, s6); PK_MMC_STORE(TY, c + 7, s7);                                \
             }                                                                                            \
-            for (c = k4; c < k; ++c) {                                                                   \
-                int32_t acc = 0;                                                                         \
-                for (j = 0; j < m; ++j) acc += ar[j] * x[j * k + c];                                     \
-                yr[c] = (TY)pk_rq_sat(acc, mult, shift, out_min, out_max);                               \
+            if (c + 4 <= k) {                                                                            \
+                const TX *xc = x + c;                                                                    \
+                int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                                  \
+                PK_MMC_ROW((s0 += aj * xc[0], s1 += aj * xc[1], s2 += aj * xc[2], s3 += aj * xc[3]))    \
+                PK_MMC_STORE(TY, c, s0); PK_MMC_STORE(TY, c + 1, s1);                                    \
+                PK_MMC_STORE(TY, c + 2, s2); PK_MMC_STORE(TY, c + 3, s3);                                \
+                c += 4;                                                                                  \
+            }                                                                                            \
+            if (c + 2 <= k) {                                                                            \
+                const TX *xc = x + c;                                                                    \
+                int32_t s0 = 0, s1 = 0;                                                                  \
+                PK_MMC_ROW((s0 += aj * xc[0], s1 += aj * xc[1]))                                         \
+                PK_MMC_STORE(TY, c, s0); PK_MMC_STORE(TY, c + 1, s1);                                    \
+                c += 2;                                                                                  \
+            }                                                                                            \
+            if (c < k) {                                                                                 \
+                const TX *xc = x + c;                                                                    \
+                int32_t s0 = 0;                                                                          \
+                PK_MMC_ROW(s0 += aj * xc[0])                                                             \
+                PK_MMC_STORE(TY, c, s0);                                                                 \
             }                                                                                            \
         }                                                                                                \
     }

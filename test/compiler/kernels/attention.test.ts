@@ -201,7 +201,7 @@ describe('matmul_const_left', () => {
     for (const xb of [8, 16] as const) for (const yb of [8, 16] as const) for (let i = 0; i < 12; i++) {
       const n = rng.pick([1, 2, 17]);
       const m = rng.pick([1, 3, 17]);
-      const k = rng.pick([1, 2, 4, 5, 7, 16, 64]); // 4-column blocks and tails;
+      const k = rng.pick([1, 2, 4, 5, 7, 11, 16, 64]); // column blocks of 8, 4, 2, 1;
       // A like a normalized adjacency: non-negative, rows summing to about 1, int16 at scale 1/2^14.
       const a = new Int16Array(n * m);
       for (let r = 0; r < n; r++) for (let j = 0; j < m; j++) a[r * m + j] = rng.next() < 0.3 ? rng.int(0, 2 ** 14 / 2) : 0;
@@ -225,6 +225,32 @@ describe('matmul_const_left', () => {
     }
     expect(driver.run(wr)).toEqual(want);
     expect(worst).toBeLessThanOrEqual(0.5 + 1e-9);
+  });
+
+  // The C kernel takes the columns in blocks of 8, 4, 2 and 1 and skips zero entries of A: every k from 1
+  // to 17 (each mix of blocks), rows of A all zero, dense, mixed-sign and sparse.
+  it('C == TS for every column count 1..17 and zero, dense, signed and sparse rows of A', () => {
+    const rng = new Rng(81);
+    const wr = new CaseWriter();
+    const want: string[] = [];
+    for (const [xb, yb] of [[16, 16], [8, 8], [16, 8]] as const) for (let k = 1; k <= 17; k++) {
+      const n = 5;
+      const m = 1 + ((k * 3) % 7);
+      const a = new Int16Array(n * m);
+      for (let j = 0; j < m; j++) {
+        a[m + j] = rng.int(-(2 ** 11), 2 ** 11); // row 1 dense, signed
+        a[2 * m + j] = rng.next() < 0.2 ? rng.int(1, 2 ** 12) : 0; // row 2 sparse
+      }
+      a[3 * m] = 2 ** 12; // row 3: only the first entry
+      a[4 * m + m - 1] = -(2 ** 12); // row 4: only the last; row 0 stays all zero
+      const x = randAct(rng, xb, m * k);
+      const q = quantizeMultiplier((qmaxOf(yb) / qmaxOf(xb)) * 2 ** -13);
+      const y = newAct(yb, n * k);
+      matmulConstLeft(a, x, n, m, k, q.mult, q.shift, -qmaxOf(yb) - 1, qmaxOf(yb), y);
+      wr.begin(`matmul_i${xb}_i${yb}`).ints(n, m, k, q.mult, q.shift, -qmaxOf(yb) - 1, qmaxOf(yb)).array(a).array(x);
+      want.push(line(y));
+    }
+    expect(driver.run(wr)).toEqual(want);
   });
 
   it('the mirror reports an accumulator that would overflow int32 in C, naming the element', () => {
