@@ -1014,19 +1014,55 @@ PK_DEFINE_ATTENTION(pk_attention_i16_i8, int16_t, int8_t, int64_t)
 PK_DEFINE_ATTENTION(pk_attention_i16_i16, int16_t, int16_t, int64_t)
 
 /* Temporal attention pooling: p = softmax over the T scores (sm_mult, sm_shift as in pk_softmax_row),
- * y_c = sat(requant(sum_t p_t x_tc, mult, shift)), real multiplier s_x / (2^15 s_y). scratch: T int32. */
+ * y_c = sat(requant(sum_t p_t x_tc, mult, shift)), real multiplier s_x / (2^15 s_y). scratch: T int32.
+ * Columns in blocks of 8, 4, 2, then 1 sharing each load of p_t (micro, op 14, T = 10, d = 64, rv32imc:
+ * 6,019 -> 3,581 instructions with the softmax). */
+#define PK_POOL_STORE(TY, c, acc) y[c] = (TY)pk_rq_sat((acc), mult, shift, out_min, out_max)
+/* The pass over the T tokens for one block of columns at xc: MAC adds pt times row t of x. */
+#define PK_POOL_COLS(MAC)                                                                                \
+    for (t = 0; t < T; ++t, xc += x_stride) {                                                            \
+        const int32_t pt = scratch[t];                                                                   \
+        MAC;                                                                                             \
+    }
 #define PK_DEFINE_ATTENTION_POOL(NAME, TX, TY)                                                           \
     static inline void NAME(const TX *x, int32_t T, int32_t d, int32_t x_stride, const int16_t *scores,  \
                             int32_t sm_mult, int32_t sm_shift, int32_t mult, int32_t shift,              \
                             int32_t out_min, int32_t out_max, int32_t *scratch, TY *y)                   \
     {                                                                                                    \
+        const int32_t d8 = d - d % 8;                                                                    \
         int32_t t, c;                                                                                    \
         for (t = 0; t < T; ++t) scratch[t] = scores[t];                                                  \
         pk_softmax_row_i32_inplace(scratch, T, sm_mult, sm_shift, scratch);                              \
-        for (c = 0; c < d; ++c) {                                                                        \
-            int32_t acc = 0;                                                                             \
-            for (t = 0; t < T; ++t) acc += scratch[t] * x[t * x_stride + c];                             \
-            y[c] = (TY)pk_rq_sat(acc, mult, shift, out_min, out_max);                           \
+        for (c = 0; c < d8; c += 8) {                                                                    \
+            const TX *xc = x + c;                                                                        \
+            int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;                      \
+            PK_POOL_COLS((s0 += pt * xc[0], s1 += pt * xc[1], s2 += pt * xc[2], s3 += pt * xc[3],        \
+                          s4 += pt * xc[4], s5 += pt * xc[5], s6 += pt * xc[6], s7 += pt * xc[7]))       \
+            PK_POOL_STORE(TY, c, s0); PK_POOL_STORE(TY, c + 1, s1);                                      \
+            PK_POOL_STORE(TY, c + 2, s2); PK_POOL_STORE(TY, c + 3, s3);                                  \
+            PK_POOL_STORE(TY, c + 4, s4); PK_POOL_STORE(TY, c + 5, s5);                                  \
+            PK_POOL_STORE(TY, c + 6, s6); PK_POOL_STORE(TY, c + 7, s7);                                  \
+        }                                                                                                \
+        if (c + 4 <= d) {                                                                                \
+            const TX *xc = x + c;                                                                        \
+            int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                                      \
+            PK_POOL_COLS((s0 += pt * xc[0], s1 += pt * xc[1], s2 += pt * xc[2], s3 += pt * xc[3]))      \
+            PK_POOL_STORE(TY, c, s0); PK_POOL_STORE(TY, c + 1, s1);                                      \
+            PK_POOL_STORE(TY, c + 2, s2); PK_POOL_STORE(TY, c + 3, s3);                                  \
+            c += 4;                                                                                      \
+        }                                                                                                \
+        if (c + 2 <= d) {                                                                                \
+            const TX *xc = x + c;                                                                        \
+            int32_t s0 = 0, s1 = 0;                                                                      \
+            PK_POOL_COLS((s0 += pt * xc[0], s1 += pt * xc[1]))                                           \
+            PK_POOL_STORE(TY, c, s0); PK_POOL_STORE(TY, c + 1, s1);                                      \
+            c += 2;                                                                                      \
+        }                                                                                                \
+        if (c < d) {                                                                                     \
+            const TX *xc = x + c;                                                                        \
+            int32_t s0 = 0;                                                                              \
+            PK_POOL_COLS(s0 += pt * xc[0])                                                               \
+            PK_POOL_STORE(TY, c, s0);                                                                    \
         }                                                                                                \
     }
 

@@ -130,12 +130,12 @@ describe('attention', () => {
 
 describe('attention_pool', () => {
   interface PoolCase { xb: 8 | 16; yb: 8 | 16; x: Act; scores: Int16Array; p: AttentionPoolParams; sx: number; sy: number; ss: number }
-  function cases(seed: number, per: number): PoolCase[] {
+  function cases(seed: number, per: number, ds: readonly number[] = [1, 17, 48, 64, 96]): PoolCase[] {
     const rng = new Rng(seed);
     const out: PoolCase[] = [];
     for (const xb of [8, 16] as const) for (const yb of [8, 16] as const) for (let i = 0; i < per; i++) {
       const T = rng.int(1, 11);
-      const d = rng.pick([1, 17, 48, 64, 96]);
+      const d = rng.pick(ds);
       const xStride = d + rng.pick([0, 3]);
       const x = randAct(rng, xb, (T - 1) * xStride + d);
       const scores = randAct(rng, 16, T, rng.pick([1, 0.01])) as Int16Array;
@@ -159,6 +159,18 @@ describe('attention_pool', () => {
 
   it('C == TS', () => {
     const cs = cases(70, 15);
+    const wr = new CaseWriter();
+    for (const c of cs) {
+      const { p } = c;
+      wr.begin(`pool_i${c.xb}_i${c.yb}`).ints(p.T, p.d, p.xStride, p.smMult, p.smShift, p.mult, p.shift, p.outMin, p.outMax)
+        .array(c.x).array(c.scores);
+    }
+    expect(driver.run(wr)).toEqual(cs.map((c) => line(run(c))));
+  });
+
+  // The C kernel takes the columns in blocks of 8, 4, 2 and 1: every mix of them.
+  it('C == TS for column counts covering every block mix', () => {
+    const cs = cases(72, 12, [2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 15]);
     const wr = new CaseWriter();
     for (const c of cs) {
       const { p } = c;
