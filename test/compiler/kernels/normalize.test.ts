@@ -64,14 +64,15 @@ describe('minmax_normalize', () => {
 
   // The C kernel scans min/max in pairs (an odd count starts after x[0]), splits the reciprocal into
   // rh = QMAX / range and rl, and runs four f per iteration with a one-at-a-time tail: ranges at the edges
-  // of those paths (1, QMAX - 1 .. QMAX + 1 where rh turns 0, 2^15, 2^16 - 1), the extremes placed first,
-  // last or both at one end, F from 1 to 8 and 342 (every tail length), even and odd F * P.
+  // of those paths (1, QMAX - 1 .. QMAX + 1 where rh turns 0, 2 QMAX - 1 .. 2 QMAX + 2 where the one-multiply
+  // form starts, 2^15, 2^16 - 1), the extremes placed first, last or both at one end, F from 1 to 8 and 342
+  // (every tail length), even and odd F * P.
   it('C == TS on range edges, extremes at either end, odd sizes', () => {
     const rng = new Rng(22);
     const wr = new CaseWriter();
     const want: string[] = [];
     const shapes: Array<[number, number]> = [[342, 10], [7, 3], [6, 3], [8, 3], [4, 5], [2, 1], [1, 2], [3, 1], [5, 4]];
-    const ranges = [1, 2, 126, 127, 128, 129, 32766, 32767, 32768, 32769, 65535];
+    const ranges = [1, 2, 126, 127, 128, 129, 253, 254, 255, 256, 32766, 32767, 32768, 32769, 65533, 65534, 65535];
     for (const [F, P] of shapes) {
       for (const range of ranges) {
         for (let place = 0; place < 4; place++) {
