@@ -698,7 +698,9 @@ PK_DEFINE_LINEAR_W8_ROWPAIR(pk_linear_w8_i16_i16, int16_t, int16_t)
  *   y = floor((X 2^16 + R + 2^(n-1)) / 2^n) = floor((X + 2^(n-17)) / 2^(n-16)) (integer numerator plus
  *   R / 2^16 < 1, integer divisor): (X + 2^(n-17)) >> (n - 16) for n <= 32 (the sum stays below 2^31),
  *   and for n > 32, with k = n - 32, = floor((floor(X / 2^k) + 2^15) / 2^16) = ((X >> k) + 2^15) >> 16.
- * Other parameters take the int64 loop. Two elements per iteration (loop overhead on rv32). */
+ * Other parameters take the int64 loop. Two elements per iteration (loop overhead on rv32; four made the
+ * kernel too big for gcc to inline, and the out-of-line copy with a run-time shift cost more). */
+/* One element; a, b, y, the split multipliers a0 a1 b0 b1, k, rnd, r, out_min, out_max in scope. */
 #define PK_ADD_STEP(TY, i)                                                                               \
     {                                                                                                    \
         const int32_t xa = a[i], xb = b[i];                                                              \
