@@ -118,7 +118,7 @@ static inline int32_t pk_rq_sat(int32_t acc, int32_t mult, int32_t shift, int32_
  *   - with d rl = hi 2^32 + lo (0 <= lo < 2^32), floor((d rl + 2^31) / 2^32) = hi + (lo >> 31): mulhu, mul,
  *     a shift and an add, no 64-bit carry chain; and when range > 2 QMAX (so rl < 2^31 and r2 = 2 rl fits
  *     32 bits), with M = floor(d r2 / 2^32) (mulhu): floor((M + 1) / 2) = floor((2 d rl + 2^32) / 2^33)
- *     = floor((d rl + 2^31) / 2^32) (nested floors), one multiply fewer;
+ *     = floor((d rl + 2^31) / 2^32) (nested floors), one multiply fewer (any rh, with rl < 2^31);
  *   - p outer, f inner, four f per iteration: contiguous stores, the loads x[f][p] .. x[f+3][p] at fixed
  *     offsets from one pointer;
  *   - rh = QMAX / range and rl = floor((QMAX mod range) 2^32 / range) by long division in 16-bit digits
@@ -127,6 +127,8 @@ static inline int32_t pk_rq_sat(int32_t acc, int32_t mult, int32_t shift, int32_
  *     multiplies by rh anyway). */
 #define PK_NORM_LOW(d) ((uint32_t)(((uint64_t)(d) * rl) >> 32) + (((d) * rl) >> 31)) /* rl in scope */
 #define PK_NORM_HALF(d) (((uint32_t)(((uint64_t)(d) * r2) >> 32) + 1) >> 1) /* r2 = 2 rl < 2^32 in scope */
+#define PK_NORM_RH_LOW(d) ((d) * rh + PK_NORM_LOW(d))   /* range <= QMAX (rh >= 1): d rh <= QMAX */
+#define PK_NORM_RH_HALF(d) ((d) * rh + PK_NORM_HALF(d))
 /* One output row yr[f] = Q(x[f][p] - min), f < F, four f per iteration. */
 #define PK_NORM_ROW(TY, Q)                                                                               \
     for (f = 0; f + 3 < F; f += 4, xc += 4 * P) {                                                        \
@@ -169,16 +171,18 @@ static inline int32_t pk_rq_sat(int32_t acc, int32_t mult, int32_t shift, int32_
         for (p = 0; p < P; ++p) {                                                                        \
             const int16_t *xc = x + p;                                                                   \
             TY *yr = y + p * F;                                                                          \
-            if (rh == 0 && rl < 0x80000000u) { /* range > 2 QMAX, the usual case */                      \
+            if (rl < 0x80000000u) {                                                                      \
                 const uint32_t r2 = rl << 1;                                                             \
-                PK_NORM_ROW(TY, PK_NORM_HALF)                                                            \
+                if (rh == 0) { /* range > 2 QMAX: the usual case for int8 */                             \
+                    PK_NORM_ROW(TY, PK_NORM_HALF)                                                        \
+                } else {                                                                                 \
+                    PK_NORM_ROW(TY, PK_NORM_RH_HALF)                                                     \
+                }                                                                                        \
             } else if (rh == 0) { /* QMAX < range <= 2 QMAX */                                           \
                 PK_NORM_ROW(TY, PK_NORM_LOW)                                                             \
-            } else                                                                                       \
-                for (f = 0; f < F; ++f, xc += P) {                                                       \
-                    const uint32_t d = (uint32_t)(xc[0] - lo);                                           \
-                    yr[f] = (TY)(d * rh + PK_NORM_LOW(d));                                               \
-                }                                                                                        \
+            } else {                                                                                     \
+                PK_NORM_ROW(TY, PK_NORM_RH_LOW)                                                          \
+            }                                                                                            \
         }                                                                                                \
     }
 
