@@ -130,12 +130,12 @@ describe('attention', () => {
 
 describe('attention_pool', () => {
   interface PoolCase { xb: 8 | 16; yb: 8 | 16; x: Act; scores: Int16Array; p: AttentionPoolParams; sx: number; sy: number; ss: number }
-  function cases(seed: number, per: number): PoolCase[] {
+  function cases(seed: number, per: number, ds: readonly number[] = [1, 17, 48, 64, 96]): PoolCase[] {
     const rng = new Rng(seed);
     const out: PoolCase[] = [];
     for (const xb of [8, 16] as const) for (const yb of [8, 16] as const) for (let i = 0; i < per; i++) {
       const T = rng.int(1, 11);
-      const d = rng.pick([1, 17, 48, 64, 96]);
+      const d = rng.pick(ds);
       const xStride = d + rng.pick([0, 3]);
       const x = randAct(rng, xb, (T - 1) * xStride + d);
       const scores = randAct(rng, 16, T, rng.pick([1, 0.01])) as Int16Array;
@@ -159,6 +159,18 @@ describe('attention_pool', () => {
 
   it('C == TS', () => {
     const cs = cases(70, 15);
+    const wr = new CaseWriter();
+    for (const c of cs) {
+      const { p } = c;
+      wr.begin(`pool_i${c.xb}_i${c.yb}`).ints(p.T, p.d, p.xStride, p.smMult, p.smShift, p.mult, p.shift, p.outMin, p.outMax)
+        .array(c.x).array(c.scores);
+    }
+    expect(driver.run(wr)).toEqual(cs.map((c) => line(run(c))));
+  });
+
+  // The C kernel takes the columns in blocks of 8, 4, 2 and 1: every mix of them.
+  it('C == TS for column counts covering every block mix', () => {
+    const cs = cases(72, 12, [2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 15]);
     const wr = new CaseWriter();
     for (const c of cs) {
       const { p } = c;
@@ -201,7 +213,7 @@ describe('matmul_const_left', () => {
     for (const xb of [8, 16] as const) for (const yb of [8, 16] as const) for (let i = 0; i < 12; i++) {
       const n = rng.pick([1, 2, 17]);
       const m = rng.pick([1, 3, 17]);
-      const k = rng.pick([1, 2, 4, 5, 7, 16, 64]); // 4-column blocks and tails;
+      const k = rng.pick([1, 2, 4, 5, 7, 11, 16, 64]); // column blocks of 8, 4, 2, 1;
       // A like a normalized adjacency: non-negative, rows summing to about 1, int16 at scale 1/2^14.
       const a = new Int16Array(n * m);
       for (let r = 0; r < n; r++) for (let j = 0; j < m; j++) a[r * m + j] = rng.next() < 0.3 ? rng.int(0, 2 ** 14 / 2) : 0;
@@ -225,6 +237,32 @@ describe('matmul_const_left', () => {
     }
     expect(driver.run(wr)).toEqual(want);
     expect(worst).toBeLessThanOrEqual(0.5 + 1e-9);
+  });
+
+  // The C kernel takes the columns in blocks of 8, 4, 2 and 1 and skips zero entries of A: every k from 1
+  // to 17 (each mix of blocks), rows of A all zero, dense, mixed-sign and sparse.
+  it('C == TS for every column count 1..17 and zero, dense, signed and sparse rows of A', () => {
+    const rng = new Rng(81);
+    const wr = new CaseWriter();
+    const want: string[] = [];
+    for (const [xb, yb] of [[16, 16], [8, 8], [16, 8]] as const) for (let k = 1; k <= 17; k++) {
+      const n = 5;
+      const m = 1 + ((k * 3) % 7);
+      const a = new Int16Array(n * m);
+      for (let j = 0; j < m; j++) {
+        a[m + j] = rng.int(-(2 ** 11), 2 ** 11); // row 1 dense, signed
+        a[2 * m + j] = rng.next() < 0.2 ? rng.int(1, 2 ** 12) : 0; // row 2 sparse
+      }
+      a[3 * m] = 2 ** 12; // row 3: only the first entry
+      a[4 * m + m - 1] = -(2 ** 12); // row 4: only the last; row 0 stays all zero
+      const x = randAct(rng, xb, m * k);
+      const q = quantizeMultiplier((qmaxOf(yb) / qmaxOf(xb)) * 2 ** -13);
+      const y = newAct(yb, n * k);
+      matmulConstLeft(a, x, n, m, k, q.mult, q.shift, -qmaxOf(yb) - 1, qmaxOf(yb), y);
+      wr.begin(`matmul_i${xb}_i${yb}`).ints(n, m, k, q.mult, q.shift, -qmaxOf(yb) - 1, qmaxOf(yb)).array(a).array(x);
+      want.push(line(y));
+    }
+    expect(driver.run(wr)).toEqual(want);
   });
 
   it('the mirror reports an accumulator that would overflow int32 in C, naming the element', () => {

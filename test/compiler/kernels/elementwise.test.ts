@@ -91,6 +91,55 @@ describe('add_requant', () => {
     expect(driver.run(wr)).toEqual(cases.map((c) => line(runAdd(c))));
   });
 
+  // The C kernel's 32-bit path (multipliers split at bit 16 with the low part in (-2^15, 2^15], n <= 32 and
+  // n > 32 roundings; two elements per iteration) must equal the int64 formula (the mirror) for every
+  // int16/int8 a, b: every pair of extreme values, against multipliers as planAdd makes them (the larger one
+  // in [2^30, 2^31), the other rounded at the same shift, 0, equal, or 2^31 - 1, and low 16 bits at the
+  // split's edges 0x7fff, 0x8000, 0x8001, 0xffff) at every n = 31 + shift in [1, 62] (n < 17 takes the
+  // int64 loop), odd and even lengths (the one-element tail), and negative multipliers (the int64 loop).
+  it('C == TS on every pair of extreme inputs, at every shift, both paths and the tail', () => {
+    const edges16 = [-32768, -32767, -16384, -129, -128, -127, -2, -1, 0, 1, 2, 126, 127, 128, 16384, 32766, 32767];
+    const edges8 = [-128, -127, -64, -2, -1, 0, 1, 2, 63, 126, 127];
+    const erng = new Rng(32);
+    const wr = new CaseWriter();
+    const want: string[] = [];
+    for (const [ab, bb, yb] of [[16, 16, 16], [16, 8, 16], [8, 16, 8], [8, 8, 8], [16, 16, 8]] as const) {
+      const ea = ab === 8 ? edges8 : edges16;
+      const eb = bb === 8 ? edges8 : edges16;
+      const pairs = ea.length * eb.length;
+      for (let n = 1; n <= 62; n++) {
+        for (let k = 0; k < 6; k++) {
+          const big = 2 ** 30 + erng.int(0, 2 ** 30 - 1);
+          let [ma, mb] = [big, [erng.int(0, big), big, 0, 2 ** 31 - 1, erng.int(0, big), erng.int(0, big)][k]];
+          if (k === 3) ma = 2 ** 31 - 1;
+          const lows = [0x7fff, 0x8000, 0x8001, 0xffff];
+          if (k >= 4) { // every pair of edge lows over 8 consecutive n
+            const q = (2 * n + k - 4) % 16;
+            ma = ma - (ma % 65536) + lows[q % 4];
+            mb = mb - (mb % 65536) + lows[Math.floor(q / 4)];
+          }
+          if (erng.next() < 0.5) [ma, mb] = [mb, ma];
+          if (n === 40 && k === 0) ma = -ma; // negative: the int64 loop
+          const len = pairs - (k % 2);
+          const a = (ab === 8 ? new Int8Array(len) : new Int16Array(len)) as Act;
+          const b = (bb === 8 ? new Int8Array(len) : new Int16Array(len)) as Act;
+          for (let i = 0; i < len; i++) {
+            a[i] = ea[Math.floor(i / eb.length)];
+            b[i] = eb[i % eb.length];
+          }
+          const ymax = yb === 8 ? 127 : 32767;
+          const lo = k === 2 ? 0 : -ymax - 1;
+          const shift = n - 31;
+          wr.begin(`add_i${ab}_i${bb}_i${yb}`).ints(len, ma, mb, shift, lo, ymax).array(a).array(b);
+          const y = act(yb, len);
+          addRequant(a, b, len, ma, mb, shift, lo, ymax, y);
+          want.push(line(y));
+        }
+      }
+    }
+    expect(driver.run(wr)).toEqual(want);
+  });
+
   it('rounds the one tie half up', () => {
     expect(Array.from(runAdd(cases[cases.length - 1]))).toEqual([1, 0, 2, -1]);
   });

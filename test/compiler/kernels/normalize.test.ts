@@ -62,6 +62,39 @@ describe('minmax_normalize', () => {
     expect(driver.run(wr)).toEqual(want);
   });
 
+  // The C kernel scans min/max in pairs (an odd count starts after x[0]), splits the reciprocal into
+  // rh = QMAX / range and rl, and runs four f per iteration with a one-at-a-time tail: ranges at the edges
+  // of those paths (1, QMAX - 1 .. QMAX + 1 where rh turns 0, 2 QMAX - 1 .. 2 QMAX + 2 where the one-multiply
+  // form starts, 2^15, 2^16 - 1), the extremes placed first, last or both at one end, F from 1 to 8 and 342
+  // (every tail length), even and odd F * P.
+  it('C == TS on range edges, extremes at either end, odd sizes', () => {
+    const rng = new Rng(22);
+    const wr = new CaseWriter();
+    const want: string[] = [];
+    const shapes: Array<[number, number]> = [[342, 10], [7, 3], [6, 3], [8, 3], [4, 5], [2, 1], [1, 2], [3, 1], [5, 4]];
+    const ranges = [1, 2, 126, 127, 128, 129, 253, 254, 255, 256, 32766, 32767, 32768, 32769, 65533, 65534, 65535];
+    for (const [F, P] of shapes) {
+      for (const range of ranges) {
+        for (let place = 0; place < 4; place++) {
+          const n = F * P;
+          if (n < 2) continue;
+          const lo = range === 65535 ? -32768 : rng.int(-32768, 32767 - range);
+          const x = new Int16Array(n);
+          rng.fill(x, lo, lo + range);
+          // place 0: min first, max last; 1: max first, min last; 2: both at the start; 3: both at the end
+          const [iMin, iMax] = [[0, n - 1], [n - 1, 0], [0, 1], [n - 1, n - 2]][place];
+          x[iMin] = lo;
+          x[iMax] = lo + range;
+          for (const bits of [8, 16] as const) {
+            wr.begin('minmax').ints(bits, F, P).array(x);
+            want.push(line(runTs({ F, P, x }, bits)));
+          }
+        }
+      }
+    }
+    expect(driver.run(wr)).toEqual(want);
+  });
+
   it('writes token-major [P][F] and maps min to 0, max to qmax', () => {
     const x = Int16Array.from([5, 9, 7, 1]); // F = 2, P = 2: x[f][p]
     const y = new Int8Array(4);
