@@ -866,60 +866,162 @@ static inline void pk_softmax_row_i32_inplace(const int32_t *x, int32_t n, int32
 
 /* ---------------------------------------------------------------- attention */
 
+/* Logits of one query row qr against the T keys k + j ld (the head's hd columns):
+ *   scratch[j] = floor((sum_c qr[c] k_jc + 2^(ls-1)) / 2^ls), as int32 (ls = logit_shift).
+ * int8 q, k: |products| <= 2^14, so the int32 sum is exact (hd < 2^17). Two keys per pass share the
+ * query loads. */
+static inline PK_NO_SCHED void pk_attention_logits_i8(const int8_t *qr, const int8_t *k, int32_t ld, int32_t T,
+                                                      int32_t hd, int32_t logit_shift, int32_t *scratch)
+{
+    const int32_t half = logit_shift > 0 ? (int32_t)1 << (logit_shift - 1) : 0;
+    int32_t j, c;
+    for (j = 0; j + 2 <= T; j += 2) {
+        const int8_t *k0 = k + j * ld, *k1 = k0 + ld;
+        int32_t acc0 = 0, acc1 = 0;
+        for (c = 0; c < hd; ++c) {
+            const int32_t qc = qr[c];
+            acc0 += qc * k0[c];
+            acc1 += qc * k1[c];
+        }
+        scratch[j] = (acc0 + half) >> logit_shift;
+        scratch[j + 1] = (acc1 + half) >> logit_shift;
+    }
+    if (T & 1) {
+        const int8_t *k0 = k + (T - 1) * ld;
+        int32_t acc0 = 0;
+        for (c = 0; c < hd; ++c) acc0 += qr[c] * k0[c];
+        scratch[T - 1] = (acc0 + half) >> logit_shift;
+    }
+}
+
+/* int16 q, k: one product reaches 2^30 and hd = 32 of them 2^35. An int64 accumulator costs mul, mulh,
+ * add, sltu, add, add per MAC on rv32; exact int32 pieces cost mul, add/sub, add, srai, add per MAC:
+ *  - per pair of columns, m = (-q0) k0 - q1 k1 = -(q0 k0 + q1 k1) lies in [-2^31, 2^31 - 2^16] because
+ *    -q0 is in [-32767, 32768]: always an exact int32 (the sum itself would reach 2^31 at q = k = -32768);
+ *  - per key, lo = sum m mod 2^32 and hi = sum (m >> 16). With M = sum m = hi 2^16 + r, where
+ *    r = sum (m & 0xffff) lies in [0, 65535 ceil(hd/2)] < 2^31 (hd <= 65536), r = (lo - hi 2^16) mod 2^32,
+ *    so the sum q.k = -M and its logit come out exactly (pk_attention_logit16).
+ * Five keys per pass share the query loads (T = 10: two passes). Results equal the int64 loop for every
+ * input; hd > 65536 takes that loop. */
+static inline int32_t pk_attention_logit16(uint32_t lo, int32_t hi, int32_t logit_shift)
+{
+    const int32_t r = (int32_t)(lo - ((uint32_t)hi << 16));
+    if (logit_shift <= 16) {
+        /* floor((-(hi 2^16 + r) + half) / 2^ls) = -hi 2^(16-ls) + floor((half - r) / 2^ls), mod 2^32 */
+        const int32_t half = logit_shift > 0 ? (int32_t)1 << (logit_shift - 1) : 0;
+        return (int32_t)(((0u - (uint32_t)hi) << (16 - logit_shift)) + (uint32_t)((half - r) >> logit_shift));
+    }
+    return (int32_t)((((int64_t)1 << (logit_shift - 1)) - ((int64_t)hi * 65536 + r)) >> logit_shift);
+}
+
+static inline PK_NO_SCHED void pk_attention_logits_i16(const int16_t *qr, const int16_t *k, int32_t ld, int32_t T,
+                                                       int32_t hd, int32_t logit_shift, int32_t *scratch)
+{
+    const int32_t hd2 = hd - (hd & 1), T5 = T - T % 5; /* precomputed tail starts, as in pk_attention_* */
+    int32_t j, c;
+    if (hd > 65536) {
+        const int64_t half = logit_shift > 0 ? (int64_t)1 << (logit_shift - 1) : 0;
+        for (j = 0; j < T; ++j) {
+            const int16_t *k0 = k + j * ld;
+            int64_t acc = 0;
+            for (c = 0; c < hd; ++c) acc += (int64_t)qr[c] * k0[c];
+            scratch[j] = (int32_t)((acc + half) >> logit_shift);
+        }
+        return;
+    }
+    for (j = 0; j < T5; j += 5) {
+        const int16_t *k0 = k + j * ld, *k1 = k0 + ld, *k2 = k1 + ld, *k3 = k2 + ld, *k4 = k3 + ld;
+        uint32_t lo0 = 0, lo1 = 0, lo2 = 0, lo3 = 0, lo4 = 0;
+        int32_t hi0 = 0, hi1 = 0, hi2 = 0, hi3 = 0, hi4 = 0, m;
+        for (c = 0; c < hd2; c += 2) {
+            const int32_t a = -(int32_t)qr[c], b = qr[c + 1];
+            m = a * k0[c] - b * k0[c + 1]; lo0 += (uint32_t)m; hi0 += m >> 16;
+            m = a * k1[c] - b * k1[c + 1]; lo1 += (uint32_t)m; hi1 += m >> 16;
+            m = a * k2[c] - b * k2[c + 1]; lo2 += (uint32_t)m; hi2 += m >> 16;
+            m = a * k3[c] - b * k3[c + 1]; lo3 += (uint32_t)m; hi3 += m >> 16;
+            m = a * k4[c] - b * k4[c + 1]; lo4 += (uint32_t)m; hi4 += m >> 16;
+        }
+        if (hd & 1) {
+            const int32_t a = -(int32_t)qr[c];
+            m = a * k0[c]; lo0 += (uint32_t)m; hi0 += m >> 16;
+            m = a * k1[c]; lo1 += (uint32_t)m; hi1 += m >> 16;
+            m = a * k2[c]; lo2 += (uint32_t)m; hi2 += m >> 16;
+            m = a * k3[c]; lo3 += (uint32_t)m; hi3 += m >> 16;
+            m = a * k4[c]; lo4 += (uint32_t)m; hi4 += m >> 16;
+        }
+        scratch[j] = pk_attention_logit16(lo0, hi0, logit_shift);
+        scratch[j + 1] = pk_attention_logit16(lo1, hi1, logit_shift);
+        scratch[j + 2] = pk_attention_logit16(lo2, hi2, logit_shift);
+        scratch[j + 3] = pk_attention_logit16(lo3, hi3, logit_shift);
+        scratch[j + 4] = pk_attention_logit16(lo4, hi4, logit_shift);
+    }
+    for (j = T5; j < T; ++j) {
+        const int16_t *k0 = k + j * ld;
+        uint32_t lo0 = 0;
+        int32_t hi0 = 0, m;
+        for (c = 0; c < hd2; c += 2) {
+            m = -(int32_t)qr[c] * k0[c] - qr[c + 1] * k0[c + 1]; lo0 += (uint32_t)m; hi0 += m >> 16;
+        }
+        if (hd & 1) {
+            m = -(int32_t)qr[c] * k0[c]; lo0 += (uint32_t)m; hi0 += m >> 16;
+        }
+        scratch[j] = pk_attention_logit16(lo0, hi0, logit_shift);
+    }
+}
+
 /* Multi-head self-attention core. q, k, v: rows of `ld` elements (q = qkv, k = qkv + d, v = qkv + 2 d,
  * ld = 3 d for a fused projection); head h uses columns [h hd, (h + 1) hd). Per head and query token:
- *   logit_j = round_half_up(sum_c q_c k_jc / 2^logit_shift)      (int64 sum for int16 inputs)
+ *   logit_j = round_half_up(sum_c q_c k_jc / 2^logit_shift)      (pk_attention_logits_X: exact sums)
  *   p = softmax(logit) with (sm_mult, sm_shift) = s_q s_k 2^logit_shift / sqrt(hd) * log2(e) * 2^16
  *   y_c = sat(requant(sum_j p_j v_jc, mult, shift)),  real multiplier s_v / (2^15 s_y).
  * sum_j p_j <= 2^15 + T / 2, so the weighted sum fits int32 even for int16 v. scratch: T int32. */
-#define PK_DEFINE_ATTENTION(NAME, TX, TY, TACC)                                                          \
+#define PK_DEFINE_ATTENTION(NAME, TX, TY, LOGITS)                                                        \
     static inline PK_NO_SCHED void NAME(const TX *q, const TX *k, const TX *v, int32_t ld, int32_t T, int32_t H,     \
                             int32_t hd, int32_t logit_shift, int32_t sm_mult, int32_t sm_shift,          \
                             int32_t mult, int32_t shift, int32_t out_min, int32_t out_max,               \
                             int32_t *scratch, TY *y, int32_t y_stride)                                   \
     {                                                                                                    \
-        const TACC half = logit_shift > 0 ? (TACC)1 << (logit_shift - 1) : 0;                            \
         /* loop tails start from precomputed bounds: gcc -O2 otherwise warns (-Waggressive-loop-      */ \
         /* optimizations) about a tail loop after a blocked one when the sizes are constants          */ \
-        const int32_t hd4 = hd - hd % 4;                                                                 \
+        const int32_t hd8 = hd - hd % 8, hd4 = hd - hd % 4;                                              \
         int32_t h, t, j, c;                                                                              \
         for (h = 0; h < H; ++h) {                                                                        \
             const int32_t col = h * hd;                                                                  \
             for (t = 0; t < T; ++t) {                                                                    \
-                const TX *qr = q + t * ld + col;                                                         \
                 TY *yr = y + t * y_stride + col;                                                         \
-                /* two keys per pass share the query loads */                                            \
-                for (j = 0; j + 2 <= T; j += 2) {                                                        \
-                    const TX *k0 = k + j * ld + col, *k1 = k0 + ld;                                      \
-                    TACC acc0 = 0, acc1 = 0;                                                             \
-                    for (c = 0; c < hd; ++c) {                                                           \
-                        const TACC qc = qr[c];                                                           \
-                        acc0 += qc * k0[c];                                                              \
-                        acc1 += qc * k1[c];                                                              \
-                    }                                                                                    \
-                    scratch[j] = (int32_t)((acc0 + half) >> logit_shift);                                \
-                    scratch[j + 1] = (int32_t)((acc1 + half) >> logit_shift);                            \
-                }                                                                                        \
-                if (T & 1) {                                                                             \
-                    const TX *k0 = k + (T - 1) * ld + col;                                               \
-                    TACC acc0 = 0;                                                                       \
-                    for (c = 0; c < hd; ++c) acc0 += (TACC)qr[c] * k0[c];                                \
-                    scratch[T - 1] = (int32_t)((acc0 + half) >> logit_shift);                            \
-                }                                                                                        \
+                LOGITS(q + t * ld + col, k + col, ld, T, hd, logit_shift, scratch);                      \
                 pk_softmax_row_i32_inplace(scratch, T, sm_mult, sm_shift, scratch);                      \
-                /* four output columns per pass share the probability loads */                           \
-                for (c = 0; c < hd4; c += 4) {                                                           \
+                /* eight output columns per pass share the probability loads */                          \
+                for (c = 0; c < hd8; c += 8) {                                                           \
                     const TX *vc = v + col + c;                                                          \
-                    int32_t acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;                                      \
+                    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;              \
                     for (j = 0; j < T; ++j) {                                                            \
                         const int32_t pj = scratch[j];                                                   \
-                        acc0 += pj * vc[0]; acc1 += pj * vc[1]; acc2 += pj * vc[2]; acc3 += pj * vc[3];  \
+                        a0 += pj * vc[0]; a1 += pj * vc[1]; a2 += pj * vc[2]; a3 += pj * vc[3];          \
+                        a4 += pj * vc[4]; a5 += pj * vc[5]; a6 += pj * vc[6]; a7 += pj * vc[7];          \
                         vc += ld;                                                                        \
                     }                                                                                    \
-                    yr[c] = (TY)pk_rq_sat(acc0, mult, shift, out_min, out_max);                          \
-                    yr[c + 1] = (TY)pk_rq_sat(acc1, mult, shift, out_min, out_max);                      \
-                    yr[c + 2] = (TY)pk_rq_sat(acc2, mult, shift, out_min, out_max);                      \
-                    yr[c + 3] = (TY)pk_rq_sat(acc3, mult, shift, out_min, out_max);                      \
+                    yr[c] = (TY)pk_rq_sat(a0, mult, shift, out_min, out_max);                            \
+                    yr[c + 1] = (TY)pk_rq_sat(a1, mult, shift, out_min, out_max);                        \
+                    yr[c + 2] = (TY)pk_rq_sat(a2, mult, shift, out_min, out_max);                        \
+                    yr[c + 3] = (TY)pk_rq_sat(a3, mult, shift, out_min, out_max);                        \
+                    yr[c + 4] = (TY)pk_rq_sat(a4, mult, shift, out_min, out_max);                        \
+                    yr[c + 5] = (TY)pk_rq_sat(a5, mult, shift, out_min, out_max);                        \
+                    yr[c + 6] = (TY)pk_rq_sat(a6, mult, shift, out_min, out_max);                        \
+                    yr[c + 7] = (TY)pk_rq_sat(a7, mult, shift, out_min, out_max);                        \
+                }                                                                                        \
+                if (hd4 > hd8) {                                                                         \
+                    const TX *vc = v + col + hd8;                                                        \
+                    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;                                              \
+                    for (j = 0; j < T; ++j) {                                                            \
+                        const int32_t pj = scratch[j];                                                   \
+                        a0 += pj * vc[0]; a1 += pj * vc[1]; a2 += pj * vc[2]; a3 += pj * vc[3];          \
+                        vc += ld;                                                                        \
+                    }                                                                                    \
+                    yr[hd8] = (TY)pk_rq_sat(a0, mult, shift, out_min, out_max);                          \
+                    yr[hd8 + 1] = (TY)pk_rq_sat(a1, mult, shift, out_min, out_max);                      \
+                    yr[hd8 + 2] = (TY)pk_rq_sat(a2, mult, shift, out_min, out_max);                      \
+                    yr[hd8 + 3] = (TY)pk_rq_sat(a3, mult, shift, out_min, out_max);                      \
                 }                                                                                        \
                 for (c = hd4; c < hd; ++c) {                                                             \
                     const TX *vc = v + col + c;                                                          \
@@ -931,10 +1033,10 @@ static inline void pk_softmax_row_i32_inplace(const int32_t *x, int32_t n, int32
         }                                                                                                \
     }
 
-PK_DEFINE_ATTENTION(pk_attention_i8_i8, int8_t, int8_t, int32_t)
-PK_DEFINE_ATTENTION(pk_attention_i8_i16, int8_t, int16_t, int32_t)
-PK_DEFINE_ATTENTION(pk_attention_i16_i8, int16_t, int8_t, int64_t)
-PK_DEFINE_ATTENTION(pk_attention_i16_i16, int16_t, int16_t, int64_t)
+PK_DEFINE_ATTENTION(pk_attention_i8_i8, int8_t, int8_t, pk_attention_logits_i8)
+PK_DEFINE_ATTENTION(pk_attention_i8_i16, int8_t, int16_t, pk_attention_logits_i8)
+PK_DEFINE_ATTENTION(pk_attention_i16_i8, int16_t, int8_t, pk_attention_logits_i16)
+PK_DEFINE_ATTENTION(pk_attention_i16_i16, int16_t, int16_t, pk_attention_logits_i16)
 
 /* Temporal attention pooling: p = softmax over the T scores (sm_mult, sm_shift as in pk_softmax_row),
  * y_c = sat(requant(sum_t p_t x_tc, mult, shift)), real multiplier s_x / (2^15 s_y). scratch: T int32. */
