@@ -52,8 +52,13 @@ typedef char pk_check_modulo_conversion[(int32_t)(uint32_t)0xfffffff8u == -8 ? 1
  * docs/fixed-point.md). The big loops turn it off for themselves; other compilers ignore this. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__riscv)
 #define PK_NO_SCHED __attribute__((optimize("O2", "no-schedule-insns")))
+/* gcc's SLP vectorizer (on at -O2 since gcc 12) packs pairs of int16 results into one 32-bit store with
+ * shifts and masks (sll, srl, and, or, sw instead of two sh): the attention turns it off as well, -1,100
+ * instructions per call (measured, micro int4). */
+#define PK_NO_SCHED_NO_SLP __attribute__((optimize("O2", "no-schedule-insns", "no-tree-slp-vectorize")))
 #else
 #define PK_NO_SCHED
+#define PK_NO_SCHED_NO_SLP
 #endif
 
 /* ---------------------------------------------------------------- requantization, saturation */
@@ -870,7 +875,7 @@ static inline void pk_softmax_row_i32_inplace(const int32_t *x, int32_t n, int32
  *   scratch[j] = floor((sum_c qr[c] k_jc + 2^(ls-1)) / 2^ls), as int32 (ls = logit_shift).
  * int8 q, k: |products| <= 2^14, so the int32 sum is exact (hd < 2^17). Two keys per pass share the
  * query loads. */
-static inline PK_NO_SCHED void pk_attention_logits_i8(const int8_t *qr, const int8_t *k, int32_t ld, int32_t T,
+static inline void pk_attention_logits_i8(const int8_t *qr, const int8_t *k, int32_t ld, int32_t T,
                                                       int32_t hd, int32_t logit_shift, int32_t *scratch)
 {
     const int32_t half = logit_shift > 0 ? (int32_t)1 << (logit_shift - 1) : 0;
@@ -914,7 +919,7 @@ static inline int32_t pk_attention_logit16(uint32_t lo, int32_t hi, int32_t logi
     return (int32_t)((((int64_t)1 << (logit_shift - 1)) - ((int64_t)hi * 65536 + r)) >> logit_shift);
 }
 
-static inline PK_NO_SCHED void pk_attention_logits_i16(const int16_t *qr, const int16_t *k, int32_t ld, int32_t T,
+static inline void pk_attention_logits_i16(const int16_t *qr, const int16_t *k, int32_t ld, int32_t T,
                                                        int32_t hd, int32_t logit_shift, int32_t *scratch)
 {
     const int32_t hd2 = hd - (hd & 1), T5 = T - T % 5; /* precomputed tail starts, as in pk_attention_* */
@@ -976,10 +981,11 @@ static inline PK_NO_SCHED void pk_attention_logits_i16(const int16_t *qr, const 
  *   y_c = sat(requant(sum_j p_j v_jc, mult, shift)),  real multiplier s_v / (2^15 s_y).
  * sum_j p_j <= 2^15 + T / 2, so the weighted sum fits int32 even for int16 v. scratch: T int32. */
 #define PK_DEFINE_ATTENTION(NAME, TX, TY, LOGITS)                                                        \
-    static inline PK_NO_SCHED void NAME(const TX *q, const TX *k, const TX *v, int32_t ld, int32_t T, int32_t H,     \
-                            int32_t hd, int32_t logit_shift, int32_t sm_mult, int32_t sm_shift,          \
-                            int32_t mult, int32_t shift, int32_t out_min, int32_t out_max,               \
-                            int32_t *scratch, TY *y, int32_t y_stride)                                   \
+    static inline PK_NO_SCHED_NO_SLP void NAME(const TX *q, const TX *k, const TX *v, int32_t ld,        \
+                                               int32_t T, int32_t H, int32_t hd, int32_t logit_shift,    \
+                                               int32_t sm_mult, int32_t sm_shift, int32_t mult,          \
+                                               int32_t shift, int32_t out_min, int32_t out_max,          \
+                                               int32_t *scratch, TY *y, int32_t y_stride)                \
     {                                                                                                    \
         /* loop tails start from precomputed bounds: gcc -O2 otherwise warns (-Waggressive-loop-      */ \
         /* optimizations) about a tail loop after a blocked one when the sizes are constants          */ \
