@@ -812,20 +812,33 @@ static const uint32_t pk_exp2_neg_q30[257] = {
 /* exp(-diff * s) in Q24 for diff >= 0, where (mult, shift) encodes s * log2(e) * 2^16: v = requant(diff)
  * is -log2 of the result in Q16; 2^(-frac) by linear interpolation in the 257-entry table (Q30), then
  * shifted right by the integer part with rounding. diff is clamped to 2^31 - 1 (the compiler checks that
- * this is already far beyond exp underflow for the scale at hand). */
+ * this is already far beyond exp underflow for the scale at hand). pk_exp_q24_u31 takes the clamped diff. */
+static inline uint32_t pk_exp_q24_u31(uint32_t diff, int32_t mult, int32_t shift)
+{
+    const int32_t n = 31 + shift;
+    const uint32_t *tp;
+    uint32_t v, t;
+    if (n >= 32) {
+        /* diff, mult < 2^31: with diff mult = hi 2^32 + lo, requant = hi + (lo >> 31) for n = 32 and
+         * (hi + 2^(n-33)) >> (n-32) for n >= 33 (pk_requant's identity); v < 2^30. 32-bit on rv32. */
+        const uint64_t prod = (uint64_t)diff * (uint32_t)mult;
+        const uint32_t hi = (uint32_t)(prod >> 32);
+        v = n == 32 ? hi + ((uint32_t)prod >> 31) : (hi + ((uint32_t)1 << (n - 33))) >> (n - 32);
+    } else {
+        const int64_t w = pk_requant((int32_t)diff, mult, shift);
+        if (w >= ((int64_t)25 << 16)) return 0;
+        v = (uint32_t)w;
+    }
+    if (v >= (uint32_t)25 << 16) return 0;
+    tp = pk_exp2_neg_q30 + ((v >> 8) & 0xffu);
+    t = tp[0] - (((tp[0] - tp[1]) * (v & 0xffu) + 128u) >> 8);
+    /* floor((t + 2^(ip+5)) / 2^(ip+6)) for ip = v >> 16, as ((t >> (ip+5)) + 1) >> 1 */
+    return ((t >> ((v >> 16) + 5)) + 1u) >> 1;
+}
+
 static inline uint32_t pk_exp_q24(int64_t diff, int32_t mult, int32_t shift)
 {
-    const int64_t v = pk_requant((int32_t)(diff > 0x7fffffff ? 0x7fffffff : diff), mult, shift);
-    uint32_t r, j, fr, t0, t;
-    int32_t ip;
-    if (v >= ((int64_t)25 << 16)) return 0;
-    ip = (int32_t)(v >> 16);
-    r = (uint32_t)v & 0xffffu;
-    j = r >> 8;
-    fr = r & 0xffu;
-    t0 = pk_exp2_neg_q30[j];
-    t = t0 - (((t0 - pk_exp2_neg_q30[j + 1]) * fr + 128u) >> 8);
-    return (t + ((uint32_t)1 << (ip + 5))) >> (ip + 6);
+    return pk_exp_q24_u31((uint32_t)(diff > 0x7fffffff ? 0x7fffffff : diff), mult, shift);
 }
 
 /* p_j = min(32767, floor((e_j R + 2^39) / 2^40)), e_j = pk_exp_q24(max - x_j), R = floor(2^55 / sum e):
@@ -850,15 +863,17 @@ static inline uint32_t pk_exp_q24(int64_t diff, int32_t mult, int32_t shift)
 PK_DEFINE_SOFTMAX(pk_softmax_row_i16, int16_t, int16_t)
 PK_DEFINE_SOFTMAX(pk_softmax_row_i32, int32_t, int16_t)
 
-/* Same values as pk_softmax_row_i32; p may be x. */
+/* Same values as pk_softmax_row_i32; p may be x. 32-bit max and differences: mx - x_j is exact in
+ * uint32 (it lies in [0, 2^32 - 1]). */
 static inline void pk_softmax_row_i32_inplace(const int32_t *x, int32_t n, int32_t mult, int32_t shift, int32_t *p)
 {
-    int64_t mx = x[0];
+    int32_t mx = x[0];
     uint32_t sum = 0, recip;
     int32_t j;
     for (j = 1; j < n; ++j) mx = x[j] > mx ? x[j] : mx;
     for (j = 0; j < n; ++j) {
-        const uint32_t e = pk_exp_q24(mx - x[j], mult, shift);
+        const uint32_t diff = (uint32_t)mx - (uint32_t)x[j];
+        const uint32_t e = pk_exp_q24_u31(diff > 0x7fffffffu ? 0x7fffffffu : diff, mult, shift);
         p[j] = (int32_t)e;
         sum += e;
     }
