@@ -934,10 +934,16 @@ static inline int32_t pk_attention_logit16(uint32_t lo, int32_t hi, int32_t logi
     return (int32_t)((((int64_t)1 << (logit_shift - 1)) - ((int64_t)hi * 65536 + r)) >> logit_shift);
 }
 
+/* m = a k_c - b k_c+1 for a = -q_c, b = q_c+1 (b = 0 and no k_c+1 read for a last odd column), added to
+ * the key's (lo, hi) */
+#define PK_ATT_PAIR(KR, LO, HI, A, B, C) m = (A) * (KR)[C] - (B) * (KR)[(C) + 1]; LO += (uint32_t)m; HI += m >> 16;
+#define PK_ATT_ONE(KR, LO, HI, A, C) m = (A) * (KR)[C]; LO += (uint32_t)m; HI += m >> 16;
+
 static inline void pk_attention_logits_i16(const int16_t *qr, const int16_t *k, int32_t ld, int32_t T,
-                                                       int32_t hd, int32_t logit_shift, int32_t *scratch)
+                                           int32_t hd, int32_t logit_shift, int32_t *scratch)
 {
-    const int32_t hd2 = hd - (hd & 1), T5 = T - T % 5; /* precomputed tail starts, as in pk_attention_* */
+    /* precomputed tail starts, as in pk_attention_*; two column pairs per iteration */
+    const int32_t hd4 = hd - hd % 4, hd2 = hd - hd % 2, T5 = T - T % 5;
     int32_t j, c;
     if (hd > 65536) {
         const int64_t half = logit_shift > 0 ? (int64_t)1 << (logit_shift - 1) : 0;
@@ -953,21 +959,24 @@ static inline void pk_attention_logits_i16(const int16_t *qr, const int16_t *k, 
         const int16_t *k0 = k + j * ld, *k1 = k0 + ld, *k2 = k1 + ld, *k3 = k2 + ld, *k4 = k3 + ld;
         uint32_t lo0 = 0, lo1 = 0, lo2 = 0, lo3 = 0, lo4 = 0;
         int32_t hi0 = 0, hi1 = 0, hi2 = 0, hi3 = 0, hi4 = 0, m;
-        for (c = 0; c < hd2; c += 2) {
-            const int32_t a = -(int32_t)qr[c], b = qr[c + 1];
-            m = a * k0[c] - b * k0[c + 1]; lo0 += (uint32_t)m; hi0 += m >> 16;
-            m = a * k1[c] - b * k1[c + 1]; lo1 += (uint32_t)m; hi1 += m >> 16;
-            m = a * k2[c] - b * k2[c + 1]; lo2 += (uint32_t)m; hi2 += m >> 16;
-            m = a * k3[c] - b * k3[c + 1]; lo3 += (uint32_t)m; hi3 += m >> 16;
-            m = a * k4[c] - b * k4[c + 1]; lo4 += (uint32_t)m; hi4 += m >> 16;
+        for (c = 0; c < hd4; c += 4) {
+            const int32_t a = -(int32_t)qr[c], b = qr[c + 1], a2 = -(int32_t)qr[c + 2], b2 = qr[c + 3];
+            PK_ATT_PAIR(k0, lo0, hi0, a, b, c) PK_ATT_PAIR(k0, lo0, hi0, a2, b2, c + 2)
+            PK_ATT_PAIR(k1, lo1, hi1, a, b, c) PK_ATT_PAIR(k1, lo1, hi1, a2, b2, c + 2)
+            PK_ATT_PAIR(k2, lo2, hi2, a, b, c) PK_ATT_PAIR(k2, lo2, hi2, a2, b2, c + 2)
+            PK_ATT_PAIR(k3, lo3, hi3, a, b, c) PK_ATT_PAIR(k3, lo3, hi3, a2, b2, c + 2)
+            PK_ATT_PAIR(k4, lo4, hi4, a, b, c) PK_ATT_PAIR(k4, lo4, hi4, a2, b2, c + 2)
         }
-        if (hd & 1) {
-            const int32_t a = -(int32_t)qr[c];
-            m = a * k0[c]; lo0 += (uint32_t)m; hi0 += m >> 16;
-            m = a * k1[c]; lo1 += (uint32_t)m; hi1 += m >> 16;
-            m = a * k2[c]; lo2 += (uint32_t)m; hi2 += m >> 16;
-            m = a * k3[c]; lo3 += (uint32_t)m; hi3 += m >> 16;
-            m = a * k4[c]; lo4 += (uint32_t)m; hi4 += m >> 16;
+        if (hd2 > hd4) {
+            const int32_t a = -(int32_t)qr[hd4], b = qr[hd4 + 1];
+            PK_ATT_PAIR(k0, lo0, hi0, a, b, hd4) PK_ATT_PAIR(k1, lo1, hi1, a, b, hd4)
+            PK_ATT_PAIR(k2, lo2, hi2, a, b, hd4) PK_ATT_PAIR(k3, lo3, hi3, a, b, hd4)
+            PK_ATT_PAIR(k4, lo4, hi4, a, b, hd4)
+        }
+        if (hd > hd2) {
+            const int32_t a = -(int32_t)qr[hd2];
+            PK_ATT_ONE(k0, lo0, hi0, a, hd2) PK_ATT_ONE(k1, lo1, hi1, a, hd2) PK_ATT_ONE(k2, lo2, hi2, a, hd2)
+            PK_ATT_ONE(k3, lo3, hi3, a, hd2) PK_ATT_ONE(k4, lo4, hi4, a, hd2)
         }
         scratch[j] = pk_attention_logit16(lo0, hi0, logit_shift);
         scratch[j + 1] = pk_attention_logit16(lo1, hi1, logit_shift);
@@ -980,14 +989,17 @@ static inline void pk_attention_logits_i16(const int16_t *qr, const int16_t *k, 
         uint32_t lo0 = 0;
         int32_t hi0 = 0, m;
         for (c = 0; c < hd2; c += 2) {
-            m = -(int32_t)qr[c] * k0[c] - qr[c + 1] * k0[c + 1]; lo0 += (uint32_t)m; hi0 += m >> 16;
+            PK_ATT_PAIR(k0, lo0, hi0, -(int32_t)qr[c], qr[c + 1], c)
         }
-        if (hd & 1) {
-            m = -(int32_t)qr[c] * k0[c]; lo0 += (uint32_t)m; hi0 += m >> 16;
+        if (hd > hd2) {
+            PK_ATT_ONE(k0, lo0, hi0, -(int32_t)qr[hd2], hd2)
         }
         scratch[j] = pk_attention_logit16(lo0, hi0, logit_shift);
     }
 }
+
+#undef PK_ATT_PAIR
+#undef PK_ATT_ONE
 
 /* Multi-head self-attention core. q, k, v: rows of `ld` elements (q = qkv, k = qkv + d, v = qkv + 2 d,
  * ld = 3 d for a fused projection); head h uses columns [h hd, (h + 1) hd). Per head and query token:
