@@ -1016,7 +1016,7 @@ static inline void pk_attention_logits_i16(const int16_t *qr, const int16_t *k, 
     {                                                                                                    \
         /* loop tails start from precomputed bounds: gcc -O2 otherwise warns (-Waggressive-loop-      */ \
         /* optimizations) about a tail loop after a blocked one when the sizes are constants          */ \
-        const int32_t hd8 = hd - hd % 8, hd4 = hd - hd % 4;                                              \
+        const int32_t hd16 = hd - hd % 16, hd4 = hd - hd % 4;                                            \
         int32_t h, t, j, c;                                                                              \
         for (h = 0; h < H; ++h) {                                                                        \
             const int32_t col = h * hd;                                                                  \
@@ -1024,17 +1024,21 @@ static inline void pk_attention_logits_i16(const int16_t *qr, const int16_t *k, 
                 TY *yr = y + t * y_stride + col;                                                         \
                 LOGITS(q + t * ld + col, k + col, ld, T, hd, logit_shift, scratch);                      \
                 pk_softmax_row_i32_inplace(scratch, T, sm_mult, sm_shift, scratch);                      \
-                /* eight output columns per pass share the probability loads */                          \
-                for (c = 0; c < hd8; c += 8) {                                                           \
+                /* sixteen output columns per pass share the probability loads (as many accumulators  */ \
+                /* as fit in rv32 registers), then four                                               */ \
+                for (c = 0; c < hd16; c += 16) {                                                         \
                     const TX *vc = v + col + c;                                                          \
                     int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;              \
+                    int32_t a8 = 0, a9 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0, a14 = 0, a15 = 0;        \
                     for (j = 0; j < T; ++j) {                                                            \
                         const int32_t pj = scratch[j];                                                   \
                         a0 += pj * vc[0]; a1 += pj * vc[1]; a2 += pj * vc[2]; a3 += pj * vc[3];          \
                         a4 += pj * vc[4]; a5 += pj * vc[5]; a6 += pj * vc[6]; a7 += pj * vc[7];          \
+                        a8 += pj * vc[8]; a9 += pj * vc[9]; a10 += pj * vc[10]; a11 += pj * vc[11];      \
+                        a12 += pj * vc[12]; a13 += pj * vc[13]; a14 += pj * vc[14]; a15 += pj * vc[15];  \
                         vc += ld;                                                                        \
                     }                                                                                    \
-                    yr[c] = (TY)pk_rq_sat(a0, mult, shift, out_min, out_max);                            \
+                    yr[c + 0] = (TY)pk_rq_sat(a0, mult, shift, out_min, out_max);                        \
                     yr[c + 1] = (TY)pk_rq_sat(a1, mult, shift, out_min, out_max);                        \
                     yr[c + 2] = (TY)pk_rq_sat(a2, mult, shift, out_min, out_max);                        \
                     yr[c + 3] = (TY)pk_rq_sat(a3, mult, shift, out_min, out_max);                        \
@@ -1042,19 +1046,27 @@ static inline void pk_attention_logits_i16(const int16_t *qr, const int16_t *k, 
                     yr[c + 5] = (TY)pk_rq_sat(a5, mult, shift, out_min, out_max);                        \
                     yr[c + 6] = (TY)pk_rq_sat(a6, mult, shift, out_min, out_max);                        \
                     yr[c + 7] = (TY)pk_rq_sat(a7, mult, shift, out_min, out_max);                        \
+                    yr[c + 8] = (TY)pk_rq_sat(a8, mult, shift, out_min, out_max);                        \
+                    yr[c + 9] = (TY)pk_rq_sat(a9, mult, shift, out_min, out_max);                        \
+                    yr[c + 10] = (TY)pk_rq_sat(a10, mult, shift, out_min, out_max);                      \
+                    yr[c + 11] = (TY)pk_rq_sat(a11, mult, shift, out_min, out_max);                      \
+                    yr[c + 12] = (TY)pk_rq_sat(a12, mult, shift, out_min, out_max);                      \
+                    yr[c + 13] = (TY)pk_rq_sat(a13, mult, shift, out_min, out_max);                      \
+                    yr[c + 14] = (TY)pk_rq_sat(a14, mult, shift, out_min, out_max);                      \
+                    yr[c + 15] = (TY)pk_rq_sat(a15, mult, shift, out_min, out_max);                      \
                 }                                                                                        \
-                if (hd4 > hd8) {                                                                         \
-                    const TX *vc = v + col + hd8;                                                        \
+                for (c = hd16; c < hd4; c += 4) {                                                        \
+                    const TX *vc = v + col + c;                                                          \
                     int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;                                              \
                     for (j = 0; j < T; ++j) {                                                            \
                         const int32_t pj = scratch[j];                                                   \
                         a0 += pj * vc[0]; a1 += pj * vc[1]; a2 += pj * vc[2]; a3 += pj * vc[3];          \
                         vc += ld;                                                                        \
                     }                                                                                    \
-                    yr[hd8] = (TY)pk_rq_sat(a0, mult, shift, out_min, out_max);                          \
-                    yr[hd8 + 1] = (TY)pk_rq_sat(a1, mult, shift, out_min, out_max);                      \
-                    yr[hd8 + 2] = (TY)pk_rq_sat(a2, mult, shift, out_min, out_max);                      \
-                    yr[hd8 + 3] = (TY)pk_rq_sat(a3, mult, shift, out_min, out_max);                      \
+                    yr[c + 0] = (TY)pk_rq_sat(a0, mult, shift, out_min, out_max);                        \
+                    yr[c + 1] = (TY)pk_rq_sat(a1, mult, shift, out_min, out_max);                        \
+                    yr[c + 2] = (TY)pk_rq_sat(a2, mult, shift, out_min, out_max);                        \
+                    yr[c + 3] = (TY)pk_rq_sat(a3, mult, shift, out_min, out_max);                        \
                 }                                                                                        \
                 for (c = hd4; c < hd; ++c) {                                                             \
                     const TX *vc = v + col + c;                                                          \
