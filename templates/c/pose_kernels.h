@@ -864,13 +864,14 @@ PK_DEFINE_SOFTMAX(pk_softmax_row_i16, int16_t, int16_t)
 PK_DEFINE_SOFTMAX(pk_softmax_row_i32, int32_t, int16_t)
 
 /* Same values as pk_softmax_row_i32; p may be x. 32-bit max and differences: mx - x_j is exact in
- * uint32 (it lies in [0, 2^32 - 1]). */
-static inline void pk_softmax_row_i32_inplace(const int32_t *x, int32_t n, int32_t mult, int32_t shift, int32_t *p)
+ * uint32 (it lies in [0, 2^32 - 1]). e_j <= sum e (n <= 128: no wrap) gives e_j R <= 2^55, so q <= 2^15
+ * and min(32767, q) = q - (q >> 15). The _mx variant takes the row's maximum (the attention finds it
+ * while it writes the logits). */
+static inline void pk_softmax_row_i32_inplace_mx(const int32_t *x, int32_t n, int32_t mx, int32_t mult, int32_t shift,
+                                                 int32_t *p)
 {
-    int32_t mx = x[0];
     uint32_t sum = 0, recip;
     int32_t j;
-    for (j = 1; j < n; ++j) mx = x[j] > mx ? x[j] : mx;
     for (j = 0; j < n; ++j) {
         const uint32_t diff = (uint32_t)mx - (uint32_t)x[j];
         const uint32_t e = pk_exp_q24_u31(diff > 0x7fffffffu ? 0x7fffffffu : diff, mult, shift);
@@ -880,21 +881,28 @@ static inline void pk_softmax_row_i32_inplace(const int32_t *x, int32_t n, int32
     recip = (uint32_t)(((uint64_t)1 << 55) / sum);
     for (j = 0; j < n; ++j) {
         const uint32_t q = (uint32_t)(((uint64_t)(uint32_t)p[j] * recip + ((uint64_t)1 << 39)) >> 40);
-        p[j] = (int32_t)(q > 32767u ? 32767u : q);
+        p[j] = (int32_t)(q - (q >> 15));
     }
+}
+
+static inline void pk_softmax_row_i32_inplace(const int32_t *x, int32_t n, int32_t mult, int32_t shift, int32_t *p)
+{
+    int32_t mx = x[0], j;
+    for (j = 1; j < n; ++j) mx = x[j] > mx ? x[j] : mx;
+    pk_softmax_row_i32_inplace_mx(x, n, mx, mult, shift, p);
 }
 
 /* ---------------------------------------------------------------- attention */
 
 /* Logits of one query row qr against the T keys k + j ld (the head's hd columns):
- *   scratch[j] = floor((sum_c qr[c] k_jc + 2^(ls-1)) / 2^ls), as int32 (ls = logit_shift).
- * int8 q, k: |products| <= 2^14, so the int32 sum is exact (hd < 2^17). Two keys per pass share the
- * query loads. */
-static inline void pk_attention_logits_i8(const int8_t *qr, const int8_t *k, int32_t ld, int32_t T,
-                                                      int32_t hd, int32_t logit_shift, int32_t *scratch)
+ *   scratch[j] = floor((sum_c qr[c] k_jc + 2^(ls-1)) / 2^ls), as int32 (ls = logit_shift);
+ * returns their maximum (the softmax needs it). int8 q, k: |products| <= 2^14, so the int32 sum is exact
+ * (hd < 2^17). Two keys per pass share the query loads. */
+static inline int32_t pk_attention_logits_i8(const int8_t *qr, const int8_t *k, int32_t ld, int32_t T, int32_t hd,
+                                             int32_t logit_shift, int32_t *scratch)
 {
     const int32_t half = logit_shift > 0 ? (int32_t)1 << (logit_shift - 1) : 0;
-    int32_t j, c;
+    int32_t j, c, mx = INT32_MIN;
     for (j = 0; j + 2 <= T; j += 2) {
         const int8_t *k0 = k + j * ld, *k1 = k0 + ld;
         int32_t acc0 = 0, acc1 = 0;
@@ -903,15 +911,22 @@ static inline void pk_attention_logits_i8(const int8_t *qr, const int8_t *k, int
             acc0 += qc * k0[c];
             acc1 += qc * k1[c];
         }
-        scratch[j] = (acc0 + half) >> logit_shift;
-        scratch[j + 1] = (acc1 + half) >> logit_shift;
+        acc0 = (acc0 + half) >> logit_shift;
+        acc1 = (acc1 + half) >> logit_shift;
+        scratch[j] = acc0;
+        scratch[j + 1] = acc1;
+        mx = acc0 > mx ? acc0 : mx;
+        mx = acc1 > mx ? acc1 : mx;
     }
     if (T & 1) {
         const int8_t *k0 = k + (T - 1) * ld;
         int32_t acc0 = 0;
         for (c = 0; c < hd; ++c) acc0 += qr[c] * k0[c];
-        scratch[T - 1] = (acc0 + half) >> logit_shift;
+        acc0 = (acc0 + half) >> logit_shift;
+        scratch[T - 1] = acc0;
+        mx = acc0 > mx ? acc0 : mx;
     }
+    return mx;
 }
 
 /* int16 q, k: one product reaches 2^30 and hd = 32 of them 2^35. An int64 accumulator costs mul, mulh,
@@ -938,13 +953,14 @@ static inline int32_t pk_attention_logit16(uint32_t lo, int32_t hi, int32_t logi
  * the key's (lo, hi) */
 #define PK_ATT_PAIR(KR, LO, HI, A, B, C) m = (A) * (KR)[C] - (B) * (KR)[(C) + 1]; LO += (uint32_t)m; HI += m >> 16;
 #define PK_ATT_ONE(KR, LO, HI, A, C) m = (A) * (KR)[C]; LO += (uint32_t)m; HI += m >> 16;
+#define PK_ATT_STORE(J, LO, HI) m = pk_attention_logit16(LO, HI, logit_shift); scratch[J] = m; mx = m > mx ? m : mx;
 
-static inline void pk_attention_logits_i16(const int16_t *qr, const int16_t *k, int32_t ld, int32_t T,
-                                           int32_t hd, int32_t logit_shift, int32_t *scratch)
+static inline int32_t pk_attention_logits_i16(const int16_t *qr, const int16_t *k, int32_t ld, int32_t T,
+                                              int32_t hd, int32_t logit_shift, int32_t *scratch)
 {
     /* precomputed tail starts, as in pk_attention_*; two column pairs per iteration */
     const int32_t hd4 = hd - hd % 4, hd2 = hd - hd % 2, T5 = T - T % 5;
-    int32_t j, c;
+    int32_t j, c, mx = INT32_MIN;
     if (hd > 65536) {
         const int64_t half = logit_shift > 0 ? (int64_t)1 << (logit_shift - 1) : 0;
         for (j = 0; j < T; ++j) {
@@ -952,8 +968,9 @@ static inline void pk_attention_logits_i16(const int16_t *qr, const int16_t *k, 
             int64_t acc = 0;
             for (c = 0; c < hd; ++c) acc += (int64_t)qr[c] * k0[c];
             scratch[j] = (int32_t)((acc + half) >> logit_shift);
+            mx = scratch[j] > mx ? scratch[j] : mx;
         }
-        return;
+        return mx;
     }
     for (j = 0; j < T5; j += 5) {
         const int16_t *k0 = k + j * ld, *k1 = k0 + ld, *k2 = k1 + ld, *k3 = k2 + ld, *k4 = k3 + ld;
@@ -978,11 +995,8 @@ static inline void pk_attention_logits_i16(const int16_t *qr, const int16_t *k, 
             PK_ATT_ONE(k0, lo0, hi0, a, hd2) PK_ATT_ONE(k1, lo1, hi1, a, hd2) PK_ATT_ONE(k2, lo2, hi2, a, hd2)
             PK_ATT_ONE(k3, lo3, hi3, a, hd2) PK_ATT_ONE(k4, lo4, hi4, a, hd2)
         }
-        scratch[j] = pk_attention_logit16(lo0, hi0, logit_shift);
-        scratch[j + 1] = pk_attention_logit16(lo1, hi1, logit_shift);
-        scratch[j + 2] = pk_attention_logit16(lo2, hi2, logit_shift);
-        scratch[j + 3] = pk_attention_logit16(lo3, hi3, logit_shift);
-        scratch[j + 4] = pk_attention_logit16(lo4, hi4, logit_shift);
+        PK_ATT_STORE(j, lo0, hi0) PK_ATT_STORE(j + 1, lo1, hi1) PK_ATT_STORE(j + 2, lo2, hi2)
+        PK_ATT_STORE(j + 3, lo3, hi3) PK_ATT_STORE(j + 4, lo4, hi4)
     }
     for (j = T5; j < T; ++j) {
         const int16_t *k0 = k + j * ld;
@@ -994,12 +1008,14 @@ static inline void pk_attention_logits_i16(const int16_t *qr, const int16_t *k, 
         if (hd > hd2) {
             PK_ATT_ONE(k0, lo0, hi0, -(int32_t)qr[hd2], hd2)
         }
-        scratch[j] = pk_attention_logit16(lo0, hi0, logit_shift);
+        PK_ATT_STORE(j, lo0, hi0)
     }
+    return mx;
 }
 
 #undef PK_ATT_PAIR
 #undef PK_ATT_ONE
+#undef PK_ATT_STORE
 
 /* Multi-head self-attention core. q, k, v: rows of `ld` elements (q = qkv, k = qkv + d, v = qkv + 2 d,
  * ld = 3 d for a fused projection); head h uses columns [h hd, (h + 1) hd). Per head and query token:
@@ -1022,8 +1038,8 @@ static inline void pk_attention_logits_i16(const int16_t *qr, const int16_t *k, 
             const int32_t col = h * hd;                                                                  \
             for (t = 0; t < T; ++t) {                                                                    \
                 TY *yr = y + t * y_stride + col;                                                         \
-                LOGITS(q + t * ld + col, k + col, ld, T, hd, logit_shift, scratch);                      \
-                pk_softmax_row_i32_inplace(scratch, T, sm_mult, sm_shift, scratch);                      \
+                const int32_t mx = LOGITS(q + t * ld + col, k + col, ld, T, hd, logit_shift, scratch);   \
+                pk_softmax_row_i32_inplace_mx(scratch, T, mx, sm_mult, sm_shift, scratch);               \
                 /* sixteen output columns per pass share the probability loads (as many accumulators  */ \
                 /* as fit in rv32 registers), then four                                               */ \
                 for (c = 0; c < hd16; c += 16) {                                                         \
