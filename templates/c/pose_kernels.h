@@ -1043,16 +1043,20 @@ static inline int32_t pk_attention_logits_i16(const int16_t *qr, const int16_t *
                 /* sixteen output columns per pass share the probability loads (as many accumulators  */ \
                 /* as fit in rv32 registers), then four                                               */ \
                 for (c = 0; c < hd16; c += 16) {                                                         \
+                    /* the first token starts the sums (T >= 1 here): no zeroing, no first add */        \
                     const TX *vc = v + col + c;                                                          \
-                    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;              \
-                    int32_t a8 = 0, a9 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0, a14 = 0, a15 = 0;        \
-                    for (j = 0; j < T; ++j) {                                                            \
+                    const int32_t p0 = scratch[0];                                                       \
+                    int32_t a0 = p0 * vc[0], a1 = p0 * vc[1], a2 = p0 * vc[2], a3 = p0 * vc[3];          \
+                    int32_t a4 = p0 * vc[4], a5 = p0 * vc[5], a6 = p0 * vc[6], a7 = p0 * vc[7];          \
+                    int32_t a8 = p0 * vc[8], a9 = p0 * vc[9], a10 = p0 * vc[10], a11 = p0 * vc[11];      \
+                    int32_t a12 = p0 * vc[12], a13 = p0 * vc[13], a14 = p0 * vc[14], a15 = p0 * vc[15];  \
+                    for (j = 1; j < T; ++j) {                                                            \
                         const int32_t pj = scratch[j];                                                   \
+                        vc += ld;                                                                        \
                         a0 += pj * vc[0]; a1 += pj * vc[1]; a2 += pj * vc[2]; a3 += pj * vc[3];          \
                         a4 += pj * vc[4]; a5 += pj * vc[5]; a6 += pj * vc[6]; a7 += pj * vc[7];          \
                         a8 += pj * vc[8]; a9 += pj * vc[9]; a10 += pj * vc[10]; a11 += pj * vc[11];      \
                         a12 += pj * vc[12]; a13 += pj * vc[13]; a14 += pj * vc[14]; a15 += pj * vc[15];  \
-                        vc += ld;                                                                        \
                     }                                                                                    \
                     yr[c + 0] = (TY)pk_rq_sat(a0, mult, shift, out_min, out_max);                        \
                     yr[c + 1] = (TY)pk_rq_sat(a1, mult, shift, out_min, out_max);                        \
