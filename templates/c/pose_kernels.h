@@ -34,6 +34,8 @@
  *                         out_min, out_max, scratch int32 [T], y)
  *   pk_matmul_const_left_X_Y(a int16 [n][m], x [m][k], n, m, k, mult, shift, out_min, out_max, y [n][k])
  * The pk_linear_*_plain variants are the one-row reference loops the fast variants fall back to.
+ * Helpers of the attention kernels: pk_attention_logits_i8 / _i16 (one query row's logits and their
+ * maximum), pk_softmax_row_i32_inplace(_mx) and pk_exp_q24(_u31).
  */
 #ifndef POSE_KERNELS_H
 #define POSE_KERNELS_H
