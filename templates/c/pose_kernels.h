@@ -36,6 +36,8 @@
  *                         out_min, out_max, scratch int32 [T], y)
  *   pk_matmul_const_left_X_Y(a int16 [n][m], x [m][k], n, m, k, mult, shift, out_min, out_max, y [n][k])
  * The pk_linear_*_plain variants are the one-row reference loops the fast variants fall back to.
+ * Helpers of the attention kernels: pk_attention_logits_i8 / _i16 (one query row's logits and their
+ * maximum), pk_softmax_row_i32_inplace(_mx) and pk_exp_q24(_u31).
  */
 #ifndef POSE_KERNELS_H
 #define POSE_KERNELS_H
@@ -59,8 +61,14 @@ typedef char pk_check_modulo_conversion[(int32_t)(uint32_t)0xfffffff8u == -8 ? 1
  * keeps them: 3.45 -> 3.2 instructions per MAC on those layers (bench/rv32-profile.ts). */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__riscv)
 #define PK_NO_SCHED __attribute__((optimize("O2", "no-schedule-insns", "ira-algorithm=priority")))
+/* gcc's SLP vectorizer (on at -O2 since gcc 12) packs pairs of int16 results into one 32-bit store with
+ * shifts and masks (sll, srl, and, or, sw instead of two sh): the attention turns it off as well, -1,100
+ * instructions per call (measured, micro int4). */
+#define PK_NO_SCHED_NO_SLP                                                                               \
+    __attribute__((optimize("O2", "no-schedule-insns", "ira-algorithm=priority", "no-tree-slp-vectorize")))
 #else
 #define PK_NO_SCHED
+#define PK_NO_SCHED_NO_SLP
 #endif
 
 /* The big linear kernels are written for constant sizes: inlined into each call (the sizes are literals
@@ -1206,20 +1214,33 @@ static const uint32_t pk_exp2_neg_q30[257] = {
 /* exp(-diff * s) in Q24 for diff >= 0, where (mult, shift) encodes s * log2(e) * 2^16: v = requant(diff)
  * is -log2 of the result in Q16; 2^(-frac) by linear interpolation in the 257-entry table (Q30), then
  * shifted right by the integer part with rounding. diff is clamped to 2^31 - 1 (the compiler checks that
- * this is already far beyond exp underflow for the scale at hand). */
+ * this is already far beyond exp underflow for the scale at hand). pk_exp_q24_u31 takes the clamped diff. */
+static inline uint32_t pk_exp_q24_u31(uint32_t diff, int32_t mult, int32_t shift)
+{
+    const int32_t n = 31 + shift;
+    const uint32_t *tp;
+    uint32_t v, t;
+    if (n >= 32) {
+        /* diff, mult < 2^31: with diff mult = hi 2^32 + lo, requant = hi + (lo >> 31) for n = 32 and
+         * (hi + 2^(n-33)) >> (n-32) for n >= 33 (pk_requant's identity); v < 2^30. 32-bit on rv32. */
+        const uint64_t prod = (uint64_t)diff * (uint32_t)mult;
+        const uint32_t hi = (uint32_t)(prod >> 32);
+        v = n == 32 ? hi + ((uint32_t)prod >> 31) : (hi + ((uint32_t)1 << (n - 33))) >> (n - 32);
+    } else {
+        const int64_t w = pk_requant((int32_t)diff, mult, shift);
+        if (w >= ((int64_t)25 << 16)) return 0;
+        v = (uint32_t)w;
+    }
+    if (v >= (uint32_t)25 << 16) return 0;
+    tp = pk_exp2_neg_q30 + ((v >> 8) & 0xffu);
+    t = tp[0] - (((tp[0] - tp[1]) * (v & 0xffu) + 128u) >> 8);
+    /* floor((t + 2^(ip+5)) / 2^(ip+6)) for ip = v >> 16, as ((t >> (ip+5)) + 1) >> 1 */
+    return ((t >> ((v >> 16) + 5)) + 1u) >> 1;
+}
+
 static inline uint32_t pk_exp_q24(int64_t diff, int32_t mult, int32_t shift)
 {
-    const int64_t v = pk_requant((int32_t)(diff > 0x7fffffff ? 0x7fffffff : diff), mult, shift);
-    uint32_t r, j, fr, t0, t;
-    int32_t ip;
-    if (v >= ((int64_t)25 << 16)) return 0;
-    ip = (int32_t)(v >> 16);
-    r = (uint32_t)v & 0xffffu;
-    j = r >> 8;
-    fr = r & 0xffu;
-    t0 = pk_exp2_neg_q30[j];
-    t = t0 - (((t0 - pk_exp2_neg_q30[j + 1]) * fr + 128u) >> 8);
-    return (t + ((uint32_t)1 << (ip + 5))) >> (ip + 6);
+    return pk_exp_q24_u31((uint32_t)(diff > 0x7fffffff ? 0x7fffffff : diff), mult, shift);
 }
 
 /* p_j = min(32767, floor((e_j R + 2^39) / 2^40)), e_j = pk_exp_q24(max - x_j), R = floor(2^55 / sum e):
@@ -1244,81 +1265,244 @@ static inline uint32_t pk_exp_q24(int64_t diff, int32_t mult, int32_t shift)
 PK_DEFINE_SOFTMAX(pk_softmax_row_i16, int16_t, int16_t)
 PK_DEFINE_SOFTMAX(pk_softmax_row_i32, int32_t, int16_t)
 
-/* Same values as pk_softmax_row_i32; p may be x. */
-static inline void pk_softmax_row_i32_inplace(const int32_t *x, int32_t n, int32_t mult, int32_t shift, int32_t *p)
+/* Same values as pk_softmax_row_i32; p may be x. 32-bit max and differences: mx - x_j is exact in
+ * uint32 (it lies in [0, 2^32 - 1]). e_j <= sum e (n <= 128: no wrap) gives e_j R <= 2^55, so q <= 2^15
+ * and min(32767, q) = q - (q >> 15). The _mx variant takes the row's maximum (the attention finds it
+ * while it writes the logits). */
+static inline void pk_softmax_row_i32_inplace_mx(const int32_t *x, int32_t n, int32_t mx, int32_t mult, int32_t shift,
+                                                 int32_t *p)
 {
-    int64_t mx = x[0];
     uint32_t sum = 0, recip;
     int32_t j;
-    for (j = 1; j < n; ++j) mx = x[j] > mx ? x[j] : mx;
     for (j = 0; j < n; ++j) {
-        const uint32_t e = pk_exp_q24(mx - x[j], mult, shift);
+        const uint32_t diff = (uint32_t)mx - (uint32_t)x[j];
+        const uint32_t e = pk_exp_q24_u31(diff > 0x7fffffffu ? 0x7fffffffu : diff, mult, shift);
         p[j] = (int32_t)e;
         sum += e;
     }
     recip = (uint32_t)(((uint64_t)1 << 55) / sum);
     for (j = 0; j < n; ++j) {
         const uint32_t q = (uint32_t)(((uint64_t)(uint32_t)p[j] * recip + ((uint64_t)1 << 39)) >> 40);
-        p[j] = (int32_t)(q > 32767u ? 32767u : q);
+        p[j] = (int32_t)(q - (q >> 15));
     }
+}
+
+static inline void pk_softmax_row_i32_inplace(const int32_t *x, int32_t n, int32_t mult, int32_t shift, int32_t *p)
+{
+    int32_t mx = x[0], j;
+    for (j = 1; j < n; ++j) mx = x[j] > mx ? x[j] : mx;
+    pk_softmax_row_i32_inplace_mx(x, n, mx, mult, shift, p);
 }
 
 /* ---------------------------------------------------------------- attention */
 
+/* Logits of one query row qr against the T keys k + j ld (the head's hd columns):
+ *   scratch[j] = floor((sum_c qr[c] k_jc + 2^(ls-1)) / 2^ls), as int32 (ls = logit_shift);
+ * returns their maximum (the softmax needs it). int8 q, k: |products| <= 2^14, so the int32 sum is exact
+ * (hd < 2^17). Two keys per pass share the query loads. */
+static inline int32_t pk_attention_logits_i8(const int8_t *qr, const int8_t *k, int32_t ld, int32_t T, int32_t hd,
+                                             int32_t logit_shift, int32_t *scratch)
+{
+    const int32_t half = logit_shift > 0 ? (int32_t)1 << (logit_shift - 1) : 0;
+    int32_t j, c, mx = INT32_MIN;
+    for (j = 0; j + 2 <= T; j += 2) {
+        const int8_t *k0 = k + j * ld, *k1 = k0 + ld;
+        int32_t acc0 = 0, acc1 = 0;
+        for (c = 0; c < hd; ++c) {
+            const int32_t qc = qr[c];
+            acc0 += qc * k0[c];
+            acc1 += qc * k1[c];
+        }
+        acc0 = (acc0 + half) >> logit_shift;
+        acc1 = (acc1 + half) >> logit_shift;
+        scratch[j] = acc0;
+        scratch[j + 1] = acc1;
+        mx = acc0 > mx ? acc0 : mx;
+        mx = acc1 > mx ? acc1 : mx;
+    }
+    if (T & 1) {
+        const int8_t *k0 = k + (T - 1) * ld;
+        int32_t acc0 = 0;
+        for (c = 0; c < hd; ++c) acc0 += qr[c] * k0[c];
+        acc0 = (acc0 + half) >> logit_shift;
+        scratch[T - 1] = acc0;
+        mx = acc0 > mx ? acc0 : mx;
+    }
+    return mx;
+}
+
+/* int16 q, k: one product reaches 2^30 and hd = 32 of them 2^35. An int64 accumulator costs mul, mulh,
+ * add, sltu, add, add per MAC on rv32; exact int32 pieces cost mul, mul, sub, add, srai, add per pair of
+ * MACs (plus the k loads: 4.45 instructions per MAC in all, measured on micro int4):
+ *  - per pair of columns, m = (-q0) k0 - q1 k1 = -(q0 k0 + q1 k1) lies in [-2^31, 2^31 - 2^16] because
+ *    -q0 is in [-32767, 32768]: always an exact int32 (the sum itself would reach 2^31 at q = k = -32768);
+ *  - per key, lo = sum m mod 2^32 and hi = sum (m >> 16). With M = sum m = hi 2^16 + r, where
+ *    r = sum (m & 0xffff) lies in [0, 65535 ceil(hd/2)] < 2^31 (hd <= 65536), r = (lo - hi 2^16) mod 2^32,
+ *    so the sum q.k = -M and its logit come out exactly (pk_attention_logit16).
+ * Five keys per pass share the query loads (T = 10: two passes). Results equal the int64 loop for every
+ * input; hd > 65536 takes that loop. */
+static inline int32_t pk_attention_logit16(uint32_t lo, int32_t hi, int32_t logit_shift)
+{
+    const int32_t r = (int32_t)(lo - ((uint32_t)hi << 16));
+    if (logit_shift <= 16) {
+        /* floor((-(hi 2^16 + r) + half) / 2^ls) = -hi 2^(16-ls) + floor((half - r) / 2^ls), mod 2^32 */
+        const int32_t half = logit_shift > 0 ? (int32_t)1 << (logit_shift - 1) : 0;
+        return (int32_t)(((0u - (uint32_t)hi) << (16 - logit_shift)) + (uint32_t)((half - r) >> logit_shift));
+    }
+    return (int32_t)((((int64_t)1 << (logit_shift - 1)) - ((int64_t)hi * 65536 + r)) >> logit_shift);
+}
+
+/* m = a k_c - b k_c+1 for a = -q_c, b = q_c+1, added to the key's (lo, hi) (or starting them: _SET);
+ * PK_ATT_ONE: m = a k_c for a last odd column */
+#define PK_ATT_PAIR(KR, LO, HI, A, B, C) m = (A) * (KR)[C] - (B) * (KR)[(C) + 1]; LO += (uint32_t)m; HI += m >> 16;
+#define PK_ATT_PAIR_SET(KR, LO, HI, A, B, C) m = (A) * (KR)[C] - (B) * (KR)[(C) + 1]; LO = (uint32_t)m; HI = m >> 16;
+#define PK_ATT_ONE(KR, LO, HI, A, C) m = (A) * (KR)[C]; LO += (uint32_t)m; HI += m >> 16;
+#define PK_ATT_STORE(J, LO, HI) m = pk_attention_logit16(LO, HI, logit_shift); scratch[J] = m; mx = m > mx ? m : mx;
+
+static inline int32_t pk_attention_logits_i16(const int16_t *qr, const int16_t *k, int32_t ld, int32_t T,
+                                              int32_t hd, int32_t logit_shift, int32_t *scratch)
+{
+    /* precomputed tail starts, as in pk_attention_*; two column pairs per iteration */
+    const int32_t hd4 = hd - hd % 4, hd2 = hd - hd % 2, T5 = T - T % 5;
+    int32_t j, c, mx = INT32_MIN;
+    if (hd > 65536) {
+        const int64_t half = logit_shift > 0 ? (int64_t)1 << (logit_shift - 1) : 0;
+        for (j = 0; j < T; ++j) {
+            const int16_t *k0 = k + j * ld;
+            int64_t acc = 0;
+            for (c = 0; c < hd; ++c) acc += (int64_t)qr[c] * k0[c];
+            scratch[j] = (int32_t)((acc + half) >> logit_shift);
+            mx = scratch[j] > mx ? scratch[j] : mx;
+        }
+        return mx;
+    }
+    for (j = 0; j < T5; j += 5) {
+        const int16_t *k0 = k + j * ld, *k1 = k0 + ld, *k2 = k1 + ld, *k3 = k2 + ld, *k4 = k3 + ld;
+        uint32_t lo0, lo1, lo2, lo3, lo4;
+        int32_t hi0, hi1, hi2, hi3, hi4, m;
+        if (hd4 > 0) { /* the first column quad starts the sums: no zeroing, no first adds */
+            const int32_t a = -(int32_t)qr[0], b = qr[1], a2 = -(int32_t)qr[2], b2 = qr[3];
+            PK_ATT_PAIR_SET(k0, lo0, hi0, a, b, 0) PK_ATT_PAIR(k0, lo0, hi0, a2, b2, 2)
+            PK_ATT_PAIR_SET(k1, lo1, hi1, a, b, 0) PK_ATT_PAIR(k1, lo1, hi1, a2, b2, 2)
+            PK_ATT_PAIR_SET(k2, lo2, hi2, a, b, 0) PK_ATT_PAIR(k2, lo2, hi2, a2, b2, 2)
+            PK_ATT_PAIR_SET(k3, lo3, hi3, a, b, 0) PK_ATT_PAIR(k3, lo3, hi3, a2, b2, 2)
+            PK_ATT_PAIR_SET(k4, lo4, hi4, a, b, 0) PK_ATT_PAIR(k4, lo4, hi4, a2, b2, 2)
+        } else {
+            lo0 = lo1 = lo2 = lo3 = lo4 = 0;
+            hi0 = hi1 = hi2 = hi3 = hi4 = 0;
+        }
+        for (c = 4; c < hd4; c += 4) {
+            const int32_t a = -(int32_t)qr[c], b = qr[c + 1], a2 = -(int32_t)qr[c + 2], b2 = qr[c + 3];
+            PK_ATT_PAIR(k0, lo0, hi0, a, b, c) PK_ATT_PAIR(k0, lo0, hi0, a2, b2, c + 2)
+            PK_ATT_PAIR(k1, lo1, hi1, a, b, c) PK_ATT_PAIR(k1, lo1, hi1, a2, b2, c + 2)
+            PK_ATT_PAIR(k2, lo2, hi2, a, b, c) PK_ATT_PAIR(k2, lo2, hi2, a2, b2, c + 2)
+            PK_ATT_PAIR(k3, lo3, hi3, a, b, c) PK_ATT_PAIR(k3, lo3, hi3, a2, b2, c + 2)
+            PK_ATT_PAIR(k4, lo4, hi4, a, b, c) PK_ATT_PAIR(k4, lo4, hi4, a2, b2, c + 2)
+        }
+        if (hd2 > hd4) {
+            const int32_t a = -(int32_t)qr[hd4], b = qr[hd4 + 1];
+            PK_ATT_PAIR(k0, lo0, hi0, a, b, hd4) PK_ATT_PAIR(k1, lo1, hi1, a, b, hd4)
+            PK_ATT_PAIR(k2, lo2, hi2, a, b, hd4) PK_ATT_PAIR(k3, lo3, hi3, a, b, hd4)
+            PK_ATT_PAIR(k4, lo4, hi4, a, b, hd4)
+        }
+        if (hd > hd2) {
+            const int32_t a = -(int32_t)qr[hd2];
+            PK_ATT_ONE(k0, lo0, hi0, a, hd2) PK_ATT_ONE(k1, lo1, hi1, a, hd2) PK_ATT_ONE(k2, lo2, hi2, a, hd2)
+            PK_ATT_ONE(k3, lo3, hi3, a, hd2) PK_ATT_ONE(k4, lo4, hi4, a, hd2)
+        }
+        PK_ATT_STORE(j, lo0, hi0) PK_ATT_STORE(j + 1, lo1, hi1) PK_ATT_STORE(j + 2, lo2, hi2)
+        PK_ATT_STORE(j + 3, lo3, hi3) PK_ATT_STORE(j + 4, lo4, hi4)
+    }
+    for (j = T5; j < T; ++j) {
+        const int16_t *k0 = k + j * ld;
+        uint32_t lo0 = 0;
+        int32_t hi0 = 0, m;
+        for (c = 0; c < hd2; c += 2) {
+            PK_ATT_PAIR(k0, lo0, hi0, -(int32_t)qr[c], qr[c + 1], c)
+        }
+        if (hd > hd2) {
+            PK_ATT_ONE(k0, lo0, hi0, -(int32_t)qr[hd2], hd2)
+        }
+        PK_ATT_STORE(j, lo0, hi0)
+    }
+    return mx;
+}
+
+#undef PK_ATT_PAIR
+#undef PK_ATT_PAIR_SET
+#undef PK_ATT_ONE
+#undef PK_ATT_STORE
+
 /* Multi-head self-attention core. q, k, v: rows of `ld` elements (q = qkv, k = qkv + d, v = qkv + 2 d,
  * ld = 3 d for a fused projection); head h uses columns [h hd, (h + 1) hd). Per head and query token:
- *   logit_j = round_half_up(sum_c q_c k_jc / 2^logit_shift)      (int64 sum for int16 inputs)
+ *   logit_j = round_half_up(sum_c q_c k_jc / 2^logit_shift)      (pk_attention_logits_X: exact sums)
  *   p = softmax(logit) with (sm_mult, sm_shift) = s_q s_k 2^logit_shift / sqrt(hd) * log2(e) * 2^16
  *   y_c = sat(requant(sum_j p_j v_jc, mult, shift)),  real multiplier s_v / (2^15 s_y).
  * sum_j p_j <= 2^15 + T / 2, so the weighted sum fits int32 even for int16 v. scratch: T int32. */
-#define PK_DEFINE_ATTENTION(NAME, TX, TY, TACC)                                                          \
-    static inline PK_NO_SCHED void NAME(const TX *q, const TX *k, const TX *v, int32_t ld, int32_t T, int32_t H,     \
-                            int32_t hd, int32_t logit_shift, int32_t sm_mult, int32_t sm_shift,          \
-                            int32_t mult, int32_t shift, int32_t out_min, int32_t out_max,               \
-                            int32_t *scratch, TY *y, int32_t y_stride)                                   \
+#define PK_DEFINE_ATTENTION(NAME, TX, TY, LOGITS)                                                        \
+    static inline PK_NO_SCHED_NO_SLP void NAME(const TX *q, const TX *k, const TX *v, int32_t ld,        \
+                                               int32_t T, int32_t H, int32_t hd, int32_t logit_shift,    \
+                                               int32_t sm_mult, int32_t sm_shift, int32_t mult,          \
+                                               int32_t shift, int32_t out_min, int32_t out_max,          \
+                                               int32_t *scratch, TY *y, int32_t y_stride)                \
     {                                                                                                    \
-        const TACC half = logit_shift > 0 ? (TACC)1 << (logit_shift - 1) : 0;                            \
         /* loop tails start from precomputed bounds: gcc -O2 otherwise warns (-Waggressive-loop-      */ \
         /* optimizations) about a tail loop after a blocked one when the sizes are constants          */ \
-        const int32_t hd4 = hd - hd % 4;                                                                 \
+        const int32_t hd16 = hd - hd % 16, hd4 = hd - hd % 4;                                            \
         int32_t h, t, j, c;                                                                              \
         for (h = 0; h < H; ++h) {                                                                        \
             const int32_t col = h * hd;                                                                  \
             for (t = 0; t < T; ++t) {                                                                    \
-                const TX *qr = q + t * ld + col;                                                         \
                 TY *yr = y + t * y_stride + col;                                                         \
-                /* two keys per pass share the query loads */                                            \
-                for (j = 0; j + 2 <= T; j += 2) {                                                        \
-                    const TX *k0 = k + j * ld + col, *k1 = k0 + ld;                                      \
-                    TACC acc0 = 0, acc1 = 0;                                                             \
-                    for (c = 0; c < hd; ++c) {                                                           \
-                        const TACC qc = qr[c];                                                           \
-                        acc0 += qc * k0[c];                                                              \
-                        acc1 += qc * k1[c];                                                              \
-                    }                                                                                    \
-                    scratch[j] = (int32_t)((acc0 + half) >> logit_shift);                                \
-                    scratch[j + 1] = (int32_t)((acc1 + half) >> logit_shift);                            \
-                }                                                                                        \
-                if (T & 1) {                                                                             \
-                    const TX *k0 = k + (T - 1) * ld + col;                                               \
-                    TACC acc0 = 0;                                                                       \
-                    for (c = 0; c < hd; ++c) acc0 += (TACC)qr[c] * k0[c];                                \
-                    scratch[T - 1] = (int32_t)((acc0 + half) >> logit_shift);                            \
-                }                                                                                        \
-                pk_softmax_row_i32_inplace(scratch, T, sm_mult, sm_shift, scratch);                      \
-                /* four output columns per pass share the probability loads */                           \
-                for (c = 0; c < hd4; c += 4) {                                                           \
+                const int32_t mx = LOGITS(q + t * ld + col, k + col, ld, T, hd, logit_shift, scratch);   \
+                pk_softmax_row_i32_inplace_mx(scratch, T, mx, sm_mult, sm_shift, scratch);               \
+                /* sixteen output columns per pass share the probability loads (as many accumulators  */ \
+                /* as fit in rv32 registers), then four                                               */ \
+                for (c = 0; c < hd16; c += 16) {                                                         \
+                    /* the first token starts the sums (T >= 1 here): no zeroing, no first add */        \
                     const TX *vc = v + col + c;                                                          \
-                    int32_t acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;                                      \
+                    const int32_t p0 = scratch[0];                                                       \
+                    int32_t a0 = p0 * vc[0], a1 = p0 * vc[1], a2 = p0 * vc[2], a3 = p0 * vc[3];          \
+                    int32_t a4 = p0 * vc[4], a5 = p0 * vc[5], a6 = p0 * vc[6], a7 = p0 * vc[7];          \
+                    int32_t a8 = p0 * vc[8], a9 = p0 * vc[9], a10 = p0 * vc[10], a11 = p0 * vc[11];      \
+                    int32_t a12 = p0 * vc[12], a13 = p0 * vc[13], a14 = p0 * vc[14], a15 = p0 * vc[15];  \
+                    for (j = 1; j < T; ++j) {                                                            \
+                        const int32_t pj = scratch[j];                                                   \
+                        vc += ld;                                                                        \
+                        a0 += pj * vc[0]; a1 += pj * vc[1]; a2 += pj * vc[2]; a3 += pj * vc[3];          \
+                        a4 += pj * vc[4]; a5 += pj * vc[5]; a6 += pj * vc[6]; a7 += pj * vc[7];          \
+                        a8 += pj * vc[8]; a9 += pj * vc[9]; a10 += pj * vc[10]; a11 += pj * vc[11];      \
+                        a12 += pj * vc[12]; a13 += pj * vc[13]; a14 += pj * vc[14]; a15 += pj * vc[15];  \
+                    }                                                                                    \
+                    yr[c + 0] = (TY)pk_rq_sat(a0, mult, shift, out_min, out_max);                        \
+                    yr[c + 1] = (TY)pk_rq_sat(a1, mult, shift, out_min, out_max);                        \
+                    yr[c + 2] = (TY)pk_rq_sat(a2, mult, shift, out_min, out_max);                        \
+                    yr[c + 3] = (TY)pk_rq_sat(a3, mult, shift, out_min, out_max);                        \
+                    yr[c + 4] = (TY)pk_rq_sat(a4, mult, shift, out_min, out_max);                        \
+                    yr[c + 5] = (TY)pk_rq_sat(a5, mult, shift, out_min, out_max);                        \
+                    yr[c + 6] = (TY)pk_rq_sat(a6, mult, shift, out_min, out_max);                        \
+                    yr[c + 7] = (TY)pk_rq_sat(a7, mult, shift, out_min, out_max);                        \
+                    yr[c + 8] = (TY)pk_rq_sat(a8, mult, shift, out_min, out_max);                        \
+                    yr[c + 9] = (TY)pk_rq_sat(a9, mult, shift, out_min, out_max);                        \
+                    yr[c + 10] = (TY)pk_rq_sat(a10, mult, shift, out_min, out_max);                      \
+                    yr[c + 11] = (TY)pk_rq_sat(a11, mult, shift, out_min, out_max);                      \
+                    yr[c + 12] = (TY)pk_rq_sat(a12, mult, shift, out_min, out_max);                      \
+                    yr[c + 13] = (TY)pk_rq_sat(a13, mult, shift, out_min, out_max);                      \
+                    yr[c + 14] = (TY)pk_rq_sat(a14, mult, shift, out_min, out_max);                      \
+                    yr[c + 15] = (TY)pk_rq_sat(a15, mult, shift, out_min, out_max);                      \
+                }                                                                                        \
+                for (c = hd16; c < hd4; c += 4) {                                                        \
+                    const TX *vc = v + col + c;                                                          \
+                    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;                                              \
                     for (j = 0; j < T; ++j) {                                                            \
                         const int32_t pj = scratch[j];                                                   \
-                        acc0 += pj * vc[0]; acc1 += pj * vc[1]; acc2 += pj * vc[2]; acc3 += pj * vc[3];  \
+                        a0 += pj * vc[0]; a1 += pj * vc[1]; a2 += pj * vc[2]; a3 += pj * vc[3];          \
                         vc += ld;                                                                        \
                     }                                                                                    \
-                    yr[c] = (TY)pk_rq_sat(acc0, mult, shift, out_min, out_max);                          \
-                    yr[c + 1] = (TY)pk_rq_sat(acc1, mult, shift, out_min, out_max);                      \
-                    yr[c + 2] = (TY)pk_rq_sat(acc2, mult, shift, out_min, out_max);                      \
-                    yr[c + 3] = (TY)pk_rq_sat(acc3, mult, shift, out_min, out_max);                      \
+                    yr[c + 0] = (TY)pk_rq_sat(a0, mult, shift, out_min, out_max);                        \
+                    yr[c + 1] = (TY)pk_rq_sat(a1, mult, shift, out_min, out_max);                        \
+                    yr[c + 2] = (TY)pk_rq_sat(a2, mult, shift, out_min, out_max);                        \
+                    yr[c + 3] = (TY)pk_rq_sat(a3, mult, shift, out_min, out_max);                        \
                 }                                                                                        \
                 for (c = hd4; c < hd; ++c) {                                                             \
                     const TX *vc = v + col + c;                                                          \
@@ -1330,10 +1514,10 @@ static inline void pk_softmax_row_i32_inplace(const int32_t *x, int32_t n, int32
         }                                                                                                \
     }
 
-PK_DEFINE_ATTENTION(pk_attention_i8_i8, int8_t, int8_t, int32_t)
-PK_DEFINE_ATTENTION(pk_attention_i8_i16, int8_t, int16_t, int32_t)
-PK_DEFINE_ATTENTION(pk_attention_i16_i8, int16_t, int8_t, int64_t)
-PK_DEFINE_ATTENTION(pk_attention_i16_i16, int16_t, int16_t, int64_t)
+PK_DEFINE_ATTENTION(pk_attention_i8_i8, int8_t, int8_t, pk_attention_logits_i8)
+PK_DEFINE_ATTENTION(pk_attention_i8_i16, int8_t, int16_t, pk_attention_logits_i8)
+PK_DEFINE_ATTENTION(pk_attention_i16_i8, int16_t, int8_t, pk_attention_logits_i16)
+PK_DEFINE_ATTENTION(pk_attention_i16_i16, int16_t, int16_t, pk_attention_logits_i16)
 
 /* Temporal attention pooling: p = softmax over the T scores (sm_mult, sm_shift as in pk_softmax_row),
  * y_c = sat(requant(sum_t p_t x_tc, mult, shift)), real multiplier s_x / (2^15 s_y). scratch: T int32.

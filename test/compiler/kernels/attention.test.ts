@@ -89,6 +89,39 @@ describe('attention', () => {
     expect(driver.run(wr)).toEqual(cases.map((c) => line(runAtt(c))));
   });
 
+  // The int16 logits are summed in exact int32 pieces (pairs of columns, five keys per pass): inputs at the
+  // int16 limits (q = k = -32768 makes a pair of products 2^31) reach the ends of those pieces' ranges;
+  // odd head dims and T = 1..11 hit the single-column and single-key tails.
+  it('C == TS on int16 q, k at their limits', () => {
+    const rng = new Rng(62);
+    const cases: AttCase[] = [];
+    for (let i = 0; i < 40; i++) {
+      const c = attCase(rng, 16, rng.pick([8, 16] as const));
+      const hd = rng.pick([1, 2, 3, 7, 31, 32, 33]);
+      const d = c.p.H * hd;
+      const maxAcc = hd * 32768 ** 2;
+      const logitShift = Math.max(0, Math.ceil(Math.log2(maxAcc)) - 30);
+      const sm = quantizeMultiplier((((c.s.q * c.s.k * 2 ** logitShift) / Math.sqrt(hd)) * LOG2E * 2 ** 16));
+      c.p = { ...c.p, hd, ld: 3 * d + rng.pick([0, 1]), logitShift, smMult: sm.mult, smShift: sm.shift, yStride: d };
+      const qkv = new Int16Array(c.p.T * c.p.ld);
+      const pNeg = rng.pick([1, 0.9, 0.5]);
+      for (let k = 0; k < qkv.length; k++) {
+        const u = rng.next();
+        qkv[k] = u < pNeg ? -32768 : rng.pick([32767, -32767, rng.int(-32768, 32767)]);
+      }
+      c.qkv = qkv;
+      cases.push(c);
+    }
+    const wr = new CaseWriter();
+    for (const c of cases) {
+      const { p } = c;
+      wr.begin(`attention_i${c.xb}_i${c.yb}`)
+        .ints(p.T, p.H, p.hd, p.ld, p.logitShift, p.smMult, p.smShift, p.mult, p.shift, p.outMin, p.outMax, p.yStride)
+        .array(c.qkv);
+    }
+    expect(driver.run(wr)).toEqual(cases.map((c) => line(runAtt(c))));
+  });
+
   it('is within the stated bound of float attention on the dequantized q, k, v', () => {
     let worstExcess = -Infinity;
     let worst = 0;
