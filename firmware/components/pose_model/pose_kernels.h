@@ -124,17 +124,23 @@ static int32_t pk_rq_sat_wide(int32_t acc, int32_t mult, int32_t shift, int32_t 
 }
 
 /* sat(pk_requant(acc, mult, shift), lo, hi), with int32 arithmetic on the common n >= 33 path (the
- * identity above). */
+ * identity above). A multiplier of 1/2 or more (n <= 32; micro's input projection has one) reaches that
+ * path too when acc * 2^(33 - n) fits int32: floor((acc mult + 2^(n-1)) / 2^n) is unchanged by scaling
+ * the numerator and 2^n by 2^(33 - n). Only an acc too large for that takes the 64-bit path. */
 static inline int32_t pk_rq_sat(int32_t acc, int32_t mult, int32_t shift, int32_t lo, int32_t hi)
 {
-    const int32_t n = 31 + shift;
-    int32_t v;
-    if (n >= 33) {
+    int32_t n = 31 + shift, v;
+    if (n < 33) {
+        const int32_t k = 33 - n, up = (int32_t)((uint32_t)acc << (k & 31));
+        if (k > 30 || (up >> k) != acc) return pk_rq_sat_wide(acc, mult, shift, lo, hi);
+        acc = up;
+        n = 33;
+    }
+    {
         const int32_t h = (int32_t)(((int64_t)acc * mult) >> 32);
         v = (h + ((int32_t)1 << (n - 33))) >> (n - 32);
         return v < lo ? lo : (v > hi ? hi : v);
     }
-    return pk_rq_sat_wide(acc, mult, shift, lo, hi);
 }
 
 /* Two's-complement nibbles of one packed int4 byte (element 2i low, 2i+1 high). */

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { C_TEMPLATES_DIR, createRenderer, type Renderer } from './render.ts';
 import { NameTable, commentSafe } from './names.ts';
-import { bytesOf, initializerLines } from './c-literals.ts';
+import { bytesOf, cLiteral, initializerLines } from './c-literals.ts';
 import { layoutMemory, scratchName, type MemoryLayout } from './memory.ts';
 import { ctypeOfBits, type QOp, type QuantizedGraph, type QTensor } from '../quant/qgraph.ts';
 import type { StreamPlan } from '../stream-plan.ts';
@@ -53,6 +53,14 @@ export function emitComponent(g: QuantizedGraph, banner: Banner, renderer: Rende
     if (!g.consts.has(key)) throw new Error(`emit: op refers to unknown constant '${key}'`);
     return constNames.get(key);
   };
+  // A per-tensor requantization multiplier or shift goes into the call as a one-element compound literal
+  // rather than the pose_weights.c array, so the compiler sees a constant once the kernel is inlined.
+  const requantArg = (op: Extract<QOp, { kind: 'linear' }>, which: 'mult' | 'shift'): string => {
+    const key = op[which];
+    if (op.perRow) return constId(key);
+    const c = g.consts.get(key)!;
+    return `(const ${c.ctype}[]){${cLiteral(c.values[0], c.ctype)}}`;
+  };
   const bufferMacro = new Map<string, string>();
   for (const b of memory.buffers) bufferMacro.set(b.name, offsetNames.get(b.name));
 
@@ -89,7 +97,7 @@ export function emitComponent(g: QuantizedGraph, banner: Banner, renderer: Rende
         return {
           ...common, template: 'ops/linear', kernel: `pk_linear_w${op.wbits}_${tag(bitsOf(x))}_${tag(bitsOf(y))}`,
           x: tensorExpr(x), T: op.T, inF: op.inF, xStride: op.xStride, w: constId(op.weight), bias: op.bias ? constId(op.bias) : '0',
-          biasShift: op.biasShift, outF: op.outF, mult: constId(op.mult), shift: constId(op.shift), perRow: op.perRow ? 1 : 0,
+          biasShift: op.biasShift, outF: op.outF, mult: requantArg(op, 'mult'), shift: requantArg(op, 'shift'), perRow: op.perRow ? 1 : 0,
           outMin: op.outMin, outMax: op.outMax, y: tensorExpr(y), yStride: op.yStride,
         };
       case 'add':

@@ -78,7 +78,7 @@ PK_NO_SCHED void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16
      */
     POSE_MODEL_OP_BEGIN(1);
     pk_linear_w4_i8_i16(PM_BUF(int8_t, PM_OFF_Div_output_0), 10, 342, 342, pm_proj_Linear_weight, pm_proj_Linear_bias, 0, 64,
-        pm_proj_Linear_mult, pm_proj_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_proj_Add_output_0), 64);
+        (const int32_t[]){1338522994}, (const int8_t[]){-1}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_proj_Add_output_0), 64);
     POSE_MODEL_OP_END(1);
     /* [2] Add "/Add_1"
      *   ONNX nodes: /Add_1
@@ -97,7 +97,7 @@ PK_NO_SCHED void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16
      */
     POSE_MODEL_OP_BEGIN(3);
     pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_Add_1_output_0), 10, 64, 64, pm_layers_0_attn_qkv_Linear_weight, pm_layers_0_attn_qkv_Linear_bias, 0, 192,
-        pm_layers_0_attn_qkv_Linear_mult, pm_layers_0_attn_qkv_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_attn_qkv_Add_output_0), 192);
+        (const int32_t[]){2023403580}, (const int8_t[]){5}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_attn_qkv_Add_output_0), 192);
     POSE_MODEL_OP_END(3);
     /* [4] pe.Attention "/layers.0/attn/Attention"
      *   ONNX nodes: /layers.0/attn/Reshape, /layers.0/attn/Transpose, /layers.0/attn/Gather, /layers.0/attn/Gather_1, /layers.0/attn/Gather_2, /layers.0/attn/Transpose_1, /layers.0/attn/MatMul, /layers.0/attn/Mul, /layers.0/attn/Softmax, /layers.0/attn/MatMul_1, /layers.0/attn/Transpose_2, /layers.0/attn/Reshape_1
@@ -117,7 +117,7 @@ PK_NO_SCHED void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16
      */
     POSE_MODEL_OP_BEGIN(5);
     pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_attn_Reshape_1_output_0), 10, 64, 64, pm_layers_0_attn_out_Linear_weight, pm_layers_0_attn_out_Linear_bias, 0, 64,
-        pm_layers_0_attn_out_Linear_mult, pm_layers_0_attn_out_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_attn_out_Add_output_0), 64);
+        (const int32_t[]){1471725617}, (const int8_t[]){4}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_attn_out_Add_output_0), 64);
     POSE_MODEL_OP_END(5);
     /* [6] Add "/layers.0/Add"
      *   ONNX nodes: /layers.0/Add
@@ -147,7 +147,7 @@ PK_NO_SCHED void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16
      */
     POSE_MODEL_OP_BEGIN(8);
     pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm1_LayerNormalization_output_0), 10, 64, 64, pm_layers_0_ff_fc1_Linear_weight, pm_layers_0_ff_fc1_Linear_bias, 0, 128,
-        pm_layers_0_ff_fc1_Linear_mult, pm_layers_0_attn_out_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_ff_fc1_Add_output_0), 128);
+        (const int32_t[]){1501578562}, (const int8_t[]){4}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_ff_fc1_Add_output_0), 128);
     POSE_MODEL_OP_END(8);
     /* [9] pe.Gelu "/layers.0/ff/act/Gelu"
      *   ONNX nodes: /layers.0/ff/act/Div, /layers.0/ff/act/Erf, /layers.0/ff/act/Add, /layers.0/ff/act/Mul, /layers.0/ff/act/Mul_1
@@ -166,7 +166,7 @@ PK_NO_SCHED void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16
      */
     POSE_MODEL_OP_BEGIN(10);
     pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_ff_act_Mul_1_output_0), 10, 128, 128, pm_layers_0_ff_fc2_Linear_weight, pm_layers_0_ff_fc2_Linear_bias, 0, 64,
-        pm_layers_0_ff_fc2_Linear_mult, pm_layers_0_attn_out_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_ff_fc2_Add_output_0), 64);
+        (const int32_t[]){1933604283}, (const int8_t[]){4}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_ff_fc2_Add_output_0), 64);
     POSE_MODEL_OP_END(10);
     /* [11] Add "/layers.0/Add_1"
      *   ONNX nodes: /layers.0/Add_1
@@ -197,7 +197,7 @@ PK_NO_SCHED void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16
      */
     POSE_MODEL_OP_BEGIN(13);
     pk_linear_w8_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 10, 64, 64, pm_pool_score_Linear_weight, pm_pool_score_Linear_bias, 1, 1,
-        pm_pool_score_Linear_mult, pm_pool_score_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_pool_score_Add_output_0), 1);
+        (const int32_t[]){1650763955}, (const int8_t[]){7}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_pool_score_Add_output_0), 1);
     POSE_MODEL_OP_END(13);
     /* [14] pe.AttentionPool "/pool/AttentionPool"
      *   ONNX nodes: /pool/Softmax, /pool/Mul, /pool/ReduceSum
@@ -218,7 +218,7 @@ PK_NO_SCHED void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16
      */
     POSE_MODEL_OP_BEGIN(15);
     pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_pool_ReduceSum_output_0), 1, 64, 64, pm_head_fc1_Linear_weight, pm_head_fc1_Linear_bias, 0, 192,
-        pm_head_fc1_Linear_mult, pm_head_fc1_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_head_fc1_Gemm_output_0), 192);
+        (const int32_t[]){1759954943}, (const int8_t[]){3}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_head_fc1_Gemm_output_0), 192);
     POSE_MODEL_OP_END(15);
     /* [16] pe.Gelu "/head/act/Gelu"
      *   ONNX nodes: /head/act/Div, /head/act/Erf, /head/act/Add, /head/act/Mul, /head/act/Mul_1
@@ -238,7 +238,7 @@ PK_NO_SCHED void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16
      */
     POSE_MODEL_OP_BEGIN(17);
     pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_head_act_Mul_1_output_0), 1, 192, 192, pm_head_fc2_Linear_weight, pm_head_fc2_Linear_bias, 1, 34,
-        pm_head_fc2_Linear_mult, pm_layers_0_attn_out_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 34);
+        (const int32_t[]){1442860804}, (const int8_t[]){4}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 34);
     POSE_MODEL_OP_END(17);
     /* [18] pe.MatMulConst "/refine/MatMulConst"
      *   ONNX nodes: /refine/MatMul
@@ -258,7 +258,7 @@ PK_NO_SCHED void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16
      */
     POSE_MODEL_OP_BEGIN(19);
     pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_refine_MatMul_output_0), 17, 2, 2, pm_refine_fc1_Linear_weight, pm_refine_fc1_Linear_bias, 3, 16,
-        pm_refine_fc1_Linear_mult, pm_head_fc1_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_fc1_Add_output_0), 16);
+        (const int32_t[]){1327583198}, (const int8_t[]){3}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_fc1_Add_output_0), 16);
     POSE_MODEL_OP_END(19);
     /* [20] pe.Gelu "/refine/act/Gelu"
      *   ONNX nodes: /refine/act/Div, /refine/act/Erf, /refine/act/Add, /refine/act/Mul, /refine/act/Mul_1
@@ -286,7 +286,7 @@ PK_NO_SCHED void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16
      */
     POSE_MODEL_OP_BEGIN(22);
     pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_refine_MatMul_1_output_0), 17, 16, 16, pm_refine_fc2_Linear_weight, pm_refine_fc2_Linear_bias, 0, 2,
-        pm_refine_fc2_Linear_mult, pm_refine_fc2_Linear_shift, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_fc2_Add_output_0), 2);
+        (const int32_t[]){1472009353}, (const int8_t[]){2}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_fc2_Add_output_0), 2);
     POSE_MODEL_OP_END(22);
     /* [23] Add "/refine/Add"
      *   ONNX nodes: /refine/Add
