@@ -124,6 +124,21 @@ function render(results: { c: Config; r: BenchReport }[], runs: number): string 
     ...targetRows(micro),
     '',
     ...gaps(micro),
+    '## How the rv32imc figure is reached',
+    '',
+    'rv32imc has a multiplier but no SIMD and no indexed loads, so a MAC costs at least a multiply and an add;',
+    'the kernels spend as little as possible beyond that (details and measurements in docs/fixed-point.md):',
+    '',
+    '- int8 x int4 (the input projection): two rows in the two 16-bit lanes of one register, one multiply for two',
+    '  MACs, four rows x ten tokens per pass; lanes flushed exactly into int32 every 15 input pairs.',
+    '- int16 x int4 (every other Linear): two rows x ten tokens = 20 accumulators in registers, each activation',
+    '  load serving two rows and each unpacked weight ten tokens; a single token (the head) takes eight rows per',
+    '  pass with offset-binary nibbles. On rv32 every linear call is inlined with its literal sizes',
+    '  (`PK_SPECIALIZE`), so the token offsets are immediates; gcc\'s pre-allocation scheduler is off and IRA',
+    '  uses priority colouring there, which keeps the accumulators out of memory.',
+    '- Requantization in 32-bit arithmetic (the high word of one multiply), the softmax, LayerNorm, residual adds',
+    '  and the window normalization without 64-bit divisions or products, all bit-exact with the TypeScript mirror.',
+    '',
     ...whereTimeGoes(micro),
     ...memory(micro),
     '## How each figure is measured',
@@ -199,24 +214,19 @@ function gaps(r: BenchReport): string[] {
   const total = prof.reduce((a, p) => a + p.ns, 0);
   const linear = prof.filter((p) => p.kind === 'linear').reduce((a, p) => a + p.ns, 0);
   if (r.ratio > 1) {
-    out.push(`- **ratio ${r.ratio.toFixed(2)}**: ${total > 0 ? `the linear ops take ${((100 * linear) / total).toFixed(0)} % of the host time (below). ` : ''}The kernels are`,
-      '  scalar C written for rv32imc (no SIMD on the ESP32-C3): int4 weights are unpacked in the inner loop and',
-      '  tokens are blocked for registers, which gcc -O2 does not vectorize for x86, while onnxruntime runs its',
-      '  float GEMMs with AVX2/AVX-512. A host-only variant of the linear kernels (unpack each int4 row once into',
-      '  int16, then dot products the vectorizer can turn into pmaddwd, enabled per function) keeps the integer',
-      '  results bit-exact and is the next step for this target.');
+    out.push(`- **ratio ${r.ratio.toFixed(2)}**: ${total > 0 ? `the linear ops take ${((100 * linear) / total).toFixed(0)} % of the host time (below). ` : ''}They run the`,
+      '  x86-64 host variant of the linear kernels (int4 rows unpacked once into int16, auto-vectorized dot',
+      '  products); the other ops are the scalar kernels written for rv32imc, while onnxruntime runs float',
+      '  GEMMs with AVX2/AVX-512.');
   }
   if (r.instrPerMac > 3) {
-    out.push(`- **instrPerMac ${r.instrPerMac.toFixed(2)}**: the rv32imc count includes every op; the streaming option`,
-      `  below does less work per packet (${r.rv32InstructionsPerPacket === null ? 'n/a' : int(r.rv32InstructionsPerPacket)} instructions) but that is not per-MAC efficiency.`,
-      '  The linear kernels dominate the count as they dominate the host time.');
+    out.push(`- **instrPerMac ${r.instrPerMac.toFixed(2)}**: the rv32imc count includes every op (table below); the streaming`,
+      `  option does less work per packet (${r.rv32InstructionsPerPacket === null ? 'n/a' : int(r.rv32InstructionsPerPacket)} instructions) but that is not per-MAC efficiency.`);
   }
   if (r.weightBytes > 42000) {
     const b = r.weightBytesBreakdown;
-    out.push(`- **weightBytes ${int(r.weightBytes)}**: the packed weight matrices alone are ${int(b.weights)} B; int32 biases and`,
-      `  LayerNorm betas add ${int(b.biases)} B, the GELU tables ${int(b.tables)} B and the rest ${int(b.other + b.requant)} B (table below). Storing biases`,
-      '  as int16 where they fit, or the int16 GELU tables at half resolution, would close the gap; both change',
-      '  the integer results and need the accuracy measured before and after.');
+    out.push(`- **weightBytes ${int(r.weightBytes)}**: the packed weight matrices alone are ${int(b.weights)} B; int16 biases and`,
+      `  LayerNorm betas add ${int(b.biases)} B, the GELU tables ${int(b.tables)} B and the rest ${int(b.other + b.requant)} B (table below).`);
   }
   if (Math.abs(r.pck20 - r.referencePck20) > 0.3) {
     out.push(`- **pck20 ${r.pck20.toFixed(2)} vs ${r.referencePck20.toFixed(2)}**: the deployed kernel is more than 0.3 points from the reference.`);
@@ -249,8 +259,10 @@ function whereTimeGoes(r: BenchReport): string[] {
     '',
     '## Where the rv32 instructions go, micro int4',
     '',
-    'Each op\'s instructions on one test window: the batch program built to stop before op k, for every k,',
-    'counted under qemu-riscv32 (src/bench/rv32-profile.ts); the sum is that window\'s rv32Instructions.',
+    'Each op\'s instructions on one test window, in the binary that is counted: one `-g` build of the batch',
+    'program under qemu-riscv32, every executed instruction attributed through its inline chain to the op of',
+    'pose_model.c it belongs to (src/bench/rv32-profile.ts; `npx tsx bench/rv32-profile.ts` for any component).',
+    'The batch program\'s own driver and I/O (about 10,000 instructions per window) make up the rest of rv32Instructions.',
     '',
     '| # | op | kind | MACs | rv32 instructions | per MAC |',
     '| ---: | --- | --- | ---: | ---: | ---: |',
@@ -265,7 +277,7 @@ function memory(r: BenchReport): string[] {
   return [
     '## Constant data, micro int4',
     '',
-    '| weight matrices | biases and LayerNorm betas (int32) | requantization parameters | lookup tables | other (positional embedding, fixed matrices, gammas) | total |',
+    '| weight matrices | biases and LayerNorm betas (int16) | requantization parameters | lookup tables | other (positional embedding, fixed matrices, gammas) | total |',
     '| ---: | ---: | ---: | ---: | ---: | ---: |',
     `| ${int(b.weights)} | ${int(b.biases)} | ${int(b.requant)} | ${int(b.tables)} | ${int(b.other)} | ${int(r.weightBytes)} |`,
     '',

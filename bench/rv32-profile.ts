@@ -1,158 +1,36 @@
-// Where the rv32imc instructions of one inference go, op by op. The batch program is built for rv32imc
-// exactly as bench/rv32-count.ts builds it, plus -g (debug info does not change the generated code);
-// qemu-riscv32 logs every translated block (in_asm) and every block executed (exec,nochain); each
-// executed instruction is attributed, through addr2line's inline chain, to the line of pose_model.c it
-// was inlined into, and that line to the op comment ("[N] op name") above it. Start-up instructions
-// (an empty run) are subtracted from the "other" row.
+// Where the rv32imc instructions of one inference go, op by op (src/bench/rv32-profile.ts: one -g build of
+// the batch program, qemu's block log, addr2line's inline chains). Prints a table, or --json.
 //
 //   npx tsx bench/rv32-profile.ts [--model-dir DIR] [--count-windows K] [--json]
-import { execFile, spawn } from 'node:child_process';
-import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
-import { readModelHeader, recipe, resolveModelDir } from '../src/host/virtual-node.ts';
+import { readModelHeader, resolveModelDir } from '../src/host/virtual-node.ts';
+import { rv32Profile } from '../src/bench/rv32-profile.ts';
 import { loadTestWindows } from './rv32-count.ts';
-
-const execFileP = promisify(execFile);
-
-/** The translated blocks (start -> instruction addresses) and the sequence of blocks executed. */
-async function trace(elf: string, input: Buffer): Promise<{ blocks: Map<number, number[]>; executed: number[] }> {
-  const dir = mkdtempSync(join(tmpdir(), 'pose-edge-prof-'));
-  const fifo = join(dir, 'log');
-  await execFileP('mkfifo', [fifo]);
-  try {
-    return await new Promise((resolve, reject) => {
-      const p = spawn('qemu-riscv32', ['-d', 'in_asm,exec,nochain', '-D', fifo, elf], { stdio: ['pipe', 'ignore', 'inherit'] });
-      const blocks = new Map<number, number[]>();
-      const executed: number[] = [];
-      let current: number[] | null = null;
-      const rl = createInterface({ input: createReadStream(fifo), crlfDelay: Infinity });
-      rl.on('line', (line) => {
-        if (line.startsWith('Trace ')) {
-          const m = /\[[0-9a-f]+\/([0-9a-f]+)\//.exec(line);
-          if (m) executed.push(parseInt(m[1], 16));
-        } else if (line.startsWith('IN:')) {
-          current = [];
-        } else if (current && /^0x[0-9a-f]+:/.test(line)) {
-          const a = parseInt(line.slice(2, line.indexOf(':')), 16);
-          if (current.length === 0) blocks.set(a, current);
-          current.push(a);
-        } else if (line.trim() === '') current = null;
-      });
-      p.on('error', reject);
-      p.stdin.end(input);
-      rl.on('close', () => resolve({ blocks, executed }));
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Where an instruction comes from: a line of pose_model.c inside pose_model_run (the outermost inline
- * frame), a kernel or generated helper called out of line (a pk_* or pm_* symbol: 'kernel'), or anything else
- * (driver, I/O, libc: 'other'). Symbols decide the last two because gcc's line table attributes the body
- * of a function defined by a macro to the file that included it. */
-type Origin = number | 'kernel' | 'other';
-
-async function origins(elf: string, addrs: number[]): Promise<Map<number, Origin>> {
-  const { stdout: nm } = await execFileP('riscv64-unknown-elf-nm', ['-S', elf], { maxBuffer: 64 << 20 });
-  const funcs: { start: number; end: number; name: string }[] = [];
-  for (const line of nm.split('\n')) {
-    const m = /^([0-9a-f]+) ([0-9a-f]+) [tT] (\S+)$/.exec(line);
-    if (m) funcs.push({ start: parseInt(m[1], 16), end: parseInt(m[1], 16) + parseInt(m[2], 16), name: m[3] });
-  }
-  const funcOf = (a: number) => funcs.find((f) => a >= f.start && a < f.end)?.name ?? '';
-  const out = new Map<number, Origin>();
-  const inRun: number[] = [];
-  for (const a of addrs) {
-    const f = funcOf(a);
-    if (f === 'pose_model_run') inRun.push(a);
-    else out.set(a, f.startsWith('pk_') || f.startsWith('pm_') ? 'kernel' : 'other');
-  }
-  const chunk = 4000;
-  for (let i = 0; i < inRun.length; i += chunk) {
-    const part = inRun.slice(i, i + chunk);
-    const { stdout } = await execFileP('riscv64-unknown-elf-addr2line', ['-i', '-a', '-e', elf, ...part.map((a) => '0x' + a.toString(16))], { maxBuffer: 256 << 20 });
-    let addr = -1;
-    let line = 0;
-    const flush = () => {
-      if (addr >= 0) out.set(addr, line);
-    };
-    for (const l of stdout.split('\n')) {
-      if (/^0x[0-9a-f]+$/.test(l)) {
-        flush();
-        addr = parseInt(l, 16);
-        line = 0;
-      } else {
-        const m = /pose_model\.c:(\d+)/.exec(l);
-        if (m) line = Number(m[1]); // the last frame is the outermost: the call site in pose_model_run
-      }
-    }
-    flush();
-  }
-  return out;
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { 'model-dir': { type: 'string' }, 'count-windows': { type: 'string' }, json: { type: 'boolean' } } });
   const modelDir = resolveModelDir(values['model-dir']);
   const header = readModelHeader(modelDir);
   const k = Number(values['count-windows'] ?? 4);
-  const r = recipe('batch', 'rv32', modelDir);
-  const dir = mkdtempSync(join(tmpdir(), 'pose-edge-prof-elf-'));
-  const elf = join(dir, 'batch');
-  try {
-    await execFileP(r.cc, [...r.flags, '-g', ...r.includes.map((i) => `-I${i}`), ...r.sources, '-o', elf], { maxBuffer: 16 << 20 });
-    const input = loadTestWindows(header.inputFracBits, k);
-    const [full, empty] = await Promise.all([trace(elf, input), trace(elf, Buffer.alloc(0))]);
-    const addrs = new Set<number>();
-    for (const b of full.blocks.values()) for (const a of b) addrs.add(a);
-    const origin = await origins(elf, [...addrs]);
-    const src = readFileSync(join(modelDir, 'pose_model.c'), 'utf8').split('\n');
-    const report = JSON.parse(readFileSync(join(modelDir, 'compile-report.json'), 'utf8')) as { ops: { name: string; kernel: string; macs: number }[] };
-    // line -> op index, from the "/* [N] op name" comments; -1 outside the ops
-    const opOfLine: number[] = [];
-    let op = -1;
-    src.forEach((l, i) => {
-      const m = /^\s*\/\* \[(\d+)\]/.exec(l);
-      if (m) op = Number(m[1]);
-      else if (/^}/.test(l)) op = -1;
-      opOfLine[i + 1] = op;
-    });
-    // Walk the executed blocks in order: a model line sets the current op, out-of-line kernel code
-    // belongs to the op that called it, everything else to "other".
-    const perOp = new Map<number, number>();
-    let currentOp = -1;
-    for (const pc of full.executed) {
-      for (const a of full.blocks.get(pc) ?? []) {
-        const o = origin.get(a) ?? 'other';
-        const target = o === 'other' ? -1 : o === 'kernel' ? currentOp : (currentOp = opOfLine[o] ?? -1);
-        perOp.set(target, (perOp.get(target) ?? 0) + 1);
-      }
-    }
-    let startup = 0;
-    for (const pc of empty.executed) startup += empty.blocks.get(pc)?.length ?? 0;
-    perOp.set(-1, (perOp.get(-1) ?? 0) - startup);
-    const rows = report.ops.map((o, i) => ({ op: i, name: o.name, kernel: o.kernel, macs: o.macs, instructions: (perOp.get(i) ?? 0) / k }));
-    const other = (perOp.get(-1) ?? 0) / k;
-    const total = rows.reduce((s, x) => s + x.instructions, 0) + other;
-    if (values.json) {
-      console.log(JSON.stringify({ modelDir, countWindows: k, total, macs: header.macs, instrPerMac: total / header.macs, other, ops: rows }, null, 2));
-      return;
-    }
-    const pad = (s: string, n: number) => s.padEnd(n);
-    const num = (x: number, n: number) => Math.round(x).toLocaleString('en-US').padStart(n);
-    console.log(`${pad('op', 4)}${pad('name', 34)}${pad('kernel', 30)}${'macs'.padStart(10)}${'instr'.padStart(12)}${'instr/MAC'.padStart(11)}${'share'.padStart(8)}`);
-    for (const x of rows)
-      console.log(`${pad(String(x.op), 4)}${pad(x.name, 34)}${pad(x.kernel, 30)}${num(x.macs, 10)}${num(x.instructions, 12)}${(x.macs ? (x.instructions / x.macs).toFixed(2) : '-').padStart(11)}${((100 * x.instructions) / total).toFixed(1).padStart(7)}%`);
-    console.log(`${pad('', 4)}${pad('other (driver, I/O)', 64)}${num(0, 10)}${num(other, 12)}${''.padStart(11)}${((100 * other) / total).toFixed(1).padStart(7)}%`);
-    console.log(`${pad('', 68)}${num(header.macs, 10)}${num(total, 12)}${(total / header.macs).toFixed(2).padStart(11)}`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  const report = JSON.parse(readFileSync(join(modelDir, 'compile-report.json'), 'utf8')) as { ops: { name: string; kernel: string; macs: number }[] };
+  const prof = await rv32Profile(modelDir, report.ops.length, loadTestWindows(header.inputFracBits, k), tmpdir());
+  const rows = report.ops.map((o, i) => ({ op: i, name: o.name, kernel: o.kernel, macs: o.macs, instructions: prof.perOp[i] / k }));
+  const other = prof.other / k;
+  const total = rows.reduce((s, x) => s + x.instructions, 0) + other;
+  if (values.json) {
+    console.log(JSON.stringify({ modelDir, countWindows: k, total, macs: header.macs, instrPerMac: total / header.macs, other, ops: rows }, null, 2));
+    return;
   }
+  const pad = (s: string, n: number) => s.padEnd(n);
+  const num = (x: number, n: number) => Math.round(x).toLocaleString('en-US').padStart(n);
+  console.log(`${pad('op', 4)}${pad('name', 34)}${pad('kernel', 30)}${'macs'.padStart(10)}${'instr'.padStart(12)}${'instr/MAC'.padStart(11)}${'share'.padStart(8)}`);
+  for (const x of rows)
+    console.log(`${pad(String(x.op), 4)}${pad(x.name, 34)}${pad(x.kernel, 30)}${num(x.macs, 10)}${num(x.instructions, 12)}${(x.macs ? (x.instructions / x.macs).toFixed(2) : '-').padStart(11)}${((100 * x.instructions) / total).toFixed(1).padStart(7)}%`);
+  console.log(`${pad('', 4)}${pad('other (driver, I/O)', 64)}${num(0, 10)}${num(other, 12)}${''.padStart(11)}${((100 * other) / total).toFixed(1).padStart(7)}%`);
+  console.log(`${pad('', 68)}${num(header.macs, 10)}${num(total, 12)}${(total / header.macs).toFixed(2).padStart(11)}`);
 }
 
 await main();

@@ -16,7 +16,7 @@ import { buildHostHarness, timeHost } from './host-timing.ts';
 import { timeOrt } from './ort-timing.ts';
 import { countRv32, kernelTextBytes } from './rv32.ts';
 import { profileHost } from './profile.ts';
-import { rv32PerOp } from './rv32-profile.ts';
+import { rv32Profile } from './rv32-profile.ts';
 import { buildStreamProgram, packetsOf, rv32InstructionsPerPacket } from './stream-program.ts';
 import { StreamingError } from '../compiler/stream-plan.ts';
 import { runProgram } from '../../bench/rv32-count.ts';
@@ -133,7 +133,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     step('host profile');
     const perOp = await profileHost(modelDir, windows, opts.runs, join(buildDir, 'work'));
     step('rv32 per-op profile');
-    const rvOps = await rv32PerOp(modelDir, r.ops.length, windows.subarray(0, 3420), join(buildDir, 'work'));
+    const w0 = windows.subarray(0, 3420);
+    const rvOps = (await rv32Profile(modelDir, r.ops.length, Buffer.from(w0.buffer, w0.byteOffset, w0.byteLength), join(buildDir, 'work'))).perOp;
     hostProfile = r.ops.map((op, index) => ({ index, name: op.name, kind: op.kind, ns: perOp.get(index) ?? 0, macs: op.macs, rv32Instructions: rvOps[index] }));
   }
 

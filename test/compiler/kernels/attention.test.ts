@@ -13,11 +13,21 @@ import { attention, attentionPool, type AttentionParams, type AttentionPoolParam
 import { matmulConstLeft } from '../../../src/compiler/sim/kernels/matmul-const.ts';
 import { buildDriver, CaseWriter, type Driver, line, Rng, sentinelBuffer } from './harness.ts';
 
-let driver: Driver;
+let drivers: Driver[];
 beforeAll(() => {
-  driver = buildDriver();
+  // the host build and the node's code (-DPK_NO_HOST_VEC: the int16 logits in exact int32 pieces)
+  drivers = [buildDriver(), buildDriver({ portable: true })];
 });
-afterAll(() => driver.dispose());
+afterAll(() => {
+  for (const d of drivers) d.dispose();
+});
+
+/** Runs the cases on both builds; they must print the same lines. */
+function runDrivers(wr: CaseWriter): string[] {
+  const [host, node] = drivers.map((d) => d.run(wr));
+  expect(node).toEqual(host);
+  return host;
+}
 
 const LOG2E = Math.LOG2E;
 const qmaxOf = (bits: 8 | 16): number => (bits === 8 ? 127 : 32767);
@@ -86,7 +96,7 @@ describe('attention', () => {
         .ints(p.T, p.H, p.hd, p.ld, p.logitShift, p.smMult, p.smShift, p.mult, p.shift, p.outMin, p.outMax, p.yStride)
         .array(c.qkv);
     }
-    expect(driver.run(wr)).toEqual(cases.map((c) => line(runAtt(c))));
+    expect(runDrivers(wr)).toEqual(cases.map((c) => line(runAtt(c))));
   });
 
   // The int16 logits are summed in exact int32 pieces (pairs of columns, five keys per pass): inputs at the
@@ -119,7 +129,7 @@ describe('attention', () => {
         .ints(p.T, p.H, p.hd, p.ld, p.logitShift, p.smMult, p.smShift, p.mult, p.shift, p.outMin, p.outMax, p.yStride)
         .array(c.qkv);
     }
-    expect(driver.run(wr)).toEqual(cases.map((c) => line(runAtt(c))));
+    expect(runDrivers(wr)).toEqual(cases.map((c) => line(runAtt(c))));
   });
 
   it('is within the stated bound of float attention on the dequantized q, k, v', () => {
@@ -198,7 +208,7 @@ describe('attention_pool', () => {
       wr.begin(`pool_i${c.xb}_i${c.yb}`).ints(p.T, p.d, p.xStride, p.smMult, p.smShift, p.mult, p.shift, p.outMin, p.outMax)
         .array(c.x).array(c.scores);
     }
-    expect(driver.run(wr)).toEqual(cs.map((c) => line(run(c))));
+    expect(runDrivers(wr)).toEqual(cs.map((c) => line(run(c))));
   });
 
   // The C kernel takes the columns in blocks of 8, 4, 2 and 1: every mix of them.
@@ -210,7 +220,7 @@ describe('attention_pool', () => {
       wr.begin(`pool_i${c.xb}_i${c.yb}`).ints(p.T, p.d, p.xStride, p.smMult, p.smShift, p.mult, p.shift, p.outMin, p.outMax)
         .array(c.x).array(c.scores);
     }
-    expect(driver.run(wr)).toEqual(cs.map((c) => line(run(c))));
+    expect(runDrivers(wr)).toEqual(cs.map((c) => line(run(c))));
   });
 
   it('is within the stated bound of float pooling', () => {
@@ -268,7 +278,7 @@ describe('matmul_const_left', () => {
         worst = Math.max(worst, Math.abs(y[ii * k + c] - exact) - Math.abs(acc * r) * 2 ** -30);
       }
     }
-    expect(driver.run(wr)).toEqual(want);
+    expect(runDrivers(wr)).toEqual(want);
     expect(worst).toBeLessThanOrEqual(0.5 + 1e-9);
   });
 
@@ -295,7 +305,7 @@ describe('matmul_const_left', () => {
       wr.begin(`matmul_i${xb}_i${yb}`).ints(n, m, k, q.mult, q.shift, -qmaxOf(yb) - 1, qmaxOf(yb)).array(a).array(x);
       want.push(line(y));
     }
-    expect(driver.run(wr)).toEqual(want);
+    expect(runDrivers(wr)).toEqual(want);
   });
 
   it('the mirror reports an accumulator that would overflow int32 in C, naming the element', () => {

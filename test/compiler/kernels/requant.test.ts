@@ -15,10 +15,15 @@ import {
 import { buildDriver, CaseWriter, type Driver, Rng } from './harness.ts';
 
 let driver: Driver;
+let portable: Driver;
 beforeAll(() => {
   driver = buildDriver();
+  portable = buildDriver({ portable: true }); // the node's pk_rq_sat (n < 33 scaled onto the 32-bit path)
 });
-afterAll(() => driver.dispose());
+afterAll(() => {
+  driver.dispose();
+  portable.dispose();
+});
 
 describe('requant', () => {
   it('rounds exact ties half up (towards +infinity), on both signs', () => {
@@ -84,11 +89,19 @@ describe('requant', () => {
     // Exact ties at n = 31, 32, 33 and a result of exactly 2^31 - 1 + rounding.
     for (const s of [0, 1, 2]) for (const a of [1, 3, -1, -3, 5, -5]) cases.push([a * 2 ** s, 2 ** 30, s, INT32_MIN, INT32_MAX]);
     cases.push([INT32_MAX, 2 ** 31 - 1, -30, INT32_MIN, INT32_MAX], [INT32_MIN, 2 ** 31 - 1, -30, INT32_MIN, INT32_MAX]);
+    // acc values that just fit, and just do not fit, int32 once scaled by 2^(33 - n) (the node's two paths)
+    for (let n = 1; n <= 32; n++) {
+      const k = 33 - n;
+      if (k > 30) continue;
+      for (const a of [2 ** (31 - k) - 1, 2 ** (31 - k), -(2 ** (31 - k)), -(2 ** (31 - k)) - 1]) cases.push([a, 2 ** 31 - 1, n - 31, INT32_MIN, INT32_MAX]);
+    }
     const w = new CaseWriter();
     for (const c of cases) w.begin('rqsat').ints(...c);
-    const got = driver.run(w);
-    const bad = cases.filter((c, i) => Number(got[i]) !== saturate(requant(c[0], c[1], c[2]), c[3], c[4]));
-    expect(bad).toEqual([]);
+    for (const d of [driver, portable]) {
+      const got = d.run(w);
+      const bad = cases.filter((c, i) => Number(got[i]) !== saturate(requant(c[0], c[1], c[2]), c[3], c[4]));
+      expect(bad).toEqual([]);
+    }
   });
 
   it('is acc * real rounded half up, within 0.5 LSB plus the multiplier representation error', () => {
