@@ -1,8 +1,11 @@
 // Instructions per call of the main kernels on rv32imc (the ESP32-C3 ISA), counted under qemu-riscv32 with
 // the translation-block method of bench/rv32-count.ts: rv32_kernel_bench.c runs one kernel when stdin
 // names it; an empty run is subtracted. Sizes are micro's (T = 10, d = 64, projection 342 -> 64).
-// Prints instructions and instructions per MAC for several optimization flag sets, because gcc's
-// pre-register-allocation scheduler (on at -O2 for RISC-V) spills the register-blocked inner loops.
+// Prints instructions and instructions per MAC for several global optimization flag sets: the kernels run
+// inside a PK_NO_SCHED function, as in pose_model_run, whose optimize attribute fixes their code whatever
+// the build's flags are (an ESP-IDF -Os build gets the same loops); the rows show that it does. Counts
+// differ from the whole-model profile (bench/rv32-profile.ts), where the sizes and register allocation are
+// those of the generated code.
 //
 //   npx tsx test/compiler/kernels/rv32-kernel-count.ts [--json]
 import { execFileSync } from 'node:child_process';

@@ -33,18 +33,10 @@ static uint32_t next(void)
     return rng >> 8;
 }
 
-int main(void)
+/* PK_NO_SCHED, as pose_model_run has it: on rv32 the linear kernels are inlined here (PK_SPECIALIZE) and
+ * compiled with this function's options. */
+static PK_NO_SCHED void run_kernel(char c)
 {
-    char c = 0;
-    int i;
-    for (i = 0; i < T * IN; ++i) {
-        x8[i] = (int8_t)(next() & 0x7f);
-        x16[i] = (int16_t)(next() & 0x3fff) - 8192;
-    }
-    for (i = 0; i < (int)sizeof w4; ++i) w4[i] = (uint8_t)next();
-    for (i = 0; i < (int)sizeof w8; ++i) w8[i] = (int8_t)next();
-    for (i = 0; i < D; ++i) gamma16[i] = (int16_t)(20000 + (next() & 0xfff));
-    if (io_read(&c, 1) != 1) return 0;
     switch (c) {
     case 'p': pk_linear_w4_i8_i8(x8, T, IN, IN, w4, bias, 0, D, mult, shift, 0, -128, 127, y8, D); break;
     case 'q': pk_linear_w4_i8_i8(x8, T, D, D, w4, bias, 0, 3 * D, mult, shift, 0, -128, 127, y8, 3 * D); break;
@@ -57,5 +49,20 @@ int main(void)
     case 'g': pk_lut16_interp_i16(x16, T * D, lut, y16); break;
     default: break;
     }
+}
+
+int main(void)
+{
+    char c = 0;
+    int i;
+    for (i = 0; i < T * IN; ++i) {
+        x8[i] = (int8_t)(next() & 0x7f);
+        x16[i] = (int16_t)(next() & 0x3fff) - 8192;
+    }
+    for (i = 0; i < (int)sizeof w4; ++i) w4[i] = (uint8_t)next();
+    for (i = 0; i < (int)sizeof w8; ++i) w8[i] = (int8_t)next();
+    for (i = 0; i < D; ++i) gamma16[i] = (int16_t)(20000 + (next() & 0xfff));
+    if (io_read(&c, 1) != 1) return 0;
+    run_kernel(c);
     return (y8[0] + y16[0]) & 0; /* keep the outputs live; exit 0 */
 }
