@@ -873,41 +873,59 @@ PK_DEFINE_LINEAR_W4_I16(pk_linear_w4_i16_i16, int16_t, int16_t)
         a1 += xa * v1;                                                                                   \
     } while (0)
 
+/* one block of 5 * NB5 tokens from token t, rows o and o + 1 of int8 weights: two inputs per iteration */
+#define PK_W8_BLOCK(NB5)                                                                                 \
+    do {                                                                                                 \
+        const TYPE_X *xp = x + t * x_stride;                                                             \
+        PK_ACC_X5(0);                                                                                    \
+        PK_ACC_X5(5);                                                                                    \
+        for (i = 0; i + 2 <= in; i += 2) {                                                               \
+            int32_t v0 = w0r[i], v1 = w0r[in + i];                                                       \
+            PK_TOK2_X5(0, 0);                                                                            \
+            if (NB5 == 2) { PK_TOK2_X5(0, 5); }                                                          \
+            v0 = w0r[i + 1];                                                                             \
+            v1 = w0r[in + i + 1];                                                                        \
+            PK_TOK2_X5(1, 0);                                                                            \
+            if (NB5 == 2) { PK_TOK2_X5(1, 5); }                                                          \
+            xp += 2;                                                                                     \
+        }                                                                                                \
+        if (in & 1) {                                                                                    \
+            const int32_t v0 = w0r[in - 1], v1 = w0r[2 * in - 1];                                        \
+            PK_TOK2_X5(0, 0);                                                                            \
+            if (NB5 == 2) { PK_TOK2_X5(0, 5); }                                                          \
+        }                                                                                                \
+        PK_STORE_X5(t, 0);                                                                               \
+        if (NB5 == 2) { PK_STORE_X5(t, 5); }                                                             \
+        (void)a50_0; (void)a50_1; (void)a51_0; (void)a51_1; (void)a52_0; (void)a52_1; /* NB5 == 1 */     \
+        (void)a53_0; (void)a53_1; (void)a54_0; (void)a54_1;                                              \
+    } while (0)
+
+/* int8 weights: the int16 x int4 kernel's blocking (two rows x ten tokens, one activation pointer, inlined
+ * per call on rv32) without the unpacking. */
 #define PK_DEFINE_LINEAR_W8_ROWPAIR(NAME, TX, TY)                                                        \
-    static inline PK_NO_SCHED void NAME(const TX *x, int32_t T, int32_t in, int32_t x_stride,            \
-                                        const int8_t *w, const int16_t *bias, int32_t bias_shift, int32_t out, \
-                                        const int32_t *mult, const int8_t *shift, int32_t per_row,       \
-                                        int32_t out_min, int32_t out_max, TY *y, int32_t y_stride)       \
+    static inline PK_SPECIALIZE void NAME(const TX *x, int32_t T, int32_t in, int32_t x_stride,          \
+                                          const int8_t *w, const int16_t *bias, int32_t bias_shift,      \
+                                          int32_t out, const int32_t *mult, const int8_t *shift,         \
+                                          int32_t per_row, int32_t out_min, int32_t out_max, TY *y,      \
+                                          int32_t y_stride)                                              \
     {                                                                                                    \
         typedef TY TYPE_Y;                                                                               \
-        int32_t o, t, i, t_blocked = T - T % PK_TOKEN_BLOCK;                                             \
+        typedef TX TYPE_X;                                                                               \
+        /* precomputed block bounds (see the attention kernel on -Waggressive-loop-optimizations) */     \
+        const int32_t t10 = T - T % 10, t5 = t10 + (T - t10) / 5 * 5;                                    \
+        int32_t o, t, i;                                                                                 \
         for (o = 0; o + 2 <= out; o += 2) {                                                              \
-            const int8_t *w0r = w + o * in, *w1r = w0r + in;                                             \
+            const int8_t *w0r = w + o * in; /* row o + 1 follows at w0r + in */                          \
             const int32_t b0 = PK_BIAS(o), b1 = PK_BIAS(o + 1);                                          \
             const int32_t qm0 = mult[per_row ? o : 0], qs0 = shift[per_row ? o : 0];                     \
             const int32_t qm1 = mult[per_row ? o + 1 : 0], qs1 = shift[per_row ? o + 1 : 0];             \
-            const TX *xt = x;                                                                            \
-            for (t = 0; t < t_blocked; t += PK_TOKEN_BLOCK) {                                            \
-                const TX *x0 = xt, *x1 = x0 + x_stride, *x2 = x1 + x_stride;                             \
-                const TX *x3 = x2 + x_stride, *x4 = x3 + x_stride;                                       \
-                int32_t a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1;                      \
-                int32_t a30 = b0, a31 = b1, a40 = b0, a41 = b1;                                          \
-                for (i = 0; i < in; ++i) {                                                               \
-                    const int32_t v0 = w0r[i], v1 = w1r[i];                                              \
-                    PK_MAC1x2(a00, a01, x0); PK_MAC1x2(a10, a11, x1); PK_MAC1x2(a20, a21, x2);           \
-                    PK_MAC1x2(a30, a31, x3); PK_MAC1x2(a40, a41, x4);                                    \
-                }                                                                                        \
-                PK_SWAR_STORE(t, a00, a01); PK_SWAR_STORE(t + 1, a10, a11);                              \
-                PK_SWAR_STORE(t + 2, a20, a21); PK_SWAR_STORE(t + 3, a30, a31);                          \
-                PK_SWAR_STORE(t + 4, a40, a41);                                                          \
-                xt += PK_TOKEN_BLOCK * x_stride;                                                         \
-            }                                                                                            \
-            for (t = t_blocked; t < T; ++t) {                                                            \
-                const TX *x0 = xt;                                                                       \
+            for (t = 0; t < t10; t += 10) PK_W8_BLOCK(2);                                                \
+            for (t = t10; t < t5; t += 5) PK_W8_BLOCK(1);                                                \
+            for (t = t5; t < T; ++t) {                                                                   \
+                const TX *x0 = x + t * x_stride;                                                         \
                 int32_t a00 = b0, a01 = b1;                                                              \
-                xt += x_stride;                                                                          \
                 for (i = 0; i < in; ++i) {                                                               \
-                    const int32_t v0 = w0r[i], v1 = w1r[i];                                              \
+                    const int32_t v0 = w0r[i], v1 = w0r[in + i];                                         \
                     PK_MAC1x2(a00, a01, x0);                                                             \
                 }                                                                                        \
                 PK_SWAR_STORE(t, a00, a01);                                                              \
