@@ -82,14 +82,15 @@ typedef char pk_check_modulo_conversion[(int32_t)(uint32_t)0xfffffff8u == -8 ? 1
 #define PK_SPECIALIZE
 #endif
 
-/* 1 on an x86-64 host build (the virtual node, bench hostUs): 64-bit products and sums are native there, so
- * the kernels keep their plain int64 forms where the node's exact 32-bit rewrites only add work (the
- * requantization of multipliers >= 1/2, the int16 attention logits). -DPK_NO_HOST_VEC builds the node's
- * code on the host, which is how the kernel tests check it. */
+/* 1 on an x86-64 host build (the virtual node, bench hostUs). Where the node's rewrites only cost on such a
+ * host, the kernels keep their plain forms there: 64-bit products and sums (native; the requantization of
+ * multipliers >= 1/2, the int16 attention logits) and a branch-free min/max scan (the node's paired,
+ * branching scan mispredicts on real data: +2.5 us per window). -DPK_NO_HOST_VEC builds the node's code on
+ * the host, which is how the kernel tests check it. */
 #if defined(__x86_64__) && !defined(PK_NO_HOST_VEC)
-#define PK_NATIVE_INT64 1
+#define PK_X86_HOST 1
 #else
-#define PK_NATIVE_INT64 0
+#define PK_X86_HOST 0
 #endif
 
 /* Hides a loop-invariant multiplier from constant propagation: after inlining, gcc for RISC-V expands a
@@ -137,11 +138,11 @@ static int32_t pk_rq_sat_wide(int32_t acc, int32_t mult, int32_t shift, int32_t 
  * identity above). A multiplier of 1/2 or more (n <= 32; micro's input projection has one) reaches that
  * path too when acc * 2^(33 - n) fits int32: floor((acc mult + 2^(n-1)) / 2^n) is unchanged by scaling
  * the numerator and 2^n by 2^(33 - n). Only an acc too large for that takes the 64-bit path (and every
- * n < 33 where PK_NATIVE_INT64). */
+ * n < 33 where PK_X86_HOST). */
 static inline int32_t pk_rq_sat(int32_t acc, int32_t mult, int32_t shift, int32_t lo, int32_t hi)
 {
     int32_t n = 31 + shift, v;
-    if (n < 33 && PK_NATIVE_INT64) return pk_rq_sat_wide(acc, mult, shift, lo, hi);
+    if (n < 33 && PK_X86_HOST) return pk_rq_sat_wide(acc, mult, shift, lo, hi);
     if (n < 33) {
         const int32_t k = 33 - n, up = (int32_t)((uint32_t)acc << (k & 31));
         if (k > 30 || (up >> k) != acc) return pk_rq_sat_wide(acc, mult, shift, lo, hi);
@@ -203,16 +204,22 @@ static inline int32_t pk_rq_sat(int32_t acc, int32_t mult, int32_t shift, int32_
         const int32_t n = F * P;                                                                         \
         int32_t lo = x[0], hi = x[0], i, f, p;                                                           \
         uint32_t range, rh, rl, rem;                                                                     \
-        for (i = n & 1; i < n; i += 2) { /* x[0] is in lo, hi already: pairs from the odd remainder */   \
-            const int32_t u = x[i], v = x[i + 1];                                                        \
-            if (u < v) {                                                                                 \
-                if (u < lo) lo = u;                                                                      \
-                if (v > hi) hi = v;                                                                      \
-            } else {                                                                                     \
-                if (v < lo) lo = v;                                                                      \
-                if (u > hi) hi = u;                                                                      \
+        if (PK_X86_HOST) /* branch-free: vectorized min/max */                                           \
+            for (i = 1; i < n; ++i) {                                                                    \
+                lo = x[i] < lo ? x[i] : lo;                                                              \
+                hi = x[i] > hi ? x[i] : hi;                                                              \
             }                                                                                            \
-        }                                                                                                \
+        else                                                                                             \
+            for (i = n & 1; i < n; i += 2) { /* x[0] is in lo, hi already: pairs from the odd remainder */ \
+                const int32_t u = x[i], v = x[i + 1];                                                    \
+                if (u < v) {                                                                             \
+                    if (u < lo) lo = u;                                                                  \
+                    if (v > hi) hi = v;                                                                  \
+                } else {                                                                                 \
+                    if (v < lo) lo = v;                                                                  \
+                    if (u > hi) hi = u;                                                                  \
+                }                                                                                        \
+            }                                                                                            \
         if (hi == lo) {                                                                                  \
             for (i = 0; i < n; ++i) y[i] = 0;                                                            \
             return;                                                                                      \
@@ -1390,7 +1397,7 @@ static inline int32_t pk_attention_logits_i8(const int8_t *qr, const int8_t *k, 
  *    r = sum (m & 0xffff) lies in [0, 65535 ceil(hd/2)] < 2^31 (hd <= 65536), r = (lo - hi 2^16) mod 2^32,
  *    so the sum q.k = -M and its logit come out exactly (pk_attention_logit16).
  * Five keys per pass share the query loads (T = 10: two passes). Results equal the int64 loop for every
- * input; hd > 65536 takes that loop, and so does a PK_NATIVE_INT64 host (1.5 us faster there). */
+ * input; hd > 65536 takes that loop, and so does a PK_X86_HOST host (1.5 us faster there). */
 static inline int32_t pk_attention_logit16(uint32_t lo, int32_t hi, int32_t logit_shift)
 {
     const int32_t r = (int32_t)(lo - ((uint32_t)hi << 16));
@@ -1415,7 +1422,7 @@ static inline int32_t pk_attention_logits_i16(const int16_t *qr, const int16_t *
     /* precomputed tail starts, as in pk_attention_*; two column pairs per iteration */
     const int32_t hd4 = hd - hd % 4, hd2 = hd - hd % 2, T5 = T - T % 5;
     int32_t j, c, mx = INT32_MIN;
-    if (hd > 65536 || PK_NATIVE_INT64) {
+    if (hd > 65536 || PK_X86_HOST) {
         const int64_t half = logit_shift > 0 ? (int64_t)1 << (logit_shift - 1) : 0;
         for (j = 0; j < T; ++j) {
             const int16_t *k0 = k + j * ld;

@@ -8,11 +8,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { minmaxNormalize, normalizeScale } from '../../../src/compiler/sim/kernels/normalize.ts';
 import { buildDriver, CaseWriter, type Driver, line, Rng, sentinelBuffer } from './harness.ts';
 
-let driver: Driver;
+let drivers: Driver[];
 beforeAll(() => {
-  driver = buildDriver();
+  // the host build and the node's code (-DPK_NO_HOST_VEC: the paired min/max scan)
+  drivers = [buildDriver(), buildDriver({ portable: true })];
 });
-afterAll(() => driver.dispose());
+afterAll(() => {
+  for (const d of drivers) d.dispose();
+});
+
+/** Runs the cases on both builds; they must print the same lines. */
+function runDrivers(wr: CaseWriter): string[] {
+  const [host, node] = drivers.map((d) => d.run(wr));
+  expect(node).toEqual(host);
+  return host;
+}
 
 interface Win {
   F: number;
@@ -59,7 +69,7 @@ describe('minmax_normalize', () => {
         want.push(line(runTs(w, bits)));
       }
     }
-    expect(driver.run(wr)).toEqual(want);
+    expect(runDrivers(wr)).toEqual(want);
   });
 
   // The C kernel scans min/max in pairs (an odd count starts after x[0]), splits the reciprocal into
@@ -92,7 +102,7 @@ describe('minmax_normalize', () => {
         }
       }
     }
-    expect(driver.run(wr)).toEqual(want);
+    expect(runDrivers(wr)).toEqual(want);
   });
 
   it('writes token-major [P][F] and maps min to 0, max to qmax', () => {
