@@ -616,14 +616,26 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
         for (j = in; j < n; ++j) d[j] = 0;                                                               \
     } while (0)
 
-/* requantize and store accumulator a of row ob + k, token t (rows of a partial last block are skipped) */
-#define PK_VEC_STORE(t, k, a)                                                                            \
+/* Requantize and store acc[u RB + k], token t + u (u < nt), row ob + k (k < rb). The rows' bias and
+ * requantization constants are looked up once per block: when every row of the block has a multiplier
+ * below 1/2 (n = 31 + shift >= 33, all of micro's but the input projection) this is pk_rq_sat's int32
+ * path written out over the 2 RB accumulators, a loop gcc vectorizes (vpmuldq, vpsravd, min/max);
+ * otherwise pk_rq_sat itself. */
+#define PK_VEC_STORE(t, nt)                                                                              \
     do {                                                                                                 \
-        if ((k) < rb) {                                                                                  \
-            const int32_t o_ = ob + (k);                                                                 \
-            y[(t) * y_stride + o_] = (TYPE_Y)pk_rq_sat((a) + PK_BIAS(o_), mult[per_row ? o_ : 0],        \
-                                                       shift[per_row ? o_ : 0], out_min, out_max);       \
+        int32_t e_, u_, k_;                                                                              \
+        if (fast) {                                                                                      \
+            for (e_ = 0; e_ < 2 * PK_VEC_RB; ++e_) {                                                     \
+                const int32_t hi_ = (int32_t)(((int64_t)(acc[e_] + bq[e_]) * mq[e_]) >> 32);             \
+                const int32_t v_ = (hi_ + rq[e_]) >> sq[e_];                                             \
+                res[e_] = v_ < out_min ? out_min : (v_ > out_max ? out_max : v_);                        \
+            }                                                                                            \
+        } else {                                                                                         \
+            for (e_ = 0; e_ < (nt) * PK_VEC_RB; ++e_)                                                    \
+                res[e_] = pk_rq_sat(acc[e_] + bq[e_], mq[e_], qs[e_ % PK_VEC_RB], out_min, out_max);     \
         }                                                                                                \
+        for (u_ = 0; u_ < (nt); ++u_)                                                                    \
+            for (k_ = 0; k_ < rb; ++k_) y[((t) + u_) * y_stride + ob + k_] = (TYPE_Y)res[u_ * PK_VEC_RB + k_]; \
     } while (0)
 
 #define PK_DEFINE_LINEAR_VEC(NAME, TX, TY, WT, UNPACK)                                                   \
@@ -634,6 +646,8 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
     {                                                                                                    \
         typedef TY TYPE_Y;                                                                               \
         int16_t wv[PK_VEC_RB][PK_VEC_MAX_IN], xv[PK_VEC_MAX_X];                                          \
+        int32_t acc[2 * PK_VEC_RB], res[2 * PK_VEC_RB], bq[2 * PK_VEC_RB], mq[2 * PK_VEC_RB];            \
+        int32_t rq[2 * PK_VEC_RB], sq[2 * PK_VEC_RB], qs[PK_VEC_RB];                                     \
         const int32_t h = (in + 1) >> 1, n = (in + 15) & ~15; /* n: a multiple of 16, no loop tails */   \
         int32_t ob, rb, t, i, j, k;                                                                      \
         if (n > PK_VEC_MAX_IN || T * n > PK_VEC_MAX_X) {                                                 \
@@ -650,12 +664,27 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
         }                                                                                                \
         for (ob = 0; ob < out; ob += PK_VEC_RB) {                                                        \
             const int16_t *w0 = wv[0], *w1 = wv[1], *w2 = wv[2], *w3 = wv[3];                            \
+            int32_t fast = 1;                                                                            \
             rb = out - ob < PK_VEC_RB ? out - ob : PK_VEC_RB;                                            \
             for (k = 0; k < PK_VEC_RB; ++k) {                                                            \
                 int16_t *d = wv[k];                                                                      \
                 const int32_t o = ob + k;                                                                \
-                if (k < rb) UNPACK;                                                                      \
-                else for (j = 0; j < n; ++j) d[j] = 0;                                                   \
+                if (k < rb) {                                                                            \
+                    UNPACK;                                                                              \
+                    bq[k] = PK_BIAS(o);                                                                  \
+                    mq[k] = mult[per_row ? o : 0];                                                       \
+                    qs[k] = shift[per_row ? o : 0];                                                      \
+                } else { /* a zero row: its accumulators stay 0 and are not stored */                    \
+                    for (j = 0; j < n; ++j) d[j] = 0;                                                    \
+                    bq[k] = mq[k] = qs[k] = 0;                                                           \
+                }                                                                                        \
+                fast &= 31 + qs[k] >= 33;                                                                \
+                rq[k] = fast ? (int32_t)1 << (31 + qs[k] - 33) : 0;                                      \
+                sq[k] = fast ? 31 + qs[k] - 32 : 0;                                                      \
+                bq[k + PK_VEC_RB] = bq[k];                                                               \
+                mq[k + PK_VEC_RB] = mq[k];                                                               \
+                rq[k + PK_VEC_RB] = rq[k];                                                               \
+                sq[k + PK_VEC_RB] = sq[k];                                                               \
             }                                                                                            \
             for (t = 0; t + 1 < T; t += 2) {                                                             \
                 const int16_t *x0 = xv + t * n, *x1 = x0 + n;                                            \
@@ -665,9 +694,9 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
                     a00 += p * w0[i]; a01 += p * w1[i]; a02 += p * w2[i]; a03 += p * w3[i];              \
                     a10 += q * w0[i]; a11 += q * w1[i]; a12 += q * w2[i]; a13 += q * w3[i];              \
                 }                                                                                        \
-                PK_VEC_STORE(t, 0, a00); PK_VEC_STORE(t, 1, a01); PK_VEC_STORE(t, 2, a02);               \
-                PK_VEC_STORE(t, 3, a03); PK_VEC_STORE(t + 1, 0, a10); PK_VEC_STORE(t + 1, 1, a11);       \
-                PK_VEC_STORE(t + 1, 2, a12); PK_VEC_STORE(t + 1, 3, a13);                                \
+                acc[0] = a00; acc[1] = a01; acc[2] = a02; acc[3] = a03;                                  \
+                acc[4] = a10; acc[5] = a11; acc[6] = a12; acc[7] = a13;                                  \
+                PK_VEC_STORE(t, 2);                                                                      \
             }                                                                                            \
             if (t < T) {                                                                                 \
                 const int16_t *x0 = xv + t * n;                                                          \
@@ -676,8 +705,9 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
                     const int32_t p = x0[i];                                                             \
                     a00 += p * w0[i]; a01 += p * w1[i]; a02 += p * w2[i]; a03 += p * w3[i];              \
                 }                                                                                        \
-                PK_VEC_STORE(t, 0, a00); PK_VEC_STORE(t, 1, a01); PK_VEC_STORE(t, 2, a02);               \
-                PK_VEC_STORE(t, 3, a03);                                                                 \
+                acc[0] = a00; acc[1] = a01; acc[2] = a02; acc[3] = a03;                                  \
+                acc[4] = acc[5] = acc[6] = acc[7] = 0;                                                   \
+                PK_VEC_STORE(t, 1);                                                                      \
             }                                                                                            \
         }                                                                                                \
     }
