@@ -599,21 +599,40 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
 #define PK_VEC_MAX_X 4096  /* T * that */
 #define PK_VEC_RB 4        /* output rows per block */
 
-/* Unpack weight row o into the int16 row d (n entries, inputs in order, zero from `in` on). */
+/* int4: split layout. Weight row o becomes d[j] = low nibble, d[hp + j] = high nibble of byte j (inputs 2j
+ * and 2j + 1; hp = n / 2), so the unpacking is element-wise (no interleaving shuffles, 16-bit shifts);
+ * the x rows are copied in the same order (PK_VEC_X_SPLIT). The pad nibble of an odd row meets x's zero
+ * pad; entries past h are 0. */
 #define PK_VEC_UNPACK_W4                                                                                 \
     do {                                                                                                 \
         const uint8_t *r = w + o * h;                                                                    \
         for (j = 0; j < h; ++j) {                                                                        \
-            d[2 * j] = (int16_t)PK_LO4(r[j]);                                                            \
-            d[2 * j + 1] = (int16_t)PK_HI4(r[j]);                                                        \
+            const int32_t b_ = r[j];                                                                     \
+            d[j] = (int16_t)((int16_t)(b_ << 12) >> 12);                                                 \
+            d[hp + j] = (int16_t)((int16_t)(b_ << 8) >> 12);                                             \
         }                                                                                                \
-        for (j = in; j < n; ++j) d[j] = 0; /* the pad nibble of an odd row too */                        \
+        for (j = h; j < hp; ++j) d[j] = d[hp + j] = 0;                                                   \
     } while (0)
+#define PK_VEC_X_SPLIT                                                                                   \
+    do {                                                                                                 \
+        for (i = 0; i < in / 2; ++i) {                                                                   \
+            xd[i] = xt[2 * i];                                                                           \
+            xd[hp + i] = xt[2 * i + 1];                                                                  \
+        }                                                                                                \
+        for (i = in / 2; i < hp; ++i) xd[i] = xd[hp + i] = 0;                                            \
+        if (in & 1) xd[h - 1] = xt[in - 1];                                                              \
+    } while (0)
+/* int8: inputs in order, zero from `in` on */
 #define PK_VEC_UNPACK_W8                                                                                 \
     do {                                                                                                 \
         const int8_t *r = w + o * in;                                                                    \
         for (j = 0; j < in; ++j) d[j] = r[j];                                                            \
         for (j = in; j < n; ++j) d[j] = 0;                                                               \
+    } while (0)
+#define PK_VEC_X_ORDER                                                                                   \
+    do {                                                                                                 \
+        for (i = 0; i < in; ++i) xd[i] = xt[i];                                                          \
+        for (i = in; i < n; ++i) xd[i] = 0;                                                              \
     } while (0)
 
 /* Requantize and store acc[u RB + k], token t + u (u < nt), row ob + k (k < rb). The rows' bias and
@@ -638,7 +657,7 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
             for (k_ = 0; k_ < rb; ++k_) y[((t) + u_) * y_stride + ob + k_] = (TYPE_Y)res[u_ * PK_VEC_RB + k_]; \
     } while (0)
 
-#define PK_DEFINE_LINEAR_VEC(NAME, TX, TY, WT, UNPACK)                                                   \
+#define PK_DEFINE_LINEAR_VEC(NAME, TX, TY, WT, UNPACK, XCOPY, SPLIT)                                    \
     static inline PK_VEC_ATTR void NAME(const TX *x, int32_t T, int32_t in, int32_t x_stride, const WT *w, \
                                         const int16_t *bias, int32_t bias_shift, int32_t out, const int32_t *mult, \
                                         const int8_t *shift, int32_t per_row, int32_t out_min,           \
@@ -648,7 +667,8 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
         int16_t wv[PK_VEC_RB][PK_VEC_MAX_IN], xv[PK_VEC_MAX_X];                                          \
         int32_t acc[2 * PK_VEC_RB], res[2 * PK_VEC_RB], bq[2 * PK_VEC_RB], mq[2 * PK_VEC_RB];            \
         int32_t rq[2 * PK_VEC_RB], sq[2 * PK_VEC_RB], qs[PK_VEC_RB];                                     \
-        const int32_t h = (in + 1) >> 1, n = (in + 15) & ~15; /* n: a multiple of 16, no loop tails */   \
+        /* n: the row length, a multiple of 16 (so the dot products have no loop tails) */               \
+        const int32_t h = (in + 1) >> 1, n = SPLIT ? ((h + 7) & ~7) * 2 : (in + 15) & ~15, hp = n / 2;  \
         int32_t ob, rb, t, i, j, k;                                                                      \
         if (n > PK_VEC_MAX_IN || T * n > PK_VEC_MAX_X) {                                                 \
             NAME##_plain(x, T, in, x_stride, w, bias, bias_shift, out, mult, shift, per_row, out_min, out_max, y, \
@@ -656,11 +676,11 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
             return;                                                                                      \
         }                                                                                                \
         (void)h;                                                                                         \
+        (void)hp;                                                                                        \
         for (t = 0; t < T; ++t) {                                                                        \
             const TX *xt = x + t * x_stride;                                                             \
             int16_t *xd = xv + t * n;                                                                    \
-            for (i = 0; i < in; ++i) xd[i] = xt[i];                                                      \
-            for (i = in; i < n; ++i) xd[i] = 0;                                                          \
+            XCOPY;                                                                                       \
         }                                                                                                \
         for (ob = 0; ob < out; ob += PK_VEC_RB) {                                                        \
             const int16_t *w0 = wv[0], *w1 = wv[1], *w2 = wv[2], *w3 = wv[3];                            \
@@ -716,8 +736,8 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
 PK_DEFINE_LINEAR_W4(pk_linear_w4_i8_i8_plain, int8_t, int8_t)
 PK_DEFINE_LINEAR_W4(pk_linear_w4_i8_i16_plain, int8_t, int16_t)
 #ifdef PK_HOST_VEC
-PK_DEFINE_LINEAR_VEC(pk_linear_w4_i8_i8, int8_t, int8_t, uint8_t, PK_VEC_UNPACK_W4)
-PK_DEFINE_LINEAR_VEC(pk_linear_w4_i8_i16, int8_t, int16_t, uint8_t, PK_VEC_UNPACK_W4)
+PK_DEFINE_LINEAR_VEC(pk_linear_w4_i8_i8, int8_t, int8_t, uint8_t, PK_VEC_UNPACK_W4, PK_VEC_X_SPLIT, 1)
+PK_DEFINE_LINEAR_VEC(pk_linear_w4_i8_i16, int8_t, int16_t, uint8_t, PK_VEC_UNPACK_W4, PK_VEC_X_SPLIT, 1)
 #else
 PK_DEFINE_LINEAR_W4_I8(pk_linear_w4_i8_i8, int8_t)
 PK_DEFINE_LINEAR_W4_I8(pk_linear_w4_i8_i16, int16_t)
@@ -911,8 +931,8 @@ PK_DEFINE_LINEAR_W4_I8(pk_linear_w4_i8_i16, int16_t)
 PK_DEFINE_LINEAR_W4(pk_linear_w4_i16_i8_plain, int16_t, int8_t)
 PK_DEFINE_LINEAR_W4(pk_linear_w4_i16_i16_plain, int16_t, int16_t)
 #ifdef PK_HOST_VEC
-PK_DEFINE_LINEAR_VEC(pk_linear_w4_i16_i8, int16_t, int8_t, uint8_t, PK_VEC_UNPACK_W4)
-PK_DEFINE_LINEAR_VEC(pk_linear_w4_i16_i16, int16_t, int16_t, uint8_t, PK_VEC_UNPACK_W4)
+PK_DEFINE_LINEAR_VEC(pk_linear_w4_i16_i8, int16_t, int8_t, uint8_t, PK_VEC_UNPACK_W4, PK_VEC_X_SPLIT, 1)
+PK_DEFINE_LINEAR_VEC(pk_linear_w4_i16_i16, int16_t, int16_t, uint8_t, PK_VEC_UNPACK_W4, PK_VEC_X_SPLIT, 1)
 #else
 PK_DEFINE_LINEAR_W4_I16_SINGLE(pk_linear_w4_i16_i8_single, int16_t, int8_t)
 PK_DEFINE_LINEAR_W4_I16_SINGLE(pk_linear_w4_i16_i16_single, int16_t, int16_t)
@@ -996,10 +1016,10 @@ PK_DEFINE_LINEAR_W8(pk_linear_w8_i8_i16_plain, int8_t, int16_t)
 PK_DEFINE_LINEAR_W8(pk_linear_w8_i16_i8_plain, int16_t, int8_t)
 PK_DEFINE_LINEAR_W8(pk_linear_w8_i16_i16_plain, int16_t, int16_t)
 #ifdef PK_HOST_VEC
-PK_DEFINE_LINEAR_VEC(pk_linear_w8_i8_i8, int8_t, int8_t, int8_t, PK_VEC_UNPACK_W8)
-PK_DEFINE_LINEAR_VEC(pk_linear_w8_i8_i16, int8_t, int16_t, int8_t, PK_VEC_UNPACK_W8)
-PK_DEFINE_LINEAR_VEC(pk_linear_w8_i16_i8, int16_t, int8_t, int8_t, PK_VEC_UNPACK_W8)
-PK_DEFINE_LINEAR_VEC(pk_linear_w8_i16_i16, int16_t, int16_t, int8_t, PK_VEC_UNPACK_W8)
+PK_DEFINE_LINEAR_VEC(pk_linear_w8_i8_i8, int8_t, int8_t, int8_t, PK_VEC_UNPACK_W8, PK_VEC_X_ORDER, 0)
+PK_DEFINE_LINEAR_VEC(pk_linear_w8_i8_i16, int8_t, int16_t, int8_t, PK_VEC_UNPACK_W8, PK_VEC_X_ORDER, 0)
+PK_DEFINE_LINEAR_VEC(pk_linear_w8_i16_i8, int16_t, int8_t, int8_t, PK_VEC_UNPACK_W8, PK_VEC_X_ORDER, 0)
+PK_DEFINE_LINEAR_VEC(pk_linear_w8_i16_i16, int16_t, int16_t, int8_t, PK_VEC_UNPACK_W8, PK_VEC_X_ORDER, 0)
 #else
 PK_DEFINE_LINEAR_W8_ROWPAIR(pk_linear_w8_i8_i8, int8_t, int8_t)
 PK_DEFINE_LINEAR_W8_ROWPAIR(pk_linear_w8_i8_i16, int8_t, int16_t)
