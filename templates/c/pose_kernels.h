@@ -636,20 +636,30 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
     } while (0)
 
 /* Requantize and store acc[u RB + k], token t + u (u < nt), row ob + k (k < rb). The rows' bias and
- * requantization constants are looked up once per block: when every row of the block has a multiplier
- * below 1/2 (n = 31 + shift >= 33, all of micro's but the input projection) this is pk_rq_sat's int32
- * path written out over the 2 RB accumulators, a loop gcc vectorizes (vpmuldq, vpsravd, min/max);
- * otherwise pk_rq_sat itself. */
+ * requantization constants are looked up once per block, and pk_rq_sat's int32 path is written out over
+ * the accumulators of a pass, a loop gcc vectorizes (vpsllvd, vpmuldq, vpsravd, min/max). A multiplier
+ * of 1/2 or more (n = 31 + shift < 33, micro's input projection) takes that path as pk_rq_sat does on the
+ * node: acc scaled by 2^lk, lk = 33 - n, then n = 33; if a scaled value does not fit int32 (never in
+ * micro) or lk > 30, pk_rq_sat itself (`fast` = 0, or `bad_`). */
 #define PK_VEC_STORE(t, nt)                                                                              \
     do {                                                                                                 \
-        int32_t e_, u_, k_;                                                                              \
-        if (fast) {                                                                                      \
-            for (e_ = 0; e_ < 2 * PK_VEC_RB; ++e_) {                                                     \
+        int32_t e_, u_, k_, bad_ = !fast;                                                                \
+        if (fast && !scaled) {                                                                           \
+            for (e_ = 0; e_ < (nt) * PK_VEC_RB; ++e_) {                                                  \
                 const int32_t hi_ = (int32_t)(((int64_t)(acc[e_] + bq[e_]) * mq[e_]) >> 32);             \
                 const int32_t v_ = (hi_ + rq[e_]) >> sq[e_];                                             \
                 res[e_] = v_ < out_min ? out_min : (v_ > out_max ? out_max : v_);                        \
             }                                                                                            \
-        } else {                                                                                         \
+        } else if (fast) {                                                                               \
+            for (e_ = 0; e_ < (nt) * PK_VEC_RB; ++e_) {                                                  \
+                const int32_t a_ = acc[e_] + bq[e_], up_ = (int32_t)((uint32_t)a_ << lk[e_]);            \
+                const int32_t hi_ = (int32_t)(((int64_t)up_ * mq[e_]) >> 32);                            \
+                const int32_t v_ = (hi_ + rq[e_]) >> sq[e_];                                             \
+                bad_ |= (up_ >> lk[e_]) ^ a_;                                                            \
+                res[e_] = v_ < out_min ? out_min : (v_ > out_max ? out_max : v_);                        \
+            }                                                                                            \
+        }                                                                                                \
+        if (bad_) {                                                                                      \
             for (e_ = 0; e_ < (nt) * PK_VEC_RB; ++e_)                                                    \
                 res[e_] = pk_rq_sat(acc[e_] + bq[e_], mq[e_], qs[e_ % PK_VEC_RB], out_min, out_max);     \
         }                                                                                                \
@@ -666,7 +676,7 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
         typedef TY TYPE_Y;                                                                               \
         int16_t wv[PK_VEC_RB][PK_VEC_MAX_IN], xv[PK_VEC_MAX_X];                                          \
         int32_t acc[2 * PK_VEC_RB], res[2 * PK_VEC_RB], bq[2 * PK_VEC_RB], mq[2 * PK_VEC_RB];            \
-        int32_t rq[2 * PK_VEC_RB], sq[2 * PK_VEC_RB], qs[PK_VEC_RB];                                     \
+        int32_t rq[2 * PK_VEC_RB], sq[2 * PK_VEC_RB], lk[2 * PK_VEC_RB], qs[PK_VEC_RB];                  \
         /* n: the row length, a multiple of 16 (so the dot products have no loop tails) */               \
         const int32_t h = (in + 1) >> 1, n = SPLIT ? ((h + 7) & ~7) * 2 : (in + 15) & ~15, hp = n / 2;  \
         int32_t ob, rb, t, i, j, k;                                                                      \
@@ -684,7 +694,7 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
         }                                                                                                \
         for (ob = 0; ob < out; ob += PK_VEC_RB) {                                                        \
             const int16_t *w0 = wv[0], *w1 = wv[1], *w2 = wv[2], *w3 = wv[3];                            \
-            int32_t fast = 1;                                                                            \
+            int32_t fast = 1, scaled = 0;                                                                \
             rb = out - ob < PK_VEC_RB ? out - ob : PK_VEC_RB;                                            \
             for (k = 0; k < PK_VEC_RB; ++k) {                                                            \
                 int16_t *d = wv[k];                                                                      \
@@ -698,9 +708,12 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
                     for (j = 0; j < n; ++j) d[j] = 0;                                                    \
                     bq[k] = mq[k] = qs[k] = 0;                                                           \
                 }                                                                                        \
-                fast &= 31 + qs[k] >= 33;                                                                \
-                rq[k] = fast ? (int32_t)1 << (31 + qs[k] - 33) : 0;                                      \
-                sq[k] = fast ? 31 + qs[k] - 32 : 0;                                                      \
+                lk[k] = 31 + qs[k] < 33 ? 33 - (31 + qs[k]) : 0;                                         \
+                scaled |= lk[k];                                                                         \
+                fast &= lk[k] <= 30;                                                                     \
+                rq[k] = fast ? (int32_t)1 << (31 + qs[k] + lk[k] - 33) : 0;                              \
+                sq[k] = fast ? 31 + qs[k] + lk[k] - 32 : 0;                                              \
+                lk[k + PK_VEC_RB] = lk[k];                                                               \
                 bq[k + PK_VEC_RB] = bq[k];                                                               \
                 mq[k + PK_VEC_RB] = mq[k];                                                               \
                 rq[k + PK_VEC_RB] = rq[k];                                                               \
@@ -726,7 +739,6 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
                     a00 += p * w0[i]; a01 += p * w1[i]; a02 += p * w2[i]; a03 += p * w3[i];              \
                 }                                                                                        \
                 acc[0] = a00; acc[1] = a01; acc[2] = a02; acc[3] = a03;                                  \
-                acc[4] = acc[5] = acc[6] = acc[7] = 0;                                                   \
                 PK_VEC_STORE(t, 1);                                                                      \
             }                                                                                            \
         }                                                                                                \
