@@ -569,25 +569,28 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
  * kernels above are shaped for rv32imc (no SIMD, few registers); on an x86-64 host they leave the vector
  * units idle. On x86-64 gcc/clang builds only, the fast pk_linear_* below replace them with loops a
  * compiler auto-vectorizes (int16 x int16 -> int32 multiply-add, pmaddwd / vpmaddwd):
- *   - x is copied once per call into int16 rows of n = `in` rounded up to a multiple of 16 (zero padded):
- *     the loops never see int8 or int4 data, and a trip count that is a multiple of 16 leaves the
- *     vectorized dot products no scalar tail (gcc sees n's low bits are 0);
- *   - PK_VEC_RB = 4 weight rows at a time are unpacked into int16 rows of the same form (int4: low nibble,
- *     then high nibble of each byte; a partial last block pads with zero rows, whose outputs are not stored);
+ *   - x is copied once per call into int16 rows of n entries, n a multiple of 16 (zero padded): the loops
+ *     never see int8 or int4 data, and gcc, seeing n's low bits are 0, gives the vectorized dot products
+ *     no scalar tail. int4 rows are split (PK_VEC_UNPACK_W4: low nibbles, then high nibbles) and x is
+ *     copied in the same order; a dot product does not depend on the order of its terms;
+ *   - PK_VEC_RB = 4 weight rows at a time are unpacked into int16 rows of the same form (a partial last
+ *     block pads with zero rows, whose outputs are not stored);
  *   - each pass computes 4 rows x 2 tokens = 8 dot products in one loop: each loaded x vector serves 4
- *     rows and each weight vector 2 tokens (vpmaddwd with a memory operand), against 1 row x 2 tokens
- *     with every load serving 2 products before (micro int4 hostUs 61.0 -> 46.6 us).
- *   The horizontal sum of each product vector is still paid once per output and token (gcc only forms
- *   vpmaddwd for reductions, not for outputs in vector lanes: tried, gcc 12 widens with vpmullw/vpmulhw
- *   and shuffles instead).
+ *     rows and each weight vector 2 tokens (vpmaddwd with a memory operand); before, 1 row x 2 tokens;
+ *   - the 8 results are requantized together (PK_VEC_STORE, pk_rq_sat's int32 path vectorized).
+ *   The horizontal sum of each product vector is still paid once per output and token: gcc only forms
+ *   vpmaddwd for reductions, not for outputs kept in vector lanes (tried: gcc 12 widens with
+ *   vpmullw/vpmulhw and shuffles instead). An AVX-512 clone (arch=x86-64-v4) was slower: 56 us vs 42.5.
+ *   micro int4 hostUs (time_host, median): 61.0 -> 46.6 (blocking) -> 44.9 (requantization) -> 42.5
+ *   (split int4 rows) -> about 41.5 (scaled multipliers, single tokens, in < 8).
  * Every product and sum is the same integer as in the kernels above and the compiler's bound
  * (sum |x| |w| + |bias| < 2^31) holds for every partial sum in any order, so results are bit-exact;
- * requantization is the shared pk_rq_sat. With gcc the functions are also cloned for AVX2, picked at
+ * requantization is pk_rq_sat's arithmetic. With gcc the functions are also cloned for AVX2, picked at
  * load time (ifunc); other compilers vectorize at their own -O2 default. Shapes beyond the scratch
- * buffers (n > PK_VEC_MAX_IN or T n > PK_VEC_MAX_X) go through the _plain kernels. No intrinsics, no
- * heap: 16 KB of stack scratch, which a host has. rv32imc, xtensa and every other target compile the
- * #else branch: the kernels above, unchanged (so does a host build with -DPK_NO_HOST_VEC, which the
- * kernel tests use to run the node's kernels here). */
+ * buffers (n > PK_VEC_MAX_IN or T n > PK_VEC_MAX_X) and in < 8 go through the _plain kernels. No
+ * intrinsics, no heap: 16 KB of stack scratch, which a host has. rv32imc, xtensa and every other target
+ * compile the #else branch: the kernels above, unchanged (so does a host build with -DPK_NO_HOST_VEC,
+ * which the kernel tests use to run the node's kernels here). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(PK_NO_HOST_VEC)
 #define PK_HOST_VEC 1
 #if defined(__clang__)
@@ -680,7 +683,8 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
         /* n: the row length, a multiple of 16 (so the dot products have no loop tails) */               \
         const int32_t h = (in + 1) >> 1, n = SPLIT ? ((h + 7) & ~7) * 2 : (in + 15) & ~15, hp = n / 2;  \
         int32_t ob, rb, t, i, j, k;                                                                      \
-        if (n > PK_VEC_MAX_IN || T * n > PK_VEC_MAX_X) {                                                 \
+        /* in < 8: rows mostly padding; the plain loop is faster there (refine fc1, in = 2: 0.67 -> 0.55 us) */ \
+        if (n > PK_VEC_MAX_IN || T * n > PK_VEC_MAX_X || in < 8) {                                       \
             NAME##_plain(x, T, in, x_stride, w, bias, bias_shift, out, mult, shift, per_row, out_min, out_max, y, \
                          y_stride);                                                                      \
             return;                                                                                      \
