@@ -569,18 +569,27 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
  * kernels above are shaped for rv32imc (no SIMD, few registers); on an x86-64 host they leave the vector
  * units idle. On x86-64 gcc/clang builds only, the fast pk_linear_* below replace them with loops a
  * compiler auto-vectorizes (int16 x int16 -> int32 multiply-add, pmaddwd / vpmaddwd):
- *   - x is copied once per call into two int16 planes, even and odd inputs of each token (an odd `in`
- *     pads the odd plane with 0), so the loops never see int8 or int4 data;
- *   - each weight row is unpacked once into the same even/odd int16 planes (for int4: the low and the
- *     high nibbles of each byte), then applied to every token, two tokens per pass;
- *   - the dot product is a plain loop over int16 pairs, accumulated in int32.
+ *   - x is copied once per call into int16 rows of n entries, n a multiple of 16 (zero padded): the loops
+ *     never see int8 or int4 data, and gcc, seeing n's low bits are 0, gives the vectorized dot products
+ *     no scalar tail. int4 rows are split (PK_VEC_UNPACK_W4: low nibbles, then high nibbles) and x is
+ *     copied in the same order; a dot product does not depend on the order of its terms;
+ *   - PK_VEC_RB = 4 weight rows at a time are unpacked into int16 rows of the same form (a partial last
+ *     block pads with zero rows, whose outputs are not stored);
+ *   - each pass computes 4 rows x 2 tokens = 8 dot products in one loop: each loaded x vector serves 4
+ *     rows and each weight vector 2 tokens (vpmaddwd with a memory operand); before, 1 row x 2 tokens;
+ *   - the 8 results are requantized together (PK_VEC_STORE, pk_rq_sat's int32 path vectorized).
+ *   The horizontal sum of each product vector is still paid once per output and token: gcc only forms
+ *   vpmaddwd for reductions, not for outputs kept in vector lanes (tried: gcc 12 widens with
+ *   vpmullw/vpmulhw and shuffles instead). An AVX-512 clone (arch=x86-64-v4) was slower: 56 us vs 42.5.
+ *   micro int4 hostUs (time_host, median): 61.0 -> 46.6 (blocking) -> 44.9 (requantization) -> 42.5
+ *   (split int4 rows) -> about 41.5 (scaled multipliers, single tokens, in < 8).
  * Every product and sum is the same integer as in the kernels above and the compiler's bound
  * (sum |x| |w| + |bias| < 2^31) holds for every partial sum in any order, so results are bit-exact;
- * requantization is the shared pk_rq_sat. With gcc the functions are also cloned for AVX2, picked at
+ * requantization is pk_rq_sat's arithmetic. With gcc the functions are also cloned for AVX2, picked at
  * load time (ifunc); other compilers vectorize at their own -O2 default. Shapes beyond the scratch
- * buffers (in > PK_VEC_MAX_IN or T (in + 1) / 2 > PK_VEC_MAX_X / 2) go through the _plain kernels. No
- * intrinsics, no heap: about 10 KB of stack scratch, which a host has. rv32imc, xtensa and every other
- * target compile the #else branch: the kernels above, unchanged (so does a host build with -DPK_NO_HOST_VEC,
+ * buffers (n > PK_VEC_MAX_IN or T n > PK_VEC_MAX_X) and in < 8 go through the _plain kernels. No
+ * intrinsics, no heap: 16 KB of stack scratch, which a host has. rv32imc, xtensa and every other target
+ * compile the #else branch: the kernels above, unchanged (so does a host build with -DPK_NO_HOST_VEC,
  * which the kernel tests use to run the node's kernels here). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(PK_NO_HOST_VEC)
 #define PK_HOST_VEC 1
@@ -589,78 +598,152 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
 #else
 #define PK_VEC_ATTR __attribute__((optimize("O2", "tree-vectorize"), target_clones("avx2", "default")))
 #endif
-#define PK_VEC_MAX_IN 1024
-#define PK_VEC_MAX_X 4096
+#define PK_VEC_MAX_IN 1024 /* in, rounded up to a multiple of 16 */
+#define PK_VEC_MAX_X 4096  /* T * that */
+#define PK_VEC_RB 4        /* output rows per block */
 
-/* Unpack weight row o into the even/odd planes we, wo (h = (in + 1) / 2 entries each). */
+/* int4: split layout. Weight row o becomes d[j] = low nibble, d[hp + j] = high nibble of byte j (inputs 2j
+ * and 2j + 1; hp = n / 2), so the unpacking is element-wise (no interleaving shuffles, 16-bit shifts);
+ * the x rows are copied in the same order (PK_VEC_X_SPLIT). The pad nibble of an odd row meets x's zero
+ * pad; entries past h are 0. */
 #define PK_VEC_UNPACK_W4                                                                                 \
     do {                                                                                                 \
         const uint8_t *r = w + o * h;                                                                    \
         for (j = 0; j < h; ++j) {                                                                        \
-            we[j] = (int16_t)PK_LO4(r[j]);                                                               \
-            wo[j] = (int16_t)PK_HI4(r[j]);                                                               \
+            const int32_t b_ = r[j];                                                                     \
+            d[j] = (int16_t)((int16_t)(b_ << 12) >> 12);                                                 \
+            d[hp + j] = (int16_t)((int16_t)(b_ << 8) >> 12);                                             \
         }                                                                                                \
-        if (in & 1) wo[h - 1] = 0; /* the pad nibble is 0 anyway; x's odd plane is 0 there too */        \
+        for (j = h; j < hp; ++j) d[j] = d[hp + j] = 0;                                                   \
     } while (0)
+#define PK_VEC_X_SPLIT                                                                                   \
+    do {                                                                                                 \
+        for (i = 0; i < in / 2; ++i) {                                                                   \
+            xd[i] = xt[2 * i];                                                                           \
+            xd[hp + i] = xt[2 * i + 1];                                                                  \
+        }                                                                                                \
+        for (i = in / 2; i < hp; ++i) xd[i] = xd[hp + i] = 0;                                            \
+        if (in & 1) xd[h - 1] = xt[in - 1];                                                              \
+    } while (0)
+/* int8: inputs in order, zero from `in` on */
 #define PK_VEC_UNPACK_W8                                                                                 \
     do {                                                                                                 \
         const int8_t *r = w + o * in;                                                                    \
-        for (j = 0; j < in / 2; ++j) {                                                                   \
-            we[j] = r[2 * j];                                                                            \
-            wo[j] = r[2 * j + 1];                                                                        \
-        }                                                                                                \
-        if (in & 1) {                                                                                    \
-            we[h - 1] = r[in - 1];                                                                       \
-            wo[h - 1] = 0;                                                                               \
-        }                                                                                                \
+        for (j = 0; j < in; ++j) d[j] = r[j];                                                            \
+        for (j = in; j < n; ++j) d[j] = 0;                                                               \
+    } while (0)
+#define PK_VEC_X_ORDER                                                                                   \
+    do {                                                                                                 \
+        for (i = 0; i < in; ++i) xd[i] = xt[i];                                                          \
+        for (i = in; i < n; ++i) xd[i] = 0;                                                              \
     } while (0)
 
-#define PK_DEFINE_LINEAR_VEC(NAME, TX, TY, WT, UNPACK)                                                   \
+/* Requantize and store acc[u RB + k], token t + u (u < nt), row ob + k (k < rb). The rows' bias and
+ * requantization constants are looked up once per block, and pk_rq_sat's int32 path is written out over
+ * the accumulators of a pass, a loop gcc vectorizes (vpsllvd, vpmuldq, vpsravd, min/max). A multiplier
+ * of 1/2 or more (n = 31 + shift < 33, micro's input projection) takes that path as pk_rq_sat does on the
+ * node: acc scaled by 2^lk, lk = 33 - n, then n = 33; if a scaled value does not fit int32 (never in
+ * micro) or lk > 30, pk_rq_sat itself (`fast` = 0, or `bad_`). */
+#define PK_VEC_STORE(t, nt)                                                                              \
+    do {                                                                                                 \
+        int32_t e_, u_, k_, bad_ = !fast;                                                                \
+        if (fast && !scaled) {                                                                           \
+            for (e_ = 0; e_ < (nt) * PK_VEC_RB; ++e_) {                                                  \
+                const int32_t hi_ = (int32_t)(((int64_t)(acc[e_] + bq[e_]) * mq[e_]) >> 32);             \
+                const int32_t v_ = (hi_ + rq[e_]) >> sq[e_];                                             \
+                res[e_] = v_ < out_min ? out_min : (v_ > out_max ? out_max : v_);                        \
+            }                                                                                            \
+        } else if (fast) {                                                                               \
+            for (e_ = 0; e_ < (nt) * PK_VEC_RB; ++e_) {                                                  \
+                const int32_t a_ = acc[e_] + bq[e_], up_ = (int32_t)((uint32_t)a_ << lk[e_]);            \
+                const int32_t hi_ = (int32_t)(((int64_t)up_ * mq[e_]) >> 32);                            \
+                const int32_t v_ = (hi_ + rq[e_]) >> sq[e_];                                             \
+                bad_ |= (up_ >> lk[e_]) ^ a_;                                                            \
+                res[e_] = v_ < out_min ? out_min : (v_ > out_max ? out_max : v_);                        \
+            }                                                                                            \
+        }                                                                                                \
+        if (bad_) {                                                                                      \
+            for (e_ = 0; e_ < (nt) * PK_VEC_RB; ++e_)                                                    \
+                res[e_] = pk_rq_sat(acc[e_] + bq[e_], mq[e_], qs[e_ % PK_VEC_RB], out_min, out_max);     \
+        }                                                                                                \
+        for (u_ = 0; u_ < (nt); ++u_)                                                                    \
+            for (k_ = 0; k_ < rb; ++k_) y[((t) + u_) * y_stride + ob + k_] = (TYPE_Y)res[u_ * PK_VEC_RB + k_]; \
+    } while (0)
+
+#define PK_DEFINE_LINEAR_VEC(NAME, TX, TY, WT, UNPACK, XCOPY, SPLIT)                                    \
     static inline PK_VEC_ATTR void NAME(const TX *x, int32_t T, int32_t in, int32_t x_stride, const WT *w, \
                                         const int16_t *bias, int32_t bias_shift, int32_t out, const int32_t *mult, \
                                         const int8_t *shift, int32_t per_row, int32_t out_min,           \
                                         int32_t out_max, TY *y, int32_t y_stride)                        \
     {                                                                                                    \
-        int16_t we[PK_VEC_MAX_IN / 2], wo[PK_VEC_MAX_IN / 2];                                            \
-        int16_t xe[PK_VEC_MAX_X / 2], xo[PK_VEC_MAX_X / 2];                                              \
-        const int32_t h = (in + 1) >> 1;                                                                 \
-        int32_t o, t, j;                                                                                 \
-        if (in > PK_VEC_MAX_IN || T * h > PK_VEC_MAX_X / 2) {                                            \
+        typedef TY TYPE_Y;                                                                               \
+        int16_t wv[PK_VEC_RB][PK_VEC_MAX_IN], xv[PK_VEC_MAX_X];                                          \
+        int32_t acc[2 * PK_VEC_RB], res[2 * PK_VEC_RB], bq[2 * PK_VEC_RB], mq[2 * PK_VEC_RB];            \
+        int32_t rq[2 * PK_VEC_RB], sq[2 * PK_VEC_RB], lk[2 * PK_VEC_RB], qs[PK_VEC_RB];                  \
+        /* n: the row length, a multiple of 16 (so the dot products have no loop tails) */               \
+        const int32_t h = (in + 1) >> 1, n = SPLIT ? ((h + 7) & ~7) * 2 : (in + 15) & ~15, hp = n / 2;  \
+        int32_t ob, rb, t, i, j, k;                                                                      \
+        /* in < 8: rows mostly padding; the plain loop is faster there (refine fc1, in = 2: 0.67 -> 0.55 us) */ \
+        if (n > PK_VEC_MAX_IN || T * n > PK_VEC_MAX_X || in < 8) {                                       \
             NAME##_plain(x, T, in, x_stride, w, bias, bias_shift, out, mult, shift, per_row, out_min, out_max, y, \
                          y_stride);                                                                      \
             return;                                                                                      \
         }                                                                                                \
+        (void)h;                                                                                         \
+        (void)hp;                                                                                        \
         for (t = 0; t < T; ++t) {                                                                        \
             const TX *xt = x + t * x_stride;                                                             \
-            int16_t *e = xe + t * h, *d = xo + t * h;                                                    \
-            for (j = 0; j < in / 2; ++j) {                                                               \
-                e[j] = xt[2 * j];                                                                        \
-                d[j] = xt[2 * j + 1];                                                                    \
-            }                                                                                            \
-            if (in & 1) {                                                                                \
-                e[h - 1] = xt[in - 1];                                                                   \
-                d[h - 1] = 0;                                                                            \
-            }                                                                                            \
+            int16_t *xd = xv + t * n;                                                                    \
+            XCOPY;                                                                                       \
         }                                                                                                \
-        for (o = 0; o < out; ++o) {                                                                      \
-            const int32_t b = PK_BIAS(o);                                                                \
-            const int32_t qm = mult[per_row ? o : 0], qs = shift[per_row ? o : 0];                       \
-            UNPACK;                                                                                      \
-            for (t = 0; t + 1 < T; t += 2) {                                                             \
-                const int16_t *e0 = xe + t * h, *d0 = xo + t * h, *e1 = e0 + h, *d1 = d0 + h;            \
-                int32_t a0 = 0, a1 = 0;                                                                  \
-                for (j = 0; j < h; ++j) {                                                                \
-                    a0 += e0[j] * we[j] + d0[j] * wo[j];                                                 \
-                    a1 += e1[j] * we[j] + d1[j] * wo[j];                                                 \
+        for (ob = 0; ob < out; ob += PK_VEC_RB) {                                                        \
+            const int16_t *w0 = wv[0], *w1 = wv[1], *w2 = wv[2], *w3 = wv[3];                            \
+            int32_t fast = 1, scaled = 0;                                                                \
+            rb = out - ob < PK_VEC_RB ? out - ob : PK_VEC_RB;                                            \
+            for (k = 0; k < PK_VEC_RB; ++k) {                                                            \
+                int16_t *d = wv[k];                                                                      \
+                const int32_t o = ob + k;                                                                \
+                if (k < rb) {                                                                            \
+                    UNPACK;                                                                              \
+                    bq[k] = PK_BIAS(o);                                                                  \
+                    mq[k] = mult[per_row ? o : 0];                                                       \
+                    qs[k] = shift[per_row ? o : 0];                                                      \
+                } else { /* a zero row: its accumulators stay 0 and are not stored */                    \
+                    for (j = 0; j < n; ++j) d[j] = 0;                                                    \
+                    bq[k] = mq[k] = qs[k] = 0;                                                           \
                 }                                                                                        \
-                y[t * y_stride + o] = (TY)pk_rq_sat(a0 + b, qm, qs, out_min, out_max);                   \
-                y[(t + 1) * y_stride + o] = (TY)pk_rq_sat(a1 + b, qm, qs, out_min, out_max);             \
+                lk[k] = 31 + qs[k] < 33 ? 33 - (31 + qs[k]) : 0;                                         \
+                scaled |= lk[k];                                                                         \
+                fast &= lk[k] <= 30;                                                                     \
+                rq[k] = fast ? (int32_t)1 << (31 + qs[k] + lk[k] - 33) : 0;                              \
+                sq[k] = fast ? 31 + qs[k] + lk[k] - 32 : 0;                                              \
+                lk[k + PK_VEC_RB] = lk[k];                                                               \
+                bq[k + PK_VEC_RB] = bq[k];                                                               \
+                mq[k + PK_VEC_RB] = mq[k];                                                               \
+                rq[k + PK_VEC_RB] = rq[k];                                                               \
+                sq[k + PK_VEC_RB] = sq[k];                                                               \
+            }                                                                                            \
+            for (t = 0; t + 1 < T; t += 2) {                                                             \
+                const int16_t *x0 = xv + t * n, *x1 = x0 + n;                                            \
+                int32_t a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;          \
+                for (i = 0; i < n; ++i) {                                                                \
+                    const int32_t p = x0[i], q = x1[i];                                                  \
+                    a00 += p * w0[i]; a01 += p * w1[i]; a02 += p * w2[i]; a03 += p * w3[i];              \
+                    a10 += q * w0[i]; a11 += q * w1[i]; a12 += q * w2[i]; a13 += q * w3[i];              \
+                }                                                                                        \
+                acc[0] = a00; acc[1] = a01; acc[2] = a02; acc[3] = a03;                                  \
+                acc[4] = a10; acc[5] = a11; acc[6] = a12; acc[7] = a13;                                  \
+                PK_VEC_STORE(t, 2);                                                                      \
             }                                                                                            \
             if (t < T) {                                                                                 \
-                const int16_t *e0 = xe + t * h, *d0 = xo + t * h;                                        \
-                int32_t a0 = 0;                                                                          \
-                for (j = 0; j < h; ++j) a0 += e0[j] * we[j] + d0[j] * wo[j];                             \
-                y[t * y_stride + o] = (TY)pk_rq_sat(a0 + b, qm, qs, out_min, out_max);                   \
+                const int16_t *x0 = xv + t * n;                                                          \
+                int32_t a00 = 0, a01 = 0, a02 = 0, a03 = 0;                                              \
+                for (i = 0; i < n; ++i) {                                                                \
+                    const int32_t p = x0[i];                                                             \
+                    a00 += p * w0[i]; a01 += p * w1[i]; a02 += p * w2[i]; a03 += p * w3[i];              \
+                }                                                                                        \
+                acc[0] = a00; acc[1] = a01; acc[2] = a02; acc[3] = a03;                                  \
+                PK_VEC_STORE(t, 1);                                                                      \
             }                                                                                            \
         }                                                                                                \
     }
@@ -669,8 +752,8 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
 PK_DEFINE_LINEAR_W4(pk_linear_w4_i8_i8_plain, int8_t, int8_t)
 PK_DEFINE_LINEAR_W4(pk_linear_w4_i8_i16_plain, int8_t, int16_t)
 #ifdef PK_HOST_VEC
-PK_DEFINE_LINEAR_VEC(pk_linear_w4_i8_i8, int8_t, int8_t, uint8_t, PK_VEC_UNPACK_W4)
-PK_DEFINE_LINEAR_VEC(pk_linear_w4_i8_i16, int8_t, int16_t, uint8_t, PK_VEC_UNPACK_W4)
+PK_DEFINE_LINEAR_VEC(pk_linear_w4_i8_i8, int8_t, int8_t, uint8_t, PK_VEC_UNPACK_W4, PK_VEC_X_SPLIT, 1)
+PK_DEFINE_LINEAR_VEC(pk_linear_w4_i8_i16, int8_t, int16_t, uint8_t, PK_VEC_UNPACK_W4, PK_VEC_X_SPLIT, 1)
 #else
 PK_DEFINE_LINEAR_W4_I8(pk_linear_w4_i8_i8, int8_t)
 PK_DEFINE_LINEAR_W4_I8(pk_linear_w4_i8_i16, int16_t)
@@ -864,8 +947,8 @@ PK_DEFINE_LINEAR_W4_I8(pk_linear_w4_i8_i16, int16_t)
 PK_DEFINE_LINEAR_W4(pk_linear_w4_i16_i8_plain, int16_t, int8_t)
 PK_DEFINE_LINEAR_W4(pk_linear_w4_i16_i16_plain, int16_t, int16_t)
 #ifdef PK_HOST_VEC
-PK_DEFINE_LINEAR_VEC(pk_linear_w4_i16_i8, int16_t, int8_t, uint8_t, PK_VEC_UNPACK_W4)
-PK_DEFINE_LINEAR_VEC(pk_linear_w4_i16_i16, int16_t, int16_t, uint8_t, PK_VEC_UNPACK_W4)
+PK_DEFINE_LINEAR_VEC(pk_linear_w4_i16_i8, int16_t, int8_t, uint8_t, PK_VEC_UNPACK_W4, PK_VEC_X_SPLIT, 1)
+PK_DEFINE_LINEAR_VEC(pk_linear_w4_i16_i16, int16_t, int16_t, uint8_t, PK_VEC_UNPACK_W4, PK_VEC_X_SPLIT, 1)
 #else
 PK_DEFINE_LINEAR_W4_I16_SINGLE(pk_linear_w4_i16_i8_single, int16_t, int8_t)
 PK_DEFINE_LINEAR_W4_I16_SINGLE(pk_linear_w4_i16_i16_single, int16_t, int16_t)
@@ -949,10 +1032,10 @@ PK_DEFINE_LINEAR_W8(pk_linear_w8_i8_i16_plain, int8_t, int16_t)
 PK_DEFINE_LINEAR_W8(pk_linear_w8_i16_i8_plain, int16_t, int8_t)
 PK_DEFINE_LINEAR_W8(pk_linear_w8_i16_i16_plain, int16_t, int16_t)
 #ifdef PK_HOST_VEC
-PK_DEFINE_LINEAR_VEC(pk_linear_w8_i8_i8, int8_t, int8_t, int8_t, PK_VEC_UNPACK_W8)
-PK_DEFINE_LINEAR_VEC(pk_linear_w8_i8_i16, int8_t, int16_t, int8_t, PK_VEC_UNPACK_W8)
-PK_DEFINE_LINEAR_VEC(pk_linear_w8_i16_i8, int16_t, int8_t, int8_t, PK_VEC_UNPACK_W8)
-PK_DEFINE_LINEAR_VEC(pk_linear_w8_i16_i16, int16_t, int16_t, int8_t, PK_VEC_UNPACK_W8)
+PK_DEFINE_LINEAR_VEC(pk_linear_w8_i8_i8, int8_t, int8_t, int8_t, PK_VEC_UNPACK_W8, PK_VEC_X_ORDER, 0)
+PK_DEFINE_LINEAR_VEC(pk_linear_w8_i8_i16, int8_t, int16_t, int8_t, PK_VEC_UNPACK_W8, PK_VEC_X_ORDER, 0)
+PK_DEFINE_LINEAR_VEC(pk_linear_w8_i16_i8, int16_t, int8_t, int8_t, PK_VEC_UNPACK_W8, PK_VEC_X_ORDER, 0)
+PK_DEFINE_LINEAR_VEC(pk_linear_w8_i16_i16, int16_t, int16_t, int8_t, PK_VEC_UNPACK_W8, PK_VEC_X_ORDER, 0)
 #else
 PK_DEFINE_LINEAR_W8_ROWPAIR(pk_linear_w8_i8_i8, int8_t, int8_t)
 PK_DEFINE_LINEAR_W8_ROWPAIR(pk_linear_w8_i8_i16, int8_t, int16_t)

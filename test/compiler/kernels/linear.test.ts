@@ -136,6 +136,39 @@ describe('linear kernels: C == TS', () => {
   });
 });
 
+// The x86-64 host variant requantizes a block's accumulators together and takes pk_rq_sat's scaled int32
+// path for multipliers of 1/2 and more (acc * 2^(33 - n) when it fits int32, else the 64-bit path; n <= 2
+// always the 64-bit path). Cases with such multipliers, mixed per row with small ones, and with extreme
+// inputs whose accumulators are too large to scale.
+describe('linear kernels: multipliers of 1/2 and more', () => {
+  const rng = new Rng(12);
+  const cases: LinearCase[] = [];
+  for (const wbits of [4, 8] as const)
+    for (const xbits of [8, 16] as const)
+      for (const ybits of [8, 16] as const)
+        for (let i = 0; i < 8; i++) {
+          const c = makeCase(rng, wbits, xbits, ybits, i % 2 === 1);
+          const rows = c.p.perRow ? c.p.out : 1;
+          const qs = Array.from({ length: rows }, (_, o) =>
+            quantizeMultiplier(o % 3 === 1 ? 2 ** -rng.int(3, 20) : 2 ** rng.int(-1, 28) * (1 + rng.next())));
+          c.p.mult = qs.map((q) => q.mult);
+          c.p.shift = qs.map((q) => q.shift);
+          cases.push(c);
+        }
+  const writer = new CaseWriter();
+  for (const c of cases) writeCase(writer, c);
+  const want = cases.map((c) => line(runTs(c)));
+
+  it('reach shifts down to -30 (n = 1) and the 64-bit path', () => {
+    expect(cases.some((c) => c.p.shift.some((s) => s <= -29))).toBe(true);
+    expect(cases.some((c) => c.p.shift.some((s) => s >= 2) && c.p.shift.some((s) => s < 2))).toBe(true);
+  });
+  it('sanitized and -O2 builds agree with the mirror', () => {
+    expect(sanitized.run(writer)).toEqual(want);
+    expect(optimized.run(writer)).toEqual(want);
+  });
+});
+
 describe('linear kernels vs float', () => {
   it('each output is sat(acc * real) within 0.5 LSB + 2^-30 relative (acc = exact dot product)', () => {
     const cases = allCases(11, 6);
