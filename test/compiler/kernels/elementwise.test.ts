@@ -14,11 +14,18 @@ import { addRequant, lut16Interp, lut8, relu } from '../../../src/compiler/sim/k
 import { EXP2_NEG_Q30, softmaxRow } from '../../../src/compiler/sim/kernels/softmax.ts';
 import { buildDriver, CaseWriter, type Driver, HEADER_DIR, line, Rng, sentinelBuffer } from './harness.ts';
 
+// driver: this host's kernels (on x86-64 the PK_HOST_VEC lut16, vectorized in blocks); portable: the
+// node's (PK_NO_HOST_VEC), which rv32imc and xtensa compile.
 let driver: Driver;
+let portable: Driver;
 beforeAll(() => {
   driver = buildDriver();
+  portable = buildDriver({ portable: true });
 });
-afterAll(() => driver.dispose());
+afterAll(() => {
+  driver.dispose();
+  portable.dispose();
+});
 
 const act = (bits: 8 | 16, n: number): Act =>
   bits === 8 ? sentinelBuffer((k) => new Int8Array(k), n) : sentinelBuffer((k) => new Int16Array(k), n);
@@ -212,7 +219,7 @@ describe('relu, lut8, lut16_interp', () => {
       wr.begin('lut16').ints(bits, x.length).array(table).array(x);
       want.push(line(y));
     }
-    expect(driver.run(wr)).toEqual(want);
+    for (const d of [driver, portable]) expect(d.run(wr)).toEqual(want);
     // 257 entries every 256 codes (h = 2^-4 in real units here). int16 out: interpolation error
     // h^2/8 max|GELU''| = (2^-4)^2 / 8 * 0.8 ~ 3.9e-4 = 1.6 LSB, plus two roundings (table entry,
     // interpolated value) of 0.5 LSB each: 2.6 LSB at most (measured 2.10; 1.11 with the former 513-entry
@@ -236,7 +243,24 @@ describe('relu, lut8, lut16_interp', () => {
         want.push(line(y));
       }
     }
-    expect(driver.run(wr)).toEqual(want);
+    for (const d of [driver, portable]) expect(d.run(wr)).toEqual(want);
+  });
+
+  it('lut16: C == TS on lengths around the host kernel 128-value blocks and 8/16-value vectors, both output types', () => {
+    const rng = new Rng(17);
+    const wr = new CaseWriter();
+    const want: string[] = [];
+    for (const bits of [8, 16] as const) {
+      for (const n of [15, 16, 17, 31, 33, 127, 128, 129, 255, 256, 257, 300, 1000]) {
+        const table = Int16Array.from({ length: 257 }, () => (bits === 8 ? rng.int(-128, 127) : rng.int(-32768, 32767)));
+        const x = Int16Array.from({ length: n }, (_, i) => (i % 97 === 0 ? rng.pick([-32768, 32767, 0, -1, 32512, -32513]) : rng.int(-32768, 32767)));
+        const y = act(bits, n);
+        lut16Interp(x, n, table, y);
+        wr.begin('lut16').ints(bits, n).array(table).array(x);
+        want.push(line(y));
+      }
+    }
+    for (const d of [driver, portable]) expect(d.run(wr)).toEqual(want);
   });
 
   it('lut16 refuses a table entry that does not fit an int8 output', () => {

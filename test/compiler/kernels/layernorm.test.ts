@@ -11,11 +11,18 @@ import type { Act } from '../../../src/compiler/sim/kernels/common.ts';
 import { isqrt64, layerNorm, lnBeta, lnEpsFracBits, lnEpsQ, type LayerNormParams } from '../../../src/compiler/sim/kernels/layernorm.ts';
 import { buildDriver, CaseWriter, type Driver, line, Rng, sentinelBuffer } from './harness.ts';
 
+// driver: this host's kernels (on x86-64 the PK_HOST_VEC LayerNorm, vectorized, and the host isqrt/recip
+// forms); portable: the node's (PK_NO_HOST_VEC), which rv32imc and xtensa compile.
 let driver: Driver;
+let portable: Driver;
 beforeAll(() => {
   driver = buildDriver();
+  portable = buildDriver({ portable: true });
 });
-afterAll(() => driver.dispose());
+afterAll(() => {
+  driver.dispose();
+  portable.dispose();
+});
 
 interface LnCase {
   xb: 8 | 16;
@@ -105,7 +112,7 @@ describe('layernorm', () => {
     for (let i = 0; i < 20000; i++) v.push(lo + ((BigInt(rng.int(0, 2 ** 30 - 1)) << 31n) | BigInt(rng.int(0, 2 ** 31 - 1))) * (rng.next() < 0.5 ? 1n : 2n));
     const ok = v.filter((x) => x >= lo && x <= hi);
     const wr = new CaseWriter().begin('isqrt_q60').ints(ok.length, ...ok);
-    expect(driver.run(wr)).toEqual([ok.map((x) => String(isqrt64(x))).join(' ')]);
+    for (const d of [driver, portable]) expect(d.run(wr)).toEqual([ok.map((x) => String(isqrt64(x))).join(' ')]);
   });
 
   it('C pk_ln_scale_q60 (32-bit words) == the least a with w 4^a >= 2^60 on [1, 2^62): powers of 2 +-1, random', () => {
@@ -123,7 +130,7 @@ describe('layernorm', () => {
     };
     const ok = w.filter((x) => x >= 1n && x < 1n << 62n);
     const wr = new CaseWriter().begin('ln_scale_q60').ints(ok.length, ...ok);
-    expect(driver.run(wr)).toEqual([ok.map(least).join(' ')]);
+    for (const d of [driver, portable]) expect(d.run(wr)).toEqual([ok.map(least).join(' ')]);
   });
 
   it('C pk_recip_q60 (two divu digit steps) == floor(2^60 / s) on [2^30, 2^31): ends, near powers of 2, random', () => {
@@ -133,7 +140,7 @@ describe('layernorm', () => {
     for (let i = 0; i < 20000; i++) s.push((1n << 30n) + BigInt(rng.int(0, 2 ** 30 - 1)));
     const ok = s.filter((x) => x >= 1n << 30n && x < 1n << 31n);
     const wr = new CaseWriter().begin('recip_q60').ints(ok.length, ...ok);
-    expect(driver.run(wr)).toEqual([ok.map((x) => String((1n << 60n) / x)).join(' ')]);
+    for (const d of [driver, portable]) expect(d.run(wr)).toEqual([ok.map((x) => String((1n << 60n) / x)).join(' ')]);
   });
 
   it("C == TS on rows whose scaled variance is exactly 2^60 (s = 2^30, R = 2^30: the kernel's -1 multiplier)", () => {
@@ -155,7 +162,7 @@ describe('layernorm', () => {
         want.push(line(y));
       }
     }
-    expect(driver.run(wr)).toEqual(want);
+    for (const d of [driver, portable]) expect(d.run(wr)).toEqual(want);
   });
 
   it('C == TS', () => {
@@ -167,11 +174,25 @@ describe('layernorm', () => {
         .ints(p.T, p.d, p.xStride, p.yStride, p.epsQ, p.preShift, p.mult, p.shift, p.outMin, p.outMax)
         .array(c.x).array(p.gamma).array(p.beta);
     }
-    expect(driver.run(wr)).toEqual(cases.map((c) => line(runTs(c))));
+    for (const d of [driver, portable]) expect(d.run(wr)).toEqual(cases.map((c) => line(runTs(c))));
     // pre_shift over its range (|beta| from ~2^-13 to 4 times sqrt(d) max|gamma|)
     const ps = cases.map((c) => c.p.preShift);
     expect(Math.min(...ps)).toBeLessThanOrEqual(17);
     expect(Math.max(...ps)).toBe(32);
+  });
+
+  it('C == TS with multipliers of 1/2 and more (31 + shift < 33: the host kernel hands these to the node loop)', () => {
+    const rng = new Rng(53);
+    const cases = allCases(52, 4).map((c) => ({ ...c, p: { ...c.p, ...quantizeMultiplier(rng.pick([0.5, 0.75, 1, 1.5, 3])) } }));
+    expect(Math.max(...cases.map((c) => 31 + c.p.shift))).toBeLessThan(33);
+    const wr = new CaseWriter();
+    for (const c of cases) {
+      const { p } = c;
+      wr.begin(`layernorm_i${c.xb}_i${c.yb}`)
+        .ints(p.T, p.d, p.xStride, p.yStride, p.epsQ, p.preShift, p.mult, p.shift, p.outMin, p.outMax)
+        .array(c.x).array(p.gamma).array(p.beta);
+    }
+    for (const d of [driver, portable]) expect(d.run(wr)).toEqual(cases.map((c) => line(runTs(c))));
   });
 
   it('is within 0.52 output LSB plus the accumulator unit of the float LayerNorm (quantized gamma, exact beta)', () => {
