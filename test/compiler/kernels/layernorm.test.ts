@@ -36,9 +36,9 @@ interface LnCase {
   eps: number;
 }
 
-function makeCase(rng: Rng, xb: 8 | 16, yb: 8 | 16): LnCase {
+function makeCase(rng: Rng, xb: 8 | 16, yb: 8 | 16, maxT = 11): LnCase {
   const d = rng.pick([1, 2, 17, 48, 64, 64, 96, 128]);
-  const T = rng.int(1, 11);
+  const T = rng.int(maxT > 11 ? 12 : 1, maxT);
   const xStride = d + rng.pick([0, 0, 5]);
   const yStride = d + rng.pick([0, 3]);
   const qx = xb === 8 ? 127 : 32767;
@@ -185,6 +185,21 @@ describe('layernorm', () => {
     const rng = new Rng(53);
     const cases = allCases(52, 4).map((c) => ({ ...c, p: { ...c.p, ...quantizeMultiplier(rng.pick([0.5, 0.75, 1, 1.5, 3])) } }));
     expect(Math.max(...cases.map((c) => 31 + c.p.shift))).toBeLessThan(33);
+    const wr = new CaseWriter();
+    for (const c of cases) {
+      const { p } = c;
+      wr.begin(`layernorm_i${c.xb}_i${c.yb}`)
+        .ints(p.T, p.d, p.xStride, p.yStride, p.epsQ, p.preShift, p.mult, p.shift, p.outMin, p.outMax)
+        .array(c.x).array(p.gamma).array(p.beta);
+    }
+    for (const d of [driver, portable]) expect(d.run(wr)).toEqual(cases.map((c) => line(runTs(c))));
+  });
+
+  it('C == TS on 12 to 40 rows (the host kernel takes rows in groups of 16: full groups and tails)', () => {
+    const rng = new Rng(54);
+    const cases: LnCase[] = [];
+    for (const xb of [8, 16] as const) for (const yb of [8, 16] as const) for (let i = 0; i < 4; i++) cases.push(makeCase(rng, xb, yb, 40));
+    expect(Math.max(...cases.map((c) => c.p.T))).toBeGreaterThan(32);
     const wr = new CaseWriter();
     for (const c of cases) {
       const { p } = c;
