@@ -97,13 +97,17 @@ typedef char pk_check_modulo_conversion[(int32_t)(uint32_t)0xfffffff8u == -8 ? 1
 #endif
 
 /* The x86-64 host's element passes of the non-linear kernels (normalization, attention): out of line,
- * vectorized by gcc (-O2 alone only vectorizes loops without tails), cloned for AVX2. */
+ * vectorized by gcc (its -O2 cost model only vectorizes loops that need no tail), cloned for AVX2.
+ * clang has no such attribute here and vectorizes at -O2 by itself; it keeps the node's element pass of
+ * the normalization (its gathered-load vector form measured 5.7 us against 3.3 us, micro). */
 #if PK_X86_HOST && defined(__GNUC__) && !defined(__clang__)
 #define PK_HOST_PASS                                                                                     \
     __attribute__((optimize("O2", "tree-vectorize", "vect-cost-model=dynamic"),                         \
                    target_clones("avx2", "default")))
+#define PK_HOST_GCC 1
 #else
 #define PK_HOST_PASS
+#define PK_HOST_GCC 0
 #endif
 
 /* Hides a loop-invariant multiplier from constant propagation: after inlining, gcc for RISC-V expands a
@@ -281,7 +285,7 @@ PK_DEFINE_NORM_HOST(pk_host_norm_i16, int16_t)
         rem = (uint32_t)(QMAX) % range << 16;                                                            \
         rl = rem / range << 16;                                                                          \
         rl |= (rem % range << 16) / range;                                                               \
-        if (PK_X86_HOST && rh == 0) {                                                                    \
+        if (PK_X86_HOST && PK_HOST_GCC && rh == 0) {                                                     \
             HOST(x, F, P, (uint16_t)lo, (uint16_t)(rl >> 16), (uint16_t)rl, y);                         \
             return;                                                                                      \
         }                                                                                                \
@@ -1635,35 +1639,44 @@ static inline int32_t pk_attention_logits_i16(const int16_t *qr, const int16_t *
  *   p = softmax(logit) with (sm_mult, sm_shift) = s_q s_k 2^logit_shift / sqrt(hd) * log2(e) * 2^16
  *   y_c = sat(requant(sum_j p_j v_jc, mult, shift)),  real multiplier s_v / (2^15 s_y).
  * sum_j p_j <= 2^15 + T / 2, so the weighted sum fits int32 even for int16 v. scratch: T int32. */
-/* The host's softmax row for n = 31 + shift >= 32 (every real scale): pk_softmax_row_i32_inplace_mx's
- * integers, branch-free so that gcc vectorizes it (AVX2: gathers from the table, per-lane shifts):
+/* The host's softmax of G rows of T logits at once (x [G][T], row maxima mx [G], G T <= PK_ATT_HOST_TT), for
+ * n = 31 + shift >= 32 (every real scale): pk_softmax_row_i32_inplace_mx's integers in flat passes over the
+ * G T values, branch-free so that gcc vectorizes them (AVX2: table gathers, per-lane shifts), p in int16:
  *  - with d2 = 2 min(diff, 2^31 - 1) < 2^32, floor((diff mult + 2^(n-1)) / 2^n)
  *    = floor((floor(d2 mult / 2^32) + 2^(n-32)) / 2^(n-31))     (nested floors; one 32x32 high product);
  *  - ((t >> (ip + 5)) + 1) >> 1 = (t + 2^(ip+5)) >> (ip + 6)   (t < 2^30, ip <= 24: no wrap);
  *  - exponents past the table's range (v >= 25 2^16) give 0 as there: their lane computes on v = 0 and is
  *    masked (masks, not ?: selects: gcc 12 turned a select into a branch, knowing the table's entries,
- *    and then left the loop scalar). */
-static inline PK_HOST_PASS void pk_host_softmax_row(const int32_t *x, int32_t n, int32_t mx, uint32_t mult,
-                                                    uint32_t round, int32_t s, int16_t *p)
+ *    and then left the loop scalar);
+ *  - each row's reciprocal is spread over its T entries for the last flat pass. */
+#define PK_ATT_HOST_TT 1024 /* logits per softmax block: 3 x 4 KB + 2 KB of stack */
+static inline PK_HOST_PASS void pk_host_softmax_rows(const int32_t *x, const int32_t *mx, int32_t G, int32_t T,
+                                                     uint32_t mult, uint32_t round, int32_t s, int16_t *p)
 {
-    uint32_t e[128], sum = 0, recip;
-    int32_t j;
-    for (j = 0; j < n; ++j) {
-        const uint32_t d0 = (uint32_t)mx - (uint32_t)x[j];
-        const uint32_t d2 = d0 > 0x7fffffffu ? 0xfffffffeu : d0 << 1;
+    uint32_t e[PK_ATT_HOST_TT], r[PK_ATT_HOST_TT];
+    const int32_t n = G * T;
+    int32_t i, g, j;
+    for (g = 0; g < G; ++g)
+        for (j = 0; j < T; ++j) e[g * T + j] = (uint32_t)mx[g] - (uint32_t)x[g * T + j];
+    for (i = 0; i < n; ++i) {
+        const uint32_t d2 = e[i] > 0x7fffffffu ? 0xfffffffeu : e[i] << 1;
         const uint32_t v = ((uint32_t)(((uint64_t)d2 * mult) >> 32) + round) >> s;
         const uint32_t in_range = (uint32_t)((int32_t)(v - (25u << 16)) >> 31); /* v < 2^31: all ones iff v < 25 2^16 */
         const uint32_t vc = v & in_range;
         const uint32_t i0 = (vc >> 8) & 0xffu, ip = vc >> 16;
         const uint32_t t0 = pk_exp2_neg_q30[i0], t1 = pk_exp2_neg_q30[i0 + 1];
         const uint32_t t = t0 - (((t0 - t1) * (vc & 0xffu) + 128u) >> 8);
-        e[j] = ((t + (1u << (ip + 5))) >> (ip + 6)) & in_range;
-        sum += e[j];
+        e[i] = ((t + (1u << (ip + 5))) >> (ip + 6)) & in_range;
     }
-    recip = (uint32_t)(((uint64_t)1 << 55) / sum);
-    for (j = 0; j < n; ++j) {
-        const uint32_t q = (uint32_t)(((uint64_t)e[j] * recip + ((uint64_t)1 << 39)) >> 40);
-        p[j] = (int16_t)(q - (q >> 15));
+    for (g = 0; g < G; ++g) {
+        uint32_t sum = 0, recip;
+        for (j = 0; j < T; ++j) sum += e[g * T + j];
+        recip = (uint32_t)(((uint64_t)1 << 55) / sum);
+        for (j = 0; j < T; ++j) r[g * T + j] = recip;
+    }
+    for (i = 0; i < n; ++i) {
+        const uint32_t q = (uint32_t)(((uint64_t)e[i] * r[i] + ((uint64_t)1 << 39)) >> 40);
+        p[i] = (int16_t)(q - (q >> 15));
     }
 }
 
@@ -1672,26 +1685,29 @@ static inline PK_HOST_PASS void pk_host_softmax_row(const int32_t *x, int32_t n,
  *    split once per head into kh = k >> 8 in [-128, 127] and kl = k & 255, so that q.k = 256 q.kh + q.kl
  *    with |q.kh| <= hd 2^22 and |q.kl| <= hd 32768 255, both exact int32 sums for hd <= 256 (in any order,
  *    pairs included), combined in int64;
- *  - p_j in int16 (p_j <= 32767), the weighted sums along the head's columns in an int32 row (widening
- *    16-bit multiplies; the kernel's bound on sum_j p_j |v_jc| holds for every partial sum);
+ *  - the softmax of all T query rows at once (T T <= PK_ATT_HOST_TT; one row at a time beyond), in
+ *    pk_host_softmax_rows for n = 31 + sm_shift >= 32, else pk_softmax_row_i32_inplace_mx per row;
+ *  - p_j in int16 (p_j <= 32767), the weighted sums 16 columns at a time in registers (widening 16-bit
+ *    multiplies; the kernel's bound on sum_j p_j |v_jc| holds for every partial sum);
  *  - requantization (n = 31 + shift >= 33) with the signed high product from the unsigned one:
  *    floor(acc mult / 2^32) = floor(acc_u mult / 2^32) - [acc < 0] mult for acc_u = acc mod 2^32 and
- *    0 <= mult < 2^31 (pmuludq on SSE2), then pk_rq_sat's rounding and saturation.
- * Shapes beyond the stack scratch (hd > 256, T hd > PK_ATT_HOST_KD) take the node's loops. */
-#define PK_ATT_HOST_KD 4096 /* T hd of the split keys: 2 x 8 KB of stack */
+ *    0 <= mult < 2^31 (vpmuludq), then pk_rq_sat's rounding and saturation; n < 33 through pk_rq_sat.
+ * micro (T = 10, H = 2, hd = 32, int16): 5.0 -> 1.7 us per call (C timing harness, AVX2 clone). No scratch
+ * argument: everything lives on the stack (about 20 KB). Shapes beyond it (hd > 256, T hd > PK_ATT_HOST_KD)
+ * take the node's loops. */
+#define PK_ATT_HOST_KD 2048 /* T hd of the split keys: 2 x 4 KB of stack */
 #define PK_DEFINE_ATTENTION_HOST(NAME, TX, TY, SPLIT)                                                    \
     static inline PK_HOST_PASS void NAME(const TX *q, const TX *k, const TX *v, int32_t ld, int32_t T,   \
                                          int32_t H, int32_t hd, int32_t logit_shift, int32_t sm_mult,    \
                                          int32_t sm_shift, int32_t mult, int32_t shift, int32_t out_min, \
-                                         int32_t out_max, int32_t *scratch, TY *y, int32_t y_stride)     \
+                                         int32_t out_max, TY *y, int32_t y_stride)                       \
     {                                                                                                    \
-        int16_t kh[PK_ATT_HOST_KD], kl[PK_ATT_HOST_KD], p[128];                                          \
-        int32_t acc[256];                                                                                \
-        const int32_t half = logit_shift > 0 ? (int32_t)1 << (logit_shift - 1) : 0;                     \
+        int16_t kh[PK_ATT_HOST_KD], kl[PK_ATT_HOST_KD], pb[PK_ATT_HOST_TT];                              \
+        int32_t acc[256], lg[PK_ATT_HOST_TT], mxr[128];                                                  \
+        const int32_t half = logit_shift > 0 ? (int32_t)1 << (logit_shift - 1) : 0;                      \
         const int32_t n = 31 + shift, nsm = 31 + sm_shift;                                               \
-        const uint32_t msm = (uint32_t)sm_mult;                                                          \
-        const uint32_t rsm = nsm >= 32 ? (uint32_t)1 << (nsm - 32) : 0;                                  \
-        int32_t h, t, j, c;                                                                              \
+        const int32_t G = T * T <= PK_ATT_HOST_TT ? T : 1; /* query rows per softmax block */            \
+        int32_t h, t, t0, j, c;                                                                          \
         for (h = 0; h < H; ++h) {                                                                        \
             const int32_t col = h * hd;                                                                  \
             for (j = 0; j < T; ++j) {                                                                    \
@@ -1702,58 +1718,68 @@ static inline PK_HOST_PASS void pk_host_softmax_row(const int32_t *x, int32_t n,
                     lr[c] = (int16_t)(kr[c] & 255);                                                      \
                 }                                                                                        \
             }                                                                                            \
-            for (t = 0; t < T; ++t) {                                                                    \
-                const TX *qr = q + t * ld + col, *vr = v + col;                                          \
-                TY *yr = y + t * y_stride + col;                                                         \
-                int32_t mx = INT32_MIN;                                                                  \
-                for (j = 0; j < T; ++j) {                                                                \
-                    const int16_t *hr = kh + j * hd, *lr = kl + j * hd;                                  \
-                    int32_t sh = 0, sl = 0, lg;                                                          \
-                    if (SPLIT) {                                                                         \
-                        for (c = 0; c < hd; ++c) {                                                       \
-                            sh += qr[c] * hr[c];                                                         \
-                            sl += qr[c] * lr[c];                                                         \
+            for (t0 = 0; t0 < T; t0 += G) {                                                              \
+                for (t = t0; t < t0 + G; ++t) { /* logits of G query rows and their maxima */            \
+                    const TX *qr = q + t * ld + col;                                                     \
+                    int32_t *lgr = lg + (t - t0) * T, mx = INT32_MIN;                                    \
+                    for (j = 0; j < T; ++j) {                                                            \
+                        const int16_t *hr = kh + j * hd, *lr = kl + j * hd;                              \
+                        int32_t sh = 0, sl = 0, l;                                                       \
+                        if (SPLIT) {                                                                     \
+                            for (c = 0; c < hd; ++c) {                                                   \
+                                sh += qr[c] * hr[c];                                                     \
+                                sl += qr[c] * lr[c];                                                     \
+                            }                                                                            \
+                            l = (int32_t)(((int64_t)sh * 256 + sl + half) >> logit_shift);               \
+                        } else {                                                                         \
+                            for (c = 0; c < hd; ++c) sh += qr[c] * hr[c];                                \
+                            l = (sh + half) >> logit_shift;                                              \
                         }                                                                                \
-                        lg = (int32_t)(((int64_t)sh * 256 + sl + half) >> logit_shift);                  \
-                    } else {                                                                             \
-                        for (c = 0; c < hd; ++c) sh += qr[c] * hr[c];                                    \
-                        lg = (sh + half) >> logit_shift;                                                 \
+                        lgr[j] = l;                                                                      \
+                        mx = l > mx ? l : mx;                                                            \
                     }                                                                                    \
-                    scratch[j] = lg;                                                                     \
-                    mx = lg > mx ? lg : mx;                                                              \
+                    mxr[t - t0] = mx;                                                                    \
                 }                                                                                        \
                 if (nsm >= 32) {                                                                         \
-                    pk_host_softmax_row(scratch, T, mx, msm, rsm, nsm - 31, p);                          \
+                    pk_host_softmax_rows(lg, mxr, G, T, (uint32_t)sm_mult, (uint32_t)1 << (nsm - 32), nsm - 31, \
+                                         pb);                                                            \
                 } else {                                                                                 \
-                    pk_softmax_row_i32_inplace_mx(scratch, T, mx, sm_mult, sm_shift, scratch);           \
-                    for (j = 0; j < T; ++j) p[j] = (int16_t)scratch[j];                                  \
-                }                                                                                        \
-                for (c = 0; c + 16 <= hd; c += 16) {                                                     \
-                    int32_t a[16], i;                                                                    \
-                    for (i = 0; i < 16; ++i) a[i] = p[0] * vr[c + i];                                    \
-                    for (j = 1; j < T; ++j) {                                                            \
-                        const int16_t pj = p[j];                                                         \
-                        const TX *vj = vr + j * ld + c;                                                  \
-                        for (i = 0; i < 16; ++i) a[i] += pj * vj[i];                                     \
+                    for (t = 0; t < G; ++t) {                                                            \
+                        pk_softmax_row_i32_inplace_mx(lg + t * T, T, mxr[t], sm_mult, sm_shift, lg + t * T); \
+                        for (j = 0; j < T; ++j) pb[t * T + j] = (int16_t)lg[t * T + j];                  \
                     }                                                                                    \
-                    for (i = 0; i < 16; ++i) acc[c + i] = a[i];                                          \
                 }                                                                                        \
-                for (; c < hd; ++c) {                                                                    \
-                    int32_t a = 0;                                                                       \
-                    for (j = 0; j < T; ++j) a += p[j] * vr[j * ld + c];                                  \
-                    acc[c] = a;                                                                          \
-                }                                                                                        \
-                if (n >= 33) {                                                                           \
-                    const int32_t r = (int32_t)1 << (n - 33), s = n - 32;                                \
-                    const uint32_t m = (uint32_t)mult;                                                   \
-                    for (c = 0; c < hd; ++c) {                                                           \
-                        const uint32_t hu = (uint32_t)(((uint64_t)(uint32_t)acc[c] * m) >> 32);          \
-                        int32_t w = ((int32_t)(hu - (acc[c] < 0 ? m : 0u)) + r) >> s;                    \
-                        w = w < out_min ? out_min : w;                                                   \
-                        yr[c] = (TY)(w > out_max ? out_max : w);                                         \
+                for (t = t0; t < t0 + G; ++t) { /* weighted sums of the value rows, requantized */       \
+                    const int16_t *p = pb + (t - t0) * T;                                                \
+                    const TX *vr = v + col;                                                              \
+                    TY *yr = y + t * y_stride + col;                                                     \
+                    for (c = 0; c + 16 <= hd; c += 16) {                                                 \
+                        int32_t a[16], i;                                                                \
+                        for (i = 0; i < 16; ++i) a[i] = p[0] * vr[c + i];                                \
+                        for (j = 1; j < T; ++j) {                                                        \
+                            const int16_t pj = p[j];                                                     \
+                            const TX *vj = vr + j * ld + c;                                              \
+                            for (i = 0; i < 16; ++i) a[i] += pj * vj[i];                                 \
+                        }                                                                                \
+                        for (i = 0; i < 16; ++i) acc[c + i] = a[i];                                      \
                     }                                                                                    \
-                } else {                                                                                 \
-                    for (c = 0; c < hd; ++c) yr[c] = (TY)pk_rq_sat(acc[c], mult, shift, out_min, out_max); \
+                    for (; c < hd; ++c) {                                                                \
+                        int32_t a = 0;                                                                   \
+                        for (j = 0; j < T; ++j) a += p[j] * vr[j * ld + c];                              \
+                        acc[c] = a;                                                                      \
+                    }                                                                                    \
+                    if (n >= 33) {                                                                       \
+                        const int32_t r = (int32_t)1 << (n - 33), s = n - 32;                            \
+                        const uint32_t m = (uint32_t)mult;                                               \
+                        for (c = 0; c < hd; ++c) {                                                       \
+                            const uint32_t hu = (uint32_t)(((uint64_t)(uint32_t)acc[c] * m) >> 32);      \
+                            int32_t w = ((int32_t)(hu - (acc[c] < 0 ? m : 0u)) + r) >> s;                \
+                            w = w < out_min ? out_min : w;                                               \
+                            yr[c] = (TY)(w > out_max ? out_max : w);                                     \
+                        }                                                                                \
+                    } else {                                                                             \
+                        for (c = 0; c < hd; ++c) yr[c] = (TY)pk_rq_sat(acc[c], mult, shift, out_min, out_max); \
+                    }                                                                                    \
                 }                                                                                        \
             }                                                                                            \
         }                                                                                                \
@@ -1776,7 +1802,7 @@ PK_DEFINE_ATTENTION_HOST(pk_attention_host_i16_i16, int16_t, int16_t, 1)
         int32_t h, t, j, c;                                                                              \
         if (PK_X86_HOST && hd <= 256 && T <= 128 && T * hd <= PK_ATT_HOST_KD) {                          \
             HOST(q, k, v, ld, T, H, hd, logit_shift, sm_mult, sm_shift, mult, shift, out_min, out_max,   \
-                 scratch, y, y_stride);                                                                  \
+                 y, y_stride);                                                                           \
             return;                                                                                      \
         }                                                                                                \
         for (h = 0; h < H; ++h) {                                                                        \
