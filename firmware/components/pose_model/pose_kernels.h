@@ -39,6 +39,9 @@
  * x86-64 host (PK_HOST_VEC) pk_layernorm_*_plain are the node's LayerNorm, the vectorized host form's fallback.
  * Helpers of the attention kernels: pk_attention_logits_i8 / _i16 (one query row's logits and their
  * maximum), pk_softmax_row_i32_inplace(_mx) and pk_exp_q24(_u31).
+ * x86-64 host variants (PK_X86_HOST, out of line and vectorized: PK_HOST_PASS), called by the kernels above
+ * with the same results: pk_host_minmax_i16, pk_host_norm_i8 / _i16 (normalization), pk_host_softmax_row
+ * and pk_attention_host_X_Y (attention).
  */
 #ifndef POSE_KERNELS_H
 #define POSE_KERNELS_H
@@ -92,6 +95,20 @@ typedef char pk_check_modulo_conversion[(int32_t)(uint32_t)0xfffffff8u == -8 ? 1
 #define PK_X86_HOST 1
 #else
 #define PK_X86_HOST 0
+#endif
+
+/* The x86-64 host's element passes of the non-linear kernels (normalization, attention): out of line,
+ * vectorized by gcc (its -O2 cost model only vectorizes loops that need no tail), cloned for AVX2.
+ * clang has no such attribute here and vectorizes at -O2 by itself; it keeps the node's element pass of
+ * the normalization (its gathered-load vector form measured 5.7 us against 3.3 us, micro). */
+#if PK_X86_HOST && defined(__GNUC__) && !defined(__clang__)
+#define PK_HOST_PASS                                                                                     \
+    __attribute__((optimize("O2", "tree-vectorize", "vect-cost-model=dynamic"),                         \
+                   target_clones("avx2", "default")))
+#define PK_HOST_GCC 1
+#else
+#define PK_HOST_PASS
+#define PK_HOST_GCC 0
 #endif
 
 /* Hides a loop-invariant multiplier from constant propagation: after inlining, gcc for RISC-V expands a
@@ -199,17 +216,56 @@ static inline int32_t pk_rq_sat(int32_t acc, int32_t mult, int32_t shift, int32_
         const uint32_t d = (uint32_t)(xc[0] - lo);                                                       \
         yr[f] = (TY)Q(d);                                                                                \
     }
-#define PK_DEFINE_MINMAX_NORMALIZE(NAME, TY, QMAX)                                                       \
+/* x86-64 host (PK_X86_HOST), out of line and vectorized (PK_HOST_PASS): min and max in int16 lanes
+ * (pminsw, pmaxsw); and for range > QMAX (rh = 0, so rl < 2^32; every real int8 window) the element pass
+ * in 16-bit multiplies (pmullw, pmulhuw), 8 or 16 outputs per step along f (stores contiguous, loads
+ * gathered). With rl = a 2^16 + b (a, b < 2^16) and d a = ah 2^16 + al (ah, al < 2^16):
+ *   floor((d rl + 2^31) / 2^32) = floor((d a + 2^15 + floor(d b / 2^16)) / 2^16)    (nested floors)
+ *                               = ah + floor((al + bh + 2^15) / 2^16),   bh = floor(d b / 2^16)
+ * and with c = (al + bh) mod 2^16 the last term is [c < al] (the carry) + (c >> 15). The same integer as
+ * the node's loops; micro (342 x 10): 4.2 -> 1.3 us per window (C timing harness). */
+static inline PK_HOST_PASS void pk_host_minmax_i16(const int16_t *x, int32_t n, int32_t *lo, int32_t *hi)
+{
+    int16_t l = x[0], h = x[0];
+    int32_t i;
+    for (i = 1; i < n; ++i) {
+        l = x[i] < l ? x[i] : l;
+        h = x[i] > h ? x[i] : h;
+    }
+    *lo = l;
+    *hi = h;
+}
+
+/* y[p][f] = Q(x[f][p]) as above, d = x - lo as uint16 (d <= range < 2^16); a, b, l come in as uint16
+ * parameters so that gcc sees 16-bit operands (from a uint32 it folds the truncation away and multiplies
+ * in 32 bits: pmuludq sequences on SSE2). */
+#define PK_DEFINE_NORM_HOST(NAME, TY)                                                                    \
+    static inline PK_HOST_PASS void NAME(const int16_t *x, int32_t F, int32_t P, uint16_t l, uint16_t a, \
+                                         uint16_t b, TY *y)                                              \
+    {                                                                                                    \
+        int32_t f, p;                                                                                    \
+        for (p = 0; p < P; ++p) {                                                                        \
+            const int16_t *xc = x + p;                                                                   \
+            TY *yr = y + p * F;                                                                          \
+            for (f = 0; f < F; ++f) {                                                                    \
+                const uint16_t d = (uint16_t)((uint16_t)xc[f * P] - l);                                  \
+                const uint16_t ah = (uint16_t)((uint32_t)d * a >> 16), al = (uint16_t)((uint32_t)d * a); \
+                const uint16_t bh = (uint16_t)((uint32_t)d * b >> 16), c = (uint16_t)(al + bh);          \
+                yr[f] = (TY)(ah + (c < al) + (c >> 15));                                                 \
+            }                                                                                            \
+        }                                                                                                \
+    }
+PK_DEFINE_NORM_HOST(pk_host_norm_i8, int8_t)
+PK_DEFINE_NORM_HOST(pk_host_norm_i16, int16_t)
+
+#define PK_DEFINE_MINMAX_NORMALIZE(NAME, TY, HOST, QMAX)                                                 \
     static inline void NAME(const int16_t *x, int32_t F, int32_t P, TY *y)                               \
     {                                                                                                    \
         const int32_t n = F * P;                                                                         \
         int32_t lo = x[0], hi = x[0], i, f, p;                                                           \
         uint32_t range, rh, rl, rem;                                                                     \
         if (PK_X86_HOST) /* branch-free: vectorized min/max */                                           \
-            for (i = 1; i < n; ++i) {                                                                    \
-                lo = x[i] < lo ? x[i] : lo;                                                              \
-                hi = x[i] > hi ? x[i] : hi;                                                              \
-            }                                                                                            \
+            pk_host_minmax_i16(x, n, &lo, &hi);                                                          \
         else                                                                                             \
             for (i = n & 1; i < n; i += 2) { /* x[0] is in lo, hi already: pairs from the odd remainder */ \
                 const int32_t u = x[i], v = x[i + 1];                                                    \
@@ -230,6 +286,10 @@ static inline int32_t pk_rq_sat(int32_t acc, int32_t mult, int32_t shift, int32_
         rem = (uint32_t)(QMAX) % range << 16;                                                            \
         rl = rem / range << 16;                                                                          \
         rl |= (rem % range << 16) / range;                                                               \
+        if (PK_X86_HOST && PK_HOST_GCC && rh == 0) {                                                     \
+            HOST(x, F, P, (uint16_t)lo, (uint16_t)(rl >> 16), (uint16_t)rl, y);                         \
+            return;                                                                                      \
+        }                                                                                                \
         for (p = 0; p < P; ++p) {                                                                        \
             const int16_t *xc = x + p;                                                                   \
             TY *yr = y + p * F;                                                                          \
@@ -248,8 +308,8 @@ static inline int32_t pk_rq_sat(int32_t acc, int32_t mult, int32_t shift, int32_
         }                                                                                                \
     }
 
-PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i8, int8_t, 127)
-PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, 32767)
+PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i8, int8_t, pk_host_norm_i8, 127)
+PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, pk_host_norm_i16, 32767)
 
 /* ---------------------------------------------------------------- linear (fully connected) */
 
@@ -1706,7 +1766,157 @@ static inline int32_t pk_attention_logits_i16(const int16_t *qr, const int16_t *
  *   p = softmax(logit) with (sm_mult, sm_shift) = s_q s_k 2^logit_shift / sqrt(hd) * log2(e) * 2^16
  *   y_c = sat(requant(sum_j p_j v_jc, mult, shift)),  real multiplier s_v / (2^15 s_y).
  * sum_j p_j <= 2^15 + T / 2, so the weighted sum fits int32 even for int16 v. scratch: T int32. */
-#define PK_DEFINE_ATTENTION(NAME, TX, TY, LOGITS)                                                        \
+/* The host's softmax of G rows of T logits at once (x [G][T], row maxima mx [G], G T <= PK_ATT_HOST_TT), for
+ * n = 31 + shift >= 32 (every real scale): pk_softmax_row_i32_inplace_mx's integers in flat passes over the
+ * G T values, branch-free so that gcc vectorizes them (AVX2: table gathers, per-lane shifts), p in int16:
+ *  - with d2 = 2 min(diff, 2^31 - 1) < 2^32, floor((diff mult + 2^(n-1)) / 2^n)
+ *    = floor((floor(d2 mult / 2^32) + 2^(n-32)) / 2^(n-31))     (nested floors; one 32x32 high product);
+ *  - ((t >> (ip + 5)) + 1) >> 1 = (t + 2^(ip+5)) >> (ip + 6)   (t < 2^30, ip <= 24: no wrap);
+ *  - exponents past the table's range (v >= 25 2^16) give 0 as there: their lane computes on v = 0 and is
+ *    masked (masks, not ?: selects: gcc 12 turned a select into a branch, knowing the table's entries,
+ *    and then left the loop scalar);
+ *  - each row's reciprocal is spread over its T entries for the last flat pass. */
+#define PK_ATT_HOST_TT 1024 /* logits per softmax block: 3 x 4 KB + 2 KB of stack */
+static inline PK_HOST_PASS void pk_host_softmax_rows(const int32_t *x, const int32_t *mx, int32_t G, int32_t T,
+                                                     uint32_t mult, uint32_t round, int32_t s, int16_t *p)
+{
+    uint32_t e[PK_ATT_HOST_TT], r[PK_ATT_HOST_TT];
+    const int32_t n = G * T;
+    int32_t i, g, j;
+    for (g = 0; g < G; ++g)
+        for (j = 0; j < T; ++j) e[g * T + j] = (uint32_t)mx[g] - (uint32_t)x[g * T + j];
+    for (i = 0; i < n; ++i) {
+        const uint32_t d2 = e[i] > 0x7fffffffu ? 0xfffffffeu : e[i] << 1;
+        const uint32_t v = ((uint32_t)(((uint64_t)d2 * mult) >> 32) + round) >> s;
+        const uint32_t in_range = (uint32_t)((int32_t)(v - (25u << 16)) >> 31); /* v < 2^31: all ones iff v < 25 2^16 */
+        const uint32_t vc = v & in_range;
+        const uint32_t i0 = (vc >> 8) & 0xffu, ip = vc >> 16;
+        const uint32_t t0 = pk_exp2_neg_q30[i0], t1 = pk_exp2_neg_q30[i0 + 1];
+        const uint32_t t = t0 - (((t0 - t1) * (vc & 0xffu) + 128u) >> 8);
+        e[i] = ((t + (1u << (ip + 5))) >> (ip + 6)) & in_range;
+    }
+    for (g = 0; g < G; ++g) {
+        uint32_t sum = 0, recip;
+        for (j = 0; j < T; ++j) sum += e[g * T + j];
+        recip = (uint32_t)(((uint64_t)1 << 55) / sum);
+        for (j = 0; j < T; ++j) r[g * T + j] = recip;
+    }
+    for (i = 0; i < n; ++i) {
+        const uint32_t q = (uint32_t)(((uint64_t)e[i] * r[i] + ((uint64_t)1 << 39)) >> 40);
+        p[i] = (int16_t)(q - (q >> 15));
+    }
+}
+
+/* x86-64 host variant (PK_X86_HOST; out of line and vectorized by gcc, PK_HOST_PASS), the same integers:
+ *  - logits as int32 dot products, which gcc turns into pmaddwd: int8 q, k directly (|q k| <= 2^14); int16 k
+ *    split once per head into kh = k >> 8 in [-128, 127] and kl = k & 255, so that q.k = 256 q.kh + q.kl
+ *    with |q.kh| <= hd 2^22 and |q.kl| <= hd 32768 255, both exact int32 sums for hd <= 256 (in any order,
+ *    pairs included), combined in int64;
+ *  - the softmax of all T query rows at once (T T <= PK_ATT_HOST_TT; one row at a time beyond), in
+ *    pk_host_softmax_rows for n = 31 + sm_shift >= 32, else pk_softmax_row_i32_inplace_mx per row;
+ *  - p_j in int16 (p_j <= 32767), the weighted sums 16 columns at a time in registers (widening 16-bit
+ *    multiplies; the kernel's bound on sum_j p_j |v_jc| holds for every partial sum);
+ *  - requantization (n = 31 + shift >= 33) with the signed high product from the unsigned one:
+ *    floor(acc mult / 2^32) = floor(acc_u mult / 2^32) - [acc < 0] mult for acc_u = acc mod 2^32 and
+ *    0 <= mult < 2^31 (vpmuludq), then pk_rq_sat's rounding and saturation; n < 33 through pk_rq_sat.
+ * micro (T = 10, H = 2, hd = 32, int16): 5.0 -> 1.7 us per call (C timing harness, AVX2 clone). No scratch
+ * argument: everything lives on the stack (about 20 KB). Shapes beyond it (hd > 256, T hd > PK_ATT_HOST_KD)
+ * take the node's loops. */
+#define PK_ATT_HOST_KD 2048 /* T hd of the split keys: 2 x 4 KB of stack */
+#define PK_DEFINE_ATTENTION_HOST(NAME, TX, TY, SPLIT)                                                    \
+    static inline PK_HOST_PASS void NAME(const TX *q, const TX *k, const TX *v, int32_t ld, int32_t T,   \
+                                         int32_t H, int32_t hd, int32_t logit_shift, int32_t sm_mult,    \
+                                         int32_t sm_shift, int32_t mult, int32_t shift, int32_t out_min, \
+                                         int32_t out_max, TY *y, int32_t y_stride)                       \
+    {                                                                                                    \
+        int16_t kh[PK_ATT_HOST_KD], kl[PK_ATT_HOST_KD], pb[PK_ATT_HOST_TT];                              \
+        int32_t acc[256], lg[PK_ATT_HOST_TT], mxr[128];                                                  \
+        const int32_t half = logit_shift > 0 ? (int32_t)1 << (logit_shift - 1) : 0;                      \
+        const int32_t n = 31 + shift, nsm = 31 + sm_shift;                                               \
+        const int32_t G = T * T <= PK_ATT_HOST_TT ? T : 1; /* query rows per softmax block */            \
+        int32_t h, t, t0, j, c;                                                                          \
+        for (h = 0; h < H; ++h) {                                                                        \
+            const int32_t col = h * hd;                                                                  \
+            for (j = 0; j < T; ++j) {                                                                    \
+                const TX *kr = k + j * ld + col;                                                         \
+                int16_t *hr = kh + j * hd, *lr = kl + j * hd;                                            \
+                for (c = 0; c < hd; ++c) {                                                               \
+                    hr[c] = (int16_t)(SPLIT ? kr[c] >> 8 : kr[c]);                                       \
+                    lr[c] = (int16_t)(kr[c] & 255);                                                      \
+                }                                                                                        \
+            }                                                                                            \
+            for (t0 = 0; t0 < T; t0 += G) {                                                              \
+                for (t = t0; t < t0 + G; ++t) { /* logits of G query rows and their maxima */            \
+                    const TX *qr = q + t * ld + col;                                                     \
+                    int32_t *lgr = lg + (t - t0) * T, mx = INT32_MIN;                                    \
+                    for (j = 0; j < T; ++j) {                                                            \
+                        const int16_t *hr = kh + j * hd, *lr = kl + j * hd;                              \
+                        int32_t sh = 0, sl = 0, l;                                                       \
+                        if (SPLIT) {                                                                     \
+                            for (c = 0; c < hd; ++c) {                                                   \
+                                sh += qr[c] * hr[c];                                                     \
+                                sl += qr[c] * lr[c];                                                     \
+                            }                                                                            \
+                            l = (int32_t)(((int64_t)sh * 256 + sl + half) >> logit_shift);               \
+                        } else {                                                                         \
+                            for (c = 0; c < hd; ++c) sh += qr[c] * hr[c];                                \
+                            l = (sh + half) >> logit_shift;                                              \
+                        }                                                                                \
+                        lgr[j] = l;                                                                      \
+                        mx = l > mx ? l : mx;                                                            \
+                    }                                                                                    \
+                    mxr[t - t0] = mx;                                                                    \
+                }                                                                                        \
+                if (nsm >= 32) {                                                                         \
+                    pk_host_softmax_rows(lg, mxr, G, T, (uint32_t)sm_mult, (uint32_t)1 << (nsm - 32), nsm - 31, \
+                                         pb);                                                            \
+                } else {                                                                                 \
+                    for (t = 0; t < G; ++t) {                                                            \
+                        pk_softmax_row_i32_inplace_mx(lg + t * T, T, mxr[t], sm_mult, sm_shift, lg + t * T); \
+                        for (j = 0; j < T; ++j) pb[t * T + j] = (int16_t)lg[t * T + j];                  \
+                    }                                                                                    \
+                }                                                                                        \
+                for (t = t0; t < t0 + G; ++t) { /* weighted sums of the value rows, requantized */       \
+                    const int16_t *p = pb + (t - t0) * T;                                                \
+                    const TX *vr = v + col;                                                              \
+                    TY *yr = y + t * y_stride + col;                                                     \
+                    for (c = 0; c + 16 <= hd; c += 16) {                                                 \
+                        int32_t a[16], i;                                                                \
+                        for (i = 0; i < 16; ++i) a[i] = p[0] * vr[c + i];                                \
+                        for (j = 1; j < T; ++j) {                                                        \
+                            const int16_t pj = p[j];                                                     \
+                            const TX *vj = vr + j * ld + c;                                              \
+                            for (i = 0; i < 16; ++i) a[i] += pj * vj[i];                                 \
+                        }                                                                                \
+                        for (i = 0; i < 16; ++i) acc[c + i] = a[i];                                      \
+                    }                                                                                    \
+                    for (; c < hd; ++c) {                                                                \
+                        int32_t a = 0;                                                                   \
+                        for (j = 0; j < T; ++j) a += p[j] * vr[j * ld + c];                              \
+                        acc[c] = a;                                                                      \
+                    }                                                                                    \
+                    if (n >= 33) {                                                                       \
+                        const int32_t r = (int32_t)1 << (n - 33), s = n - 32;                            \
+                        const uint32_t m = (uint32_t)mult;                                               \
+                        for (c = 0; c < hd; ++c) {                                                       \
+                            const uint32_t hu = (uint32_t)(((uint64_t)(uint32_t)acc[c] * m) >> 32);      \
+                            int32_t w = ((int32_t)(hu - (acc[c] < 0 ? m : 0u)) + r) >> s;                \
+                            w = w < out_min ? out_min : w;                                               \
+                            yr[c] = (TY)(w > out_max ? out_max : w);                                     \
+                        }                                                                                \
+                    } else {                                                                             \
+                        for (c = 0; c < hd; ++c) yr[c] = (TY)pk_rq_sat(acc[c], mult, shift, out_min, out_max); \
+                    }                                                                                    \
+                }                                                                                        \
+            }                                                                                            \
+        }                                                                                                \
+    }
+PK_DEFINE_ATTENTION_HOST(pk_attention_host_i8_i8, int8_t, int8_t, 0)
+PK_DEFINE_ATTENTION_HOST(pk_attention_host_i8_i16, int8_t, int16_t, 0)
+PK_DEFINE_ATTENTION_HOST(pk_attention_host_i16_i8, int16_t, int8_t, 1)
+PK_DEFINE_ATTENTION_HOST(pk_attention_host_i16_i16, int16_t, int16_t, 1)
+
+#define PK_DEFINE_ATTENTION(NAME, TX, TY, LOGITS, HOST)                                                  \
     static inline PK_NO_SCHED_NO_SLP void NAME(const TX *q, const TX *k, const TX *v, int32_t ld,        \
                                                int32_t T, int32_t H, int32_t hd, int32_t logit_shift,    \
                                                int32_t sm_mult, int32_t sm_shift, int32_t mult,          \
@@ -1717,6 +1927,11 @@ static inline int32_t pk_attention_logits_i16(const int16_t *qr, const int16_t *
         /* optimizations) about a tail loop after a blocked one when the sizes are constants          */ \
         const int32_t hd16 = hd - hd % 16, hd4 = hd - hd % 4;                                            \
         int32_t h, t, j, c;                                                                              \
+        if (PK_X86_HOST && hd <= 256 && T <= 128 && T * hd <= PK_ATT_HOST_KD) {                          \
+            HOST(q, k, v, ld, T, H, hd, logit_shift, sm_mult, sm_shift, mult, shift, out_min, out_max,   \
+                 y, y_stride);                                                                           \
+            return;                                                                                      \
+        }                                                                                                \
         for (h = 0; h < H; ++h) {                                                                        \
             const int32_t col = h * hd;                                                                  \
             for (t = 0; t < T; ++t) {                                                                    \
@@ -1781,10 +1996,10 @@ static inline int32_t pk_attention_logits_i16(const int16_t *qr, const int16_t *
         }                                                                                                \
     }
 
-PK_DEFINE_ATTENTION(pk_attention_i8_i8, int8_t, int8_t, pk_attention_logits_i8)
-PK_DEFINE_ATTENTION(pk_attention_i8_i16, int8_t, int16_t, pk_attention_logits_i8)
-PK_DEFINE_ATTENTION(pk_attention_i16_i8, int16_t, int8_t, pk_attention_logits_i16)
-PK_DEFINE_ATTENTION(pk_attention_i16_i16, int16_t, int16_t, pk_attention_logits_i16)
+PK_DEFINE_ATTENTION(pk_attention_i8_i8, int8_t, int8_t, pk_attention_logits_i8, pk_attention_host_i8_i8)
+PK_DEFINE_ATTENTION(pk_attention_i8_i16, int8_t, int16_t, pk_attention_logits_i8, pk_attention_host_i8_i16)
+PK_DEFINE_ATTENTION(pk_attention_i16_i8, int16_t, int8_t, pk_attention_logits_i16, pk_attention_host_i16_i8)
+PK_DEFINE_ATTENTION(pk_attention_i16_i16, int16_t, int16_t, pk_attention_logits_i16, pk_attention_host_i16_i16)
 
 /* Temporal attention pooling: p = softmax over the T scores (sm_mult, sm_shift as in pk_softmax_row),
  * y_c = sat(requant(sum_t p_t x_tc, mult, shift)), real multiplier s_x / (2^15 s_y). scratch: T int32.

@@ -15,8 +15,9 @@ import { buildDriver, CaseWriter, type Driver, line, Rng, sentinelBuffer } from 
 
 let drivers: Driver[];
 beforeAll(() => {
-  // the host build and the node's code (-DPK_NO_HOST_VEC: the int16 logits in exact int32 pieces)
-  drivers = [buildDriver(), buildDriver({ portable: true })];
+  // the host build (sanitized, and -O2 as timed: the vectorized host variant), and the node's code
+  // (-DPK_NO_HOST_VEC: the int16 logits in exact int32 pieces)
+  drivers = [buildDriver(), buildDriver({ optimized: true }), buildDriver({ portable: true })];
 });
 afterAll(() => {
   for (const d of drivers) d.dispose();
@@ -24,8 +25,8 @@ afterAll(() => {
 
 /** Runs the cases on both builds; they must print the same lines. */
 function runDrivers(wr: CaseWriter): string[] {
-  const [host, node] = drivers.map((d) => d.run(wr));
-  expect(node).toEqual(host);
+  const [host, ...others] = drivers.map((d) => d.run(wr));
+  for (const o of others) expect(o).toEqual(host);
   return host;
 }
 
@@ -121,6 +122,43 @@ describe('attention', () => {
       }
       c.qkv = qkv;
       cases.push(c);
+    }
+    const wr = new CaseWriter();
+    for (const c of cases) {
+      const { p } = c;
+      wr.begin(`attention_i${c.xb}_i${c.yb}`)
+        .ints(p.T, p.H, p.hd, p.ld, p.logitShift, p.smMult, p.smShift, p.mult, p.shift, p.outMin, p.outMax, p.yStride)
+        .array(c.qkv);
+    }
+    expect(runDrivers(wr)).toEqual(cases.map((c) => line(runAtt(c))));
+  });
+
+  // The x86-64 host variant: T and hd beyond the cases above (rows of 8 and 16 lanes plus tails; T T at and
+  // past its 1024-logit softmax block, T hd at and past its 2048 split keys and hd past 256, where the
+  // node's loops take over), softmax multipliers of 1/2 and more (n < 32: the scalar softmax), output
+  // multipliers of 1/2 and more (pk_rq_sat's wide path), logits far apart (exponents past the table:
+  // e = 0) and int16 extremes.
+  it('C == TS across the host variant\'s paths and bounds', () => {
+    const rng = new Rng(63);
+    const cases: AttCase[] = [];
+    const shapes: Array<[number, number]> = [[12, 17], [17, 33], [40, 40], [64, 32], [64, 33], [8, 256], [8, 257],
+      [32, 64], [33, 64], [128, 16], [3, 300], [9, 15]];
+    for (const [T, hd] of shapes) {
+      for (const xb of [8, 16] as const) {
+        const c = attCase(rng, xb, rng.pick([8, 16] as const));
+        const H = T * hd > 2000 ? 1 : rng.pick([1, 2]);
+        const d = H * hd;
+        const maxAcc = hd * (qmaxOf(xb) + 1) ** 2;
+        const logitShift = Math.max(0, Math.ceil(Math.log2(maxAcc)) - 30);
+        const smScale = rng.pick([2 ** -6, 1, 2 ** 12, 2 ** 20]); // flat to one-hot; multipliers >= 1/2 (shift <= 0)
+        const sm = quantizeMultiplier((((c.s.q * c.s.k * 2 ** logitShift) / Math.sqrt(hd)) * LOG2E * 2 ** 16 * smScale));
+        const out = quantizeMultiplier(rng.pick([c.s.v / (2 ** 15 * c.s.y), 0.7, 3]));
+        c.p = { ...c.p, T, H, hd, ld: 3 * d + rng.pick([0, 1]), logitShift, smMult: sm.mult, smShift: sm.shift,
+          mult: out.mult, shift: out.shift, yStride: d };
+        c.qkv = randAct(rng, xb, T * c.p.ld, rng.pick([1, 0.3, 0.05]));
+        if (xb === 16 && rng.next() < 0.5) for (let k = 0; k < c.qkv.length; k += 3) c.qkv[k] = rng.pick([-32768, 32767]);
+        cases.push(c);
+      }
     }
     const wr = new CaseWriter();
     for (const c of cases) {
