@@ -318,6 +318,11 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, pk_host_norm_i16, 3
  * fit as they are, and proves the product fits int32). A multiply, not a shift: shifting a negative
  * value left is undefined in C; compilers emit the shift anyway. */
 #define PK_BIAS(o) (bias ? (int32_t)bias[o] * ((int32_t)1 << bias_shift) : 0)
+/* bias and requantization parameters of output rows o and o + 1 (the two-row kernels) */
+#define PK_ROWPAIR_QPARAMS                                                                               \
+    const int32_t b0 = PK_BIAS(o), b1 = PK_BIAS(o + 1);                                                  \
+    const int32_t qm0 = mult[per_row ? o : 0], qs0 = shift[per_row ? o : 0];                             \
+    const int32_t qm1 = mult[per_row ? o + 1 : 0], qs1 = shift[per_row ? o + 1 : 0]
 
 /* y[t][o] = sat(requant(bias[o] + sum_i x[t][i] * w[o][i])) for t < T, o < out.
  * Each weight row is read once per block of PK_TOKEN_BLOCK tokens whose accumulators stay in registers;
@@ -525,9 +530,7 @@ PK_DEFINE_MINMAX_NORMALIZE(pk_minmax_normalize_i16, int16_t, pk_host_norm_i16, 3
         PK_SWAR4_ROWS;                                                                                   \
         for (o = o4; o + 2 <= out; o += 2) {                                                             \
             const uint8_t *w0r = w + o * row_bytes, *w1r = w0r + row_bytes;                              \
-            const int32_t b0 = PK_BIAS(o), b1 = PK_BIAS(o + 1);                                          \
-            const int32_t qm0 = mult[per_row ? o : 0], qs0 = shift[per_row ? o : 0];                     \
-            const int32_t qm1 = mult[per_row ? o + 1 : 0], qs1 = shift[per_row ? o + 1 : 0];             \
+            PK_ROWPAIR_QPARAMS;                                                                          \
             const int8_t *xt = x;                                                                        \
             for (t = 0; t < t_wide; t += 2 * PK_TOKEN_BLOCK) {                                           \
                 const int8_t *x0 = xt, *x1 = x0 + x_stride, *x2 = x1 + x_stride;                         \
@@ -859,24 +862,34 @@ PK_DEFINE_LINEAR_W4_I8(pk_linear_w4_i8_i16, int16_t)
     PK_SWAR_STORE(tok + base + 2, a##base##2_0, a##base##2_1);                                           \
     PK_SWAR_STORE(tok + base + 3, a##base##3_0, a##base##3_1);                                           \
     PK_SWAR_STORE(tok + base + 4, a##base##4_0, a##base##4_1)
-/* one block of 5 * NB5 tokens (NB5 = 1 or 2) starting at token t */
+/* Pieces shared by the token blocks of the int16 x int4 and int8-weight kernels (NB5 = 1: five tokens,
+ * 2: ten): the activation pointer and accumulators, one input column k for every token, the stores. */
+#define PK_BLOCK_BEGIN                                                                                   \
+    const TYPE_X *xp = x + t * x_stride;                                                                 \
+    PK_ACC_X5(0);                                                                                        \
+    PK_ACC_X5(5)
+#define PK_TOK2_BLOCK(k, NB5)                                                                            \
+    PK_TOK2_X5(k, 0);                                                                                    \
+    if (NB5 == 2) { PK_TOK2_X5(k, 5); }
+#define PK_BLOCK_END(NB5)                                                                                \
+    PK_STORE_X5(t, 0);                                                                                   \
+    if (NB5 == 2) { PK_STORE_X5(t, 5); }                                                                 \
+    (void)a50_0; (void)a50_1; (void)a51_0; (void)a51_1; (void)a52_0; (void)a52_1; /* NB5 == 1 */         \
+    (void)a53_0; (void)a53_1; (void)a54_0; (void)a54_1
 /* input pair I (inputs 2I, 2I + 1, at xp + OFF and xp + OFF + 1) of rows o, o + 1 for the block */
 #define PK_W4_I16_PAIR(NB5, I, OFF)                                                                      \
     do {                                                                                                 \
         const uint32_t u0 = w0r[I], u1 = w0r[row_bytes + (I)];                                           \
         int32_t v0 = PK_LO4(u0), v1 = PK_LO4(u1);                                                        \
-        PK_TOK2_X5(OFF, 0);                                                                              \
-        if (NB5 == 2) { PK_TOK2_X5(OFF, 5); }                                                            \
+        PK_TOK2_BLOCK(OFF, NB5)                                                                          \
         v0 = PK_HI4(u0);                                                                                 \
         v1 = PK_HI4(u1);                                                                                 \
-        PK_TOK2_X5(OFF + 1, 0);                                                                          \
-        if (NB5 == 2) { PK_TOK2_X5(OFF + 1, 5); }                                                        \
+        PK_TOK2_BLOCK(OFF + 1, NB5)                                                                      \
     } while (0)
+/* one block of 5 * NB5 tokens (NB5 = 1 or 2) starting at token t */
 #define PK_W4_I16_BLOCK(NB5)                                                                             \
     do {                                                                                                 \
-        const TYPE_X *xp = x + t * x_stride;                                                             \
-        PK_ACC_X5(0);                                                                                    \
-        PK_ACC_X5(5);                                                                                    \
+        PK_BLOCK_BEGIN;                                                                                  \
         /* two input pairs per iteration: the loop's own instructions (pointer steps, bound, branch) */ \
         /* are paid once per 80 MACs instead of 40 */                                                    \
         for (i = 0; i + 2 <= pairs; i += 2) {                                                            \
@@ -890,13 +903,9 @@ PK_DEFINE_LINEAR_W4_I8(pk_linear_w4_i8_i16, int16_t)
         }                                                                                                \
         if (in & 1) {                                                                                    \
             const int32_t v0 = PK_LO4(w0r[pairs]), v1 = PK_LO4(w0r[row_bytes + pairs]);                 \
-            PK_TOK2_X5(0, 0);                                                                            \
-            if (NB5 == 2) { PK_TOK2_X5(0, 5); }                                                          \
+            PK_TOK2_BLOCK(0, NB5)                                                                        \
         }                                                                                                \
-        PK_STORE_X5(t, 0);                                                                               \
-        if (NB5 == 2) { PK_STORE_X5(t, 5); }                                                             \
-        (void)a50_0; (void)a50_1; (void)a51_0; (void)a51_1; (void)a52_0; (void)a52_1; /* NB5 == 1 */     \
-        (void)a53_0; (void)a53_1; (void)a54_0; (void)a54_1;                                              \
+        PK_BLOCK_END(NB5);                                                                               \
     } while (0)
 
 /* Single tokens (T < 5: the head after pooling) have nothing to share across tokens, so eight output rows
@@ -988,9 +997,7 @@ PK_DEFINE_LINEAR_W4_I8(pk_linear_w4_i8_i16, int16_t)
         }                                                                                                \
         for (o = 0; o + 2 <= out; o += 2) {                                                              \
             const uint8_t *w0r = w + o * row_bytes; /* row o + 1 follows at w0r + row_bytes */           \
-            const int32_t b0 = PK_BIAS(o), b1 = PK_BIAS(o + 1);                                          \
-            const int32_t qm0 = mult[per_row ? o : 0], qs0 = shift[per_row ? o : 0];                     \
-            const int32_t qm1 = mult[per_row ? o + 1 : 0], qs1 = shift[per_row ? o + 1 : 0];             \
+            PK_ROWPAIR_QPARAMS;                                                                          \
             for (t = 0; t < t10; t += 10) PK_W4_I16_BLOCK(2);                                            \
             for (t = t10; t < t5; t += 5) PK_W4_I16_BLOCK(1);                                            \
             for (t = t5; t < T; ++t) {                                                                   \
@@ -1037,28 +1044,20 @@ PK_DEFINE_LINEAR_W4_I16(pk_linear_w4_i16_i16, int16_t, int16_t)
 /* one block of 5 * NB5 tokens from token t, rows o and o + 1 of int8 weights: two inputs per iteration */
 #define PK_W8_BLOCK(NB5)                                                                                 \
     do {                                                                                                 \
-        const TYPE_X *xp = x + t * x_stride;                                                             \
-        PK_ACC_X5(0);                                                                                    \
-        PK_ACC_X5(5);                                                                                    \
+        PK_BLOCK_BEGIN;                                                                                  \
         for (i = 0; i + 2 <= in; i += 2) {                                                               \
             int32_t v0 = w0r[i], v1 = w0r[in + i];                                                       \
-            PK_TOK2_X5(0, 0);                                                                            \
-            if (NB5 == 2) { PK_TOK2_X5(0, 5); }                                                          \
+            PK_TOK2_BLOCK(0, NB5)                                                                        \
             v0 = w0r[i + 1];                                                                             \
             v1 = w0r[in + i + 1];                                                                        \
-            PK_TOK2_X5(1, 0);                                                                            \
-            if (NB5 == 2) { PK_TOK2_X5(1, 5); }                                                          \
+            PK_TOK2_BLOCK(1, NB5)                                                                        \
             xp += 2;                                                                                     \
         }                                                                                                \
         if (in & 1) {                                                                                    \
             const int32_t v0 = w0r[in - 1], v1 = w0r[2 * in - 1];                                        \
-            PK_TOK2_X5(0, 0);                                                                            \
-            if (NB5 == 2) { PK_TOK2_X5(0, 5); }                                                          \
+            PK_TOK2_BLOCK(0, NB5)                                                                        \
         }                                                                                                \
-        PK_STORE_X5(t, 0);                                                                               \
-        if (NB5 == 2) { PK_STORE_X5(t, 5); }                                                             \
-        (void)a50_0; (void)a50_1; (void)a51_0; (void)a51_1; (void)a52_0; (void)a52_1; /* NB5 == 1 */     \
-        (void)a53_0; (void)a53_1; (void)a54_0; (void)a54_1;                                              \
+        PK_BLOCK_END(NB5);                                                                               \
     } while (0)
 
 /* int8 weights: the int16 x int4 kernel's blocking (two rows x ten tokens, one activation pointer, inlined
@@ -1077,9 +1076,7 @@ PK_DEFINE_LINEAR_W4_I16(pk_linear_w4_i16_i16, int16_t, int16_t)
         int32_t o, t, i;                                                                                 \
         for (o = 0; o + 2 <= out; o += 2) {                                                              \
             const int8_t *w0r = w + o * in; /* row o + 1 follows at w0r + in */                          \
-            const int32_t b0 = PK_BIAS(o), b1 = PK_BIAS(o + 1);                                          \
-            const int32_t qm0 = mult[per_row ? o : 0], qs0 = shift[per_row ? o : 0];                     \
-            const int32_t qm1 = mult[per_row ? o + 1 : 0], qs1 = shift[per_row ? o + 1 : 0];             \
+            PK_ROWPAIR_QPARAMS;                                                                          \
             for (t = 0; t < t10; t += 10) PK_W8_BLOCK(2);                                                \
             for (t = t10; t < t5; t += 5) PK_W8_BLOCK(1);                                                \
             for (t = t5; t < T; ++t) {                                                                   \

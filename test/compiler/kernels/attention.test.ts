@@ -11,24 +11,15 @@ import { quantizeMultiplier, requantReal } from '../../../src/compiler/quant/fix
 import type { Act } from '../../../src/compiler/sim/kernels/common.ts';
 import { attention, attentionPool, type AttentionParams, type AttentionPoolParams } from '../../../src/compiler/sim/kernels/attention.ts';
 import { matmulConstLeft } from '../../../src/compiler/sim/kernels/matmul-const.ts';
-import { buildDriver, CaseWriter, type Driver, line, Rng, sentinelBuffer } from './harness.ts';
+import { buildDrivers, CaseWriter, type Driver, line, Rng, sentinelBuffer } from './harness.ts';
 
-let drivers: Driver[];
+let driver: Driver;
 beforeAll(() => {
   // the host build (sanitized, and -O2 as timed: the vectorized host variant), and the node's code
   // (-DPK_NO_HOST_VEC: the int16 logits in exact int32 pieces)
-  drivers = [buildDriver(), buildDriver({ optimized: true }), buildDriver({ portable: true })];
+  driver = buildDrivers([{}, { optimized: true }, { portable: true }]);
 });
-afterAll(() => {
-  for (const d of drivers) d.dispose();
-});
-
-/** Runs the cases on both builds; they must print the same lines. */
-function runDrivers(wr: CaseWriter): string[] {
-  const [host, ...others] = drivers.map((d) => d.run(wr));
-  for (const o of others) expect(o).toEqual(host);
-  return host;
-}
+afterAll(() => driver.dispose());
 
 const LOG2E = Math.LOG2E;
 const qmaxOf = (bits: 8 | 16): number => (bits === 8 ? 127 : 32767);
@@ -97,7 +88,7 @@ describe('attention', () => {
         .ints(p.T, p.H, p.hd, p.ld, p.logitShift, p.smMult, p.smShift, p.mult, p.shift, p.outMin, p.outMax, p.yStride)
         .array(c.qkv);
     }
-    expect(runDrivers(wr)).toEqual(cases.map((c) => line(runAtt(c))));
+    expect(driver.run(wr)).toEqual(cases.map((c) => line(runAtt(c))));
   });
 
   // The int16 logits are summed in exact int32 pieces (pairs of columns, five keys per pass): inputs at the
@@ -130,7 +121,7 @@ describe('attention', () => {
         .ints(p.T, p.H, p.hd, p.ld, p.logitShift, p.smMult, p.smShift, p.mult, p.shift, p.outMin, p.outMax, p.yStride)
         .array(c.qkv);
     }
-    expect(runDrivers(wr)).toEqual(cases.map((c) => line(runAtt(c))));
+    expect(driver.run(wr)).toEqual(cases.map((c) => line(runAtt(c))));
   });
 
   // The x86-64 host variant: T and hd beyond the cases above (rows of 8 and 16 lanes plus tails; T T at and
@@ -167,7 +158,7 @@ describe('attention', () => {
         .ints(p.T, p.H, p.hd, p.ld, p.logitShift, p.smMult, p.smShift, p.mult, p.shift, p.outMin, p.outMax, p.yStride)
         .array(c.qkv);
     }
-    expect(runDrivers(wr)).toEqual(cases.map((c) => line(runAtt(c))));
+    expect(driver.run(wr)).toEqual(cases.map((c) => line(runAtt(c))));
   });
 
   it('is within the stated bound of float attention on the dequantized q, k, v', () => {
@@ -246,7 +237,7 @@ describe('attention_pool', () => {
       wr.begin(`pool_i${c.xb}_i${c.yb}`).ints(p.T, p.d, p.xStride, p.smMult, p.smShift, p.mult, p.shift, p.outMin, p.outMax)
         .array(c.x).array(c.scores);
     }
-    expect(runDrivers(wr)).toEqual(cs.map((c) => line(run(c))));
+    expect(driver.run(wr)).toEqual(cs.map((c) => line(run(c))));
   });
 
   // The C kernel takes the columns in blocks of 8, 4, 2 and 1: every mix of them.
@@ -258,7 +249,7 @@ describe('attention_pool', () => {
       wr.begin(`pool_i${c.xb}_i${c.yb}`).ints(p.T, p.d, p.xStride, p.smMult, p.smShift, p.mult, p.shift, p.outMin, p.outMax)
         .array(c.x).array(c.scores);
     }
-    expect(runDrivers(wr)).toEqual(cs.map((c) => line(run(c))));
+    expect(driver.run(wr)).toEqual(cs.map((c) => line(run(c))));
   });
 
   it('is within the stated bound of float pooling', () => {
@@ -316,7 +307,7 @@ describe('matmul_const_left', () => {
         worst = Math.max(worst, Math.abs(y[ii * k + c] - exact) - Math.abs(acc * r) * 2 ** -30);
       }
     }
-    expect(runDrivers(wr)).toEqual(want);
+    expect(driver.run(wr)).toEqual(want);
     expect(worst).toBeLessThanOrEqual(0.5 + 1e-9);
   });
 
@@ -343,7 +334,7 @@ describe('matmul_const_left', () => {
       wr.begin(`matmul_i${xb}_i${yb}`).ints(n, m, k, q.mult, q.shift, -qmaxOf(yb) - 1, qmaxOf(yb)).array(a).array(x);
       want.push(line(y));
     }
-    expect(runDrivers(wr)).toEqual(want);
+    expect(driver.run(wr)).toEqual(want);
   });
 
   it('the mirror reports an accumulator that would overflow int32 in C, naming the element', () => {

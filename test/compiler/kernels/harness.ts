@@ -47,6 +47,28 @@ export function buildDriver(opts: { optimized?: boolean; portable?: boolean } = 
   };
 }
 
+/**
+ * Several builds of the driver used as one (e.g. this host's kernels and the node's, -DPK_NO_HOST_VEC): every
+ * build runs the cases and must print the same lines, which `run` returns; a difference fails naming the
+ * build and the first differing case.
+ */
+export function buildDrivers(builds: Array<Parameters<typeof buildDriver>[0]>): Driver {
+  const drivers = builds.map((b) => buildDriver(b));
+  return {
+    run(cases: CaseWriter): string[] {
+      const [first, ...others] = drivers.map((d) => d.run(cases));
+      others.forEach((lines, k) => {
+        const i = lines.findIndex((l, j) => l !== first[j]);
+        if (i >= 0) throw new Error(`driver build ${JSON.stringify(builds[k + 1])} differs from ${JSON.stringify(builds[0])} at case ${i}: '${lines[i].slice(0, 120)}' vs '${first[i].slice(0, 120)}'`);
+      });
+      return first;
+    },
+    dispose(): void {
+      for (const d of drivers) d.dispose();
+    },
+  };
+}
+
 /** Accumulates cases in the driver's input format. */
 export class CaseWriter {
   private parts: string[] = [];

@@ -6,24 +6,15 @@
 // shrinks the float result by a relative 1e-6/range, float32 rounding adds a few 1e-8.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { minmaxNormalize, normalizeScale } from '../../../src/compiler/sim/kernels/normalize.ts';
-import { buildDriver, CaseWriter, type Driver, line, Rng, sentinelBuffer } from './harness.ts';
+import { buildDrivers, CaseWriter, type Driver, line, Rng, sentinelBuffer } from './harness.ts';
 
-let drivers: Driver[];
+let driver: Driver;
 beforeAll(() => {
   // the host build (sanitized, and -O2 as timed: the vectorized passes), and the node's code
   // (-DPK_NO_HOST_VEC: the paired min/max scan)
-  drivers = [buildDriver(), buildDriver({ optimized: true }), buildDriver({ portable: true })];
+  driver = buildDrivers([{}, { optimized: true }, { portable: true }]);
 });
-afterAll(() => {
-  for (const d of drivers) d.dispose();
-});
-
-/** Runs the cases on both builds; they must print the same lines. */
-function runDrivers(wr: CaseWriter): string[] {
-  const [host, ...others] = drivers.map((d) => d.run(wr));
-  for (const o of others) expect(o).toEqual(host);
-  return host;
-}
+afterAll(() => driver.dispose());
 
 interface Win {
   F: number;
@@ -70,7 +61,7 @@ describe('minmax_normalize', () => {
         want.push(line(runTs(w, bits)));
       }
     }
-    expect(runDrivers(wr)).toEqual(want);
+    expect(driver.run(wr)).toEqual(want);
   });
 
   // The C kernel scans min/max in pairs (an odd count starts after x[0]), splits the reciprocal into
@@ -105,7 +96,7 @@ describe('minmax_normalize', () => {
         }
       }
     }
-    expect(runDrivers(wr)).toEqual(want);
+    expect(driver.run(wr)).toEqual(want);
   });
 
   it('writes token-major [P][F] and maps min to 0, max to qmax', () => {
