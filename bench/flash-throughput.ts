@@ -41,6 +41,7 @@ function counting(t: Transport, counter: { tx: number; rx: number }): Transport 
       return t.write(b);
     },
     onData: (l) => t.onData(l),
+    onClose: (l) => t.onClose(l),
     setSignals: (s) => t.setSignals(s),
     setBaudRate: (b) => t.setBaudRate(b),
     close: () => t.close(),

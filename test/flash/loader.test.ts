@@ -32,6 +32,9 @@ class ScriptedTransport implements Transport {
   async setSignals(_: Signals): Promise<boolean> {
     return false;
   }
+  onClose(): () => void {
+    return () => {};
+  }
   async setBaudRate(): Promise<void> {}
   async close(): Promise<void> {}
 }

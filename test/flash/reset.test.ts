@@ -16,6 +16,9 @@ class RecordingTransport implements Transport {
     this.seen.push({ ...s });
     return true;
   }
+  onClose(): () => void {
+    return () => {};
+  }
   async setBaudRate(): Promise<void> {}
   async close(): Promise<void> {}
 }

@@ -120,6 +120,7 @@ describe('pose-edge parity --virtual (bundled micro int4)', () => {
           }
         });
       },
+      onClose: (l) => t.onClose(l),
       setSignals: (s) => t.setSignals(s),
       setBaudRate: (b) => t.setBaudRate(b),
       close: () => t.close(),
@@ -254,6 +255,7 @@ function bind(t: Transport): Transport {
     name: t.name,
     write: (b) => t.write(b),
     onData: (l) => t.onData(l),
+    onClose: (l) => t.onClose(l),
     setSignals: (s) => t.setSignals(s),
     setBaudRate: (b) => t.setBaudRate(b),
     close: () => t.close(),

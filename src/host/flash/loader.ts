@@ -22,6 +22,7 @@ import {
   type Response,
 } from './protocol.ts';
 import { SlipDecoder, slipEncode } from './slip.ts';
+import { PortClosedError } from '../transport/errors.ts';
 
 export const ROM_BAUD = 115200;
 /** FLASH_WRITE_SIZE of the ROM loader (the stub would take 16 KB). */
@@ -79,6 +80,9 @@ export class RomLoader {
   private frames: Uint8Array[] = [];
   private wake: (() => void) | null = null;
   private readonly unsubscribe: () => void;
+  private readonly unsubscribeClose: () => void;
+  /** Set once the link went away: every wait ends with PortClosedError instead of running to its timeout. */
+  private closedReason: string | null = null;
   /** Commands resent after a timeout or line error: a measure of link quality, reported per port. */
   retriesUsed = 0;
   /** Reply frames that failed to decode (corrupted on the line). */
@@ -97,6 +101,10 @@ export class RomLoader {
       this.frames.push(...got);
       this.wake?.();
     });
+    this.unsubscribeClose = transport.onClose((reason) => {
+      this.closedReason = reason;
+      this.wake?.();
+    });
   }
 
   get port(): string {
@@ -105,6 +113,7 @@ export class RomLoader {
 
   detach(): void {
     this.unsubscribe();
+    this.unsubscribeClose();
   }
 
   private flushInput(): void {
@@ -116,6 +125,7 @@ export class RomLoader {
 
   private async nextFrame(deadline: number): Promise<Uint8Array | null> {
     while (this.frames.length === 0) {
+      if (this.closedReason !== null) throw new PortClosedError(this.port, this.closedReason);
       const left = deadline - Date.now();
       if (left <= 0) return null;
       await new Promise<void>((resolve) => {

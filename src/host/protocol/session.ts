@@ -10,6 +10,7 @@
 //   s.close();
 import type { Transport } from '../transport/transport.ts';
 import { ProtocolError } from './errors.ts';
+import { PortClosedError } from '../transport/errors.ts';
 import { FrameDecoder, type FrameFault } from './frame.ts';
 import { decodeMessage, encodeMessage, MessageType, type InfoMessage, type Message } from './messages.ts';
 
@@ -18,6 +19,7 @@ type Of<T extends Message['type']> = Extract<Message, { type: T }>;
 interface Waiter {
   accept(m: Message): boolean;
   resolve(m: Message): void;
+  reject(err: Error): void;
 }
 
 export class NodeSession {
@@ -26,13 +28,21 @@ export class NodeSession {
   private readonly waiters: Waiter[] = [];
   private readonly listeners = new Set<(m: Message) => void>();
   private readonly off: () => void;
+  private readonly offClose: () => void;
   private seq = 0;
+  /** Why the link went away, once it has: pending and later requests fail with PortClosedError at once. */
+  closedReason: string | null = null;
 
   constructor(
     readonly transport: Transport,
     readonly timeoutMs = 5000,
   ) {
     this.off = transport.onData((chunk) => this.onBytes(chunk));
+    this.offClose = transport.onClose((reason) => {
+      this.closedReason = reason;
+      const err = new PortClosedError(transport.name, reason);
+      for (const w of this.waiters.splice(0)) w.reject(err);
+    });
   }
 
   onMessage(listener: (m: Message) => void): () => void {
@@ -81,17 +91,26 @@ export class NodeSession {
   async request<R extends Message>(m: Message, want: (r: Message) => r is R, timeoutMs = this.timeoutMs): Promise<R> {
     // The sequence number is fixed before writing: the answer can arrive before write() resolves.
     const seq = this.nextSeq();
+    if (this.closedReason !== null) throw new PortClosedError(this.transport.name, this.closedReason);
     let settle!: (r: Message) => void;
-    const done = new Promise<Message>((res) => (settle = res));
+    let fail!: (err: Error) => void;
+    const done = new Promise<Message>((res, rej) => {
+      settle = res;
+      fail = rej;
+    });
     const waiter: Waiter = {
       accept: (r) => want(r) || (r.type === 'ERROR' && r.refSeq === seq && r.refType === MessageType[m.type]),
       resolve: settle,
+      reject: fail,
     };
+    // The link can close while the write below is still pending; the rejection is read by the race.
+    done.catch(() => {});
     this.waiters.push(waiter);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, rej) => {
       timer = setTimeout(() => rej(new ProtocolError('timeout', `${this.transport.name}: no answer to ${m.type} (seq ${seq}) within ${timeoutMs} ms`)), timeoutMs);
     });
+    timeout.catch(() => {});
     try {
       await this.transport.write(encodeMessage(m, seq));
       const r = await Promise.race([done, timeout]);
@@ -106,6 +125,7 @@ export class NodeSession {
 
   close(): void {
     this.off();
+    this.offClose();
   }
 
   private onBytes(chunk: Uint8Array): void {

@@ -18,3 +18,10 @@ export class PortIoError extends PoseEdgeError {
     super(`${port}: ${what} failed: ${cause}`);
   }
 }
+
+/** The link went away while in use: the device was unplugged or reset, or the other end of a pty closed. */
+export class PortClosedError extends PoseEdgeError {
+  constructor(readonly port: string, readonly reason: string) {
+    super(`${port}: the port closed (device unplugged or reset?): ${reason}`);
+  }
+}

@@ -1,7 +1,7 @@
 // Transport over node-serialport: a real USB UART and a pseudo-terminal (/dev/pts/N) are opened the same way.
 import { SerialPort } from 'serialport';
 import type { Signals, Transport } from './transport.ts';
-import { PortBusyError, PortIoError, PortNotFoundError } from './errors.ts';
+import { PortBusyError, PortClosedError, PortIoError, PortNotFoundError } from './errors.ts';
 
 /** bindings-cpp reports errno only in the message text, so classify by it. */
 function classifyOpenError(path: string, err: Error): Error {
@@ -18,10 +18,22 @@ function isNoModemLines(err: Error): boolean {
 }
 
 export class SerialTransport implements Transport {
+  /** Why the link went away on its own, once it has; writes fail fast from then on. */
+  private lostReason: string | null = null;
+  private closing = false;
+  private readonly closeListeners = new Set<(reason: string) => void>();
+  /** Rejections of writes still waiting for their drain, so a dead link cannot leave one hanging. */
+  private readonly pendingWrites = new Set<(err: Error) => void>();
+
   private constructor(
     readonly name: string,
     private readonly port: SerialPort,
-  ) {}
+  ) {
+    // Without an 'error' listener an I/O error on a vanished device would be an uncaught exception; a
+    // vanished device is an ordinary event that every waiter hears about through onClose.
+    port.on('error', (err: Error) => this.lost(err.message));
+    port.on('close', (err?: Error | null) => this.lost(err?.message ?? 'closed by the device side'));
+  }
 
   /** Opens with an exclusive lock so two flashers cannot interleave bytes on one board. */
   static async open(path: string, baudRate: number): Promise<SerialTransport> {
@@ -32,13 +44,41 @@ export class SerialTransport implements Transport {
     return new SerialTransport(path, port);
   }
 
+  private lost(reason: string): void {
+    if (this.closing || this.lostReason !== null) return;
+    this.lostReason = reason;
+    const err = new PortClosedError(this.name, reason);
+    for (const reject of this.pendingWrites) reject(err);
+    this.pendingWrites.clear();
+    for (const l of this.closeListeners) l(reason);
+  }
+
   write(bytes: Uint8Array): Promise<void> {
+    if (this.lostReason !== null) return Promise.reject(new PortClosedError(this.name, this.lostReason));
     return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = (err?: Error): void => {
+        if (settled) return;
+        settled = true;
+        this.pendingWrites.delete(settle);
+        if (err) reject(err);
+        else resolve();
+      };
+      this.pendingWrites.add(settle);
       this.port.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), (err) => {
-        if (err) reject(new PortIoError(this.name, 'write', err.message));
+        if (err) settle(this.writeError(err));
       });
-      this.port.drain((err) => (err ? reject(new PortIoError(this.name, 'write', err.message)) : resolve()));
+      this.port.drain((err) => settle(err ? this.writeError(err) : undefined));
     });
+  }
+
+  private writeError(err: Error): Error {
+    // EIO on write is how Linux reports a USB UART or pty whose other end is gone.
+    if (/EIO|ENXIO|ENODEV|Port is not open/i.test(err.message)) {
+      this.lost(err.message);
+      return new PortClosedError(this.name, this.lostReason ?? err.message);
+    }
+    return new PortIoError(this.name, 'write', err.message);
   }
 
   onData(listener: (chunk: Uint8Array) => void): () => void {
@@ -46,6 +86,14 @@ export class SerialTransport implements Transport {
     this.port.on('data', handler);
     return () => {
       this.port.off('data', handler);
+    };
+  }
+
+  onClose(listener: (reason: string) => void): () => void {
+    this.closeListeners.add(listener);
+    if (this.lostReason !== null) queueMicrotask(() => listener(this.lostReason!));
+    return () => {
+      this.closeListeners.delete(listener);
     };
   }
 
@@ -69,6 +117,7 @@ export class SerialTransport implements Transport {
   }
 
   close(): Promise<void> {
+    this.closing = true;
     if (!this.port.isOpen) return Promise.resolve();
     return new Promise((resolve) => this.port.close(() => resolve()));
   }

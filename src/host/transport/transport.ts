@@ -15,6 +15,12 @@ export interface Transport {
   /** Registers a listener for incoming bytes; returns a function that removes it. */
   onData(listener: (chunk: Uint8Array) => void): () => void;
   /**
+   * Registers a listener for the link going away on its own (device unplugged or reset, the other end of a
+   * pty closed, an I/O error): called once with the reason. Anyone waiting for bytes must listen, or a
+   * wait on a dead link never ends. Not called for close(). Returns a function that removes the listener.
+   */
+  onClose(listener: (reason: string) => void): () => void;
+  /**
    * Sets DTR and RTS together. Returns false when the link has no modem lines (a pseudo-terminal
    * answers ENOTTY): callers treat that as "no reset line" and carry on.
    */
