@@ -5,7 +5,8 @@
 //   npx tsx bench/accuracy.ts            # writes docs/accuracy.md
 //   npx tsx bench/accuracy.ts --stdout   # prints it instead
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../src/io/atomic-files.ts';
 import { join, relative } from 'node:path';
 import { evaluate, type EvalResult } from '../src/eval/evaluate.ts';
 import { DEFAULTS } from '../src/eval/inputs.ts';
@@ -46,8 +47,7 @@ async function main(): Promise<void> {
     return;
   }
   const out = join(REPO_ROOT, 'docs', 'accuracy.md');
-  writeFileSync(`${out}.tmp`, doc);
-  renameSync(`${out}.tmp`, out);
+  writeFileAtomic(out, doc, rel(out));
   process.stderr.write(`wrote ${rel(out)}\n`);
 }
 

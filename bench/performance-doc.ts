@@ -7,7 +7,8 @@
 //   npx tsx bench/performance-doc.ts --runs N   # timed runs per peer (default 1000)
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../src/io/atomic-files.ts';
 import { join, relative } from 'node:path';
 import { runBench, type BenchReport } from '../src/bench/run.ts';
 import { MODELS_DIR, REPO_ROOT } from '../src/paths.ts';
@@ -58,8 +59,7 @@ async function main(): Promise<void> {
     return;
   }
   const out = join(REPO_ROOT, 'docs', 'performance.md');
-  writeFileSync(`${out}.tmp`, doc);
-  renameSync(`${out}.tmp`, out);
+  writeFileAtomic(out, doc, rel(out));
   process.stderr.write(`wrote ${rel(out)}\n`);
 }
 

@@ -4,7 +4,7 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { compileModel } from '../compiler/compile.ts';
-import { writeDirAtomic } from '../compiler/emit/atomic-write.ts';
+import { writeDirAtomic } from '../io/atomic-files.ts';
 import { dequantizeOutput, quantizeInput } from '../compiler/io-format.ts';
 import { loadLabelledSet } from '../eval/evaluate.ts';
 import { torsoPck20 } from '../eval/metrics.ts';

@@ -1,12 +1,11 @@
 // Turns any error reaching the top of the CLI into one clear line on stderr and an exit code.
-// Errors we raise on purpose derive from PoseEdgeError and already name the file, node, tensor or port.
+// Errors we raise on purpose derive from PoseEdgeError and already name the file, node, tensor or port;
+// an ordinary filesystem failure that was not wrapped on the way still gets one line naming its path.
+// Exit 70 is kept for real bugs, which print their stack trace so they can be reported.
+import { PoseEdgeError } from '../errors.ts';
+import { describeFsError, isFsErrno } from '../io/fs-errors.ts';
 
-export class PoseEdgeError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+export { PoseEdgeError };
 
 export function reportFatal(err: unknown): number {
   if (err instanceof PoseEdgeError) {
@@ -15,6 +14,10 @@ export function reportFatal(err: unknown): number {
   }
   const e = err as { code?: string; message?: string; stack?: string };
   if (e && typeof e.code === 'string' && e.code.startsWith('commander.')) return 1;
+  if (isFsErrno(err) && typeof err.path === 'string') {
+    process.stderr.write(`pose-edge: ${describeFsError(err, err.path)}\n`);
+    return 1;
+  }
   process.stderr.write(`pose-edge: internal error: ${e?.stack ?? String(err)}\n`);
   return 70;
 }

@@ -3,7 +3,6 @@
 // dequantized npz weights), plan the integer parameters, render the ESP-IDF component and write it
 // atomically. Returns the compile report (the --json contract) and the QuantizedGraph for the simulator.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, isAbsolute, relative, resolve } from 'node:path';
 import { PoseEdgeError } from '../cli/errors.ts';
 import { TOOL_VERSION } from '../cli/version.ts';
@@ -20,7 +19,8 @@ import { calibrate, WINDOW_LEN, type IntermediateRunner } from './quant/calibrat
 import { calibrationTensors, planQuantization } from './quant/plan.ts';
 import type { ActBits, QuantizedGraph } from './quant/qgraph.ts';
 import { emitComponent } from './emit/component.ts';
-import { writeDirAtomic } from './emit/atomic-write.ts';
+import { MANIFEST_NAME, planGeneratedDir, renderManifest, writeGeneratedDir } from '../io/generated-dir.ts';
+import { readFileChecked } from '../io/fs-errors.ts';
 import { verifyArena } from './emit/arena.ts';
 import { layerReport, type LayerStat } from './layer-report.ts';
 import { planStreaming } from './stream-plan.ts';
@@ -82,6 +82,8 @@ export interface CompileResult {
   qgraph: QuantizedGraph;
   files: Map<string, string>;
   layers?: LayerStat[];
+  /** What writing the component did to files an earlier compile generated there (null when nothing was written). */
+  written: { removed: string[]; edited: string[] } | null;
 }
 
 /** Repository-relative path when inside the repository (stable generated banners), else absolute. */
@@ -89,15 +91,6 @@ export function displayPath(p: string): string {
   const abs = resolve(p);
   const rel = relative(REPO_ROOT, abs);
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel.replace(/\\/g, '/') : abs;
-}
-
-function readFileOrFail(path: string, what: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new CompileError(code === 'ENOENT' ? `${path}: no such file (${what})` : `${path}: cannot read ${what}: ${(err as Error).message}`);
-  }
 }
 
 /** The largest number of fraction bits (<= 15) that keeps `maxAbs * headroom` inside int16. */
@@ -108,8 +101,7 @@ export function fracBitsFor(maxAbs: number, headroom: number, cap: number): numb
 }
 
 export function loadCalibration(path: string): { data: Float32Array; n: number } {
-  readFileOrFail(path, 'calibration windows');
-  const arr = readNpy(path);
+  const arr = readNpy(path, 'calibration windows');
   expectArray(arr, path, 'f4', [null, 3, 114, 10]);
   const n = arr.shape[0];
   if (n === 0) throw new CompileError(`${path}: the calibration set has no windows`);
@@ -126,8 +118,10 @@ export function ortRunner(modelBytes: Uint8Array, where: string): IntermediateRu
 }
 
 export async function compileModel(opts: CompileOptions): Promise<CompileResult> {
-  const onnxBytes = readFileOrFail(opts.modelPath, 'ONNX model');
-  const weightsBytes = readFileOrFail(opts.weightsPath, 'quantized weights');
+  // Refuse a folder that holds someone else's files before the work, not after it.
+  if (opts.write !== false) planGeneratedDir(opts.outDir, []);
+  const onnxBytes = readFileChecked(opts.modelPath, 'ONNX model');
+  const weightsBytes = readFileChecked(opts.weightsPath, 'quantized weights');
   const { model } = loadOnnx(opts.modelPath);
   const weights = readQWeights(opts.weightsPath);
   if (weights.meta.bits !== opts.bits) {
@@ -208,35 +202,15 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
   };
   const files = new Map(emitted.files);
   files.set('compile-report.json', `${JSON.stringify(report, null, 2)}\n`);
+  files.set(MANIFEST_NAME, renderManifest(`pose-edge ${TOOL_VERSION}`, files));
 
   let layers: LayerStat[] | undefined;
   if (opts.reportLayers) {
     const n = Math.min(calib.n, 32);
     layers = await layerReport(qgraph, runner, calib.data.subarray(0, n * WINDOW_LEN), n, [...names, ...graph.outputs]);
   }
-  if (opts.write !== false) {
-    checkReplaceable(opts.outDir);
-    writeDirAtomic(opts.outDir, files);
-  }
-  return { report, qgraph, files, layers };
-}
-
-/**
- * The output directory is replaced as a whole, so it must be new, empty, or a component this tool wrote
- * (it has compile-report.json): `--out firmware` by mistake must not wipe the firmware tree.
- */
-function checkReplaceable(outDir: string): void {
-  let st;
-  try {
-    st = statSync(outDir);
-  } catch {
-    return;
-  }
-  if (!st.isDirectory()) throw new CompileError(`${outDir}: exists and is not a directory; refusing to replace it`);
-  const entries = readdirSync(outDir);
-  if (entries.length > 0 && !entries.includes('compile-report.json')) {
-    throw new CompileError(`${outDir}: exists and is not a generated pose-edge component (no compile-report.json); refusing to replace it`);
-  }
+  const written = opts.write !== false ? writeGeneratedDir(opts.outDir, files) : null;
+  return { report, qgraph, files, layers, written };
 }
 
 function tensorInfo(g: QuantizedGraph, name: string): { name: string; shape: number[]; bits: number; scale: number } {

@@ -32,9 +32,9 @@ export interface LabelledSet {
 
 /** Reads X float32 [N,3,114,10] and Y float32 [N,17,2]; errors name the file that does not fit. */
 export function loadLabelledSet(dataPath: string, labelsPath: string): LabelledSet {
-  const x = readNpy(dataPath);
+  const x = readNpy(dataPath, '--data, CSI windows');
   expectArray(x, dataPath, 'f4', [null, 3, 114, 10]);
-  const y = readNpy(labelsPath);
+  const y = readNpy(labelsPath, '--labels, keypoints');
   expectArray(y, labelsPath, 'f4', [null, KEYPOINTS, 2]);
   if (x.shape[0] !== y.shape[0]) {
     throw new EvalInputError(`${labelsPath}: has ${y.shape[0]} poses, but ${dataPath} has ${x.shape[0]} windows`);
@@ -43,7 +43,7 @@ export function loadLabelledSet(dataPath: string, labelsPath: string): LabelledS
 }
 
 export function loadMeanPose(path: string): Float32Array {
-  const p = readNpy(path);
+  const p = readNpy(path, '--mean-pose');
   expectArray(p, path, 'f4', [KEYPOINTS, 2]);
   return p.data as Float32Array;
 }

@@ -3,7 +3,8 @@
 // clear NpyError naming the file (and the member, for .npz) instead of a silently wrong array.
 import { readFileSync } from 'node:fs';
 import { unzipSync, zipSync } from 'fflate';
-import { PoseEdgeError } from '../cli/errors.ts';
+import { PoseEdgeError } from '../errors.ts';
+import { readFileChecked } from './fs-errors.ts';
 
 export class NpyError extends PoseEdgeError {}
 
@@ -96,13 +97,14 @@ export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
   return { dtype, shape, data: spec.make(buf, count) };
 }
 
-export function readNpy(path: string): NpyArray {
-  return parseNpy(readFileBytes(path), path);
+/** `what` says what the file is for, in an error about reading it (e.g. "--data, CSI windows"). */
+export function readNpy(path: string, what = 'a .npy array'): NpyArray {
+  return parseNpy(readFileChecked(path, what), path);
 }
 
 /** Reads every member of an .npz; keys are member names without the `.npy` suffix. */
-export function readNpz(path: string): Map<string, NpyArray> {
-  const bytes = readFileBytes(path);
+export function readNpz(path: string, what = 'a .npz archive'): Map<string, NpyArray> {
+  const bytes = readFileChecked(path, what);
   let files: Record<string, Uint8Array>;
   try {
     files = unzipSync(bytes);
@@ -115,15 +117,6 @@ export function readNpz(path: string): Map<string, NpyArray> {
     out.set(key, parseNpy(content, `${path}[${key}]`));
   }
   return out;
-}
-
-function readFileBytes(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new NpyError(code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot read: ${(err as Error).message}`);
-  }
 }
 
 function dtypeOf(data: NpyData): NpyDtype {

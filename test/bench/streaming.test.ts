@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileModel, type CompileResult } from '../../src/compiler/compile.ts';
-import { writeDirAtomic } from '../../src/compiler/emit/atomic-write.ts';
+import { writeDirAtomic } from '../../src/io/atomic-files.ts';
 import { quantizeInput } from '../../src/compiler/io-format.ts';
 import { createStream, pushPacket, runStreaming, streamAccumulators, packetOf } from '../../src/compiler/sim/stream.ts';
 import { minmaxNormalize } from '../../src/compiler/sim/kernels/normalize.ts';

@@ -73,7 +73,7 @@ describe('pose-edge synth', () => {
     await expect(run('--split', 'test', '--set', 'snrDb=loud', ...out)).rejects.toThrow("--set snrDb=loud: 'loud' is not a number");
     await expect(run('--split', 'test', '--set', 'pointsPerSegment=0', ...out)).rejects.toThrow('knob pointsPerSegment: 0 is not an integer in [1, 64]');
     await expect(run('--split', 'test', '--set', 'weight.fly=1', ...out)).rejects.toThrow("--set weight.fly=1: unknown activity 'fly'");
-    await expect(run('--split', 'test', '--out-x', join(dir, 'same.npy'), '--out-y', join(dir, 'same.npy'))).rejects.toThrow('output files must differ');
+    await expect(run('--split', 'test', '--out-x', join(dir, 'same.npy'), '--out-y', join(dir, 'same.npy'))).rejects.toThrow(`--out-y ${join(dir, 'same.npy')}: is the same file as --out-x ${join(dir, 'same.npy')}`);
     expect(readdirSync(dir)).toEqual([]);
   });
 
@@ -82,7 +82,7 @@ describe('pose-edge synth', () => {
     const blocker = join(dir, 'file');
     writeFileSync(blocker, 'not a directory');
     const y = join(blocker, 'Y.npy');
-    await expect(run('--split', 'test', '--windows', '2', '--out-x', x, '--out-y', y)).rejects.toThrow(`${y}: cannot write:`);
+    await expect(run('--split', 'test', '--windows', '2', '--out-x', x, '--out-y', y)).rejects.toThrow(`--out-y ${y}: ${blocker} is not a directory`);
     expect(existsSync(x)).toBe(false);
     expect(readdirSync(dir)).toEqual(['file']);
   });

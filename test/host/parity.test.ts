@@ -228,7 +228,7 @@ describe('pose-edge parity --virtual (bundled micro int4)', () => {
     expect(((await runCli(['--virtual', '--bits', '5'])).err as Error).message).toBe("--bits must be 4 or 8, got '5'");
     expect(((await runCli(['--virtual', '--model', 'x.onnx'])).err as Error).message).toMatch(/^--model and --weights go together/);
     expect(((await runCli(['--virtual', '--min-agreement', '101'])).err as Error).message).toBe("--min-agreement must be a number in 0..100, got '101'");
-    expect(((await runCli(['--virtual', '--data', join(tmp, 'none.npy')])).err as Error).message).toBe(`${join(tmp, 'none.npy')}: no such file (--data, CSI windows float32 [N,3,114,10])`);
+    expect(((await runCli(['--virtual', '--data', join(tmp, 'none.npy')])).err as Error).message).toBe(`${join(tmp, 'none.npy')}: no such file or directory (--data, CSI windows float32 [N,3,114,10])`);
     expect(((await runCli(['/dev/pose-edge-no-such-port', '--limit', '1'])).err as Error).message).toMatch(/^\/dev\/pose-edge-no-such-port: no such port/);
     expect(existsSync(tmp)).toBe(true);
   }, 60_000);

@@ -87,7 +87,7 @@ describe('stream recording format', () => {
   });
 
   it('names the file for a missing file, a foreign file and a damaged header', () => {
-    expect(() => readRecording(join(dir, 'none'))).toThrow(`${join(dir, 'none')}: no such recording`);
+    expect(() => readRecording(join(dir, 'none'))).toThrow(`${join(dir, 'none')}: no such file or directory (stream recording)`);
     const foreign = join(dir, 'foreign');
     writeFileSync(foreign, 'PECSREC1 not a stream recording');
     expect(() => readRecording(foreign)).toThrow(`${foreign}: not a pose-edge stream recording (magic PESTRM01 expected)`);

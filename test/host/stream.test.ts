@@ -177,7 +177,7 @@ describe('pose-edge stream on the virtual node (live replay)', () => {
   }, 30_000);
 
   it('errors name the file or option', async () => {
-    await expect(runCli(['export', join(tmp, 'none.pestrm'), '--npy', join(tmp, 'n.npy')])).rejects.toThrow(`${join(tmp, 'none.pestrm')}: no such recording`);
+    await expect(runCli(['export', join(tmp, 'none.pestrm'), '--npy', join(tmp, 'n.npy')])).rejects.toThrow(`${join(tmp, 'none.pestrm')}: no such file or directory (stream recording)`);
     await expect(runCli(['export', out])).rejects.toThrow('stream export needs --npy OUT_X.npy and/or --keypoints OUT.npy');
     await expect(runCli(['export', out, '--npy', join(tmp, 'n.npy'), '--hop', '11'])).rejects.toThrow("--hop must be an integer in 1..10, got '11'");
     await expect(runCli([])).rejects.toThrow('stream needs a serial port (e.g. /dev/ttyUSB0), --udp PORT, or both');

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { join } from 'node:path';
 import { PoseEdgeError } from '../errors.ts';
 import { FIRMWARE_DIR, MODELS_DIR, DATA_DIR } from '../../paths.ts';
+import { checkOutputDir } from '../../io/output-paths.ts';
 
 export class CompileUsageError extends PoseEdgeError {}
 
@@ -47,7 +48,7 @@ export function register(program: Command): void {
     .addOption(new Option('--bits <n>', 'weight bits: 4 or 8').default('4'))
     .addOption(new Option('--act-bits <n>', 'default activation precision: 8 or 16 (int16 is kept where accuracy needs it)').default(String(DEFAULTS.actBits)))
     .option('--calib <npy>', 'calibration windows, float32 [N,3,114,10] (default: models/data/calib_X.npy)')
-    .option('--out <dir>', 'output component directory, written atomically (default: firmware/components/pose_model)')
+    .option('--out <dir>', 'output component directory (default: firmware/components/pose_model); an existing one must hold a pose-edge manifest, and only the files it lists are replaced')
     .option('--json', 'print one JSON object (the compile report) instead of a summary')
     .option('--streaming', 'also emit pose_model_push_packet / pose_model_run_streaming (refused unless the graph starts with window normalization -> per-packet linear)')
     .option('--report-layers', 'print per-layer cosine similarity and max error of the integer kernel vs the float reference')
@@ -57,17 +58,24 @@ export function register(program: Command): void {
       if ((raw.model === undefined) !== (raw.weights === undefined)) {
         throw new CompileUsageError('--model and --weights go together: give both, or neither for the bundled micro model');
       }
+      const modelPath = raw.model ?? (bits === 8 ? DEFAULTS.model8 : DEFAULTS.model4);
+      const weightsPath = raw.weights ?? (bits === 8 ? DEFAULTS.weights8 : DEFAULTS.weights4);
+      const calibPath = raw.calib ?? DEFAULTS.calib;
+      const outDir = checkOutputDir(raw.out ?? DEFAULTS.out, { flag: '--out', inputs: [modelPath, weightsPath, calibPath] });
       const { compileModel, formatSummary, formatLayerReport } = await import('../../compiler/compile.ts');
       const result = await compileModel({
-        modelPath: raw.model ?? (bits === 8 ? DEFAULTS.model8 : DEFAULTS.model4),
-        weightsPath: raw.weights ?? (bits === 8 ? DEFAULTS.weights8 : DEFAULTS.weights4),
+        modelPath,
+        weightsPath,
         bits,
         actBits,
-        calibPath: raw.calib ?? DEFAULTS.calib,
-        outDir: raw.out ?? DEFAULTS.out,
+        calibPath,
+        outDir,
         reportLayers: raw.reportLayers === true,
         streaming: raw.streaming === true,
       });
+      for (const name of result.written?.edited ?? []) {
+        process.stderr.write(`pose-edge: warning: ${outDir}/${name} had been edited since it was generated; it is replaced by the new one\n`);
+      }
       if (raw.json) {
         const out = result.layers ? { ...result.report, layers: result.layers } : result.report;
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PoseEdgeError } from '../errors.ts';
+import { checkOutputDir } from '../../io/output-paths.ts';
 
 export class NodeUsageError extends PoseEdgeError {}
 
@@ -47,7 +48,7 @@ export function register(program: Command): void {
       if (!raw.json) process.stderr.write('pose-edge: building the virtual node (cached by source hash)...\n');
       const node = await startVirtualNode({
         modelDir: raw.modelDir,
-        buildDir: raw.buildDir,
+        buildDir: raw.buildDir === undefined ? undefined : checkOutputDir(raw.buildDir, { flag: '--build-dir', inputs: [raw.replayCsi] }),
         replayCsi: raw.replayCsi ? resolve(raw.replayCsi) : undefined,
         packetRate,
         loop: raw.loop,

@@ -2,11 +2,12 @@
 // Option parsing, progress and output only; the work is in src/host/parity/.
 import { Command, Option } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PoseEdgeError } from '../errors.ts';
 import { DEFAULTS as COMPILE_DEFAULTS } from './compile.ts';
 import { DATA_DIR } from '../../paths.ts';
+import { checkOutputDir, checkOutputFile } from '../../io/output-paths.ts';
+import { writeFileAtomic } from '../../io/atomic-files.ts';
 import type { Transport } from '../../host/transport/transport.ts';
 
 export class ParityUsageError extends PoseEdgeError {}
@@ -90,6 +91,12 @@ export function register(program: Command): void {
         throw new ParityUsageError('--model and --weights go together: give both, or neither for the bundled micro model');
       }
       const labels = raw.labels ?? (raw.data === undefined ? PARITY_DEFAULTS.labels : null);
+      const modelPath = raw.model ?? (bits === 8 ? COMPILE_DEFAULTS.model8 : COMPILE_DEFAULTS.model4);
+      const weightsPath = raw.weights ?? (bits === 8 ? COMPILE_DEFAULTS.weights8 : COMPILE_DEFAULTS.weights4);
+      const data = raw.data ?? PARITY_DEFAULTS.data;
+      // Checked now, not after a replay of several minutes.
+      const report = raw.report === undefined ? undefined : checkOutputFile(raw.report, { flag: '--report', inputs: [data, labels, modelPath, weightsPath, raw.calib] });
+      const buildDir = raw.buildDir === undefined ? undefined : checkOutputDir(raw.buildDir, { flag: '--build-dir', inputs: [data, labels, modelPath, weightsPath, raw.calib] });
       const thresholds = {
         maxMeanErr: num('--max-mean-err', raw.maxMeanErr, 0, 1e9),
         maxMaxErr: num('--max-max-err', raw.maxMaxErr, 0, 1e9),
@@ -113,21 +120,15 @@ export function register(program: Command): void {
         result = await runParity({
           port,
           virtual: raw.virtual === true,
-          model: {
-            modelPath: raw.model ?? (bits === 8 ? COMPILE_DEFAULTS.model8 : COMPILE_DEFAULTS.model4),
-            weightsPath: raw.weights ?? (bits === 8 ? COMPILE_DEFAULTS.weights8 : COMPILE_DEFAULTS.weights4),
-            bits,
-            actBits,
-            calibPath: raw.calib,
-          },
-          data: raw.data ?? PARITY_DEFAULTS.data,
+          model: { modelPath, weightsPath, bits, actBits, calibPath: raw.calib },
+          data,
           labels,
           limit: raw.limit === undefined ? undefined : num('--limit', raw.limit, 1, 1e9, true),
           baud: num('--baud', raw.baud, 300, 16_000_000, true),
           timeoutMs: num('--timeout', raw.timeout, 1, 600_000, true),
           retries: num('--retries', raw.retries, 0, 100, true),
           thresholds,
-          buildDir: raw.buildDir,
+          buildDir,
           wrapTransport: parityHooks.wrapTransport,
           onStage: raw.json ? undefined : (t) => process.stderr.write(`pose-edge: ${t}\n`),
           onProgress: bar
@@ -145,9 +146,9 @@ export function register(program: Command): void {
         process.off('SIGTERM', onSigint);
       }
       if (interrupted) return;
-      if (raw.report) {
+      if (report) {
         const { renderParityReport } = await import('../../host/parity/report-html.ts');
-        writeFileSync(raw.report, renderParityReport(result));
+        writeFileAtomic(report, renderParityReport(result), 'the parity report');
       }
       const j = result.json;
       if (raw.json) process.stdout.write(`${JSON.stringify(j)}\n`);

@@ -3,6 +3,7 @@
 // src/host/stream/ (docs/streaming.md).
 import { Command, Option } from 'commander';
 import { PoseEdgeError } from '../errors.ts';
+import { checkDistinctOutputs, checkOutputFile } from '../../io/output-paths.ts';
 
 export class StreamUsageError extends PoseEdgeError {}
 
@@ -71,6 +72,7 @@ export function register(program: Command): void {
     .addOption(new Option('--timeout <ms>', 'time to wait for the node\'s answers (HELLO, STREAM_START)').default('3000'))
     .action(async (port: string | undefined, raw: RawOptions) => {
       if (!port && raw.udp === undefined) throw new StreamUsageError('stream needs a serial port (e.g. /dev/ttyUSB0), --udp PORT, or both');
+      if (raw.out !== undefined) checkOutputFile(raw.out, { flag: '--out' });
       const duration = raw.duration === undefined ? undefined : num('--duration', raw.duration, 0, 1e7, false);
       const { StreamRun } = await import('../../host/stream/live.ts');
       const { renderView } = await import('../../host/stream/view.ts');
@@ -130,16 +132,18 @@ export function register(program: Command): void {
     .addOption(new Option('--bandwidth <bw>', 'how to read 384-byte UDP CSI buffers: auto (HT40), ht40, ht20').default('auto'))
     .option('--json', 'print one JSON object')
     .action(async (file: string, raw: ExportOptions) => {
-      if (!raw.npy && !raw.keypoints) throw new StreamUsageError('stream export needs --npy OUT_X.npy and/or --keypoints OUT.npy');
-      const { exportRecording, writeKeypointsNpy, writeWindowsNpy } = await import('../../host/stream/export.ts');
+      if (raw.npy === undefined && raw.keypoints === undefined) throw new StreamUsageError('stream export needs --npy OUT_X.npy and/or --keypoints OUT.npy');
+      if (raw.npy !== undefined) checkOutputFile(raw.npy, { flag: '--npy', inputs: [file] });
+      if (raw.keypoints !== undefined) checkOutputFile(raw.keypoints, { flag: '--keypoints', inputs: [file] });
+      checkDistinctOutputs([['--npy', raw.npy], ['--keypoints', raw.keypoints]]);
+      const { exportRecording, writeExport } = await import('../../host/stream/export.ts');
       const r = exportRecording(file, {
         hop: num('--hop', raw.hop, 1, 10),
         inputFracBits: raw.inputFracBits === undefined ? undefined : num('--input-frac-bits', raw.inputFracBits, 0, 15),
         udpLinks: links(raw.udpLinks),
         bandwidth: bandwidth(raw.bandwidth),
       });
-      if (raw.npy) writeWindowsNpy(raw.npy, r.windows);
-      if (raw.keypoints) writeKeypointsNpy(raw.keypoints, r.keypoints);
+      writeExport(r, { npy: raw.npy, keypoints: raw.keypoints });
       const out = {
         file, records: r.records, windows: r.windows.length, keypoints: r.keypoints.length, csiPackets: r.csiPackets, udpFrames: r.udpFrames,
         udpSkipped: r.udpSkipped, gaps: r.gaps, tornTail: r.stop, npy: raw.npy ?? null, keypointsNpy: raw.keypoints ?? null,

@@ -1,12 +1,12 @@
 // `pose-edge synth`: writes a synthetic WiFi-CSI pose data set (X [N,3,114,10], Y [N,17,2], float32 .npy)
 // from the simulator in src/data/csisim (see docs/synthetic-data.md for the model of the world).
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { encodeNpy } from '../../io/npy.ts';
+import { writeFilesAtomic } from '../../io/atomic-files.ts';
+import { checkDistinctOutputs, checkOutputFile } from '../../io/output-paths.ts';
 import { applySetting, makeConfig } from '../../data/csisim/config.ts';
-import { SynthConfigError, SynthOutputError } from '../../data/csisim/errors.ts';
+import { SynthConfigError } from '../../data/csisim/errors.ts';
 import { LABEL_VALUES, SPLITS, meanPose, synthesize, type Split } from '../../data/csisim/dataset.ts';
 import { LINKS, PACKETS_PER_WINDOW, SUBCARRIERS } from '../../data/csisim/band.ts';
 import { JOINTS } from '../../data/csisim/skeleton.ts';
@@ -59,11 +59,10 @@ function runSynth(flags: SynthFlags): void {
   const seed = parseInteger('--seed', flags.seed, 0, 0xffffffff);
   let config = makeConfig();
   for (const s of flags.set ?? []) config = applySetting(config, s);
-  const outX = resolve(flags.outX ?? `${split}_X.npy`);
-  const outY = resolve(flags.outY ?? `${split}_Y.npy`);
-  const outMean = flags.outMeanPose === undefined ? undefined : resolve(flags.outMeanPose);
-  const outs = [outX, outY, ...(outMean ? [outMean] : [])];
-  if (new Set(outs).size !== outs.length) throw new SynthConfigError(`output files must differ: ${outs.join(', ')}`);
+  checkDistinctOutputs([['--out-x', flags.outX ?? `${split}_X.npy`], ['--out-y', flags.outY ?? `${split}_Y.npy`], ['--out-mean-pose', flags.outMeanPose]]);
+  const outX = checkOutputFile(flags.outX ?? `${split}_X.npy`, { flag: '--out-x' });
+  const outY = checkOutputFile(flags.outY ?? `${split}_Y.npy`, { flag: '--out-y' });
+  const outMean = flags.outMeanPose === undefined ? undefined : checkOutputFile(flags.outMeanPose, { flag: '--out-mean-pose' });
 
   const bar = flags.progress && !flags.json && process.stderr.isTTY ? new SingleBar({ format: 'synth {bar} {value}/{total} windows | {eta}s left' }) : null;
   bar?.start(windows, 0);
@@ -77,7 +76,8 @@ function runSynth(flags: SynthFlags): void {
     [outY, encodeNpy(result.Y, [windows, JOINTS, 2])],
   ];
   if (outMean) files.push([outMean, encodeNpy(meanPose(result.Y), [JOINTS, LABEL_VALUES / JOINTS])]);
-  writeAllOrNothing(files);
+  // All or nothing: a full disk never leaves an X without its Y that looks like a data set.
+  writeFilesAtomic(files, 'the synthetic data set');
 
   const summary = {
     split,
@@ -112,32 +112,4 @@ function parseInteger(flag: string, text: string, lo: number, hi: number): numbe
     throw new SynthConfigError(`${flag} ${text}: expected an integer in [${lo}, ${hi}]`);
   }
   return v;
-}
-
-/**
- * Writes every file to a temporary name first and renames them only when all were written, so a failure
- * (disk full, bad directory) never leaves a half-written data set that looks complete.
- */
-function writeAllOrNothing(files: [string, Uint8Array][]): void {
-  const temps: string[] = [];
-  try {
-    for (const [path, bytes] of files) {
-      const tmp = `${path}.partial-${process.pid}`;
-      temps.push(tmp);
-      try {
-        writeFileSync(tmp, bytes);
-      } catch (err) {
-        throw new SynthOutputError(`${path}: cannot write: ${(err as Error).message}`);
-      }
-    }
-    files.forEach(([path], i) => renameSync(temps[i], path));
-  } finally {
-    for (const t of temps) {
-      try {
-        rmSync(t, { force: true });
-      } catch {
-        // A temporary that could not be created (bad directory) cannot be removed either.
-      }
-    }
-  }
 }

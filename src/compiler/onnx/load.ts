@@ -1,9 +1,9 @@
 // Reads an ONNX file into an onnx-proto ModelProto, with errors that name the file and say what is wrong.
 // Decoding only: the typed IR is built from this by the compiler's import step.
-import { readFileSync } from 'node:fs';
 import onnxProto from 'onnx-proto';
 import type { onnx } from 'onnx-proto';
-import { PoseEdgeError } from '../../cli/errors.ts';
+import { PoseEdgeError } from '../../errors.ts';
+import { readFileChecked } from '../../io/fs-errors.ts';
 
 // onnx-proto is CommonJS: Node's ESM loader exposes it only as a default export (a named `onnx` import
 // works under vitest but not under node/tsx), so take the namespace from the default export.
@@ -24,13 +24,7 @@ export function decodeOnnx(bytes: Uint8Array, where: string): onnx.ModelProto {
 }
 
 export function loadOnnx(path: string): { model: onnx.ModelProto; bytes: Uint8Array } {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new OnnxLoadError(code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot read: ${(err as Error).message}`);
-  }
+  const bytes = readFileChecked(path, 'ONNX model');
   return { model: decodeOnnx(bytes, path), bytes };
 }
 

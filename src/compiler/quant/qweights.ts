@@ -55,7 +55,7 @@ const META_KEY = '__meta__';
 const SUFFIXES = ['.int4', '.int8', '.scale', '.shape'] as const;
 
 export function readQWeights(path: string): QWeights {
-  return parseQWeights(readNpz(path), path);
+  return parseQWeights(readNpz(path, 'quantized weights'), path);
 }
 
 /** Validates and decodes the members of an already-read npz. `path` is only used to name the file in errors. */

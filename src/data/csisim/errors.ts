@@ -2,6 +2,3 @@
 import { PoseEdgeError } from '../../cli/errors.ts';
 
 export class SynthConfigError extends PoseEdgeError {}
-
-/** An output file could not be written; names the file. */
-export class SynthOutputError extends PoseEdgeError {}

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { compileModel, type CompileReport } from '../../compiler/compile.ts';
 import type { QuantizedGraph } from '../../compiler/quant/qgraph.ts';
-import { writeDirAtomic } from '../../compiler/emit/atomic-write.ts';
+import { writeDirAtomic } from '../../io/atomic-files.ts';
 import { DEFAULTS } from '../../cli/commands/compile.ts';
 import { MODELS_DIR, REPO_ROOT } from '../../paths.ts';
 

@@ -2,7 +2,6 @@
 // with it, say HELLO and check the node runs the same model, replay the windows, run the integer simulator
 // and the reference model on the same windows, and compare. The virtual node is always stopped, also when
 // any step throws; the caller stops it on SIGINT through the `abort` hook.
-import { existsSync } from 'node:fs';
 import { expectArray, readNpy } from '../../io/npy.ts';
 import { dequantizeOutput, quantizeInput } from '../../compiler/io-format.ts';
 import { simulate } from '../../compiler/sim/run.ts';
@@ -89,8 +88,7 @@ export interface ParityJson {
 }
 
 function loadWindows(path: string, limit: number | undefined): { data: Float32Array; n: number; total: number } {
-  if (!existsSync(path)) throw new ParityError(`${path}: no such file (--data, CSI windows float32 [N,3,114,10])`);
-  const arr = readNpy(path);
+  const arr = readNpy(path, '--data, CSI windows float32 [N,3,114,10]');
   expectArray(arr, path, 'f4', [null, 3, 114, 10]);
   const n = Math.min(arr.shape[0], limit ?? Infinity);
   if (n === 0) throw new ParityError(`${path}: no windows to replay`);
@@ -98,8 +96,7 @@ function loadWindows(path: string, limit: number | undefined): { data: Float32Ar
 }
 
 function loadLabels(path: string, n: number, total: number, dataPath: string): Float32Array {
-  if (!existsSync(path)) throw new ParityError(`${path}: no such file (--labels, keypoints float32 [N,17,2])`);
-  const arr = readNpy(path);
+  const arr = readNpy(path, '--labels, keypoints float32 [N,17,2]');
   expectArray(arr, path, 'f4', [null, 17, 2]);
   if (arr.shape[0] !== total) throw new ParityError(`${path}: ${arr.shape[0]} label rows, but ${dataPath} has ${total} windows`);
   return (arr.data as Float32Array).slice(0, n * 34);

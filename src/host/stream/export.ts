@@ -2,8 +2,8 @@
 // contract) rebuilt from a recording's CSI, plus optionally the node's keypoints [M,17,2]. CSI_PACKET
 // amplitudes are in the node's input format, so they are divided by 2^INPUT_FRAC_BITS of the INFO recorded
 // before them (exact in float32); UDP frames are converted from I/Q directly.
-import { writeFileSync } from 'node:fs';
 import { encodeNpy } from '../../io/npy.ts';
+import { writeFilesAtomic } from '../../io/atomic-files.ts';
 import { decodeMessage, messageName } from '../protocol/messages.ts';
 import { PoseEdgeError } from '../../cli/errors.ts';
 import { readRecording, RecordKind } from './recording.ts';
@@ -101,14 +101,22 @@ export function exportRecording(path: string, opts: ExportOptions): ExportResult
   return { windows, keypoints, records: records.length, csiPackets, udpFrames, udpSkipped, gaps: serial.gaps + udp.gaps, stop };
 }
 
-export function writeWindowsNpy(path: string, windows: Float32Array[]): void {
+export function windowsNpy(windows: Float32Array[]): Uint8Array {
   const data = new Float32Array(windows.length * WINDOW_VALUES);
   windows.forEach((w, i) => data.set(w, i * WINDOW_VALUES));
-  writeFileSync(path, encodeNpy(data, [windows.length, LINKS, SUBCARRIERS, 10]));
+  return encodeNpy(data, [windows.length, LINKS, SUBCARRIERS, 10]);
 }
 
-export function writeKeypointsNpy(path: string, kps: Float32Array[]): void {
+export function keypointsNpy(kps: Float32Array[]): Uint8Array {
   const data = new Float32Array(kps.length * 34);
   kps.forEach((k, i) => data.set(k, i * 34));
-  writeFileSync(path, encodeNpy(data, [kps.length, 17, 2]));
+  return encodeNpy(data, [kps.length, 17, 2]);
+}
+
+/** Writes the requested outputs all or nothing (a failure never leaves one of the two behind). */
+export function writeExport(r: ExportResult, out: { npy?: string; keypoints?: string }): void {
+  const files: [string, Uint8Array][] = [];
+  if (out.npy) files.push([out.npy, windowsNpy(r.windows)]);
+  if (out.keypoints) files.push([out.keypoints, keypointsNpy(r.keypoints)]);
+  writeFilesAtomic(files, 'the exported arrays');
 }

@@ -9,7 +9,8 @@
 // received (esp32-csi-node frames, magic 0xC5110001, or anything else that arrived on the port).
 import { closeSync, existsSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { crc32 } from '../protocol/crc32.ts';
-import { PoseEdgeError } from '../../cli/errors.ts';
+import { PoseEdgeError } from '../../errors.ts';
+import { fsError, readFileChecked } from '../../io/fs-errors.ts';
 
 export const STREAM_MAGIC = 'PESTRM01';
 export const STREAM_VERSION = 1;
@@ -89,14 +90,7 @@ export function decodeRecording(bytes: Uint8Array, name: string): ReadResult {
 }
 
 export function readRecording(path: string): ReadResult {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new RecordingError(code === 'ENOENT' ? `${path}: no such recording` : `${path}: cannot read: ${(err as Error).message}`);
-  }
-  return decodeRecording(bytes, path);
+  return decodeRecording(readFileChecked(path, 'stream recording'), path);
 }
 
 /**
@@ -127,7 +121,7 @@ export class RecordingWriter {
       }
     } catch (err) {
       if (err instanceof PoseEdgeError) throw err;
-      throw new RecordingError(`${path}: cannot open for recording: ${(err as Error).message}`);
+      throw fsError(err, path, 'opening the recording');
     }
   }
 

@@ -50,7 +50,7 @@ describe('pose-edge compile', () => {
     expect(r.weightMap).toContainEqual(expect.objectContaining({ npzKey: 'proj.weight', initializer: expect.any(String), transposed: true }));
     expect(r.weightMap).toContainEqual(expect.objectContaining({ npzKey: 'head.fc1.weight', transposed: false }));
     expect(readdirSync(out).sort()).toEqual([
-      'CMakeLists.txt', 'compile-report.json', 'idf_component.yml', 'pose_kernels.h', 'pose_model.c', 'pose_model.h', 'pose_weights.c', 'pose_weights.h',
+      'CMakeLists.txt', 'compile-report.json', 'idf_component.yml', 'pose-edge-manifest.json', 'pose_kernels.h', 'pose_model.c', 'pose_model.h', 'pose_weights.c', 'pose_weights.h',
     ]);
     expect(JSON.parse(readFileSync(join(out, 'compile-report.json'), 'utf8'))).toEqual(r);
   });
@@ -90,7 +90,7 @@ describe('pose-edge compile', () => {
 
   it('names a missing calibration file and writes nothing', async () => {
     const { root, out } = tempOut();
-    await expect(run(['--calib', join(root, 'missing.npy'), '--out', out])).rejects.toThrow(`${join(root, 'missing.npy')}: no such file (calibration windows)`);
+    await expect(run(['--calib', join(root, 'missing.npy'), '--out', out])).rejects.toThrow(`${join(root, 'missing.npy')}: no such file or directory (calibration windows)`);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(root)).toEqual([]);
   });
@@ -122,14 +122,14 @@ describe('pose-edge compile', () => {
   it('refuses to replace a directory that is not a generated component', async () => {
     const { root } = tempOut();
     writeFileSync(join(root, 'precious.c'), 'int keep;');
-    await expect(run(['--out', root])).rejects.toThrow(`${root}: exists and is not a generated pose-edge component (no compile-report.json); refusing to replace it`);
+    await expect(run(['--out', root])).rejects.toThrow(`${root}: holds files pose-edge did not generate (no pose-edge-manifest.json); refusing to write into it`);
     expect(readdirSync(root)).toEqual(['precious.c']);
     const file = join(root, 'precious.c');
-    await expect(run(['--out', file])).rejects.toThrow(`${file}: exists and is not a directory; refusing to replace it`);
+    await expect(run(['--out', file])).rejects.toThrow(`--out ${file}: exists and is not a directory; refusing to replace it`);
   });
 
   it('names a missing model file', async () => {
     const { root } = tempOut();
-    await expect(run(['--model', join(root, 'nope.onnx'), '--weights', MICRO_W4])).rejects.toThrow(`${join(root, 'nope.onnx')}: no such file (ONNX model)`);
+    await expect(run(['--model', join(root, 'nope.onnx'), '--weights', MICRO_W4])).rejects.toThrow(`${join(root, 'nope.onnx')}: no such file or directory (ONNX model)`);
   });
 });

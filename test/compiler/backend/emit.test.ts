@@ -1,6 +1,7 @@
 // The generated component for the bundled default (micro int4): structure, banner and per-op comments,
 // integer-only C that builds warning-free on the host and both target instruction sets, the arena report,
 // and a snapshot of the C so any change to the generated code is visible in review.
+import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -32,8 +33,11 @@ function codeOnly(text: string): string {
 describe('generated component (micro int4)', () => {
   it('has exactly the component files', () => {
     expect([...r.files.keys()].sort()).toEqual([
-      'CMakeLists.txt', 'compile-report.json', 'idf_component.yml', 'pose_kernels.h', 'pose_model.c', 'pose_model.h', 'pose_weights.c', 'pose_weights.h',
+      'CMakeLists.txt', 'compile-report.json', 'idf_component.yml', 'pose-edge-manifest.json', 'pose_kernels.h', 'pose_model.c', 'pose_model.h', 'pose_weights.c', 'pose_weights.h',
     ]);
+    const manifest = JSON.parse(r.files.get('pose-edge-manifest.json')!);
+    expect(Object.keys(manifest.files).sort()).toEqual([...r.files.keys()].filter((n) => n !== 'pose-edge-manifest.json').sort());
+    expect(manifest.files['pose_model.c']).toBe(createHash('sha256').update(r.files.get('pose_model.c')!).digest('hex'));
     expect(r.files.get('CMakeLists.txt')).toMatch(/idf_component_register\(SRCS "pose_model.c" "pose_weights.c"/);
   });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeDirAtomic } from '../../../src/compiler/emit/atomic-write.ts';
+import { writeDirAtomic } from '../../src/io/atomic-files.ts';
 
 describe('atomic component write', () => {
   it('creates the directory with every file', () => {
