@@ -84,11 +84,12 @@ function sameFile(real: string, input: string): boolean {
   return !!a && !!b && a.dev === b.dev && a.ino === b.ino;
 }
 
-function checkWritable(p: string, flag: string, what: string): void {
+/** `out` is the output path the user named; `p` the place that must be writable (it or its directory). */
+function checkWritable(out: string, p: string, flag: string, what: string): void {
   try {
     accessSync(p, constants.W_OK);
   } catch (err) {
-    if (isFsErrno(err)) throw new OutputPathError(`${flag} ${describeFsError(err, p, `cannot write ${what}`)}`);
+    if (isFsErrno(err)) throw new OutputPathError(`${flag} ${out}: ${describeFsError(err, p, `cannot write ${what}`)}`);
     throw err;
   }
 }
@@ -118,8 +119,8 @@ export function checkOutputFile(path: string | undefined, rule: OutputRule): str
   const dst = statOrNull(dir, true);
   if (!dst) throw new OutputPathError(`${rule.flag} ${abs}: the directory ${dir} does not exist`);
   if (!dst.isDirectory()) throw new OutputPathError(`${rule.flag} ${abs}: ${dir} is not a directory`);
-  checkWritable(dir, rule.flag, 'files in this directory');
-  if (st) checkWritable(abs, rule.flag, 'this file');
+  checkWritable(abs, dir, rule.flag, 'files in this directory');
+  if (st) checkWritable(abs, abs, rule.flag, 'this file');
   return abs;
 }
 
@@ -134,11 +135,11 @@ export function checkOutputDir(path: string | undefined, rule: OutputRule): stri
   if (!st && statOrNull(abs, false)?.isSymbolicLink()) {
     throw new OutputPathError(`${rule.flag} ${abs}: is a symbolic link to ${readlinkSync(abs)}, which does not exist`);
   }
-  if (st) checkWritable(abs, rule.flag, 'into this directory');
+  if (st) checkWritable(abs, abs, rule.flag, 'into this directory');
   else {
     const anc = existingAncestor(abs);
     if (!statOrNull(anc, true)?.isDirectory()) throw new OutputPathError(`${rule.flag} ${abs}: ${anc} is not a directory`);
-    checkWritable(anc, rule.flag, `a new directory under ${anc}`);
+    checkWritable(abs, anc, rule.flag, `a new directory under ${anc}`);
   }
   return abs;
 }

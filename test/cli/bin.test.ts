@@ -24,6 +24,6 @@ describe('bin/pose-edge.mjs', () => {
   it('exits non-zero with one clear line for a missing model file', () => {
     const r = spawnSync(process.execPath, [BIN, 'eval', '--model', '/nonexistent/m.onnx'], { encoding: 'utf8' });
     expect(r.status).not.toBe(0);
-    expect(r.stderr.trim()).toBe('pose-edge: /nonexistent/m.onnx: no such file');
+    expect(r.stderr.trim()).toBe('pose-edge: /nonexistent/m.onnx: no such file or directory (ONNX model)');
   });
 });

@@ -1,0 +1,149 @@
+// A folder of generated files among a user's own: only the files the manifest lists are ever replaced or
+// removed. The property test throws random folder states and random regenerations at writeGeneratedDir
+// and checks, file by file, that nothing outside the manifests changed.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { MANIFEST_NAME, planGeneratedDir, renderManifest, writeGeneratedDir } from '../../src/io/generated-dir.ts';
+
+let sandbox: string;
+beforeAll(() => {
+  sandbox = mkdtempSync(join(tmpdir(), 'pe-gendir-'));
+});
+afterAll(() => rmSync(sandbox, { recursive: true, force: true }));
+
+function generated(files: Record<string, string>): Map<string, string> {
+  const m = new Map(Object.entries(files));
+  m.set(MANIFEST_NAME, renderManifest('pose-edge test', m));
+  return m;
+}
+
+/** Every file below `dir`: relative path -> SHA-256 and mode. */
+function snapshot(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.set(relative(dir, p), `${createHash('sha256').update(readFileSync(p)).digest('hex')} ${statSync(p).mode.toString(8)}`);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe('writeGeneratedDir', () => {
+  it('creates a new folder with the umask permissions, not 0700', () => {
+    const dir = join(sandbox, 'fresh', 'comp');
+    writeGeneratedDir(dir, generated({ 'a.c': 'int a;' }));
+    expect(statSync(dir).mode & 0o777).toBe(0o777 & ~process.umask());
+    expect(readdirSync(dir).sort()).toEqual(['a.c', MANIFEST_NAME]);
+    expect(readdirSync(join(sandbox, 'fresh'))).toEqual(['comp']);
+  });
+
+  it('leaves a file the user added alone, replaces listed files and removes listed files it no longer generates', () => {
+    const dir = join(sandbox, 'user');
+    writeGeneratedDir(dir, generated({ 'a.c': 'v1', 'old.h': 'stale' }));
+    writeFileSync(join(dir, 'my_notes.txt'), 'mine');
+    const { removed } = writeGeneratedDir(dir, generated({ 'a.c': 'v2', 'b.c': 'new' }));
+    expect(removed).toEqual(['old.h']);
+    expect(readdirSync(dir).sort()).toEqual(['a.c', 'b.c', 'my_notes.txt', MANIFEST_NAME]);
+    expect(readFileSync(join(dir, 'my_notes.txt'), 'utf8')).toBe('mine');
+    expect(readFileSync(join(dir, 'a.c'), 'utf8')).toBe('v2');
+  });
+
+  it('reports a listed file the user edited (and replaces it)', () => {
+    const dir = join(sandbox, 'edited');
+    writeGeneratedDir(dir, generated({ 'a.c': 'v1' }));
+    writeFileSync(join(dir, 'a.c'), 'hand edit');
+    expect(writeGeneratedDir(dir, generated({ 'a.c': 'v2' })).edited).toEqual(['a.c']);
+  });
+
+  it('refuses a folder with files and no manifest, and a user file at a generated name', () => {
+    const dir = join(sandbox, 'foreign');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'main.c'), 'precious');
+    expect(() => writeGeneratedDir(dir, generated({ 'a.c': 'x' }))).toThrow(`${dir}: holds files pose-edge did not generate (no ${MANIFEST_NAME}); refusing to write into it`);
+    const comp = join(sandbox, 'clash');
+    writeGeneratedDir(comp, generated({ 'a.c': 'x' }));
+    writeFileSync(join(comp, 'pose_stream.h'), 'the user wrote this');
+    expect(() => writeGeneratedDir(comp, generated({ 'a.c': 'x', 'pose_stream.h': 'generated' }))).toThrow(
+      `${join(comp, 'pose_stream.h')}: exists and pose-edge did not generate it (it is not in ${MANIFEST_NAME}); refusing to overwrite it`,
+    );
+    expect(readFileSync(join(comp, 'pose_stream.h'), 'utf8')).toBe('the user wrote this');
+  });
+
+  it('refuses a manifest that is damaged or lists paths outside the folder', () => {
+    const dir = join(sandbox, 'badmanifest');
+    mkdirSync(dir);
+    writeFileSync(join(dir, MANIFEST_NAME), '{ not json');
+    expect(() => planGeneratedDir(dir, [])).toThrow(`${join(dir, MANIFEST_NAME)}: damaged manifest (not JSON)`);
+    writeFileSync(join(dir, MANIFEST_NAME), JSON.stringify({ format: 'pose-edge-manifest', version: 1, tool: 't', files: { '../../etc/passwd': 'x' } }));
+    expect(() => planGeneratedDir(dir, [])).toThrow("lists '../../etc/passwd', which is not a file of this folder");
+  });
+
+  it('refuses a folder that merely holds a compile-report.json (no manifest): its other files may be anyone\'s', () => {
+    const dir = join(sandbox, 'legacy');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'compile-report.json'), '{}');
+    writeFileSync(join(dir, 'CMakeLists.txt'), 'the user project');
+    expect(() => writeGeneratedDir(dir, generated({ 'CMakeLists.txt': 'generated' }))).toThrow(
+      'If it is a component generated by an older pose-edge (before manifests), delete it and compile again.',
+    );
+    expect(readFileSync(join(dir, 'CMakeLists.txt'), 'utf8')).toBe('the user project');
+  });
+
+  it('property: over random folder states and regenerations, no file outside the manifests ever changes', () => {
+    let seed = 12345;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const NAMES = ['a.c', 'b.c', 'c.h', 'CMakeLists.txt', 'sub/d.c', 'compile-report.json', 'pose_model.c'];
+    const outcomes = { ok: 0, refused: 0 };
+    for (let round = 0; round < 120; round++) {
+      const dir = join(sandbox, `prop-${round}`);
+      // A random history: maybe a previous generation, then random user files, edits and deletions.
+      let owned = new Set<string>();
+      if (rand(3) > 0) {
+        const first: Record<string, string> = {};
+        for (const n of NAMES) if (rand(2)) first[n] = `gen1 ${n}`;
+        writeGeneratedDir(dir, generated(first));
+        owned = new Set(Object.keys(first));
+      } else if (rand(2)) mkdirSync(dir);
+      if (existsSync(dir)) {
+        for (const n of NAMES) {
+          const p = join(dir, n);
+          const r = rand(4);
+          if (r === 0 && !existsSync(p)) {
+            mkdirSync(join(p, '..'), { recursive: true });
+            writeFileSync(p, `user ${n}`);
+          } else if (r === 1 && existsSync(p)) writeFileSync(p, `edited ${n}`);
+          else if (r === 2 && existsSync(p)) rmSync(p);
+        }
+        if (rand(2)) writeFileSync(join(dir, `user-${round}.txt`), 'mine');
+      }
+      const next: Record<string, string> = {};
+      for (const n of NAMES) if (rand(2)) next[n] = `gen2 ${n}`;
+      const before = existsSync(dir) ? snapshot(dir) : new Map<string, string>();
+      let ok = true;
+      try {
+        writeGeneratedDir(dir, generated(next));
+      } catch {
+        ok = false;
+      }
+      const after = existsSync(dir) ? snapshot(dir) : new Map<string, string>();
+      const allowed = ok ? new Set([...owned, ...Object.keys(next), MANIFEST_NAME]) : new Set<string>();
+      for (const name of new Set([...before.keys(), ...after.keys()])) {
+        if (before.get(name) !== after.get(name)) expect(allowed.has(name), `round ${round}: ${name} changed outside the manifest`).toBe(true);
+      }
+      if (ok) for (const [n, text] of Object.entries(next)) expect(readFileSync(join(dir, n), 'utf8')).toBe(text);
+      outcomes[ok ? 'ok' : 'refused']++;
+    }
+    // Both outcomes must occur, or the property was not exercised.
+    expect(outcomes.ok, JSON.stringify(outcomes)).toBeGreaterThan(10);
+    expect(outcomes.refused, JSON.stringify(outcomes)).toBeGreaterThan(10);
+  });
+});
