@@ -3,8 +3,7 @@
 // and a property test runs `compile --out` with random choices in a sandbox: no file outside the
 // component's manifest may ever change, and a refused run changes nothing at all.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { buildProgram } from '../../src/cli/program.ts';
@@ -13,6 +12,7 @@ import { encodeNpy, readNpy } from '../../src/io/npy.ts';
 import { DATA_DIR, REPO_ROOT } from '../../src/paths.ts';
 import { MANIFEST_NAME } from '../../src/io/generated-dir.ts';
 import { realLocation } from '../../src/io/output-paths.ts';
+import { changedFiles, snapshot } from '../helpers/fs-snapshot.ts';
 
 let sandbox: string;
 let calib: string;
@@ -51,25 +51,6 @@ async function run(args: string[]): Promise<{ out: string; err: Error | null; st
   return { out, err, stderr, exit };
 }
 
-/** Every file below `dir` (not following links): relative path -> content hash and mode. */
-function snapshot(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile()) out.set(relative(dir, p), `${createHash('sha256').update(readFileSync(p)).digest('hex')} ${statSync(p).mode.toString(8)}`);
-      else out.set(relative(dir, p), 'link');
-    }
-  };
-  walk(dir);
-  return out;
-}
-
-function changed(before: Map<string, string>, after: Map<string, string>): string[] {
-  return [...new Set([...before.keys(), ...after.keys()])].filter((k) => before.get(k) !== after.get(k)).sort();
-}
-
 describe('compile --out', () => {
   it('refuses the paths that used to destroy a folder, and changes nothing', async () => {
     const work = join(sandbox, 'work');
@@ -92,7 +73,7 @@ describe('compile --out', () => {
       expect(r.exit).toBe(1);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
-    expect(changed(before, snapshot(sandbox))).toEqual([]);
+    expect(changedFiles(before, snapshot(sandbox))).toEqual([]);
   });
 
   it('leaves a file the user added to the component alone, and removes only the files it listed', async () => {
@@ -143,7 +124,7 @@ describe('compile --out', () => {
       const listedBefore = manifestOf(target);
       const before = snapshot(sandbox);
       const r = await run(['compile', '--calib', calib, '--out', out, ...(rand(2) ? ['--streaming'] : [])]);
-      const diff = changed(before, snapshot(sandbox));
+      const diff = changedFiles(before, snapshot(sandbox));
       if (r.err) {
         counts.refused++;
         expect(r.exit, `${out}: ${r.err.message}`).toBe(1);

@@ -2,11 +2,11 @@
 // removed. The property test throws random folder states and random regenerations at writeGeneratedDir
 // and checks, file by file, that nothing outside the manifests changed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { MANIFEST_NAME, planGeneratedDir, renderManifest, writeGeneratedDir } from '../../src/io/generated-dir.ts';
+import { snapshot } from '../helpers/fs-snapshot.ts';
 
 let sandbox: string;
 beforeAll(() => {
@@ -18,20 +18,6 @@ function generated(files: Record<string, string>): Map<string, string> {
   const m = new Map(Object.entries(files));
   m.set(MANIFEST_NAME, renderManifest('pose-edge test', m));
   return m;
-}
-
-/** Every file below `dir`: relative path -> SHA-256 and mode. */
-function snapshot(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out.set(relative(dir, p), `${createHash('sha256').update(readFileSync(p)).digest('hex')} ${statSync(p).mode.toString(8)}`);
-    }
-  };
-  walk(dir);
-  return out;
 }
 
 describe('writeGeneratedDir', () => {
