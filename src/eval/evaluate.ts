@@ -52,7 +52,7 @@ export async function evaluate(inputs: EvalInputs): Promise<EvalResult> {
   const set = loadLabelledSet(inputs.data, inputs.labels);
   const meanPose = loadMeanPose(inputs.meanPose);
   const ref = loadReferenceModel(inputs.model, inputs.weights);
-  const pred = await runReference(ref.bytes, set.X, { where: inputs.model });
+  const pred = await runReference(ref.bytes, set.X, { where: inputs.model, data: `the windows of ${inputs.data}` });
   if (pred.dims.join(',') !== [set.samples, KEYPOINTS, 2].join(',')) {
     throw new EvalInputError(`${inputs.model}: outputs [${pred.dims.join(',')}] for ${set.samples} windows, expected [${set.samples},${KEYPOINTS},2]`);
   }
