@@ -4,6 +4,7 @@
 import { Command, Option } from 'commander';
 import { PoseEdgeError } from '../errors.ts';
 import { checkDistinctOutputs, checkOutputFile } from '../../io/output-paths.ts';
+import { printWarning } from '../warn.ts';
 
 export class StreamUsageError extends PoseEdgeError {}
 
@@ -144,9 +145,10 @@ export function register(program: Command): void {
         bandwidth: bandwidth(raw.bandwidth),
       });
       writeExport(r, { npy: raw.npy, keypoints: raw.keypoints });
+      if (r.nonFiniteWarning) printWarning(r.nonFiniteWarning);
       const out = {
         file, records: r.records, windows: r.windows.length, keypoints: r.keypoints.length, csiPackets: r.csiPackets, udpFrames: r.udpFrames,
-        udpSkipped: r.udpSkipped, gaps: r.gaps, tornTail: r.stop, npy: raw.npy ?? null, keypointsNpy: raw.keypoints ?? null,
+        udpSkipped: r.udpSkipped, gaps: r.gaps, nonFinite: r.nonFinite, tornTail: r.stop, npy: raw.npy ?? null, keypointsNpy: raw.keypoints ?? null,
       };
       if (raw.json) process.stdout.write(`${JSON.stringify(out)}\n`);
       else {

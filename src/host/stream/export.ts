@@ -1,7 +1,9 @@
 // `pose-edge stream export FILE --npy OUT_X.npy`: windows [N,3,114,10] float32 (raw amplitudes, the data
 // contract) rebuilt from a recording's CSI, plus optionally the node's keypoints [M,17,2]. CSI_PACKET
 // amplitudes are in the node's input format, so they are divided by 2^INPUT_FRAC_BITS of the INFO recorded
-// before them (exact in float32); UDP frames are converted from I/Q directly.
+// before them (exact in float32); UDP frames are converted from I/Q directly. Both come from integers and
+// cannot be NaN or Inf, but the windows still go through the one data rule (src/data/nonfinite.ts) so the
+// count is measured, not assumed, and a future source that can produce them is covered.
 import { encodeNpy } from '../../io/npy.ts';
 import { writeFilesAtomic } from '../../io/atomic-files.ts';
 import { decodeMessage, messageName } from '../protocol/messages.ts';
@@ -10,6 +12,7 @@ import { readRecording, RecordKind } from './recording.ts';
 import { csiRow, parseEspCsiFrame, type BandwidthRule } from './esp-csi-udp.ts';
 import { LinkMap } from './link-map.ts';
 import { LINKS, SUBCARRIERS, SlotAssembler, WindowAssembler, WINDOW_VALUES } from './windows.ts';
+import { addCounts, NO_NON_FINITE, nonFiniteWarning, replaceNonFinite } from '../../data/nonfinite.ts';
 
 export class ExportError extends PoseEdgeError {}
 
@@ -29,6 +32,10 @@ export interface ExportResult {
   udpFrames: number;
   udpSkipped: number;
   gaps: number;
+  /** NaN and +-Inf amplitudes in the windows replaced by 0 (0 for integer CSI, which cannot hold them). */
+  nonFinite: number;
+  /** The warning line for them, or null. */
+  nonFiniteWarning: string | null;
   /** Why reading stopped early (a torn tail after a crash), or null. */
   stop: { offset: number; reason: string } | null;
 }
@@ -98,7 +105,12 @@ export function exportRecording(path: string, opts: ExportOptions): ExportResult
     const w = udp.push(s);
     if (w) windows.push(w);
   }
-  return { windows, keypoints, records: records.length, csiPackets, udpFrames, udpSkipped, gaps: serial.gaps + udp.gaps, stop };
+  let nonFinite = NO_NON_FINITE;
+  windows.forEach((w, i) => (nonFinite = addCounts(nonFinite, replaceNonFinite(w), i * WINDOW_VALUES)));
+  return {
+    windows, keypoints, records: records.length, csiPackets, udpFrames, udpSkipped, gaps: serial.gaps + udp.gaps,
+    nonFinite: nonFinite.count, nonFiniteWarning: nonFiniteWarning(`${path} (exported windows)`, nonFinite), stop,
+  };
 }
 
 export function windowsNpy(windows: Float32Array[]): Uint8Array {
