@@ -1,11 +1,13 @@
 // `pose-edge stream export` on hand-built PESTRM01 recordings: the `nonFinite` count of the exported
-// windows (integer CSI cannot hold NaN/Inf: measured 0, no warning).
+// windows (integer CSI cannot hold NaN/Inf: measured 0, no warning), a torn tail still exported, damage
+// that valid records follow refused with the record index and byte offset (nothing written), and a
+// record whose payload does not decode named by index and byte offset.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodePayload, MessageType, type Message } from '../../src/host/protocol/messages.ts';
-import { encodeHeader, encodeRecord, RecordKind } from '../../src/host/stream/recording.ts';
+import { encodeHeader, encodeRecord, HEADER_BYTES, RecordKind } from '../../src/host/stream/recording.ts';
 import { readNpy } from '../../src/io/npy.ts';
 import { runCli } from '../helpers/cli.ts';
 
@@ -52,5 +54,41 @@ describe('stream export', () => {
     // Window [link*114+subcarrier][packet]: packet p holds slot p's amplitude / 2^F, exactly.
     const p4 = packet(4) as Extract<Message, { type: 'CSI_PACKET' }>;
     expect(x[3 * 10 + 4]).toBe(p4.amplitudes[3] / 2 ** F);
+  });
+
+  it('a torn tail is still exported, and reported', async () => {
+    const parts = recordsOf(11);
+    const cut = Buffer.concat(parts).subarray(0, Buffer.concat(parts).length - 100);
+    const file = write('torn.pestrm', [cut]);
+    const tornAt = HEADER_BYTES + parts.slice(0, 11).reduce((s, p) => s + p.length, 0);
+    const { r } = await exportJson([file, '--npy', join(dir, 'torn.npy')]);
+    expect(r).toMatchObject({ windows: 1, csiPackets: 10, tornTail: { offset: tornAt, reason: 'torn' } });
+  });
+
+  it('damage that valid records follow is an error naming the record and byte offset; nothing is written', async () => {
+    const parts = recordsOf(12);
+    const at = HEADER_BYTES + parts[0].length + parts[1].length + parts[2].length; // record 3
+    parts[3] = Buffer.from(parts[3]);
+    parts[3][40] ^= 0xff;
+    const file = write('damaged.pestrm', parts);
+    const npy = join(dir, 'damaged.npy');
+    await expect(runCli('stream', ['export', file, '--npy', npy])).rejects.toThrow(
+      `${file}: record 3 at byte ${at} is damaged (CRC mismatch), and valid records follow from byte ${at + parts[3].length}: not a torn tail from a crash, the recording itself is damaged`,
+    );
+    expect(existsSync(npy)).toBe(false);
+  });
+
+  it('a record whose payload does not decode is named by index and byte offset', async () => {
+    const parts = recordsOf(3);
+    parts.push(encodeRecord({ timeMs: 9, kind: RecordKind.NODE_MESSAGE, type: MessageType.CSI_PACKET, payload: new Uint8Array(10) }));
+    const at = HEADER_BYTES + parts.slice(0, 4).reduce((s, p) => s + p.length, 0);
+    const file = write('bad-payload.pestrm', parts);
+    await expect(runCli('stream', ['export', file, '--npy', join(dir, 'bp.npy')])).rejects.toThrow(
+      `${file}: record 4 at byte ${at} (CSI_PACKET): CSI_PACKET (seq 0): payload is 10 bytes, expected 696`,
+    );
+    const noInfo = write('no-info.pestrm', [node(packet(0), 1)]);
+    await expect(runCli('stream', ['export', noInfo, '--npy', join(dir, 'ni.npy')])).rejects.toThrow(
+      `${noInfo}: record 0 at byte ${HEADER_BYTES}: CSI_PACKET before any INFO; give --input-frac-bits`,
+    );
   });
 });

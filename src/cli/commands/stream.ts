@@ -137,7 +137,7 @@ export function register(program: Command): void {
       if (raw.npy !== undefined) checkOutputFile(raw.npy, { flag: '--npy', inputs: [file] });
       if (raw.keypoints !== undefined) checkOutputFile(raw.keypoints, { flag: '--keypoints', inputs: [file] });
       checkDistinctOutputs([['--npy', raw.npy], ['--keypoints', raw.keypoints]]);
-      const { exportRecording, writeExport } = await import('../../host/stream/export.ts');
+      const { describeStop, exportRecording, writeExport } = await import('../../host/stream/export.ts');
       const r = exportRecording(file, {
         hop: num('--hop', raw.hop, 1, 10),
         inputFracBits: raw.inputFracBits === undefined ? undefined : num('--input-frac-bits', raw.inputFracBits, 0, 15),
@@ -154,7 +154,7 @@ export function register(program: Command): void {
       else {
         process.stdout.write(`${file}: ${r.records} records, ${r.csiPackets} CSI packets, ${r.udpFrames} UDP frames -> ${r.windows.length} windows${raw.npy ? ` in ${raw.npy}` : ''}, ${r.keypoints.length} keypoint sets${raw.keypoints ? ` in ${raw.keypoints}` : ''}\n`);
         if (r.gaps) process.stdout.write(`  ${r.gaps} gaps in the slot sequence (windows restart after each)\n`);
-        if (r.stop) process.stdout.write(`  reading stopped at byte ${r.stop.offset}: ${r.stop.reason} record (the tail after a crash); everything before it was exported\n`);
+        if (r.stop) process.stdout.write(`  reading stopped at byte ${r.stop.offset}: ${describeStop(r.stop.reason)} (the tail after a crash); everything before it was exported\n`);
       }
     });
 }
