@@ -44,6 +44,8 @@ export function register(program: Command): void {
       const hop = intOption('--hop', raw.hop, 1, 10);
       if (!Number.isInteger(hop)) throw new NodeUsageError(`--hop must be an integer in 1..10, got '${raw.hop}'`);
       if (raw.replayCsi && !existsSync(raw.replayCsi)) throw new NodeUsageError(`${resolve(raw.replayCsi)}: no such CSI recording`);
+      // Validated whole before the build and the start: a bad record is named here (index, byte offset), not replayed.
+      if (raw.replayCsi) (await import('../../host/protocol/csi-recording.ts')).readCsiRecording(resolve(raw.replayCsi));
       const { startVirtualNode } = await import('../../host/virtual-node.ts');
       if (!raw.json) process.stderr.write('pose-edge: building the virtual node (cached by source hash)...\n');
       const node = await startVirtualNode({

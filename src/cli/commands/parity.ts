@@ -8,6 +8,7 @@ import { DEFAULTS as COMPILE_DEFAULTS } from './compile.ts';
 import { DATA_DIR } from '../../paths.ts';
 import { checkOutputDir, checkOutputFile } from '../../io/output-paths.ts';
 import { writeFileAtomic } from '../../io/atomic-files.ts';
+import { printWarning } from '../warn.ts';
 import type { Transport } from '../../host/transport/transport.ts';
 
 export class ParityUsageError extends PoseEdgeError {}
@@ -139,6 +140,7 @@ export function register(program: Command): void {
               }
             : undefined,
           onNode: (stop) => (stopNode = stop),
+          onWarning: printWarning,
         });
       } finally {
         bar?.stop();

@@ -4,6 +4,7 @@
 import { Command, Option } from 'commander';
 import { PoseEdgeError } from '../errors.ts';
 import { checkDistinctOutputs, checkOutputFile } from '../../io/output-paths.ts';
+import { printWarning } from '../warn.ts';
 
 export class StreamUsageError extends PoseEdgeError {}
 
@@ -136,7 +137,7 @@ export function register(program: Command): void {
       if (raw.npy !== undefined) checkOutputFile(raw.npy, { flag: '--npy', inputs: [file] });
       if (raw.keypoints !== undefined) checkOutputFile(raw.keypoints, { flag: '--keypoints', inputs: [file] });
       checkDistinctOutputs([['--npy', raw.npy], ['--keypoints', raw.keypoints]]);
-      const { exportRecording, writeExport } = await import('../../host/stream/export.ts');
+      const { describeStop, exportRecording, writeExport } = await import('../../host/stream/export.ts');
       const r = exportRecording(file, {
         hop: num('--hop', raw.hop, 1, 10),
         inputFracBits: raw.inputFracBits === undefined ? undefined : num('--input-frac-bits', raw.inputFracBits, 0, 15),
@@ -144,15 +145,16 @@ export function register(program: Command): void {
         bandwidth: bandwidth(raw.bandwidth),
       });
       writeExport(r, { npy: raw.npy, keypoints: raw.keypoints });
+      if (r.nonFiniteWarning) printWarning(r.nonFiniteWarning);
       const out = {
         file, records: r.records, windows: r.windows.length, keypoints: r.keypoints.length, csiPackets: r.csiPackets, udpFrames: r.udpFrames,
-        udpSkipped: r.udpSkipped, gaps: r.gaps, tornTail: r.stop, npy: raw.npy ?? null, keypointsNpy: raw.keypoints ?? null,
+        udpSkipped: r.udpSkipped, gaps: r.gaps, nonFinite: r.nonFinite, tornTail: r.stop, npy: raw.npy ?? null, keypointsNpy: raw.keypoints ?? null,
       };
       if (raw.json) process.stdout.write(`${JSON.stringify(out)}\n`);
       else {
         process.stdout.write(`${file}: ${r.records} records, ${r.csiPackets} CSI packets, ${r.udpFrames} UDP frames -> ${r.windows.length} windows${raw.npy ? ` in ${raw.npy}` : ''}, ${r.keypoints.length} keypoint sets${raw.keypoints ? ` in ${raw.keypoints}` : ''}\n`);
         if (r.gaps) process.stdout.write(`  ${r.gaps} gaps in the slot sequence (windows restart after each)\n`);
-        if (r.stop) process.stdout.write(`  reading stopped at byte ${r.stop.offset}: ${r.stop.reason} record (the tail after a crash); everything before it was exported\n`);
+        if (r.stop) process.stdout.write(`  reading stopped at byte ${r.stop.offset}: ${describeStop(r.stop.reason)} (the tail after a crash); everything before it was exported\n`);
       }
     });
 }

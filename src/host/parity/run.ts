@@ -3,6 +3,8 @@
 // and the reference model on the same windows, and compare. The virtual node is always stopped, also when
 // any step throws; the caller stops it on SIGINT through the `abort` hook.
 import { expectArray, readNpy } from '../../io/npy.ts';
+import { sanitizeWindows } from '../../data/nonfinite.ts';
+import { checkLabels, checkTorsoLengths } from '../../data/labels.ts';
 import { dequantizeOutput, quantizeInput } from '../../compiler/io-format.ts';
 import { simulate } from '../../compiler/sim/run.ts';
 import { loadReferenceModel, runReference } from '../../reference/model.ts';
@@ -41,6 +43,8 @@ export interface ParityOptions {
   onProgress?: (done: number, total: number) => void;
   /** Receives a function that stops the virtual node (for SIGINT handlers); called with null once stopped. */
   onNode?: (stop: (() => Promise<void>) | null) => void;
+  /** Receives warning lines (non-finite amplitudes replaced by 0 in --data or --calib). */
+  onWarning?: (message: string) => void;
 }
 
 export interface ParityResult {
@@ -82,24 +86,31 @@ export interface ParityJson {
   firmwareVersion: string;
   data: string;
   labels: string | null;
+  /** NaN and +-Inf amplitudes of the replayed windows replaced by 0 before node, simulator and reference saw them. */
+  nonFinite: number;
   thresholds: Thresholds;
   failed: string[];
   pass: boolean;
 }
 
-function loadWindows(path: string, limit: number | undefined): { data: Float32Array; n: number; total: number } {
+function loadWindows(path: string, limit: number | undefined): { data: Float32Array; n: number; total: number; nonFinite: number; warning: string | null } {
   const arr = readNpy(path, '--data, CSI windows float32 [N,3,114,10]');
   expectArray(arr, path, 'f4', [null, 3, 114, 10]);
   const n = Math.min(arr.shape[0], limit ?? Infinity);
   if (n === 0) throw new ParityError(`${path}: no windows to replay`);
-  return { data: (arr.data as Float32Array).subarray(0, n * WINDOW_VALUES), n, total: arr.shape[0] };
+  // The data rule, once, here: the node, the simulator and the reference all get these sanitized windows.
+  const data = (arr.data as Float32Array).subarray(0, n * WINDOW_VALUES);
+  const clean = sanitizeWindows(data, path);
+  return { data, n, total: arr.shape[0], nonFinite: clean.count, warning: clean.warning };
 }
 
 function loadLabels(path: string, n: number, total: number, dataPath: string): Float32Array {
   const arr = readNpy(path, '--labels, keypoints float32 [N,17,2]');
   expectArray(arr, path, 'f4', [null, 17, 2]);
   if (arr.shape[0] !== total) throw new ParityError(`${path}: ${arr.shape[0]} label rows, but ${dataPath} has ${total} windows`);
-  return (arr.data as Float32Array).slice(0, n * 34);
+  const labels = (arr.data as Float32Array).slice(0, n * 34);
+  checkLabels(labels, path);
+  return labels;
 }
 
 /** Fails with a message naming both models unless the node runs exactly the compiled one. */
@@ -129,10 +140,12 @@ export async function runParity(opts: ParityOptions): Promise<ParityResult> {
   const stage = opts.onStage ?? (() => {});
   const windows = loadWindows(opts.data, opts.limit);
   const labels = opts.labels ? loadLabels(opts.labels, windows.n, windows.total, opts.data) : null;
+  if (windows.warning) opts.onWarning?.(windows.warning);
 
   stage(`compiling ${describeChoice(opts.model)}`);
   const compiled = await compileForParity(opts.model);
   const rep = compiled.report;
+  for (const w of compiled.warnings) opts.onWarning?.(w);
 
   let node: VirtualNode | null = null;
   let transport: Transport | null = null;
@@ -185,8 +198,10 @@ export async function runParity(opts: ParityOptions): Promise<ParityResult> {
     const nodeKp = new Float32Array(windows.n * 34);
     replay.outputs.forEach((o, i) => nodeKp.set(dequantizeOutput(o, rep.outputFracBits), i * 34));
     const ref = loadReferenceModel(opts.model.modelPath, opts.model.weightsPath);
-    const refOut = await runReference(ref.bytes, { dims: [windows.n, 3, 114, 10], data: windows.data }, { where: `${opts.model.modelPath} (reference)` });
+    const refOut = await runReference(ref.bytes, { dims: [windows.n, 3, 114, 10], data: windows.data }, { where: `${opts.model.modelPath} (reference)`, data: `the windows of ${opts.data}` });
     const refKp = refOut.data;
+    // The reference's poses are the ground truth of the torso-relative errors: a zero-length torso has no scale.
+    checkTorsoLengths(refKp, `${opts.model.modelPath} (reference) on the windows of ${opts.data}`);
 
     const comparison = compareOutputs({ node: replay.outputs, sim, nodeKp, refKp, labels });
     const failed = failedChecks(comparison, opts.thresholds);
@@ -220,6 +235,7 @@ export async function runParity(opts: ParityOptions): Promise<ParityResult> {
       firmwareVersion: info.firmwareVersion,
       data: opts.data,
       labels: opts.labels,
+      nonFinite: windows.nonFinite,
       thresholds: opts.thresholds,
       failed,
       pass: failed.length === 0,
