@@ -9,6 +9,7 @@ import { DATA_DIR } from '../../paths.ts';
 import { checkOutputDir, checkOutputFile } from '../../io/output-paths.ts';
 import { writeFileAtomic } from '../../io/atomic-files.ts';
 import type { Transport } from '../../host/transport/transport.ts';
+import { escapeTerminal, jsonLine } from '../../io/terminal-text.ts';
 
 export class ParityUsageError extends PoseEdgeError {}
 /** Exit code 2 distinguishes "ran, but a threshold failed" from errors (1). */
@@ -130,7 +131,7 @@ export function register(program: Command): void {
           thresholds,
           buildDir,
           wrapTransport: parityHooks.wrapTransport,
-          onStage: raw.json ? undefined : (t) => process.stderr.write(`pose-edge: ${t}\n`),
+          onStage: raw.json ? undefined : (t) => process.stderr.write(`pose-edge: ${escapeTerminal(t)}\n`),
           onProgress: bar
             ? (d, t) => {
                 if (d === 1) bar.start(t, 0);
@@ -151,7 +152,7 @@ export function register(program: Command): void {
         writeFileAtomic(report, renderParityReport(result), 'the parity report');
       }
       const j = result.json;
-      if (raw.json) process.stdout.write(`${JSON.stringify(j)}\n`);
+      if (raw.json) process.stdout.write(`${jsonLine(j)}\n`);
       else process.stdout.write(formatText(j));
       if (!j.pass) throw new ParityThresholdError(`parity failed on ${j.port}:\n  ${j.failed.join('\n  ')}`);
     });
@@ -159,8 +160,9 @@ export function register(program: Command): void {
 
 function formatText(j: import('../../host/parity/run.ts').ParityJson): string {
   const f = (v: number | null, d: number) => (v === null ? 'n/a' : v.toFixed(d));
+  // chip, firmware and the port path came from the device: escaped, so they cannot drive the terminal.
   return [
-    `parity on ${j.port} (${j.chip}, firmware ${j.firmwareVersion}${j.virtual ? ', virtual node' : ''}): ${j.samples} windows`,
+    `parity on ${escapeTerminal(j.port)} (${escapeTerminal(j.chip)}, firmware ${escapeTerminal(j.firmwareVersion)}${j.virtual ? ', virtual node' : ''}): ${j.samples} windows`,
     `  model ${j.model}, SHA-256 ${j.modelSha256}: node matches`,
     `  node vs integer simulator: ${j.bitExact ? 'bit-exact' : `${j.mismatches} windows differ (${j.mismatchValues} values)`}`,
     `  node vs reference: mean error ${f(100 * j.meanErrTorso, 3)}% of torso, max ${f(100 * j.maxErrTorso, 3)}%, torso-PCK@20 agreement ${f(j.pckAgreement, 2)}%`,

@@ -4,6 +4,7 @@
 import { Command, Option } from 'commander';
 import { PoseEdgeError } from '../errors.ts';
 import { checkDistinctOutputs, checkOutputFile } from '../../io/output-paths.ts';
+import { escapeTerminal, jsonLine } from '../../io/terminal-text.ts';
 
 export class StreamUsageError extends PoseEdgeError {}
 
@@ -88,11 +89,11 @@ export function register(program: Command): void {
         out: raw.out,
         timeoutMs: num('--timeout', raw.timeout, 1, 600_000),
         statsIntervalMs: 1000,
-        onEvent: json ? (e) => process.stdout.write(`${JSON.stringify(e)}\n`) : () => {},
+        onEvent: json ? (e) => process.stdout.write(`${jsonLine(e)}\n`) : () => {},
       });
       const t0 = Date.now();
       await run.start();
-      const source = [port, raw.udp !== undefined ? `udp:${raw.udp}` : null].filter(Boolean).join(' + ');
+      const source = escapeTerminal([port, raw.udp !== undefined ? `udp:${raw.udp}` : null].filter(Boolean).join(' + '));
       const live = !json && process.stdout.isTTY;
       const draw = live ? setInterval(() => process.stdout.write(`\x1b[H\x1b[2J${renderView(run, source, (Date.now() - t0) / 1000)}\n`), 200) : null;
       await new Promise<void>((resolve) => {
@@ -113,7 +114,7 @@ export function register(program: Command): void {
         t: Date.now(), type: 'SUMMARY', seconds: (Date.now() - t0) / 1000, csiPackets: c.csiPackets, keypoints: c.keypoints, stats: c.stats,
         packetGaps: c.packetGaps, udpFrames: c.udpFrames, udpBad: c.udpBad, udpUnusable: c.udpUnusable, hostFaults: c.hostFaults, out: raw.out ?? null,
       };
-      if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+      if (json) process.stdout.write(`${jsonLine(summary)}\n`);
       else {
         if (!live) process.stdout.write(`${renderView(run, source, summary.seconds)}\n`);
         process.stdout.write(`stopped after ${summary.seconds.toFixed(1)} s${raw.out ? `; recorded to ${raw.out}` : ''}\n`);
@@ -148,7 +149,7 @@ export function register(program: Command): void {
         file, records: r.records, windows: r.windows.length, keypoints: r.keypoints.length, csiPackets: r.csiPackets, udpFrames: r.udpFrames,
         udpSkipped: r.udpSkipped, gaps: r.gaps, tornTail: r.stop, npy: raw.npy ?? null, keypointsNpy: raw.keypoints ?? null,
       };
-      if (raw.json) process.stdout.write(`${JSON.stringify(out)}\n`);
+      if (raw.json) process.stdout.write(`${jsonLine(out)}\n`);
       else {
         process.stdout.write(`${file}: ${r.records} records, ${r.csiPackets} CSI packets, ${r.udpFrames} UDP frames -> ${r.windows.length} windows${raw.npy ? ` in ${raw.npy}` : ''}, ${r.keypoints.length} keypoint sets${raw.keypoints ? ` in ${raw.keypoints}` : ''}\n`);
         if (r.gaps) process.stdout.write(`  ${r.gaps} gaps in the slot sequence (windows restart after each)\n`);

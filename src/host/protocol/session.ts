@@ -13,6 +13,7 @@ import { ProtocolError } from './errors.ts';
 import { PortClosedError } from '../transport/errors.ts';
 import { FrameDecoder, type FrameFault } from './frame.ts';
 import { decodeMessage, encodeMessage, MessageType, type InfoMessage, type Message } from './messages.ts';
+import { escapeTerminal } from '../../io/terminal-text.ts';
 
 type Of<T extends Message['type']> = Extract<Message, { type: T }>;
 
@@ -114,7 +115,11 @@ export class NodeSession {
     try {
       await this.transport.write(encodeMessage(m, seq));
       const r = await Promise.race([done, timeout]);
-      if (r.type === 'ERROR') throw new ProtocolError('node-error', `${this.transport.name}: node answered ${m.type} (seq ${seq}) with error ${r.code}: ${r.text}`);
+      if (r.type === 'ERROR') {
+        // The node's text is untrusted: it reaches terminals through this message.
+        const text = escapeTerminal(r.text);
+        throw new ProtocolError('node-error', `${this.transport.name}: node answered ${m.type} (seq ${seq}) with error ${r.code}: ${text}`, { code: r.code, text });
+      }
       return r as R;
     } finally {
       clearTimeout(timer);
