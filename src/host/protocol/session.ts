@@ -33,6 +33,9 @@ export class NodeSession {
   private seq = 0;
   /** Why the link went away, once it has: pending and later requests fail with PortClosedError at once. */
   closedReason: string | null = null;
+  /** Frame sequence numbers of the last frame sent and of the last good frame received (for "stopped at" messages). */
+  lastSentSeq: number | null = null;
+  lastReceivedSeq: number | null = null;
 
   constructor(
     readonly transport: Transport,
@@ -61,6 +64,7 @@ export class NodeSession {
   private nextSeq(): number {
     const seq = this.seq;
     this.seq = (seq + 1) & 0xffff;
+    this.lastSentSeq = seq;
     return seq;
   }
 
@@ -146,6 +150,7 @@ export class NodeSession {
         this.faults.message++;
         continue;
       }
+      this.lastReceivedSeq = ev.frame.seq;
       const w = this.waiters.find((x) => x.accept(m));
       if (w) {
         this.waiters.splice(this.waiters.indexOf(w), 1);
