@@ -19,7 +19,17 @@ interface RawOptions {
   hop: string;
   baud: string;
   timeout: string;
+  retries: string;
+  silence: string;
 }
+
+/** How each way of ending on its own reads in the final status line. */
+const ENDED_TEXT = {
+  'port-closed': 'the port closed',
+  'io-error': 'an I/O error on the port',
+  'not-answering': 'the node stopped answering',
+  recording: 'writing the recording failed',
+} as const;
 
 interface ExportOptions {
   npy?: string;
@@ -71,6 +81,8 @@ export function register(program: Command): void {
     .addOption(new Option('--hop <n>', 'slots between two live windows on the node, 1..10 (0: the node\'s setting)').default('0'))
     .addOption(new Option('--baud <rate>', 'serial baud rate').default('921600'))
     .addOption(new Option('--timeout <ms>', 'time to wait for the node\'s answers (HELLO, STREAM_START)').default('3000'))
+    .addOption(new Option('--retries <n>', 're-sends of HELLO and STREAM_START after a timeout: n re-sends, n+1 attempts in all').default('2'))
+    .addOption(new Option('--silence <s>', 'end the stream when nothing comes from the node for this many seconds (it is asked for STATS every second)').default('5'))
     .action(async (port: string | undefined, raw: RawOptions) => {
       if (!port && raw.udp === undefined) throw new StreamUsageError('stream needs a serial port (e.g. /dev/ttyUSB0), --udp PORT, or both');
       if (raw.out !== undefined) checkOutputFile(raw.out, { flag: '--out' });
@@ -88,7 +100,9 @@ export function register(program: Command): void {
         hop: num('--hop', raw.hop, 0, 10),
         out: raw.out,
         timeoutMs: num('--timeout', raw.timeout, 1, 600_000),
+        retries: num('--retries', raw.retries, 0, 100),
         statsIntervalMs: 1000,
+        silenceMs: 1000 * num('--silence', raw.silence, 0.1, 86_400, false),
         onEvent: json ? (e) => process.stdout.write(`${jsonLine(e)}\n`) : () => {},
       });
       const t0 = Date.now();
@@ -96,29 +110,38 @@ export function register(program: Command): void {
       const source = escapeTerminal([port, raw.udp !== undefined ? `udp:${raw.udp}` : null].filter(Boolean).join(' + '));
       const live = !json && process.stdout.isTTY;
       const draw = live ? setInterval(() => process.stdout.write(`\x1b[H\x1b[2J${renderView(run, source, (Date.now() - t0) / 1000)}\n`), 200) : null;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          process.off('SIGINT', done);
-          process.off('SIGTERM', done);
+      // Ends on Ctrl-C, SIGTERM, --duration, or the run failing on its own (device gone, recording not writable).
+      const endedBy = await new Promise<'duration' | 'signal' | 'failed'>((resolve) => {
+        const done = (how: 'duration' | 'signal' | 'failed') => {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
           clearTimeout(timer);
-          resolve();
+          resolve(how);
         };
-        const timer = duration === undefined ? undefined : setTimeout(done, duration * 1000);
-        process.once('SIGINT', done);
-        process.once('SIGTERM', done);
+        const onSignal = () => done('signal');
+        const timer = duration === undefined ? undefined : setTimeout(() => done('duration'), duration * 1000);
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        void run.failed.then(() => done('failed'));
       });
       if (draw) clearInterval(draw);
       await run.stop();
+      const failure = run.failure;
       const c = run.counters;
       const summary = {
         t: Date.now(), type: 'SUMMARY', seconds: (Date.now() - t0) / 1000, csiPackets: c.csiPackets, keypoints: c.keypoints, stats: c.stats,
         packetGaps: c.packetGaps, udpFrames: c.udpFrames, udpBad: c.udpBad, udpUnusable: c.udpUnusable, hostFaults: c.hostFaults, out: raw.out ?? null,
+        retries: c.retries, lastPacketSeq: c.lastPacketSeq, lastWindowSeq: c.lastWindowSeq,
+        ended: failure ? failure.kind : endedBy, error: failure ? failure.error.message : null,
       };
       if (json) process.stdout.write(`${jsonLine(summary)}\n`);
       else {
         if (!live) process.stdout.write(`${renderView(run, source, summary.seconds)}\n`);
-        process.stdout.write(`stopped after ${summary.seconds.toFixed(1)} s${raw.out ? `; recorded to ${raw.out}` : ''}\n`);
+        const why = failure ? ` (${ENDED_TEXT[failure.kind]})` : '';
+        const kept = failure?.kind === 'recording' ? `; ${raw.out} keeps the records written before the error` : `; recorded to ${raw.out}`;
+        process.stdout.write(`stopped after ${summary.seconds.toFixed(1)} s${why}${raw.out ? kept : ''}\n`);
       }
+      if (failure) throw failure.error;
     });
 
   stream

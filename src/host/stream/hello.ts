@@ -7,9 +7,10 @@ import { ProtocolError } from '../protocol/errors.ts';
 
 export class NoNodeError extends PoseEdgeError {}
 
-/** `retries` re-sends after a timeout (retries + 1 attempts in all). */
-export async function helloWithRetries(s: NodeSession, timeoutMs: number, retries: number): Promise<InfoMessage> {
+/** `retries` re-sends after a timeout (retries + 1 attempts in all); `onRetry` counts them. */
+export async function helloWithRetries(s: NodeSession, timeoutMs: number, retries: number, onRetry?: () => void): Promise<InfoMessage> {
   for (let attempt = 0; ; attempt++) {
+    if (attempt > 0) onRetry?.();
     try {
       return await s.request({ type: 'HELLO' }, (m): m is InfoMessage => m.type === 'INFO', timeoutMs);
     } catch (err) {
