@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import { PoseEdgeError } from '../errors.ts';
 import { checkDistinctOutputs, checkOutputFile } from '../../io/output-paths.ts';
 import { escapeTerminal, jsonLine } from '../../io/terminal-text.ts';
+import { isAllInterfaces, parseAllowList } from '../../host/stream/udp-allow.ts';
 
 export class StreamUsageError extends PoseEdgeError {}
 
@@ -12,6 +13,7 @@ interface RawOptions {
   udp?: string;
   udpHost: string;
   udpLinks?: string;
+  udpAllow?: string;
   bandwidth: string;
   json?: boolean;
   out?: string;
@@ -74,6 +76,7 @@ export function register(program: Command): void {
     .option('--udp <port>', 'also accept esp32-csi-node binary CSI frames (magic 0xC5110001) on this UDP port (0: any free port)')
     .option('--udp-host <addr>', 'address to listen on for --udp', '0.0.0.0')
     .option('--udp-links <ids>', 'node ids feeding links 0,1,2 (default: the first three ids seen)')
+    .option('--udp-allow <addrs>', 'accept UDP frames only from these senders: IPv4/IPv6 addresses or CIDR ranges, comma-separated (others are dropped and counted)')
     .addOption(new Option('--bandwidth <bw>', 'how to read a 384-byte UDP CSI buffer: auto (HT40), ht40 or ht20 (HT20 STBC)').default('auto'))
     .option('--json', 'print one JSON line per message instead of the live view')
     .option('--out <file>', 'record everything to FILE (append-only, crash-safe; see docs/streaming.md)')
@@ -85,8 +88,10 @@ export function register(program: Command): void {
     .addOption(new Option('--silence <s>', 'end the stream when nothing comes from the node for this many seconds (it is asked for STATS every second)').default('5'))
     .action(async (port: string | undefined, raw: RawOptions) => {
       if (!port && raw.udp === undefined) throw new StreamUsageError('stream needs a serial port (e.g. /dev/ttyUSB0), --udp PORT, or both');
+      if (raw.udpAllow !== undefined && raw.udp === undefined) throw new StreamUsageError('--udp-allow filters UDP senders: it needs --udp PORT');
       if (raw.out !== undefined) checkOutputFile(raw.out, { flag: '--out' });
       const duration = raw.duration === undefined ? undefined : num('--duration', raw.duration, 0, 1e7, false);
+      const udpAllow = raw.udpAllow === undefined ? null : parseAllowList(raw.udpAllow);
       const { StreamRun } = await import('../../host/stream/live.ts');
       const { renderView } = await import('../../host/stream/view.ts');
       const json = raw.json === true;
@@ -96,6 +101,7 @@ export function register(program: Command): void {
         udpPort: raw.udp === undefined ? undefined : num('--udp', raw.udp, 0, 65535),
         udpHost: raw.udpHost,
         udpLinks: links(raw.udpLinks),
+        udpAllow,
         bandwidth: bandwidth(raw.bandwidth),
         hop: num('--hop', raw.hop, 0, 10),
         out: raw.out,
@@ -105,6 +111,12 @@ export function register(program: Command): void {
         silenceMs: 1000 * num('--silence', raw.silence, 0.1, 86_400, false),
         onEvent: json ? (e) => process.stdout.write(`${jsonLine(e)}\n`) : () => {},
       });
+      if (raw.udp !== undefined && udpAllow === null && isAllInterfaces(raw.udpHost)) {
+        process.stderr.write(
+          `pose-edge: warning: UDP on all interfaces (${escapeTerminal(raw.udpHost)}) without --udp-allow: CSI frames from any sender are accepted and recorded; ` +
+            'limit them with --udp-allow ADDR[,ADDR...] or listen on one address with --udp-host\n',
+        );
+      }
       const t0 = Date.now();
       await run.start();
       const source = escapeTerminal([port, raw.udp !== undefined ? `udp:${raw.udp}` : null].filter(Boolean).join(' + '));
@@ -131,7 +143,7 @@ export function register(program: Command): void {
       const summary = {
         t: Date.now(), type: 'SUMMARY', seconds: (Date.now() - t0) / 1000, csiPackets: c.csiPackets, keypoints: c.keypoints, stats: c.stats,
         packetGaps: c.packetGaps, udpFrames: c.udpFrames, udpBad: c.udpBad, udpUnusable: c.udpUnusable, hostFaults: c.hostFaults, out: raw.out ?? null,
-        retries: c.retries, lastPacketSeq: c.lastPacketSeq, lastWindowSeq: c.lastWindowSeq,
+        udpRejected: c.udpRejected, retries: c.retries, lastPacketSeq: c.lastPacketSeq, lastWindowSeq: c.lastWindowSeq,
         ended: failure ? failure.kind : endedBy, error: failure ? failure.error.message : null,
       };
       if (json) process.stdout.write(`${jsonLine(summary)}\n`);

@@ -5,6 +5,7 @@
 // or failed, the node stopped answering, or the recording could not be written. Whoever drives it then calls
 // stop(), which closes the port and the recording in every case.
 import { createSocket, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
 import { NodeSession } from '../protocol/session.ts';
 import { ProtocolError } from '../protocol/errors.ts';
 import { encodePayload, MessageType, type InfoMessage, type Message } from '../protocol/messages.ts';
@@ -17,6 +18,7 @@ import { RecordingWriter, RecordKind, type StreamRecord } from './recording.ts';
 import { csiRow, EspCsiFrameError, parseEspCsiFrame, type BandwidthRule } from './esp-csi-udp.ts';
 import { LinkMap } from './link-map.ts';
 import { formatFaults, helloWithRetries } from './hello.ts';
+import { isAllowed, type AddressRange } from './udp-allow.ts';
 
 export class StreamError extends PoseEdgeError {}
 /** The node answered STREAM_START with ERROR. */
@@ -30,6 +32,8 @@ export interface StreamOptions {
   udpPort?: number;
   udpHost: string;
   udpLinks?: number[];
+  /** Senders allowed to feed UDP frames; null or undefined: anyone. */
+  udpAllow?: AddressRange[] | null;
   bandwidth: BandwidthRule;
   hop: number;
   out?: string;
@@ -54,6 +58,10 @@ export interface StreamCounters {
   udpFrames: number;
   udpBad: number;
   udpUnusable: number;
+  /** Datagrams dropped because their sender is not in --udp-allow. */
+  udpRejected: number;
+  /** Sender of the last rejected datagram (address:port), for the live view. */
+  lastRejectedFrom: string | null;
   /** Re-sends of HELLO and STREAM_START. */
   retries: number;
   hostFaults: Record<string, number>;
@@ -79,7 +87,7 @@ const REFUSAL_HINT: Record<number, string> = {
 
 export class StreamRun {
   readonly counters: StreamCounters = {
-    csiPackets: 0, keypoints: 0, stats: 0, packetGaps: 0, udpFrames: 0, udpBad: 0, udpUnusable: 0,
+    csiPackets: 0, keypoints: 0, stats: 0, packetGaps: 0, udpFrames: 0, udpBad: 0, udpUnusable: 0, udpRejected: 0, lastRejectedFrom: null,
     retries: 0, hostFaults: {}, lastStats: null, lastCycles: null, lastKeypoints: null, lastPacketSeq: null, lastWindowSeq: null, info: null,
   };
   /** Timestamps (ms) of recent CSI packets / UDP frames, for the packet rate. */
@@ -218,10 +226,10 @@ export class StreamRun {
 
   private startUdp(port: number, host: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      const sock = createSocket('udp4');
+      const sock = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
       this.socket = sock;
       sock.once('error', (err) => reject(new StreamError(`UDP ${host}:${port}: cannot listen: ${err.message}`)));
-      sock.on('message', (d, rinfo) => this.onDatagram(new Uint8Array(d.buffer, d.byteOffset, d.length), `${rinfo.address}:${rinfo.port}`));
+      sock.on('message', (d, rinfo) => this.onDatagram(new Uint8Array(d.buffer, d.byteOffset, d.length), rinfo.address, rinfo.port));
       sock.bind(port, host, () => {
         sock.removeAllListeners('error');
         sock.on('error', () => {});
@@ -269,9 +277,16 @@ export class StreamRun {
     this.opts.onEvent(ev);
   }
 
-  private onDatagram(d: Uint8Array, from: string): void {
+  private onDatagram(d: Uint8Array, address: string, port: number): void {
     const now = Date.now();
+    const from = `${address}:${port}`;
     const c = this.counters;
+    // Dropped before anything else: not recorded, not parsed, not printed (a flood costs one counter).
+    if (this.opts.udpAllow && !isAllowed(this.opts.udpAllow, address)) {
+      c.udpRejected++;
+      c.lastRejectedFrom = from;
+      return;
+    }
     this.record({ timeMs: now, kind: RecordKind.UDP_DATAGRAM, type: 0, payload: d });
     try {
       const f = parseEspCsiFrame(d, `UDP from ${from}`);
