@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PoseEdgeError } from '../errors.ts';
 import { checkOutputDir } from '../../io/output-paths.ts';
+import { escapeTerminal, escapeTerminalLines, jsonLine } from '../../io/terminal-text.ts';
 
 export class NodeUsageError extends PoseEdgeError {}
 
@@ -56,14 +57,15 @@ export function register(program: Command): void {
         loop: raw.loop,
         hop,
       });
-      if (raw.json) process.stdout.write(JSON.stringify({ port: node.port, pid: node.pid }) + '\n');
-      else process.stdout.write(`${node.port}\nvirtual node pid ${node.pid}, model ${node.modelDir}; Ctrl-C stops it\n`);
+      // The port path and the process's stderr come from the node program: escaped like any device text.
+      if (raw.json) process.stdout.write(jsonLine({ port: node.port, pid: node.pid }) + '\n');
+      else process.stdout.write(`${escapeTerminal(node.port)}\nvirtual node pid ${node.pid}, model ${escapeTerminal(node.modelDir)}; Ctrl-C stops it\n`);
       let stopping = false;
       const stop = (sig: NodeJS.Signals) => {
         if (stopping) return;
         stopping = true;
         void node.stop().then((code) => {
-          if (raw.json) process.stdout.write(JSON.stringify({ stopped: true, signal: sig, exitCode: code }) + '\n');
+          if (raw.json) process.stdout.write(jsonLine({ stopped: true, signal: sig, exitCode: code }) + '\n');
         });
       };
       process.once('SIGINT', stop);
@@ -71,7 +73,9 @@ export function register(program: Command): void {
       const code = await node.exited;
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      if (!stopping) throw new PoseEdgeError(`virtual node ${node.port} (pid ${node.pid}) exited on its own with code ${code}: ${node.stderr().trim()}`);
-      if (code !== 0) throw new PoseEdgeError(`virtual node ${node.port} (pid ${node.pid}) stopped with code ${code}: ${node.stderr().trim()}`);
+      const port = escapeTerminal(node.port);
+      const stderr = escapeTerminalLines(node.stderr().trim());
+      if (!stopping) throw new PoseEdgeError(`virtual node ${port} (pid ${node.pid}) exited on its own with code ${code}: ${stderr}`);
+      if (code !== 0) throw new PoseEdgeError(`virtual node ${port} (pid ${node.pid}) stopped with code ${code}: ${stderr}`);
     });
 }

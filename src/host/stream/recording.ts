@@ -193,7 +193,11 @@ export class RecordingWriter {
   }
 
   append(r: StreamRecord): void {
-    writeSync(this.fd, encodeRecord(r));
+    const bytes = encodeRecord(r);
+    const written = writeSync(this.fd, bytes);
+    // A short write (the disk filled up inside this record) leaves a torn record; records appended after
+    // it could never be read back, so it is an error like the ENOSPC the next write would give.
+    if (written !== bytes.length) throw new RecordingError(`${this.path}: only ${written} of the ${bytes.length} bytes of a record were written (disk full?)`);
     this.records++;
     this.dirty = true;
     if (Date.now() - this.lastSync >= this.syncMs) this.sync();
@@ -207,8 +211,12 @@ export class RecordingWriter {
   }
 
   close(): void {
-    this.sync();
-    closeSync(this.fd);
+    // The descriptor is closed even when the last sync fails (that error still reaches the caller).
+    try {
+      this.sync();
+    } finally {
+      closeSync(this.fd);
+    }
   }
 }
 
