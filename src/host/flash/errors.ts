@@ -3,6 +3,9 @@ import { PoseEdgeError } from '../../cli/errors.ts';
 import { hex32, hexOffset } from './chips.ts';
 import { opName, romErrorText } from './protocol.ts';
 
+/** A build or an argument that cannot be flashed: the message starts with the file (or option) at fault. */
+export class FlashPlanError extends PoseEdgeError {}
+
 export class NoSyncError extends PoseEdgeError {
   constructor(readonly port: string, attempts: number, bootMode?: string) {
     const seen = bootMode ? `; the chip printed a boot log with boot mode ${bootMode}, not download mode` : '';
