@@ -41,6 +41,10 @@ export interface SimFaults {
   stopAfterBlocks?: number;
   /** After this data block (0-based count of all blocks) is written, a byte of flash goes bad. */
   corruptFlashAfterBlock?: number;
+  /** SPI_FLASH_MD5 answers 31 hex characters ('short') or 32 characters that are not hex ('non-hex'). */
+  malformedMd5?: 'short' | 'non-hex';
+  /** Replies to these ops carry 2 status bytes instead of the ROM's 4 (what a stub, not a ROM, sends). */
+  shortReplyOps?: number[];
 }
 
 export interface SimOptions {
@@ -52,6 +56,10 @@ export interface SimOptions {
    * ignores the loader protocol.
    */
   normalBoot?: boolean;
+  /** Flash contents at power-on (e.g. a dump from an earlier run); the rest of the flash is erased. */
+  flashContents?: Uint8Array;
+  /** Told about faults as they strike (e.g. "stopped answering after 33 data blocks"), for a simulator run by hand. */
+  log?: (line: string) => void;
 }
 
 interface WriteSession {
@@ -109,8 +117,17 @@ export class RomSimulator {
     readonly options: SimOptions,
   ) {
     this.flash = new Uint8Array(options.flashSize).fill(0xff);
+    if (options.flashContents) this.flash.set(options.flashContents.subarray(0, options.flashSize));
     this.faults = options.faults ?? {};
-    this.stats = { commands: {}, dataBlocks: 0, duplicateBlocks: 0, checksumErrors: 0, malformedFrames: 0, baud: 115200, beginWords: 0 };
+    this.stats = {
+      commands: {},
+      dataBlocks: 0,
+      duplicateBlocks: 0,
+      checksumErrors: 0,
+      malformedFrames: 0,
+      baud: 115200,
+      beginWords: 0,
+    };
     this.regs.set(CHIP_DETECT_MAGIC_REG_ADDR, options.chip.magic >>> 0);
     this.unsubscribe = transport.onData((chunk) => this.receive(chunk));
   }
@@ -162,6 +179,7 @@ export class RomSimulator {
   }
 
   private async reply(op: number, val: number, body: Uint8Array, st: Uint8Array, times = 1): Promise<void> {
+    if (this.faults.shortReplyOps?.includes(op)) st = st.subarray(0, 2);
     for (let i = 0; i < times; i++) {
       const frame = slipEncode(encodeResponse(op, val, body, st));
       // Byte 1 is the direction byte (0x01, never escaped): damaged, the host cannot take the frame for a reply.
@@ -303,6 +321,7 @@ export class RomSimulator {
       return this.fail(req.op, RomError.BAD_CHECKSUM);
     }
     if (f.stopAfterBlocks !== undefined && this.stats.dataBlocks >= f.stopAfterBlocks) {
+      if (!this.silent) this.options.log?.(`stopped answering after ${this.stats.dataBlocks} data blocks`);
       this.silent = true;
       return;
     }
@@ -346,7 +365,9 @@ export class RomSimulator {
     if (words < 2) return this.fail(req.op, RomError.INVALID_MESSAGE);
     const [addr, size] = [w(0), w(1)];
     if (addr + size > this.flash.length) return this.fail(req.op, RomError.READ_LENGTH);
-    const hex = createHash('md5').update(this.flash.subarray(addr, addr + size)).digest('hex');
+    let hex = createHash('md5').update(this.flash.subarray(addr, addr + size)).digest('hex');
+    if (this.faults.malformedMd5 === 'short') hex = hex.slice(1);
+    if (this.faults.malformedMd5 === 'non-hex') hex = `zz${hex.slice(2)}`;
     return this.ok(req.op, new TextEncoder().encode(hex));
   }
 }
