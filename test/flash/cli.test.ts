@@ -133,6 +133,34 @@ describe('pose-edge flash (CLI)', () => {
     });
   });
 
+  it('a 16MB build on a 4MB chip is refused before any write; the summary carries the detected size', async () => {
+    await withDevices(1, async ([dev]) => {
+      const dir = buildDir((j) => ((j.flash_settings as Record<string, string>).flash_size = '16MB'), 'build16');
+      const r = await cli([dev.port, '--build', dir, '--json']);
+      const message = `${dev.port}: the flash chip has 4MB (JEDEC ID ef 40 16) but ${join(dir, 'flasher_args.json')} flash_settings.flash_size says 16MB: refusing to write anything`;
+      expect([r.exit, r.error]).toEqual([1, `pose-edge: ${message}`]);
+      const summary = r.lines.find((l) => l.event === 'summary')!;
+      expect([summary.ok, summary.error, summary.flashId, summary.flashSizeDetected, summary.regions]).toEqual([false, message, 'ef4016', 4 << 20, []]);
+      expect(dev.sim.stats.commands.FLASH_DEFL_BEGIN).toBeUndefined();
+      expect(dev.sim.stats.commands.FLASH_BEGIN).toBeUndefined();
+    });
+  });
+
+  it('a flash whose size cannot be detected: a warning line and summary field, the plan size is used, exit 0', async () => {
+    await withDevices(
+      1,
+      async ([dev]) => {
+        const r = await cli([dev.port, '--build', buildDir(), '--json']);
+        expect(r.exit).toBe(0);
+        const warning = `${dev.port}: could not detect the flash size (the flash answered RDID with ff ff ff (no flash chip answering, or it is on other pins)); trusting the plan's 4MB (${join(root, 'build', 'flasher_args.json')} flash_settings.flash_size)`;
+        expect(r.lines.filter((l) => l.event === 'warning')).toEqual([{ event: 'warning', port: dev.port, message: warning }]);
+        const summary = r.lines.find((l) => l.event === 'summary')!;
+        expect([summary.ok, summary.warnings, summary.flashId, summary.flashSizeDetected]).toEqual([true, [warning], 'ffffff', undefined]);
+      },
+      { flashId: 0xffffff },
+    );
+  });
+
   it('refuses bad arguments before touching any port', async () => {
     expect((await cli(['/dev/x', '--build', join(root, 'nowhere')])).error).toBe(
       `pose-edge: ${join(root, 'nowhere', 'flasher_args.json')}: not found (build the firmware with \`idf.py build\`, or pass --image FILE@OFFSET)`,

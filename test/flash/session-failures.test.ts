@@ -158,6 +158,23 @@ describe('the device stops answering outside the data blocks', () => {
   });
 });
 
+describe('the ROM refuses a region command', () => {
+  it('an erase past the end of a flash whose size could not be detected: named by region, NOT written', async () => {
+    const dev = await startSimulatedDevice({ chip: simChipFrom(chipById('esp32c3')!), flashSize: 1 << 20, flashId: 0xffffff });
+    try {
+      const big = planFromImages([`${join(dir, 'app.bin')}@0x100000`]);
+      const s = await flashPort(dev.port, big, FAST);
+      expect(s.warnings).toHaveLength(1);
+      expect(s.error).toBe(
+        `${dev.port}: FLASH_DEFL_BEGIN failed: ROM status 1, failed to act on the command (0x06) while erasing app.bin (65536 bytes at 0x100000); app.bin is NOT written`,
+      );
+      expect(s.regions).toEqual([]);
+    } finally {
+      await dev.close();
+    }
+  });
+});
+
 describe('malformed replies are protocol errors, never an MD5 to compare', () => {
   it('an MD5 reply of 31 characters', async () => {
     const { s, events, port } = await run({}, { malformedMd5: 'short' });

@@ -7,6 +7,7 @@ import { PoseEdgeError } from '../errors.ts';
 import { FIRMWARE_DIR } from '../../paths.ts';
 import { hexOffset } from '../../host/flash/chips.ts';
 import { flashPorts, type FlashEvent, type PortSummary } from '../../host/flash/flasher.ts';
+import { formatSize } from '../../host/flash/flash-size.ts';
 import { DEFAULT_TIMING } from '../../host/flash/loader.ts';
 import { FlashPlanError, planFromBuild, planFromImages, type FlashPlan } from '../../host/flash/plan.ts';
 
@@ -40,7 +41,8 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       '\nThe board must be in download mode: boards with auto-reset (DTR/RTS) are put there automatically;\n' +
-        'otherwise hold BOOT while pressing RESET. A region counts as written only once its MD5 matched.\n' +
+        'otherwise hold BOOT while pressing RESET. The flash chip\'s size is read from its JEDEC ID and a build that\n' +
+        'needs more is refused before anything is written. A region counts as written only once its MD5 matched.\n' +
         'Exits non-zero when any port fails (130 after Ctrl-C); every outcome ends with one summary per port.',
     )
     .action(async (ports: string[], flags: FlashFlags) => {
@@ -178,7 +180,12 @@ function fmtBytes(n: number): string {
   return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(2)} MB` : `${(n / 1024).toFixed(1)} KB`;
 }
 
-/** The summary of one port as text: what was verified, what went wrong. */
+function flashText(s: PortSummary): string {
+  if (s.flashSizeDetected !== undefined) return `flash ${formatSize(s.flashSizeDetected)} detected (JEDEC ID ${s.flashId?.replace(/(..)(?=.)/g, '$1 ')})`;
+  return 'flash size not detected';
+}
+
+/** The summary of one port as text: what was verified, the flash found, what went wrong. */
 function summaryText(s: PortSummary): string {
   const lines: string[] = [];
   if (s.ok) {
@@ -187,10 +194,11 @@ function summaryText(s: PortSummary): string {
         `in ${s.seconds.toFixed(2)} s (${s.kbPerSecond.toFixed(1)} KB/s${s.compressed ? ', compressed' : ''}${s.retries ? `, ${s.retries} retries` : ''})`,
     );
     for (const r of s.regions) lines.push(`       ${hexOffset(r.offset).padEnd(8)} ${r.name} ${fmtBytes(r.size)} md5 ${r.md5}`);
-    lines.push(`       ${STARTED_TEXT[s.started ?? 'unknown']}`);
+    lines.push(`       ${flashText(s)}`, `       ${STARTED_TEXT[s.started ?? 'unknown']}`);
   } else {
     const kept = s.regions.length ? ` (verified before the failure: ${s.regions.map((r) => r.name).join(', ')})` : ' (no region verified)';
     lines.push(`FAIL ${s.port}  ${s.error}${kept}`);
+    if (s.chip) lines.push(`       ${s.chip}, ${flashText(s)}`);
   }
   for (const w of s.warnings) lines.push(`       warning: ${w}`);
   return lines.map((l) => `${l}\n`).join('');

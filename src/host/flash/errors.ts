@@ -174,6 +174,13 @@ export class ProtocolError extends PoseEdgeError {
   }
 }
 
+/** The flash chip found on the port is smaller than what the plan needs: nothing is written. */
+export class FlashTooSmallError extends PoseEdgeError {
+  constructor(readonly port: string, detail: string) {
+    super(`${port}: ${detail}: refusing to write anything`);
+  }
+}
+
 /** A failure that is not one of ours (a bug): still named by port and place, never a bare stack. */
 export class UnexpectedSessionError extends PoseEdgeError {
   constructor(readonly port: string, stage: Stage, cause: unknown) {

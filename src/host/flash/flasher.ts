@@ -1,6 +1,6 @@
 // One flashing session on one port: reset into the ROM loader, sync, detect the chip, refuse a plan built
-// for another chip, write every region (deflate or plain), verify each with SPI_FLASH_MD5, leave flash mode and
-// reset into the application.
+// for another chip, read the flash chip's JEDEC ID and refuse a plan that needs more flash than it has, write every
+// region (deflate or plain), verify each with SPI_FLASH_MD5, leave flash mode and reset into the application.
 // A region counts as written only once its MD5 matched. Every failure says where it happened (port, region, block
 // and flash offset) and ends in the port's summary; nothing is thrown past flashPort.
 import { createHash } from 'node:crypto';
@@ -8,9 +8,12 @@ import { Unzlib, zlibSync } from 'fflate';
 import type { Transport } from '../transport/transport.ts';
 import { SerialTransport, usbIds } from '../transport/serial.ts';
 import type { Chip } from './chips.ts';
-import { inStage, InterruptedError, Md5MismatchError, type Stage } from './errors.ts';
+import { CommandFailedError, inStage, InterruptedError, Md5MismatchError, UnsupportedCommandError, type Stage } from './errors.ts';
+import { formatJedecId, interpretJedecId, readJedecId, type FlashDetection } from './flash-id.ts';
+import { formatSize } from './flash-size.ts';
 import { DEFAULT_TIMING, ROM_BAUD, ROM_BLOCK_SIZE, RomLoader, type LoaderTiming } from './loader.ts';
-import { checkPlanForChip, type FlashPlan, type Region } from './plan.ts';
+import { checkPlanFitsFlash, checkPlanForChip, type FlashPlan, type Region } from './plan.ts';
+import { opName } from './protocol.ts';
 import { classicResetSteps, hardResetSteps, resetKindFor, runResetSteps, usbJtagResetSteps, type ResetKind } from './reset.ts';
 
 export interface FlashOptions {
@@ -68,7 +71,11 @@ export interface PortSummary {
    * reset lines, the ROM's "run user code"; 'unknown' when the ROM left without answering that command.
    */
   started?: 'hard-reset' | 'run-user-code' | 'unknown';
-  /** Things the user should know that did not fail the port (the application start unknown). */
+  /** JEDEC ID of the flash chip as it sends it (manufacturer, type, capacity), e.g. "ef4016"; absent if unread. */
+  flashId?: string;
+  /** Flash size from the JEDEC ID, in bytes; absent when it could not be detected (see warnings). */
+  flashSizeDetected?: number;
+  /** Things the user should know that did not fail the port: flash size not detected, application start unknown. */
   warnings: string[];
   error?: string;
 }
@@ -155,6 +162,17 @@ async function writeRegion(
   return { name: region.name, file: region.file, offset: region.offset, size, sentBytes: p.wire.length, md5: expected, verified: true };
 }
 
+/** Reads the JEDEC ID; a ROM that refuses the register commands means "not detected", not a failed port. */
+async function detectFlash(loader: RomLoader, chip: Chip): Promise<FlashDetection> {
+  try {
+    return interpretJedecId(await readJedecId(loader, chip.spi));
+  } catch (e) {
+    if (e instanceof CommandFailedError) return { ok: false, reason: `the ROM refused a register command: ${e.detail}` };
+    if (e instanceof UnsupportedCommandError) return { ok: false, reason: `the loader does not support ${opName(e.op)}` };
+    throw e;
+  }
+}
+
 /** Flashes `plan` on `port`. Never throws: failures come back in the summary (so a fleet run goes on). */
 export async function flashPort(
   port: string,
@@ -200,6 +218,18 @@ export async function flashPort(
     onEvent({ event: 'connected', port, chip: chip.name, resetLines });
     checkPlanForChip(plan, chip, port);
     await loader.spiAttach();
+    // The flash chip itself says how big it is; a plan that needs more is refused before the first FLASH_BEGIN.
+    const flash = await detectFlash(loader, chip);
+    if (flash.id !== undefined) summary.flashId = formatJedecId(flash.id).replace(/ /g, '');
+    if (flash.ok) {
+      summary.flashSizeDetected = flash.sizeBytes;
+      checkPlanFitsFlash(plan, flash, port);
+    } else {
+      warn(
+        `${port}: could not detect the flash size (${flash.reason}); trusting the plan's ${formatSize(plan.flashSizeBytes)} ` +
+          `(${plan.flashSizeSource})`,
+      );
+    }
     await loader.spiSetParams(plan.flashSizeBytes);
     if (opts.baud !== ROM_BAUD) await loader.changeBaud(opts.baud);
 

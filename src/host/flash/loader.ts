@@ -241,6 +241,11 @@ export class RomLoader {
     return (await this.command(Op.READ_REG, u32le(addr), { retry: true })).val >>> 0;
   }
 
+  /** WRITE_REG of a whole word (mask all ones, no delay); idempotent, so it is resent like READ_REG. */
+  async writeReg(addr: number, value: number): Promise<void> {
+    await this.command(Op.WRITE_REG, u32le(addr, value, 0xffffffff, 0), { retry: true });
+  }
+
   /** Magic register first (works on every supported ROM); GET_SECURITY_INFO's chip id as a second opinion. */
   async detectChip(): Promise<Chip> {
     const magic = await this.readReg(CHIP_DETECT_MAGIC_REG_ADDR);

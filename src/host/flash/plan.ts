@@ -1,9 +1,11 @@
 // What to write where: from ESP-IDF's DIR/flasher_args.json or explicit FILE@OFFSET pairs. Every region is read
-// and validated here, before any port is opened, so a bad build never half-flashes a fleet.
+// and validated here, before any port is opened, so a bad build never half-flashes a fleet. Once a port's flash
+// chip is known, checkPlanFitsFlash refuses a plan that needs more flash than the chip has.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { hexOffset, type Chip } from './chips.ts';
-import { FlashPlanError } from './errors.ts';
+import { FlashPlanError, FlashTooSmallError } from './errors.ts';
+import { formatJedecId } from './flash-id.ts';
 import { formatSize } from './flash-size.ts';
 import { parseOffset, readFlasherArgs } from './flasher-args.ts';
 import { checkImageChip, ImageError, IMAGE_MAGIC, looksLikePartitionTable, parseAppImage, type AppImage } from './image.ts';
@@ -41,7 +43,7 @@ export interface FlashPlan {
   flashSizeBytes: number;
   /** Where the size came from, for messages. */
   flashSizeSource: string;
-  /** Every size the plan states (flasher_args.json, each image header). */
+  /** Every size the plan states (flasher_args.json, each image header): each must fit the flash a port has. */
   sizeClaims: SizeClaim[];
   /** Target chip the build was made for (flasher_args.json), if known. */
   buildChip?: Chip;
@@ -150,4 +152,25 @@ export function checkPlanForChip(plan: FlashPlan, chip: Chip, port: string): voi
     throw new ImageError(plan.regions[0].file, `build is for ${plan.buildChip.name} but ${port} has an ${chip.name}: refusing to flash`);
   }
   for (const r of plan.regions) if (r.image) checkImageChip(r.image, r.file, chip, port);
+}
+
+/**
+ * Refuses the plan for the flash detected on a port (size from its JEDEC ID): every size the plan states, the
+ * partition layout and every region must fit. Runs before the first FLASH_BEGIN, so nothing is written.
+ */
+export function checkPlanFitsFlash(plan: FlashPlan, detected: { sizeBytes: number; id: number }, port: string): void {
+  const chip = `the flash chip has ${formatSize(detected.sizeBytes)} (JEDEC ID ${formatJedecId(detected.id)})`;
+  const assumed = `; the plan assumes ${formatSize(plan.flashSizeBytes)} (${plan.flashSizeSource})`;
+  for (const c of plan.sizeClaims) {
+    if (c.bytes > detected.sizeBytes) throw new FlashTooSmallError(port, `${chip} but ${c.source} says ${formatSize(c.bytes)}`);
+  }
+  for (const r of plan.regions) {
+    if (r.partitionTable && r.partitionTable.layoutEnd > detected.sizeBytes) {
+      throw new FlashTooSmallError(port, `${chip} but the partition table ${r.file} lays out ${furthestPartition(r.partitionTable)}${assumed}`);
+    }
+    const end = r.offset + r.data.length;
+    if (end > detected.sizeBytes) {
+      throw new FlashTooSmallError(port, `${chip} but ${r.file} (${r.data.length} bytes at ${hexOffset(r.offset)}) ends at ${hexOffset(end)}${assumed}`);
+    }
+  }
 }

@@ -1,7 +1,7 @@
 // Runs a simulated ESP ROM loader on a pseudo-terminal so `pose-edge flash` can be tried without a board:
 //   npx tsx src/host/flash/sim/main.ts [--chip esp32c3] [--flash-size 4MB] [--dump flash.bin] [--load flash.bin]
 // It prints the port to flash; on Ctrl-C (or SIGTERM) it writes the simulated flash to --dump (if given) and exits.
-// --stop-after-blocks plays a device that stops answering; --load starts from an earlier run's --dump.
+// --flash-id and --stop-after-blocks play a flash whose size cannot be detected and a device that stops answering.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { chipById, CHIPS } from '../chips.ts';
@@ -14,11 +14,12 @@ const program = new Command()
   .description('Simulated ESP serial ROM loader on a pty (for trying `pose-edge flash` without hardware)')
   .option('--chip <id>', `chip to impersonate (${CHIPS.map((c) => c.id).join(', ')})`, 'esp32c3')
   .option('--flash-size <size>', 'simulated flash size: 1MB, 2MB, 4MB, 8MB, 16MB, 32MB, 64MB or 128MB', '4MB')
+  .option('--flash-id <hex>', 'JEDEC ID the flash answers RDID with, e.g. 0xffffff (no flash answering); default from --flash-size')
   .option('--load <file>', 'start with this flash content (e.g. a --dump of an earlier run)')
   .option('--dump <file>', 'write the simulated flash here on exit')
   .option('--stop-after-blocks <n>', 'stop answering after this many data blocks (a device that hangs)')
   .parse();
-const o = program.opts<{ chip: string; flashSize: string; load?: string; dump?: string; stopAfterBlocks?: string }>();
+const o = program.opts<{ chip: string; flashSize: string; flashId?: string; load?: string; dump?: string; stopAfterBlocks?: string }>();
 
 function fail(message: string): never {
   process.stderr.write(`rom-sim: ${message}\n`);
@@ -32,6 +33,8 @@ try {
 } catch (e) {
   fail((e as Error).message);
 }
+const flashId =
+  o.flashId === undefined ? undefined : /^0x[0-9a-f]{1,6}$/i.test(o.flashId) ? parseInt(o.flashId, 16) : fail(`--flash-id ${o.flashId}: expected up to 6 hex digits, e.g. 0xffffff`);
 const stopAfterBlocks =
   o.stopAfterBlocks === undefined ? undefined : /^\d+$/.test(o.stopAfterBlocks) ? Number(o.stopAfterBlocks) : fail(`--stop-after-blocks ${o.stopAfterBlocks}: expected a number`);
 let flashContents: Uint8Array | undefined;
@@ -47,6 +50,7 @@ if (o.load) {
 const dev = await startSimulatedDevice({
   chip: simChipFrom(chip),
   flashSize,
+  flashId,
   flashContents,
   faults: stopAfterBlocks === undefined ? undefined : { stopAfterBlocks },
   log: (line) => process.stdout.write(`${line}\n`),
