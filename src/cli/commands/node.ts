@@ -2,7 +2,6 @@
 // directory compiled for Linux, on a pseudo-terminal that behaves like the node's UART. Prints the pty path
 // (with --json, first line {"port":...,"pid":...}) and runs until SIGINT/SIGTERM, which stop it cleanly.
 import { Command, Option } from 'commander';
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PoseEdgeError } from '../errors.ts';
 import { checkOutputDir } from '../../io/output-paths.ts';
@@ -44,7 +43,6 @@ export function register(program: Command): void {
       const packetRate = intOption('--packet-rate', raw.packetRate, 0, 100000);
       const hop = intOption('--hop', raw.hop, 1, 10);
       if (!Number.isInteger(hop)) throw new NodeUsageError(`--hop must be an integer in 1..10, got '${raw.hop}'`);
-      if (raw.replayCsi && !existsSync(raw.replayCsi)) throw new NodeUsageError(`${resolve(raw.replayCsi)}: no such CSI recording`);
       // Validated whole before the build and the start: a bad record is named here (index, byte offset), not replayed.
       if (raw.replayCsi) (await import('../../host/protocol/csi-recording.ts')).readCsiRecording(resolve(raw.replayCsi));
       const { startVirtualNode } = await import('../../host/virtual-node.ts');

@@ -1,7 +1,8 @@
 // What to write where: from ESP-IDF's DIR/flasher_args.json or explicit FILE@OFFSET pairs. Every region is read
 // and validated here, before any port is opened, so a bad build never half-flashes a fleet. Once a port's flash
 // chip is known, checkPlanFitsFlash refuses a plan that needs more flash than the chip has.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { fsError, readFileChecked } from '../../io/fs-errors.ts';
 import { basename, resolve } from 'node:path';
 import { hexOffset, type Chip } from './chips.ts';
 import { FlashPlanError, FlashTooSmallError } from './errors.ts';
@@ -50,10 +51,15 @@ export interface FlashPlan {
 }
 
 function readRegionFile(path: string, where: string): Uint8Array {
-  if (!existsSync(path)) throw new FlashPlanError(`${path}: no such file (${where})`);
+  let st;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    throw fsError(err, path, where);
+  }
   // A device or a directory is never an image (and reading /dev/zero would not end).
-  if (!statSync(path).isFile()) throw new FlashPlanError(`${path}: not a regular file (${where})`);
-  const buf = readFileSync(path);
+  if (!st.isFile()) throw new FlashPlanError(`${path}: not a regular file (${where})`);
+  const buf = readFileChecked(path, where);
   if (buf.length === 0) throw new FlashPlanError(`${path}: file is empty (${where})`);
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
