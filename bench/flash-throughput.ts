@@ -62,6 +62,7 @@ try {
       regions: [{ name: 'app', file: 'bench', offset: 0x10000, data, kind: 'app', image: parseAppImage(data, 'bench') }],
       flashSizeBytes: flashSize,
       flashSizeSource: 'bench',
+      sizeClaims: [],
     };
     for (const compress of [true, false]) {
       const kbps: number[] = [];

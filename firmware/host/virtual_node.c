@@ -6,7 +6,9 @@
  *   pose-node-virtual [--stdio] [--replay-csi FILE [--packet-rate HZ] [--loop]] [--hop N]
  *
  * Prints "PTY /dev/pts/N" on stdout once the pty is ready (with --stdio it speaks on stdin/stdout instead),
- * and exits 0 on SIGINT/SIGTERM or when the host side of --stdio closes. */
+ * and exits 0 on SIGINT/SIGTERM or when the host side of --stdio closes. A CSI recording that fails
+ * validation (recording.h) is refused before the pty opens: exit 1 with the reason on stderr; one that
+ * turns bad while replaying (changed on disk) stops the node with exit 1. */
 #define _XOPEN_SOURCE 700
 #define _DEFAULT_SOURCE
 #include <errno.h>
@@ -144,7 +146,7 @@ int main(int argc, char **argv) {
   uint8_t buf[4096];
   uint64_t t0 = 0, sent = 0;
   unsigned qhead = 0, qlen = 0;
-  int eof = 0, was_streaming = 0;
+  int eof = 0, was_streaming = 0, exit_code = 0;
   while (!stop_requested) {
     int streaming = replay && node_stream_flags(&node) && !eof;
     if (streaming && !was_streaming) {
@@ -164,7 +166,12 @@ int main(int argc, char **argv) {
           recording_rewind(&rec);
           r = recording_next(&rec, qlen < QUEUE_DEPTH ? slot : &tmp);
         }
-        if (r < 0) fprintf(stderr, "pose-node-virtual: %s\n", rec.error);
+        if (r < 0) {
+          /* recording_open checked the whole file; it changed since. Stop rather than replay garbage. */
+          fprintf(stderr, "pose-node-virtual: %s\n", rec.error);
+          exit_code = 1;
+          stop_requested = 1;
+        }
         if (r <= 0) {
           eof = 1;
           break;
@@ -197,5 +204,5 @@ int main(int argc, char **argv) {
   if (replay) recording_close(&rec);
   if (slave_fd >= 0) close(slave_fd);
   if (!use_stdio) close(in_fd);
-  return 0;
+  return exit_code;
 }

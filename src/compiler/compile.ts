@@ -8,6 +8,7 @@ import { PoseEdgeError } from '../cli/errors.ts';
 import { TOOL_VERSION } from '../cli/version.ts';
 import { REPO_ROOT } from '../paths.ts';
 import { expectArray, readNpy } from '../io/npy.ts';
+import { sanitizeWindows } from '../data/nonfinite.ts';
 import { defaultOpset, loadOnnx } from './onnx/load.ts';
 import { lower } from './lower.ts';
 import type { Graph } from './ir/graph.ts';
@@ -59,6 +60,8 @@ export interface CompileReport {
   model: string;
   weights: string;
   calib: string;
+  /** NaN and +-Inf amplitudes of the calibration set replaced by 0 before calibration (README, the data rule). */
+  nonFinite: number;
   params: number;
   weightBytes: number;
   arenaBytes: number;
@@ -84,6 +87,8 @@ export interface CompileResult {
   layers?: LayerStat[];
   /** What writing the component did to files an earlier compile generated there (null when nothing was written). */
   written: { removed: string[]; edited: string[] } | null;
+  /** Warning lines for the user (non-finite calibration amplitudes replaced by 0). */
+  warnings: string[];
 }
 
 /** Repository-relative path when inside the repository (stable generated banners), else absolute. */
@@ -100,17 +105,20 @@ export function fracBitsFor(maxAbs: number, headroom: number, cap: number): numb
   return Math.max(0, Math.min(cap, f));
 }
 
-export function loadCalibration(path: string): { data: Float32Array; n: number } {
+/** The calibration windows, with NaN and +-Inf replaced by 0 and counted (the same rule as every other window). */
+export function loadCalibration(path: string): { data: Float32Array; n: number; nonFinite: number; warning: string | null } {
   const arr = readNpy(path, 'calibration windows');
   expectArray(arr, path, 'f4', [null, 3, 114, 10]);
   const n = arr.shape[0];
   if (n === 0) throw new CompileError(`${path}: the calibration set has no windows`);
-  return { data: arr.data as Float32Array, n };
+  const data = arr.data as Float32Array;
+  const clean = sanitizeWindows(data, path);
+  return { data, n, nonFinite: clean.count, warning: clean.warning };
 }
 
-export function ortRunner(modelBytes: Uint8Array, where: string): IntermediateRunner {
+export function ortRunner(modelBytes: Uint8Array, where: string, data = 'the calibration windows'): IntermediateRunner {
   return async (windows, n, names) => {
-    const got = await runWithIntermediates(modelBytes, { dims: [n, 3, 114, 10], data: windows }, names, { where });
+    const got = await runWithIntermediates(modelBytes, { dims: [n, 3, 114, 10], data: windows }, names, { where, data });
     const out = new Map<string, Float32Array>();
     for (const [name, t] of got) out.set(name, t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>));
     return out;
@@ -133,11 +141,11 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
   const graph = lower(model);
 
   const names = calibrationTensors(graph);
-  const runner = ortRunner(refBytes, `${opts.modelPath} (reference, calibration)`);
+  const runner = ortRunner(refBytes, `${opts.modelPath} (reference, calibration)`, `the calibration windows of ${opts.calibPath}`);
   const ranges = await calibrate(runner, calib.data, calib.n, [...names, ...graph.outputs]);
 
   let maxAmp = 0;
-  for (const v of calib.data) if (Number.isFinite(v) && Math.abs(v) > maxAmp) maxAmp = Math.abs(v);
+  for (const v of calib.data) if (Math.abs(v) > maxAmp) maxAmp = Math.abs(v);
   // Input headroom 4x the largest calibration amplitude: a louder capture still fits; the in-graph
   // min-max normalization makes the absolute input scale irrelevant otherwise.
   const inputFracBits = fracBitsFor(maxAmp, 4, 15);
@@ -174,6 +182,7 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
     model: displayPath(opts.modelPath),
     weights: displayPath(opts.weightsPath),
     calib: displayPath(opts.calibPath),
+    nonFinite: calib.nonFinite,
     params: countParams(weightMap, graph),
     weightBytes: emitted.weightBytes,
     arenaBytes: Math.max(emitted.memory.plan.arenaBytes, 16),
@@ -210,7 +219,7 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
     layers = await layerReport(qgraph, runner, calib.data.subarray(0, n * WINDOW_LEN), n, [...names, ...graph.outputs]);
   }
   const written = opts.write !== false ? writeGeneratedDir(opts.outDir, files) : null;
-  return { report, qgraph, files, layers, written };
+  return { report, qgraph, files, layers, written, warnings: calib.warning ? [calib.warning] : [] };
 }
 
 function tensorInfo(g: QuantizedGraph, name: string): { name: string; shape: number[]; bits: number; scale: number } {
@@ -233,6 +242,7 @@ export function formatSummary(r: CompileReport): string {
     `  weights int${r.bits}, activations int${r.actBits} default; input Q.${r.inputFracBits}, output Q.${r.outputFracBits}`,
     `  params ${r.params}, constant data ${r.weightBytes} B, arena ${r.arenaBytes} B (lower bound ${r.arenaLowerBound} B${r.arenaOptimal ? ', optimal' : ''}), ${r.macs} MACs/inference`,
     `  model SHA-256 ${r.modelSha256}`,
+    ...(r.nonFinite > 0 ? [`  calibration ${r.calib}: ${r.nonFinite} non-finite amplitudes replaced by 0`] : []),
     `  ${r.ops.length} ops: ${r.ops.map((o) => o.kind).join(' ')}`,
     '  weight map (npz key -> ONNX initializer):',
     ...r.weightMap.map((e) => `    ${e.npzKey} -> ${e.initializer}${e.transposed ? ' (transposed)' : ''}`),

@@ -1,9 +1,10 @@
 // Pose metrics over COCO-17 keypoints stored as float32 [N,17,2] (x, y), shared by `eval` and `parity`.
 // Torso length = |kp6 - kp11| (right shoulder to left hip) of the ground truth, per sample.
 //
-// A sample whose ground-truth torso length is 0 has no scale: torso-PCK@20 then counts a keypoint as
-// correct only if it is exactly right (distance 0 <= 0), and its torso-relative errors are Infinity when
-// it is off (0 when exact); the sample is not skipped, so a degenerate label can only lower the score.
+// No metric is ever NaN or Infinity: an empty set, or a ground-truth pose whose torso has length 0 (no
+// scale for torso-PCK@20 and the torso-relative errors), is a RangeError here, because the callers check
+// their inputs first and turn them into errors naming the file (src/data/labels.ts for labels; parity
+// checks the reference model's poses, its ground truth). Reaching one of these throws is a bug.
 
 export const KEYPOINTS = 17;
 export const TORSO_A = 6; // COCO right shoulder
@@ -23,12 +24,15 @@ export interface PckResult {
 function sampleCount(pred: Poses, gt: Poses): number {
   if (pred.length !== gt.length) throw new RangeError(`metrics: prediction has ${pred.length} values, ground truth ${gt.length}`);
   if (gt.length % (KEYPOINTS * 2) !== 0) throw new RangeError(`metrics: ${gt.length} values is not a whole number of [17,2] poses`);
+  if (gt.length === 0) throw new RangeError('metrics: no samples (callers refuse empty sets first)');
   return gt.length / (KEYPOINTS * 2);
 }
 
 function torsoLength(gt: Poses, n: number): number {
   const o = n * KEYPOINTS * 2;
-  return Math.hypot(gt[o + TORSO_A * 2] - gt[o + TORSO_B * 2], gt[o + TORSO_A * 2 + 1] - gt[o + TORSO_B * 2 + 1]);
+  const t = Math.hypot(gt[o + TORSO_A * 2] - gt[o + TORSO_B * 2], gt[o + TORSO_A * 2 + 1] - gt[o + TORSO_B * 2 + 1]);
+  if (!(t > 0) || !Number.isFinite(t)) throw new RangeError(`metrics: ground-truth pose ${n} has a torso of length ${t} (callers refuse such poses first)`);
+  return t;
 }
 
 function distance(pred: Poses, gt: Poses, n: number, k: number): number {
@@ -45,8 +49,8 @@ export function torsoPck20(pred: Poses, gt: Poses): PckResult {
   }
   const total = hits.reduce((a, b) => a + b, 0);
   return {
-    overall: n === 0 ? NaN : (100 * total) / (n * KEYPOINTS),
-    perKeypoint: hits.map((h) => (n === 0 ? NaN : (100 * h) / n)),
+    overall: (100 * total) / (n * KEYPOINTS),
+    perKeypoint: hits.map((h) => (100 * h) / n),
   };
 }
 
@@ -55,10 +59,10 @@ export function mpjpe(pred: Poses, gt: Poses): number {
   const n = sampleCount(pred, gt);
   let sum = 0;
   for (let s = 0; s < n; s++) for (let k = 0; k < KEYPOINTS; k++) sum += distance(pred, gt, s, k);
-  return n === 0 ? NaN : sum / (n * KEYPOINTS);
+  return sum / (n * KEYPOINTS);
 }
 
-/** Each keypoint's error divided by its sample's torso length (0/0 = 0, x/0 = Infinity). */
+/** Each keypoint's error divided by its sample's torso length. */
 function torsoRelativeErrors(pred: Poses, gt: Poses): Float64Array {
   const n = sampleCount(pred, gt);
   const out = new Float64Array(n * KEYPOINTS);
@@ -66,7 +70,7 @@ function torsoRelativeErrors(pred: Poses, gt: Poses): Float64Array {
     const torso = torsoLength(gt, s);
     for (let k = 0; k < KEYPOINTS; k++) {
       const d = distance(pred, gt, s, k);
-      out[s * KEYPOINTS + k] = d === 0 ? 0 : d / torso;
+      out[s * KEYPOINTS + k] = d / torso;
     }
   }
   return out;
@@ -75,13 +79,13 @@ function torsoRelativeErrors(pred: Poses, gt: Poses): Float64Array {
 /** Mean keypoint error as a fraction of each sample's torso length. */
 export function meanErrTorso(pred: Poses, gt: Poses): number {
   const e = torsoRelativeErrors(pred, gt);
-  return e.length === 0 ? NaN : e.reduce((a, b) => a + b, 0) / e.length;
+  return e.reduce((a, b) => a + b, 0) / e.length;
 }
 
 /** Largest keypoint error as a fraction of its sample's torso length. */
 export function maxErrTorso(pred: Poses, gt: Poses): number {
   const e = torsoRelativeErrors(pred, gt);
-  return e.length === 0 ? NaN : e.reduce((a, b) => Math.max(a, b), 0);
+  return e.reduce((a, b) => Math.max(a, b), 0);
 }
 
 /** The mean-pose baseline's predictions: the same [17,2] pose repeated for n samples. */

@@ -72,6 +72,6 @@ describe('pose-edge bench', () => {
   });
 
   it('names the missing model file', async () => {
-    await expect(runCli(['--model', '/nonexistent/m.onnx', '--weights', DEFAULTS.weights4])).rejects.toThrow('/nonexistent/m.onnx: no such file (ONNX model)');
+    await expect(runCli(['--model', '/nonexistent/m.onnx', '--weights', DEFAULTS.weights4])).rejects.toThrow('/nonexistent/m.onnx: no such file or directory (ONNX model)');
   });
 });

@@ -88,6 +88,8 @@ describe('reading: each error class names the path', () => {
     ['compile --weights', (f) => ['compile', '--model', MICRO, '--weights', f, '--out', p('never')]],
     ['parity --data', (f) => ['parity', '--virtual', '--data', f]],
     ['stream export', (f) => ['stream', 'export', f, '--npy', p('out.npy')]],
+    ['node --replay-csi', (f) => ['node', '--virtual', '--replay-csi', f]],
+    ['flash --image', (f) => ['flash', '/dev/null', '--image', `${f}@0x10000`, '--json']],
   ];
   const classes: [string, () => string, (f: string) => string][] = [
     ['not found', () => p('missing.npy'), (f) => `${f}: no such file or directory`],
@@ -99,7 +101,9 @@ describe('reading: each error class names the path', () => {
     for (const [what, file, message] of classes) {
       it(`${cmd}: ${what}`, async () => {
         const f = file();
-        expectClean(await run(argv(f)), new RegExp(`^pose-edge: ${escape(message(f))}( \\(.*\\))?$`));
+        // A directory is refused before reading when the command takes only regular files (flash images).
+        const want = cmd === 'flash --image' && what === 'is a directory' ? `${f}: not a regular file` : message(f);
+        expectClean(await run(argv(f)), new RegExp(`^pose-edge: ${escape(want)}( \\(.*\\))?$`));
       });
     }
   }

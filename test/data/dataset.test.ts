@@ -2,7 +2,8 @@
 // last-packet label, and the rule that non-finite values leave as 0.
 import { describe, expect, it } from 'vitest';
 import { makeConfig } from '../../src/data/csisim/config.ts';
-import { LABEL_VALUES, WINDOW_VALUES, meanPose, replaceNonFinite, sequenceSeed, synthesize } from '../../src/data/csisim/dataset.ts';
+import { LABEL_VALUES, WINDOW_VALUES, meanPose, sequenceSeed, synthesize } from '../../src/data/csisim/dataset.ts';
+import { replaceNonFinite } from '../../src/data/nonfinite.ts';
 import { reportAmplitude } from '../../src/data/csisim/channel.ts';
 import { SUBCARRIERS } from '../../src/data/csisim/band.ts';
 
@@ -117,7 +118,7 @@ describe('receiver gain', () => {
 describe('non-finite values', () => {
   it('leave the writer as 0 and are counted', () => {
     const x = Float32Array.from([1, NaN, Infinity, -Infinity, 2]);
-    expect(replaceNonFinite(x, 0, 5)).toBe(3);
+    expect(replaceNonFinite(x, 0, 5)).toEqual({ count: 3, nan: 1, posInf: 1, negInf: 1, firstIndex: 1 });
     expect(Array.from(x)).toEqual([1, 0, 0, 0, 2]);
   });
 

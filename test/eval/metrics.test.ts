@@ -43,15 +43,17 @@ describe('torso-PCK@20', () => {
     expect(maxErrTorso(PRED, GT)).toBe(1.5);
   });
 
-  it('a zero-length ground-truth torso: only exact keypoints count, torso-relative errors are Infinity', () => {
-    const gt = poses([{ fill: [2, 2] }]);
-    const pred = poses([{ fill: [2, 2], set: { 3: [2.001, 2] } }]);
-    expect(torsoPck20(pred, gt).overall).toBeCloseTo((100 * 16) / 17, 10);
-    expect(torsoPck20(gt, gt).overall).toBe(100);
-    expect(meanErrTorso(pred, gt)).toBe(Infinity);
-    expect(maxErrTorso(pred, gt)).toBe(Infinity);
-    expect(meanErrTorso(gt, gt)).toBe(0);
-    expect(mpjpe(pred, gt)).toBeCloseTo(0.001 / 17, 12);
+  it('refuses a zero-length ground-truth torso and an empty set instead of returning Infinity or NaN', () => {
+    // Callers check labels (src/data/labels.ts) and parity's reference poses first; reaching these is a bug.
+    const gt = poses([{ fill: [1, 1], set: { 6: [0, 0], 11: [0, 10] } }, { fill: [2, 2] }]);
+    const pred = poses([{ fill: [1, 1], set: { 6: [0, 0], 11: [0, 10] } }, { fill: [2, 2], set: { 3: [2.001, 2] } }]);
+    for (const f of [torsoPck20, meanErrTorso, maxErrTorso]) {
+      expect(() => f(pred, gt)).toThrow('metrics: ground-truth pose 1 has a torso of length 0 (callers refuse such poses first)');
+      expect(() => f([], [])).toThrow('metrics: no samples (callers refuse empty sets first)');
+    }
+    expect(() => mpjpe([], [])).toThrow('metrics: no samples');
+    // MPJPE needs no torso: it stays defined on such a pose.
+    expect(mpjpe(pred, gt)).toBeCloseTo(0.001 / 34, 12);
   });
 
   it('rejects arrays that do not pair up into [17,2] poses', () => {

@@ -21,14 +21,18 @@ describe('CSI recording', () => {
     expect(Array.from(bytes.subarray(8, 18))).toEqual([0xf0, 0xff, 0xff, 0xff, 0, 0xba, 0x01, 11, 0x00, 0x01]);
     expect(decodeCsiRecording(bytes)).toEqual(records);
   });
-  it('names the record that is broken', () => {
+  it('names the record that is broken, with its byte offset', () => {
+    // Every validation rule, in TS and in the C reader: test/firmware/csi-recording-validation.test.ts.
     const bytes = encodeCsiRecording([rec(0, 256), rec(1, 384)]);
-    expect(() => decodeCsiRecording(bytes.subarray(0, bytes.length - 5), 'r.rec')).toThrow('r.rec: record 1: truncated CSI buffer');
-    expect(() => decodeCsiRecording(bytes.subarray(0, 8 + 266 + 4), 'r.rec')).toThrow('r.rec: record 1: truncated header');
+    expect(() => decodeCsiRecording(bytes.subarray(0, bytes.length - 5), 'r.rec')).toThrow('r.rec: record 1 at byte 274: truncated CSI buffer (379 of 384 bytes)');
+    expect(() => decodeCsiRecording(bytes.subarray(0, 8 + 266 + 4), 'r.rec')).toThrow('r.rec: record 1 at byte 274: truncated header (4 of 10 bytes)');
     expect(() => decodeCsiRecording(new Uint8Array(4), 'r.rec')).toThrow('r.rec: not a pose-edge CSI recording (magic PECSREC1 expected)');
     const big = bytes.slice();
     new DataView(big.buffer).setUint16(8 + 8, 700, true);
-    expect(() => decodeCsiRecording(big, 'r.rec')).toThrow('r.rec: record 0: CSI length 700 exceeds 612');
+    expect(() => decodeCsiRecording(big, 'r.rec')).toThrow('r.rec: record 0 at byte 8: CSI length 700 is not a buffer size the ESP32 driver delivers (128, 256, 376, 380, 384 or 612)');
     expect(() => encodeCsiRecording([rec(0, 613)])).toThrow('CSI record 0: buffer of 613 bytes exceeds 612');
+    expect(() => encodeCsiRecording([rec(0, 300)])).toThrow('CSI record 0: CSI length 300 is not a buffer size the ESP32 driver delivers');
+    expect(() => encodeCsiRecording([rec(3, 384)])).toThrow('CSI record 0: link 3 is outside 0..2');
+    expect(() => encodeCsiRecording([])).toThrow('CSI recording: no records');
   });
 });

@@ -24,7 +24,7 @@ describe('pose-edge node: errors', () => {
     await expect(parse('--virtual', '--packet-rate', 'fast')).rejects.toThrow("--packet-rate must be a number in 0..100000, got 'fast'");
   });
   it('names a missing recording and a directory without a model', async () => {
-    await expect(parse('--virtual', '--replay-csi', '/nonexistent/rec.bin')).rejects.toThrow('/nonexistent/rec.bin: no such CSI recording');
+    await expect(parse('--virtual', '--replay-csi', '/nonexistent/rec.bin')).rejects.toThrow('/nonexistent/rec.bin: no such file or directory (CSI recording)');
     await expect(parse('--virtual', '--model-dir', buildDir)).rejects.toThrow(`${buildDir}: not a model directory (no pose_model.h`);
   });
   it('a file that is not a recording stops the virtual node with a message naming it', async () => {

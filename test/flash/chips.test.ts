@@ -1,5 +1,6 @@
 // Our chip table against an independent source: Espressif's esptool-js 0.7.0 target classes (chip name, image
-// chip id, bootloader offset) and its magic-register detection, driven over a pty against the simulator.
+// chip id, bootloader offset, SPI register layout) and its magic-register detection, driven over a pty against the
+// simulator.
 import { describe, expect, it } from 'vitest';
 import { ESPLoader, Transport, type IEspLoaderTerminal } from 'esptool-js';
 import { CHIPS, chipByImageId, chipByMagic } from '../../src/host/flash/chips.ts';
@@ -23,6 +24,20 @@ describe('chip table', () => {
       const mod = (await import(`esptool-js/lib/targets/${chip.id}.js`)) as Record<string, new () => Record<string, unknown>>;
       const rom = new mod[CLASS[chip.id]]();
       expect([rom.CHIP_NAME, rom.IMAGE_CHIP_ID, rom.BOOTLOADER_FLASH_OFFSET]).toEqual([chip.name, chip.imageChipId, chip.bootloaderOffset]);
+    });
+
+    it(`${chip.name}: SPI flash controller registers (for the JEDEC ID) agree with esptool-js`, async () => {
+      const mod = (await import(`esptool-js/lib/targets/${chip.id}.js`)) as Record<string, new () => Record<string, number>>;
+      const rom = new mod[CLASS[chip.id]]();
+      expect(chip.spi).toEqual({
+        base: rom.SPI_REG_BASE,
+        usr: rom.SPI_USR_OFFS,
+        usr1: rom.SPI_USR1_OFFS,
+        usr2: rom.SPI_USR2_OFFS,
+        mosiDlen: rom.SPI_MOSI_DLEN_OFFS,
+        misoDlen: rom.SPI_MISO_DLEN_OFFS,
+        w0: rom.SPI_W0_OFFS,
+      });
     });
   }
 

@@ -9,7 +9,7 @@ import { register } from '../../src/cli/commands/flash.ts';
 import { reportFatal } from '../../src/cli/errors.ts';
 import { chipById } from '../../src/host/flash/chips.ts';
 import { startSimulatedDevice, type SimulatedDevice } from '../../src/host/flash/sim/device.ts';
-import { simChipFrom } from '../../src/host/flash/sim/rom-sim.ts';
+import { simChipFrom, type SimOptions } from '../../src/host/flash/sim/rom-sim.ts';
 import { buildAppImage, buildPartitionTable } from './fixtures.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'pose-edge-flash-cli-'));
@@ -20,24 +20,23 @@ const boot = buildAppImage({ size: 16 * 1024, seed: 21 });
 const pt = buildPartitionTable();
 const app = buildAppImage({ size: 128 * 1024, seed: 22 });
 
-function buildDir(): string {
-  const dir = join(root, 'build');
+function buildDir(edit: (json: Record<string, unknown>) => void = () => {}, name = 'build'): string {
+  const dir = join(root, name);
   mkdirSync(join(dir, 'bootloader'), { recursive: true });
   mkdirSync(join(dir, 'partition_table'), { recursive: true });
   writeFileSync(join(dir, 'bootloader/bootloader.bin'), boot);
   writeFileSync(join(dir, 'partition_table/partition-table.bin'), pt);
   writeFileSync(join(dir, 'pose_node.bin'), app);
-  writeFileSync(
-    join(dir, 'flasher_args.json'),
-    JSON.stringify({
-      flash_settings: { flash_mode: 'dio', flash_size: '4MB', flash_freq: '80m' },
-      flash_files: { '0x0': 'bootloader/bootloader.bin', '0x8000': 'partition_table/partition-table.bin', '0x20000': 'pose_node.bin' },
-      bootloader: { offset: '0x0', file: 'bootloader/bootloader.bin' },
-      app: { offset: '0x20000', file: 'pose_node.bin' },
-      'partition-table': { offset: '0x8000', file: 'partition_table/partition-table.bin' },
-      extra_esptool_args: { chip: 'esp32c3' },
-    }),
-  );
+  const json = {
+    flash_settings: { flash_mode: 'dio', flash_size: '4MB', flash_freq: '80m' },
+    flash_files: { '0x0': 'bootloader/bootloader.bin', '0x8000': 'partition_table/partition-table.bin', '0x20000': 'pose_node.bin' },
+    bootloader: { offset: '0x0', file: 'bootloader/bootloader.bin' },
+    app: { offset: '0x20000', file: 'pose_node.bin' },
+    'partition-table': { offset: '0x8000', file: 'partition_table/partition-table.bin' },
+    extra_esptool_args: { chip: 'esp32c3' },
+  };
+  edit(json);
+  writeFileSync(join(dir, 'flasher_args.json'), JSON.stringify(json));
   return dir;
 }
 
@@ -68,8 +67,10 @@ async function cli(args: string[]): Promise<{ lines: Record<string, unknown>[]; 
   return { lines, error: error && errs.join('').trim(), exit };
 }
 
-async function withDevices<T>(n: number, body: (devs: SimulatedDevice[]) => Promise<T>): Promise<T> {
-  const devs = await Promise.all(Array.from({ length: n }, () => startSimulatedDevice({ chip: simChipFrom(chipById('esp32c3')!), flashSize: 4 << 20 })));
+async function withDevices<T>(n: number, body: (devs: SimulatedDevice[]) => Promise<T>, sim: Partial<SimOptions> = {}): Promise<T> {
+  const devs = await Promise.all(
+    Array.from({ length: n }, () => startSimulatedDevice({ chip: simChipFrom(chipById('esp32c3')!), flashSize: 4 << 20, ...sim })),
+  );
   try {
     return await body(devs);
   } finally {
@@ -114,6 +115,50 @@ describe('pose-edge flash (CLI)', () => {
       expect(summaries[1].regions).toEqual([]);
       expect(dev.sim.stats.commands.FLASH_DATA).toBeGreaterThan(0);
     });
+  });
+
+  it('a hostile flasher_args.json (../../../../etc/hostname) is refused: exit 1, a failed summary for every port, no byte sent', async () => {
+    await withDevices(1, async ([dev]) => {
+      const dir = buildDir((j) => {
+        (j.flash_files as Record<string, string>)['0x20000'] = '../../../../etc/hostname';
+        delete j.app;
+      }, 'hostile');
+      const r = await cli([dev.port, '--build', dir, '--json']);
+      const message = `${join(dir, 'flasher_args.json')}: flash_files entry "0x20000" ("../../../../etc/hostname") points outside the build directory ${dir}: refusing to flash it`;
+      expect([r.exit, r.error]).toEqual([1, `pose-edge: ${message}`]);
+      expect(r.lines).toEqual([
+        { event: 'summary', port: dev.port, ok: false, compressed: true, regions: [], bytes: 0, seconds: 0, kbPerSecond: 0, retries: 0, warnings: [], error: message },
+      ]);
+      expect(dev.sim.stats.commands).toEqual({});
+    });
+  });
+
+  it('a 16MB build on a 4MB chip is refused before any write; the summary carries the detected size', async () => {
+    await withDevices(1, async ([dev]) => {
+      const dir = buildDir((j) => ((j.flash_settings as Record<string, string>).flash_size = '16MB'), 'build16');
+      const r = await cli([dev.port, '--build', dir, '--json']);
+      const message = `${dev.port}: the flash chip has 4MB (JEDEC ID ef 40 16) but ${join(dir, 'flasher_args.json')} flash_settings.flash_size says 16MB: refusing to write anything`;
+      expect([r.exit, r.error]).toEqual([1, `pose-edge: ${message}`]);
+      const summary = r.lines.find((l) => l.event === 'summary')!;
+      expect([summary.ok, summary.error, summary.flashId, summary.flashSizeDetected, summary.regions]).toEqual([false, message, 'ef4016', 4 << 20, []]);
+      expect(dev.sim.stats.commands.FLASH_DEFL_BEGIN).toBeUndefined();
+      expect(dev.sim.stats.commands.FLASH_BEGIN).toBeUndefined();
+    });
+  });
+
+  it('a flash whose size cannot be detected: a warning line and summary field, the plan size is used, exit 0', async () => {
+    await withDevices(
+      1,
+      async ([dev]) => {
+        const r = await cli([dev.port, '--build', buildDir(), '--json']);
+        expect(r.exit).toBe(0);
+        const warning = `${dev.port}: could not detect the flash size (the flash answered RDID with ff ff ff (no flash chip answering, or it is on other pins)); trusting the plan's 4MB (${join(root, 'build', 'flasher_args.json')} flash_settings.flash_size)`;
+        expect(r.lines.filter((l) => l.event === 'warning')).toEqual([{ event: 'warning', port: dev.port, message: warning }]);
+        const summary = r.lines.find((l) => l.event === 'summary')!;
+        expect([summary.ok, summary.warnings, summary.flashId, summary.flashSizeDetected]).toEqual([true, [warning], 'ffffff', undefined]);
+      },
+      { flashId: 0xffffff },
+    );
   });
 
   it('refuses bad arguments before touching any port', async () => {

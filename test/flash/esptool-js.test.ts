@@ -80,6 +80,27 @@ describe('ROM simulator driven by esptool-js 0.7.0 (independent client)', () => 
     }
   });
 
+  it("esptool-js reads the simulated flash's JEDEC ID through its own SPI register tables (ESP32, C3, C6)", async () => {
+    for (const [id, size, expected] of [
+      ['esp32', 16 << 20, '16MB'],
+      ['esp32c3', 2 << 20, '2MB'],
+      ['esp32c6', 8 << 20, '8MB'],
+    ] as const) {
+      const d = await startSimulatedDevice({ chip: simChipFrom(chipById(id)!), flashSize: size });
+      const transport = new Transport(new NodeWebSerialPort(d.port) as unknown as ConstructorParameters<typeof Transport>[0], false);
+      try {
+        const loader = new ESPLoader({ transport, baudrate: 115200, romBaudrate: 115200, terminal: silent });
+        await loader.detectChip('no_reset');
+        await loader.flashSpiAttach(0);
+        expect([id, await loader.detectFlashSize()]).toEqual([id, expected]);
+        expect(d.sim.stats.flashIdReads).toBe(1);
+      } finally {
+        await transport.disconnect();
+        await d.close();
+      }
+    }
+  });
+
   it('an ESP32 (no GET_SECURITY_INFO) is found by esptool-js through the magic register', async () => {
     const esp32 = await startSimulatedDevice({ chip: simChipFrom(chipById('esp32')!), flashSize: 4 << 20 });
     try {

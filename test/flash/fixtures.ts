@@ -84,10 +84,17 @@ export function buildAppImage(spec: ImageSpec): Uint8Array {
   return out;
 }
 
-/** A minimal ESP-IDF binary partition table (nvs, phy_init, factory) followed by 0xFF, 3 KB long. */
-export function buildPartitionTable(): Uint8Array {
+export interface PartitionSpec {
+  /** [type, subtype, offset, size, label]; default nvs, phy_init and a 1 MB factory app. */
+  entries?: [number, number, number, number, string][];
+  /** Append ESP-IDF's MD5 entry (EB EB, 14 x FF, MD5 of the entries before it), as idf.py does by default. */
+  md5?: boolean;
+}
+
+/** An ESP-IDF binary partition table followed by 0xFF (the end marker and padding), 3 KB long. */
+export function buildPartitionTable(spec: PartitionSpec = {}): Uint8Array {
   const out = new Uint8Array(0xc00).fill(0xff);
-  const entries: [number, number, number, number, string][] = [
+  const entries = spec.entries ?? [
     [1, 2, 0x9000, 0x6000, 'nvs'],
     [1, 1, 0xf000, 0x1000, 'phy_init'],
     [0, 0, 0x10000, 0x100000, 'factory'],
@@ -104,5 +111,10 @@ export function buildPartitionTable(): Uint8Array {
     e.set(new TextEncoder().encode(label), 12);
     out.set(e, i * 32);
   });
+  if (spec.md5) {
+    const at = entries.length * 32;
+    out.set([0xeb, 0xeb], at);
+    out.set(createHash('md5').update(out.subarray(0, at)).digest(), at + 16);
+  }
   return out;
 }

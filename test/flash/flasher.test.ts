@@ -150,8 +150,9 @@ describe('faults on the line and in the device', () => {
   });
 
   it('a corrupted reply is recovered: the resent block is acknowledged again, not applied twice', async () => {
-    // Reply frames: 8 SYNC, READ_REG, SPI_ATTACH, SPI_SET_PARAMS, CHANGE_BAUDRATE, DEFL_BEGIN, then data acks.
-    await withDevice({ faults: { corruptReplies: [16] } }, async (dev) => {
+    // Reply frames: 8 SYNC, READ_REG, SPI_ATTACH, 11 for the flash ID (READ_REG x2, WRITE_REG x5, READ_REG x2,
+    // WRITE_REG x2), SPI_SET_PARAMS, CHANGE_BAUDRATE, DEFL_BEGIN, then data acks: 27 is the 4th data ack.
+    await withDevice({ faults: { corruptReplies: [27] } }, async (dev) => {
       const s = await flashPort(dev.port, appPlan(), { ...FAST, compress: true });
       expect(s.error).toBeUndefined();
       expect(dev.sim.stats.duplicateBlocks).toBe(1);
@@ -183,7 +184,7 @@ describe('faults on the line and in the device', () => {
     // Flipping every Nth byte: some blocks get one flip (bad checksum, resent), some two that cancel in the XOR
     // checksum and are written wrong; only the MD5 check can catch those, and it must.
     const outcomes: string[] = [];
-    for (const every of [450, 700, 1500, 4000]) {
+    for (const every of [550, 650, 1500, 4000]) {
       await withDevice({ faults: { corruptRxEvery: every } }, async (dev) => {
         const s = await flashPort(dev.port, appPlan(), { ...FAST, compress: false, connectAttempts: 1 });
         outcomes.push(s.ok ? 'ok' : s.error!.slice(dev.port.length + 2, dev.port.length + 14));

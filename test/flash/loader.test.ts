@@ -2,7 +2,7 @@
 // checks what the client does with stale, foreign, unsupported and damaged replies.
 import { describe, expect, it } from 'vitest';
 import type { Signals, Transport } from '../../src/host/transport/transport.ts';
-import { CommandFailedError, NoReplyError, UnsupportedCommandError } from '../../src/host/flash/errors.ts';
+import { CommandFailedError, InterruptedError, NoReplyError, UnsupportedCommandError } from '../../src/host/flash/errors.ts';
 import { bootModeFromLog, DEFAULT_TIMING, RomLoader } from '../../src/host/flash/loader.ts';
 import { decodeRequest, encodeResponse, Op, type Request } from '../../src/host/flash/protocol.ts';
 import { SlipDecoder, slipEncode } from '../../src/host/flash/slip.ts';
@@ -98,6 +98,30 @@ describe('ROM loader command/response', () => {
     expect(await good.flashMd5(0x10000, 0)).toBe(md5);
     const bad = new RomLoader(new ScriptedTransport((r) => [reply(r.op, 0, new Uint8Array(7))]), timing);
     await expect(bad.flashMd5(0, 16)).rejects.toThrow('/dev/scripted: protocol error: SPI_FLASH_MD5 reply carries 7 bytes, expected 32 hex characters');
+  });
+
+  it('MD5: 32 bytes that are not hex, or 16 raw bytes (a stub reply; we never upload a stub), are protocol errors too', async () => {
+    const text = new RomLoader(new ScriptedTransport((r) => [reply(r.op, 0, new TextEncoder().encode('g'.repeat(32)))]), timing);
+    await expect(text.flashMd5(0, 16)).rejects.toThrow(`/dev/scripted: protocol error: SPI_FLASH_MD5 reply is not 32 hex characters: "${'g'.repeat(32)}"`);
+    const raw = new RomLoader(new ScriptedTransport((r) => [reply(r.op, 0, new Uint8Array(16))]), timing);
+    await expect(raw.flashMd5(0, 16)).rejects.toThrow('/dev/scripted: protocol error: SPI_FLASH_MD5 reply carries 16 bytes, expected 32 hex characters');
+  });
+
+  it('a reply with fewer than the ROM status bytes is a protocol error, not a success', async () => {
+    const t = new ScriptedTransport((r) => [slipEncode(encodeResponse(r.op, 0x6921506f, new Uint8Array(0), Uint8Array.of(0, 0)))]);
+    await expect(new RomLoader(t, timing).readReg(0x40001000)).rejects.toThrow(
+      "/dev/scripted: protocol error: READ_REG reply carries 2 status bytes, expected the ROM's 4",
+    );
+    expect(t.requests).toHaveLength(1);
+  });
+
+  it('interrupt() ends a pending wait at once with InterruptedError (no resend, no timeout)', async () => {
+    const t = new ScriptedTransport(() => []);
+    const loader = new RomLoader(t, { ...timing, commandTimeoutMs: 60_000 });
+    const pending = loader.data(false, 0, new Uint8Array(16));
+    setTimeout(() => loader.interrupt('SIGINT'), 20);
+    await expect(pending).rejects.toThrow(new InterruptedError('/dev/scripted', 'SIGINT').message);
+    expect(t.requests).toHaveLength(1);
   });
 
   it('reads the boot mode from a ROM boot log, unless it says "waiting for download"', () => {

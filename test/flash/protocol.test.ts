@@ -20,7 +20,7 @@ describe('ROM-loader packets', () => {
 
   it('decodes the documented ROM SYNC reply 010804000707122000000000 (4 status bytes, all zero)', () => {
     const r = decodeResponse(hex('010804000707122000000000'));
-    expect(r).toEqual({ op: 0x08, val: 0x20120707, body: new Uint8Array(0), status: 0, error: 0 });
+    expect(r).toEqual({ op: 0x08, val: 0x20120707, body: new Uint8Array(0), status: 0, error: 0, statusLen: 4 });
   });
 
   it('reads the status from the last 4 bytes of a ROM reply and keeps the body before them', () => {
@@ -33,7 +33,7 @@ describe('ROM-loader packets', () => {
 
   it('reads a 2-byte (stub-style) status when the reply is that short', () => {
     const r = decodeResponse(hex('0114020000000000 0105'))!;
-    expect([r.status, r.error, r.body.length]).toEqual([1, 5, 0]);
+    expect([r.status, r.error, r.body.length, r.statusLen]).toEqual([1, 5, 0, 2]);
   });
 
   it('rejects frames whose length field disagrees with their size, or with the wrong direction byte', () => {

@@ -66,8 +66,8 @@ describe('parity comparisons', () => {
     const ref = new Float32Array([...pose(), ...pose()]);
     const node = new Float32Array([...pose(0.001), ...pose(0.002)]);
     const comparison = compareOutputs({ node: [new Int16Array(34), new Int16Array(34)], sim: [new Int16Array(34), new Int16Array(34)], nodeKp: node, refKp: ref, labels: null });
-    const json = { samples: 2, bitExact: true, mismatches: 0, meanErrTorso: comparison.meanErrTorso, maxErrTorso: comparison.maxErrTorso, pckAgreement: 100, pckRef: null, pckNode: null, cyclesMedian: 5, cycleHz: 0, usMedian: null, timeouts: 0, retries: 0, failed: [], pass: true, port: '/dev/x', chip: 'c<3', firmwareVersion: '1', virtual: false, model: 'm', modelSha256: 'a', nodeModelSha256: 'a' } as unknown as ParityJson;
-    const html = renderParityReport({ json, comparison, nodeKp: node, refKp: ref, labels: null, failed: [] } as ParityResult);
+    const json = { samples: 2, bitExact: true, mismatches: 0, meanErrTorso: comparison.meanErrTorso, maxErrTorso: comparison.maxErrTorso, pckAgreement: 100, pckRef: null, pckNode: null, cyclesMedian: 5, cycleHz: 0, usMedian: null, timeouts: 0, retries: 0, lostWindows: [], failed: [], pass: true, port: '/dev/x', chip: 'c<3', firmwareVersion: '1', virtual: false, model: 'm', modelSha256: 'a', nodeModelSha256: 'a' } as unknown as ParityJson;
+    const html = renderParityReport({ json, comparison, nodeKp: node, refKp: ref, labels: null, windowIndex: [0, 1], failed: [] } as ParityResult);
     expect(html).toContain('No labels given: no PCK against ground truth.');
     expect((html.match(/<svg /g) ?? []).length).toBe(1 + 2);
     expect(html).toContain('c&lt;3'); // text is escaped

@@ -58,4 +58,19 @@ describe('braille canvas', () => {
     expect(text).toContain('inference 1500000 cycles = 9375.0 µs');
     expect(text).toMatch(/[⠁-⣿]/);
   });
+
+  it('the status screen counts UDP datagrams from senders not in --udp-allow, and escapes the node\'s strings', () => {
+    const run = {
+      counters: {
+        csiPackets: 0, keypoints: 0, stats: 0, packetGaps: 0, udpFrames: 30, udpBad: 1, udpUnusable: 2, udpRejected: 5, lastRejectedFrom: '192.0.2.7:5005',
+        hostFaults: {}, lastCycles: null, lastStats: null, lastKeypoints: null,
+        info: { cycleHz: 0, chip: 'c3\x1b[2J\r', firmwareVersion: '1\u202e\x07', modelSha256: 'cd'.repeat(32), outputFracBits: 12 },
+      },
+      packetRate: () => 0,
+    } as unknown as StreamRun;
+    const text = renderView(run, 'udp:5005', 3);
+    expect(text).toContain('UDP frames 30 (1 bad, 2 unusable, 5 from senders not in --udp-allow, last 192.0.2.7:5005)');
+    expect(text).toContain('[c3\\x1b[2J\\r, firmware 1\\u202e\\x07, model cdcdcdcdcdcd…]');
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+  });
 });

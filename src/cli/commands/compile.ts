@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { PoseEdgeError } from '../errors.ts';
 import { FIRMWARE_DIR, MODELS_DIR, DATA_DIR } from '../../paths.ts';
 import { checkOutputDir } from '../../io/output-paths.ts';
+import { printWarning } from '../warn.ts';
 
 export class CompileUsageError extends PoseEdgeError {}
 
@@ -73,6 +74,7 @@ export function register(program: Command): void {
         reportLayers: raw.reportLayers === true,
         streaming: raw.streaming === true,
       });
+      for (const w of result.warnings) printWarning(w);
       for (const name of result.written?.edited ?? []) {
         process.stderr.write(`pose-edge: warning: ${outDir}/${name} had been edited since it was generated; it is replaced by the new one\n`);
       }

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { DEFAULTS, EvalInputError } from '../../eval/inputs.ts';
 import type { EvalResult } from '../../eval/evaluate.ts';
+import { printWarning } from '../warn.ts';
 
 const COCO_NAMES = [
   'nose', 'l_eye', 'r_eye', 'l_ear', 'r_ear', 'l_shoulder', 'r_shoulder', 'l_elbow', 'r_elbow',
@@ -41,7 +42,7 @@ export function register(program: Command): void {
         data: flags.data ?? DEFAULTS.data,
         labels: flags.labels ?? DEFAULTS.labels,
         meanPose: flags.meanPose,
-      });
+      }, { onWarning: printWarning });
       process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : formatTable(result));
     });
 }
@@ -51,7 +52,7 @@ function formatTable(r: EvalResult): string {
   const lines = [
     `model     ${r.model}`,
     `weights   ${r.weights ?? 'none (ONNX as exported)'}`,
-    `data      ${r.data} (${r.samples} windows)`,
+    `data      ${r.data} (${r.samples} windows${r.nonFinite ? `; ${r.nonFinite} non-finite amplitudes replaced by 0` : ''})`,
     '',
     `                  model       mean pose`,
     `torso-PCK@20   ${pct(r.pck20).padStart(9)}   ${pct(r.meanPosePck20).padStart(9)}`,

@@ -2,10 +2,10 @@
 // directory compiled for Linux, on a pseudo-terminal that behaves like the node's UART. Prints the pty path
 // (with --json, first line {"port":...,"pid":...}) and runs until SIGINT/SIGTERM, which stop it cleanly.
 import { Command, Option } from 'commander';
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PoseEdgeError } from '../errors.ts';
 import { checkOutputDir } from '../../io/output-paths.ts';
+import { escapeTerminal, escapeTerminalLines, jsonLine } from '../../io/terminal-text.ts';
 
 export class NodeUsageError extends PoseEdgeError {}
 
@@ -43,7 +43,8 @@ export function register(program: Command): void {
       const packetRate = intOption('--packet-rate', raw.packetRate, 0, 100000);
       const hop = intOption('--hop', raw.hop, 1, 10);
       if (!Number.isInteger(hop)) throw new NodeUsageError(`--hop must be an integer in 1..10, got '${raw.hop}'`);
-      if (raw.replayCsi && !existsSync(raw.replayCsi)) throw new NodeUsageError(`${resolve(raw.replayCsi)}: no such CSI recording`);
+      // Validated whole before the build and the start: a bad record is named here (index, byte offset), not replayed.
+      if (raw.replayCsi) (await import('../../host/protocol/csi-recording.ts')).readCsiRecording(resolve(raw.replayCsi));
       const { startVirtualNode } = await import('../../host/virtual-node.ts');
       if (!raw.json) process.stderr.write('pose-edge: building the virtual node (cached by source hash)...\n');
       const node = await startVirtualNode({
@@ -54,14 +55,15 @@ export function register(program: Command): void {
         loop: raw.loop,
         hop,
       });
-      if (raw.json) process.stdout.write(JSON.stringify({ port: node.port, pid: node.pid }) + '\n');
-      else process.stdout.write(`${node.port}\nvirtual node pid ${node.pid}, model ${node.modelDir}; Ctrl-C stops it\n`);
+      // The port path and the process's stderr come from the node program: escaped like any device text.
+      if (raw.json) process.stdout.write(jsonLine({ port: node.port, pid: node.pid }) + '\n');
+      else process.stdout.write(`${escapeTerminal(node.port)}\nvirtual node pid ${node.pid}, model ${escapeTerminal(node.modelDir)}; Ctrl-C stops it\n`);
       let stopping = false;
       const stop = (sig: NodeJS.Signals) => {
         if (stopping) return;
         stopping = true;
         void node.stop().then((code) => {
-          if (raw.json) process.stdout.write(JSON.stringify({ stopped: true, signal: sig, exitCode: code }) + '\n');
+          if (raw.json) process.stdout.write(jsonLine({ stopped: true, signal: sig, exitCode: code }) + '\n');
         });
       };
       process.once('SIGINT', stop);
@@ -69,7 +71,9 @@ export function register(program: Command): void {
       const code = await node.exited;
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      if (!stopping) throw new PoseEdgeError(`virtual node ${node.port} (pid ${node.pid}) exited on its own with code ${code}: ${node.stderr().trim()}`);
-      if (code !== 0) throw new PoseEdgeError(`virtual node ${node.port} (pid ${node.pid}) stopped with code ${code}: ${node.stderr().trim()}`);
+      const port = escapeTerminal(node.port);
+      const stderr = escapeTerminalLines(node.stderr().trim());
+      if (!stopping) throw new PoseEdgeError(`virtual node ${port} (pid ${node.pid}) exited on its own with code ${code}: ${stderr}`);
+      if (code !== 0) throw new PoseEdgeError(`virtual node ${port} (pid ${node.pid}) stopped with code ${code}: ${stderr}`);
     });
 }

@@ -8,7 +8,10 @@ import { DEFAULTS as COMPILE_DEFAULTS } from './compile.ts';
 import { DATA_DIR } from '../../paths.ts';
 import { checkOutputDir, checkOutputFile } from '../../io/output-paths.ts';
 import { writeFileAtomic } from '../../io/atomic-files.ts';
+import { printWarning } from '../warn.ts';
 import type { Transport } from '../../host/transport/transport.ts';
+import { escapeTerminal, jsonLine } from '../../io/terminal-text.ts';
+import type { ParityJson } from '../../host/parity/run.ts';
 
 export class ParityUsageError extends PoseEdgeError {}
 /** Exit code 2 distinguishes "ran, but a threshold failed" from errors (1). */
@@ -17,6 +20,8 @@ export class ParityThresholdError extends PoseEdgeError {
     super(message, 2);
   }
 }
+/** The node went away mid-run (port closed, I/O error, stopped answering): an error (1), not a verdict. */
+export class ParityNodeGoneError extends PoseEdgeError {}
 
 export const PARITY_DEFAULTS = {
   data: join(DATA_DIR, 'test_X.npy'),
@@ -72,7 +77,7 @@ export function register(program: Command): void {
     .option('--limit <n>', 'replay only the first n windows')
     .addOption(new Option('--baud <rate>', 'serial baud rate').default('921600'))
     .addOption(new Option('--timeout <ms>', 'time to wait for each answer before re-sending').default('2000'))
-    .addOption(new Option('--retries <n>', 're-sends per window after a timeout before giving up').default('3'))
+    .addOption(new Option('--retries <n>', 're-sends of a window (and of HELLO) after a timeout: n re-sends, n+1 attempts in all; a window still unanswered is lost').default('3'))
     .addOption(new Option('--max-mean-err <f>', 'largest mean node-vs-reference error, fraction of torso length').default('0.01'))
     .addOption(new Option('--max-max-err <f>', 'largest single node-vs-reference error, fraction of torso length').default('0.05'))
     .addOption(new Option('--min-agreement <pct>', 'smallest torso-PCK@20 of node against reference, percent').default('99'))
@@ -130,7 +135,7 @@ export function register(program: Command): void {
           thresholds,
           buildDir,
           wrapTransport: parityHooks.wrapTransport,
-          onStage: raw.json ? undefined : (t) => process.stderr.write(`pose-edge: ${t}\n`),
+          onStage: raw.json ? undefined : (t) => process.stderr.write(`pose-edge: ${escapeTerminal(t)}\n`),
           onProgress: bar
             ? (d, t) => {
                 if (d === 1) bar.start(t, 0);
@@ -139,6 +144,7 @@ export function register(program: Command): void {
               }
             : undefined,
           onNode: (stop) => (stopNode = stop),
+          onWarning: printWarning,
         });
       } finally {
         bar?.stop();
@@ -146,27 +152,44 @@ export function register(program: Command): void {
         process.off('SIGTERM', onSigint);
       }
       if (interrupted) return;
-      if (report) {
+      const j = result.json;
+      // A run cut short by a vanished node gets no report: a page of figures would read as a finished run.
+      if (report && !j.stopped) {
         const { renderParityReport } = await import('../../host/parity/report-html.ts');
         writeFileAtomic(report, renderParityReport(result), 'the parity report');
       }
-      const j = result.json;
-      if (raw.json) process.stdout.write(`${JSON.stringify(j)}\n`);
+      if (raw.json) process.stdout.write(`${jsonLine(j)}\n`);
       else process.stdout.write(formatText(j));
+      if (j.stopped) throw new ParityNodeGoneError(`${nodeGoneLine(j, j.stopped)}${report ? `; no report written to ${report}` : ''}`);
       if (!j.pass) throw new ParityThresholdError(`parity failed on ${j.port}:\n  ${j.failed.join('\n  ')}`);
     });
 }
 
-function formatText(j: import('../../host/parity/run.ts').ParityJson): string {
+/** One line: what happened to the node, where the run stopped, and what was done until then. */
+function nodeGoneLine(j: ParityJson, st: NonNullable<ParityJson['stopped']>): string {
+  const seq = (v: number | null) => (v === null ? 'none' : String(v));
+  return (
+    `${st.message}; parity stopped at window ${st.atWindow} of ${j.windows} (last answered window ${seq(st.lastAnsweredWindow)}, ` +
+    `last frame seq sent ${seq(st.lastFrameSeqSent)}, received ${seq(st.lastFrameSeqReceived)}); ${j.samples} windows verified, ${j.lost} lost`
+  );
+}
+
+function formatText(j: ParityJson): string {
   const f = (v: number | null, d: number) => (v === null ? 'n/a' : v.toFixed(d));
+  const pct = (v: number | null) => (v === null ? 'n/a' : `${(100 * v).toFixed(3)}%`);
+  // chip, firmware and the port path came from the device: escaped, so they cannot drive the terminal.
+  const port = escapeTerminal(j.port);
+  const count = j.samples === j.windows ? `${j.windows} windows` : `${j.samples} of ${j.windows} windows answered`;
   return [
-    `parity on ${j.port} (${j.chip}, firmware ${j.firmwareVersion}${j.virtual ? ', virtual node' : ''}): ${j.samples} windows`,
+    `parity on ${port} (${escapeTerminal(j.chip)}, firmware ${escapeTerminal(j.firmwareVersion)}${j.virtual ? ', virtual node' : ''}): ${count}`,
     `  model ${j.model}, SHA-256 ${j.modelSha256}: node matches`,
-    `  node vs integer simulator: ${j.bitExact ? 'bit-exact' : `${j.mismatches} windows differ (${j.mismatchValues} values)`}`,
-    `  node vs reference: mean error ${f(100 * j.meanErrTorso, 3)}% of torso, max ${f(100 * j.maxErrTorso, 3)}%, torso-PCK@20 agreement ${f(j.pckAgreement, 2)}%`,
+    `  node vs integer simulator: ${j.samples === 0 ? 'no window to compare' : j.bitExact ? 'bit-exact' : `${j.mismatches} windows differ (${j.mismatchValues} values)`}`,
+    `  node vs reference: mean error ${pct(j.meanErrTorso)} of torso, max ${pct(j.maxErrTorso)}, torso-PCK@20 agreement ${f(j.pckAgreement, 2)}%`,
     j.pckRef === null ? '  no labels: no PCK against ground truth' : `  torso-PCK@20 vs labels: reference ${f(j.pckRef, 2)}%, node ${f(j.pckNode, 2)}%`,
-    `  inference: median ${j.cyclesMedian} cycles${j.usMedian === null ? '' : ` (${j.usMedian.toFixed(1)} µs at ${j.cycleHz} Hz)`}`,
-    `  link: ${j.timeouts} timeouts, ${j.retries} retries${j.retriedWindows.length ? ` (windows ${j.retriedWindows.slice(0, 10).join(', ')}${j.retriedWindows.length > 10 ? ', ...' : ''})` : ''}`,
+    `  inference: median ${j.cyclesMedian ?? 'n/a'} cycles${j.usMedian === null ? '' : ` (${j.usMedian.toFixed(1)} µs at ${j.cycleHz} Hz)`}`,
+    `  link: ${j.timeouts} timeouts, ${j.retries} retries${j.retriedWindows.length ? ` (windows ${j.retriedWindows.slice(0, 10).join(', ')}${j.retriedWindows.length > 10 ? ', ...' : ''})` : ''}` +
+      (j.lost ? `; ${j.lost} windows lost (${j.lostWindows.slice(0, 10).join(', ')}${j.lost > 10 ? ', ...' : ''})` : ''),
+    ...(j.stopped ? [`  stopped early: ${escapeTerminal(j.stopped.message)}`] : []),
     `  ${j.pass ? 'PASS' : 'FAIL'}`,
     '',
   ].join('\n');

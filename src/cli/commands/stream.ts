@@ -4,6 +4,9 @@
 import { Command, Option } from 'commander';
 import { PoseEdgeError } from '../errors.ts';
 import { checkDistinctOutputs, checkOutputFile } from '../../io/output-paths.ts';
+import { printWarning } from '../warn.ts';
+import { escapeTerminal, jsonLine } from '../../io/terminal-text.ts';
+import { isAllInterfaces, parseAllowList } from '../../host/stream/udp-allow.ts';
 
 export class StreamUsageError extends PoseEdgeError {}
 
@@ -11,6 +14,7 @@ interface RawOptions {
   udp?: string;
   udpHost: string;
   udpLinks?: string;
+  udpAllow?: string;
   bandwidth: string;
   json?: boolean;
   out?: string;
@@ -18,7 +22,17 @@ interface RawOptions {
   hop: string;
   baud: string;
   timeout: string;
+  retries: string;
+  silence: string;
 }
+
+/** How each way of ending on its own reads in the final status line. */
+const ENDED_TEXT = {
+  'port-closed': 'the port closed',
+  'io-error': 'an I/O error on the port',
+  'not-answering': 'the node stopped answering',
+  recording: 'writing the recording failed',
+} as const;
 
 interface ExportOptions {
   npy?: string;
@@ -63,6 +77,7 @@ export function register(program: Command): void {
     .option('--udp <port>', 'also accept esp32-csi-node binary CSI frames (magic 0xC5110001) on this UDP port (0: any free port)')
     .option('--udp-host <addr>', 'address to listen on for --udp', '0.0.0.0')
     .option('--udp-links <ids>', 'node ids feeding links 0,1,2 (default: the first three ids seen)')
+    .option('--udp-allow <addrs>', 'accept UDP frames only from these senders: IPv4/IPv6 addresses or CIDR ranges, comma-separated (others are dropped and counted)')
     .addOption(new Option('--bandwidth <bw>', 'how to read a 384-byte UDP CSI buffer: auto (HT40), ht40 or ht20 (HT20 STBC)').default('auto'))
     .option('--json', 'print one JSON line per message instead of the live view')
     .option('--out <file>', 'record everything to FILE (append-only, crash-safe; see docs/streaming.md)')
@@ -70,10 +85,14 @@ export function register(program: Command): void {
     .addOption(new Option('--hop <n>', 'slots between two live windows on the node, 1..10 (0: the node\'s setting)').default('0'))
     .addOption(new Option('--baud <rate>', 'serial baud rate').default('921600'))
     .addOption(new Option('--timeout <ms>', 'time to wait for the node\'s answers (HELLO, STREAM_START)').default('3000'))
+    .addOption(new Option('--retries <n>', 're-sends of HELLO and STREAM_START after a timeout: n re-sends, n+1 attempts in all').default('2'))
+    .addOption(new Option('--silence <s>', 'end the stream when nothing comes from the node for this many seconds (it is asked for STATS every second)').default('5'))
     .action(async (port: string | undefined, raw: RawOptions) => {
       if (!port && raw.udp === undefined) throw new StreamUsageError('stream needs a serial port (e.g. /dev/ttyUSB0), --udp PORT, or both');
+      if (raw.udpAllow !== undefined && raw.udp === undefined) throw new StreamUsageError('--udp-allow filters UDP senders: it needs --udp PORT');
       if (raw.out !== undefined) checkOutputFile(raw.out, { flag: '--out' });
       const duration = raw.duration === undefined ? undefined : num('--duration', raw.duration, 0, 1e7, false);
+      const udpAllow = raw.udpAllow === undefined ? null : parseAllowList(raw.udpAllow);
       const { StreamRun } = await import('../../host/stream/live.ts');
       const { renderView } = await import('../../host/stream/view.ts');
       const json = raw.json === true;
@@ -83,41 +102,59 @@ export function register(program: Command): void {
         udpPort: raw.udp === undefined ? undefined : num('--udp', raw.udp, 0, 65535),
         udpHost: raw.udpHost,
         udpLinks: links(raw.udpLinks),
+        udpAllow,
         bandwidth: bandwidth(raw.bandwidth),
         hop: num('--hop', raw.hop, 0, 10),
         out: raw.out,
         timeoutMs: num('--timeout', raw.timeout, 1, 600_000),
+        retries: num('--retries', raw.retries, 0, 100),
         statsIntervalMs: 1000,
-        onEvent: json ? (e) => process.stdout.write(`${JSON.stringify(e)}\n`) : () => {},
+        silenceMs: 1000 * num('--silence', raw.silence, 0.1, 86_400, false),
+        onEvent: json ? (e) => process.stdout.write(`${jsonLine(e)}\n`) : () => {},
       });
+      if (raw.udp !== undefined && udpAllow === null && isAllInterfaces(raw.udpHost)) {
+        process.stderr.write(
+          `pose-edge: warning: UDP on all interfaces (${escapeTerminal(raw.udpHost)}) without --udp-allow: CSI frames from any sender are accepted and recorded; ` +
+            'limit them with --udp-allow ADDR[,ADDR...] or listen on one address with --udp-host\n',
+        );
+      }
       const t0 = Date.now();
       await run.start();
-      const source = [port, raw.udp !== undefined ? `udp:${raw.udp}` : null].filter(Boolean).join(' + ');
+      const source = escapeTerminal([port, raw.udp !== undefined ? `udp:${raw.udp}` : null].filter(Boolean).join(' + '));
       const live = !json && process.stdout.isTTY;
       const draw = live ? setInterval(() => process.stdout.write(`\x1b[H\x1b[2J${renderView(run, source, (Date.now() - t0) / 1000)}\n`), 200) : null;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          process.off('SIGINT', done);
-          process.off('SIGTERM', done);
+      // Ends on Ctrl-C, SIGTERM, --duration, or the run failing on its own (device gone, recording not writable).
+      const endedBy = await new Promise<'duration' | 'signal' | 'failed'>((resolve) => {
+        const done = (how: 'duration' | 'signal' | 'failed') => {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
           clearTimeout(timer);
-          resolve();
+          resolve(how);
         };
-        const timer = duration === undefined ? undefined : setTimeout(done, duration * 1000);
-        process.once('SIGINT', done);
-        process.once('SIGTERM', done);
+        const onSignal = () => done('signal');
+        const timer = duration === undefined ? undefined : setTimeout(() => done('duration'), duration * 1000);
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        void run.failed.then(() => done('failed'));
       });
       if (draw) clearInterval(draw);
       await run.stop();
+      const failure = run.failure;
       const c = run.counters;
       const summary = {
         t: Date.now(), type: 'SUMMARY', seconds: (Date.now() - t0) / 1000, csiPackets: c.csiPackets, keypoints: c.keypoints, stats: c.stats,
         packetGaps: c.packetGaps, udpFrames: c.udpFrames, udpBad: c.udpBad, udpUnusable: c.udpUnusable, hostFaults: c.hostFaults, out: raw.out ?? null,
+        udpRejected: c.udpRejected, retries: c.retries, lastPacketSeq: c.lastPacketSeq, lastWindowSeq: c.lastWindowSeq,
+        ended: failure ? failure.kind : endedBy, error: failure ? failure.error.message : null,
       };
-      if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+      if (json) process.stdout.write(`${jsonLine(summary)}\n`);
       else {
         if (!live) process.stdout.write(`${renderView(run, source, summary.seconds)}\n`);
-        process.stdout.write(`stopped after ${summary.seconds.toFixed(1)} s${raw.out ? `; recorded to ${raw.out}` : ''}\n`);
+        const why = failure ? ` (${ENDED_TEXT[failure.kind]})` : '';
+        const kept = failure?.kind === 'recording' ? `; ${raw.out} keeps the records written before the error` : `; recorded to ${raw.out}`;
+        process.stdout.write(`stopped after ${summary.seconds.toFixed(1)} s${why}${raw.out ? kept : ''}\n`);
       }
+      if (failure) throw failure.error;
     });
 
   stream
@@ -136,7 +173,7 @@ export function register(program: Command): void {
       if (raw.npy !== undefined) checkOutputFile(raw.npy, { flag: '--npy', inputs: [file] });
       if (raw.keypoints !== undefined) checkOutputFile(raw.keypoints, { flag: '--keypoints', inputs: [file] });
       checkDistinctOutputs([['--npy', raw.npy], ['--keypoints', raw.keypoints]]);
-      const { exportRecording, writeExport } = await import('../../host/stream/export.ts');
+      const { describeStop, exportRecording, writeExport } = await import('../../host/stream/export.ts');
       const r = exportRecording(file, {
         hop: num('--hop', raw.hop, 1, 10),
         inputFracBits: raw.inputFracBits === undefined ? undefined : num('--input-frac-bits', raw.inputFracBits, 0, 15),
@@ -144,15 +181,16 @@ export function register(program: Command): void {
         bandwidth: bandwidth(raw.bandwidth),
       });
       writeExport(r, { npy: raw.npy, keypoints: raw.keypoints });
+      if (r.nonFiniteWarning) printWarning(r.nonFiniteWarning);
       const out = {
         file, records: r.records, windows: r.windows.length, keypoints: r.keypoints.length, csiPackets: r.csiPackets, udpFrames: r.udpFrames,
-        udpSkipped: r.udpSkipped, gaps: r.gaps, tornTail: r.stop, npy: raw.npy ?? null, keypointsNpy: raw.keypoints ?? null,
+        udpSkipped: r.udpSkipped, gaps: r.gaps, nonFinite: r.nonFinite, tornTail: r.stop, npy: raw.npy ?? null, keypointsNpy: raw.keypoints ?? null,
       };
-      if (raw.json) process.stdout.write(`${JSON.stringify(out)}\n`);
+      if (raw.json) process.stdout.write(`${jsonLine(out)}\n`);
       else {
         process.stdout.write(`${file}: ${r.records} records, ${r.csiPackets} CSI packets, ${r.udpFrames} UDP frames -> ${r.windows.length} windows${raw.npy ? ` in ${raw.npy}` : ''}, ${r.keypoints.length} keypoint sets${raw.keypoints ? ` in ${raw.keypoints}` : ''}\n`);
         if (r.gaps) process.stdout.write(`  ${r.gaps} gaps in the slot sequence (windows restart after each)\n`);
-        if (r.stop) process.stdout.write(`  reading stopped at byte ${r.stop.offset}: ${r.stop.reason} record (the tail after a crash); everything before it was exported\n`);
+        if (r.stop) process.stdout.write(`  reading stopped at byte ${r.stop.offset}: ${describeStop(r.stop.reason)} (the tail after a crash); everything before it was exported\n`);
       }
     });
 }

@@ -5,6 +5,10 @@
 //
 // The runner is injected (compile.ts passes onnxruntime-node through src/reference/model.ts), so this
 // module stays pure and testable without ORT.
+import { PoseEdgeError } from '../../errors.ts';
+
+/** The calibration data make the reference model produce something no scale can represent. */
+export class CalibrationError extends PoseEdgeError {}
 
 export interface TensorRange {
   name: string;
@@ -62,7 +66,8 @@ export function rangeOf(name: string, parts: readonly Float32Array[]): TensorRan
   for (const p of parts) {
     for (let i = 0; i < p.length; i++) {
       const v = p[i];
-      if (!Number.isFinite(v)) throw new Error(`calibration: tensor '${name}' has a non-finite value (${v})`);
+      // The windows are finite (compile replaces NaN/Inf by 0 first), so this is the graph overflowing on them.
+      if (!Number.isFinite(v)) throw new CalibrationError(`calibration: tensor '${name}' of the reference model is ${v} on the calibration windows (they are finite: the graph overflows on them)`);
       if (v < min) min = v;
       if (v > max) max = v;
       abs[k++] = Math.abs(v);

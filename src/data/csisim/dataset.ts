@@ -10,7 +10,7 @@
 // fresh activity. Windows are 10 consecutive packets; the label is the pose at the window's LAST
 // packet (what a node streaming in real time can be asked for).
 // Non-finite values never leave the writer: any NaN or +-Inf amplitude (or keypoint) is replaced by 0,
-// the project's one documented rule, and counted.
+// the project's one documented rule, and counted (src/data/nonfinite.ts, shared with every window reader).
 import { LINKS, PACKETS_PER_WINDOW, SUBCARRIERS, makeBand } from './band.ts';
 import { addNoise, reportAmplitude, reportScaled } from './channel.ts';
 import { projectJoints } from './camera.ts';
@@ -18,6 +18,7 @@ import type { SimConfig } from './config.ts';
 import { SynthConfigError } from './errors.ts';
 import { MotionTrack } from './motion.ts';
 import { Rng, mixSeed } from './prng.ts';
+import { replaceNonFinite } from '../nonfinite.ts';
 import { makeRoom, type Room } from './room.ts';
 import { PacketSynth } from './scene.ts';
 import { JOINTS, sampleBody } from './skeleton.ts';
@@ -118,24 +119,11 @@ export function synthesize(opts: SynthOptions): SynthResult {
         }
       }
       projectJoints(room.camera, joints, JOINTS, Y, n * LABEL_VALUES);
-      replaced += replaceNonFinite(X, base, WINDOW_VALUES) + replaceNonFinite(Y, n * LABEL_VALUES, LABEL_VALUES);
+      replaced += replaceNonFinite(X, base, WINDOW_VALUES).count + replaceNonFinite(Y, n * LABEL_VALUES, LABEL_VALUES).count;
     }
     opts.onProgress?.(n);
   }
   return { X, Y, windows, sequences: nSeq, sequenceSeeds, sequenceRooms, replacedNonFinite: replaced };
-}
-
-/** Replaces NaN and +-Inf in a[offset, offset+count) by 0; returns how many it replaced. */
-export function replaceNonFinite(a: Float32Array, offset: number, count: number): number {
-  let r = 0;
-  const end = offset + count;
-  for (let i = offset; i < end; i++) {
-    if (!Number.isFinite(a[i])) {
-      a[i] = 0;
-      r++;
-    }
-  }
-  return r;
 }
 
 /** Mean pose over all windows of Y: float32 [17, 2]. */

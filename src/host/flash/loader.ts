@@ -5,6 +5,7 @@ import type { Transport } from '../transport/transport.ts';
 import { CHIP_DETECT_MAGIC_REG_ADDR, chipByImageId, chipByMagic, type Chip } from './chips.ts';
 import {
   CommandFailedError,
+  InterruptedError,
   NoReplyError,
   NoSyncError,
   ProtocolError,
@@ -17,7 +18,9 @@ import {
   decodeResponse,
   encodeRequest,
   Op,
+  opName,
   RomError,
+  ROM_STATUS_LEN,
   u32le,
   type Response,
 } from './protocol.ts';
@@ -83,6 +86,8 @@ export class RomLoader {
   private readonly unsubscribeClose: () => void;
   /** Set once the link went away: every wait ends with PortClosedError instead of running to its timeout. */
   private closedReason: string | null = null;
+  /** Set when the user stops the run (the signal's name): every wait and every next command ends at once. */
+  private interruptedBy: string | null = null;
   /** Commands resent after a timeout or line error: a measure of link quality, reported per port. */
   retriesUsed = 0;
   /** Reply frames that failed to decode (corrupted on the line). */
@@ -116,6 +121,16 @@ export class RomLoader {
     this.unsubscribeClose();
   }
 
+  /** Stops the session: the pending wait and any later command throw InterruptedError. */
+  interrupt(signal: string): void {
+    this.interruptedBy = signal;
+    this.wake?.();
+  }
+
+  private checkInterrupted(): void {
+    if (this.interruptedBy !== null) throw new InterruptedError(this.port, this.interruptedBy);
+  }
+
   private flushInput(): void {
     this.badReplies += this.decoder.badFrames;
     this.decoder.badFrames = 0;
@@ -125,6 +140,7 @@ export class RomLoader {
 
   private async nextFrame(deadline: number): Promise<Uint8Array | null> {
     while (this.frames.length === 0) {
+      this.checkInterrupted();
       if (this.closedReason !== null) throw new PortClosedError(this.port, this.closedReason);
       const left = deadline - Date.now();
       if (left <= 0) return null;
@@ -165,9 +181,18 @@ export class RomLoader {
     const tries = opts.retry ? this.timing.retries + 1 : 1;
     const frame = slipEncode(encodeRequest(op, data, opts.chk ?? 0));
     for (let attempt = 1; ; attempt++) {
+      this.checkInterrupted();
       this.flushInput();
       await this.transport.write(frame);
       const resp = await this.readReply(op, timeoutMs);
+      if (resp && resp.op === op && resp.statusLen < ROM_STATUS_LEN) {
+        // The ROM closes every reply with 4 status bytes; fewer is not a line error (the length field matched)
+        // but a device that does not speak the ROM protocol.
+        throw new ProtocolError(
+          this.port,
+          `${opName(op)} reply carries ${resp.statusLen} status bytes, expected the ROM's ${ROM_STATUS_LEN}`,
+        );
+      }
       if (resp && resp.status === 0) return resp;
       // Outside the retried commands a 01 05 means "unknown command"; on them it means the frame was mangled
       // on the line, like a bad data checksum, and the command is sent again.
@@ -214,6 +239,11 @@ export class RomLoader {
 
   async readReg(addr: number): Promise<number> {
     return (await this.command(Op.READ_REG, u32le(addr), { retry: true })).val >>> 0;
+  }
+
+  /** WRITE_REG of a whole word (mask all ones, no delay); idempotent, so it is resent like READ_REG. */
+  async writeReg(addr: number, value: number): Promise<void> {
+    await this.command(Op.WRITE_REG, u32le(addr, value, 0xffffffff, 0), { retry: true });
   }
 
   /** Magic register first (works on every supported ROM); GET_SECURITY_INFO's chip id as a second opinion. */
@@ -281,12 +311,21 @@ export class RomLoader {
     }
   }
 
-  /** MD5 of a flash range as 32 lowercase hex characters (the ROM sends ASCII hex, the stub raw bytes). */
+  /**
+   * MD5 of a flash range as 32 lowercase hex characters. The ROM sends them as ASCII hex; anything else (another
+   * length, non-hex bytes, or the stub's 16 raw bytes, which only a stub we never upload would send) is a
+   * protocol error, never an MD5 to compare.
+   */
   async flashMd5(addr: number, size: number): Promise<string> {
     const timeoutMs = timeoutForSize(this.timing.md5TimeoutPerMbMs, size, this.timing.commandTimeoutMs);
     const resp = await this.command(Op.SPI_FLASH_MD5, u32le(addr, size, 0, 0), { timeoutMs, retry: true });
-    if (resp.body.length === 32) return new TextDecoder().decode(resp.body).toLowerCase();
-    if (resp.body.length === 16) return Buffer.from(resp.body).toString('hex');
-    throw new ProtocolError(this.port, `SPI_FLASH_MD5 reply carries ${resp.body.length} bytes, expected 32 hex characters`);
+    if (resp.body.length !== 32) {
+      throw new ProtocolError(this.port, `SPI_FLASH_MD5 reply carries ${resp.body.length} bytes, expected 32 hex characters`);
+    }
+    const text = Buffer.from(resp.body).toString('latin1');
+    if (!/^[0-9a-fA-F]{32}$/.test(text)) {
+      throw new ProtocolError(this.port, `SPI_FLASH_MD5 reply is not 32 hex characters: ${JSON.stringify(text)}`);
+    }
+    return text.toLowerCase();
   }
 }

@@ -1,15 +1,22 @@
 // What to write where: from ESP-IDF's DIR/flasher_args.json or explicit FILE@OFFSET pairs. Every region is read
-// and validated here, before any port is opened, so a bad build never half-flashes a fleet.
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
-import { PoseEdgeError } from '../../cli/errors.ts';
-import { chipById, hexOffset, type Chip } from './chips.ts';
+// and validated here, before any port is opened, so a bad build never half-flashes a fleet. Once a port's flash
+// chip is known, checkPlanFitsFlash refuses a plan that needs more flash than the chip has.
+import { statSync } from 'node:fs';
+import { fsError, readFileChecked } from '../../io/fs-errors.ts';
+import { basename, resolve } from 'node:path';
+import { hexOffset, type Chip } from './chips.ts';
+import { FlashPlanError, FlashTooSmallError } from './errors.ts';
+import { formatJedecId } from './flash-id.ts';
+import { formatSize } from './flash-size.ts';
+import { parseOffset, readFlasherArgs } from './flasher-args.ts';
 import { checkImageChip, ImageError, IMAGE_MAGIC, looksLikePartitionTable, parseAppImage, type AppImage } from './image.ts';
+import { furthestPartition, parsePartitionTable, type PartitionTable } from './partition-table.ts';
+
+export { FlashPlanError };
+export { parseFlashSize } from './flash-size.ts';
 
 export const SECTOR = 0x1000;
 const MB = 1024 * 1024;
-
-export class FlashPlanError extends PoseEdgeError {}
 
 export type RegionKind = 'bootloader' | 'app' | 'partition-table' | 'data';
 
@@ -21,6 +28,14 @@ export interface Region {
   kind: RegionKind;
   /** Parsed header of an app or bootloader image. */
   image?: AppImage;
+  /** Parsed partition table. */
+  partitionTable?: PartitionTable;
+}
+
+/** A flash size the plan states, and who states it. */
+export interface SizeClaim {
+  bytes: number;
+  source: string;
 }
 
 export interface FlashPlan {
@@ -29,26 +44,22 @@ export interface FlashPlan {
   flashSizeBytes: number;
   /** Where the size came from, for messages. */
   flashSizeSource: string;
+  /** Every size the plan states (flasher_args.json, each image header): each must fit the flash a port has. */
+  sizeClaims: SizeClaim[];
   /** Target chip the build was made for (flasher_args.json), if known. */
   buildChip?: Chip;
 }
 
-export function parseFlashSize(text: string, where: string): number {
-  const m = /^(\d+)\s*(MB|KB)$/i.exec(text.trim());
-  if (!m) throw new FlashPlanError(`${where}: cannot read flash size "${text}" (expected e.g. 4MB)`);
-  return Number(m[1]) * (m[2].toUpperCase() === 'MB' ? MB : 1024);
-}
-
-function parseOffset(text: string, where: string): number {
-  const t = text.trim();
-  const v = /^0x[0-9a-f]+$/i.test(t) ? parseInt(t, 16) : /^\d+$/.test(t) ? parseInt(t, 10) : NaN;
-  if (!Number.isFinite(v)) throw new FlashPlanError(`${where}: invalid offset "${text}" (expected e.g. 0x10000)`);
-  return v;
-}
-
 function readRegionFile(path: string, where: string): Uint8Array {
-  if (!existsSync(path)) throw new FlashPlanError(`${path}: no such file (${where})`);
-  const buf = readFileSync(path);
+  let st;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    throw fsError(err, path, where);
+  }
+  // A device or a directory is never an image (and reading /dev/zero would not end).
+  if (!st.isFile()) throw new FlashPlanError(`${path}: not a regular file (${where})`);
+  const buf = readFileChecked(path, where);
   if (buf.length === 0) throw new FlashPlanError(`${path}: file is empty (${where})`);
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
@@ -59,9 +70,8 @@ function makeRegion(name: string, file: string, offset: number, data: Uint8Array
     throw new FlashPlanError(`${file}: offset ${hexOffset(offset)} is not a multiple of the 4 KB flash sector`);
   }
   let kind: RegionKind;
-  if (hint === 'partition-table' || (!hint && looksLikePartitionTable(data))) kind = 'partition-table';
-  else if (hint === 'bootloader' || hint === 'app') kind = hint;
-  else if (hint === 'data') kind = 'data';
+  if (hint) kind = hint;
+  else if (looksLikePartitionTable(data)) kind = 'partition-table';
   else if (data[0] === IMAGE_MAGIC) kind = 'app';
   else {
     throw new ImageError(
@@ -69,60 +79,29 @@ function makeRegion(name: string, file: string, offset: number, data: Uint8Array
       `neither an ESP app image (magic 0x${data[0].toString(16).padStart(2, '0')}, expected 0xe9) nor a partition table: refusing to flash it`,
     );
   }
-  if (kind === 'partition-table' && !looksLikePartitionTable(data)) {
-    throw new ImageError(file, 'not an ESP-IDF partition table (first entry lacks the AA 50 magic)');
-  }
   const region: Region = { name, file, offset, data, kind };
   if (kind === 'app' || kind === 'bootloader') region.image = parseAppImage(data, file);
+  if (kind === 'partition-table') region.partitionTable = parsePartitionTable(data, file);
   return region;
 }
 
-interface FlasherArgsEntry {
-  offset: string;
-  file: string;
+function headerClaims(regions: Region[]): SizeClaim[] {
+  return regions.flatMap((r) => (r.image ? [{ bytes: r.image.flashSizeBytes, source: `${r.file} header` }] : []));
 }
 
 /** Reads DIR/flasher_args.json as written by ESP-IDF's `idf.py build`. */
 export function planFromBuild(dir: string): FlashPlan {
-  const argsPath = join(resolve(dir), 'flasher_args.json');
-  if (!existsSync(argsPath)) {
-    throw new FlashPlanError(`${argsPath}: not found (build the firmware with \`idf.py build\`, or pass --image FILE@OFFSET)`);
-  }
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(readFileSync(argsPath, 'utf8')) as Record<string, unknown>;
-  } catch (e) {
-    throw new FlashPlanError(`${argsPath}: not valid JSON (${(e as Error).message})`);
-  }
-  const files = json.flash_files as Record<string, string> | undefined;
-  if (!files || typeof files !== 'object' || Object.keys(files).length === 0) {
-    throw new FlashPlanError(`${argsPath}: no "flash_files" entries`);
-  }
-  // The named sections tell which file is the bootloader, the app and the partition table.
-  const kinds = new Map<string, RegionKind>();
-  for (const key of ['bootloader', 'app', 'partition-table'] as const) {
-    const e = json[key] as FlasherArgsEntry | undefined;
-    if (e?.file) kinds.set(e.file, key);
-  }
-  const settings = (json.flash_settings ?? {}) as { flash_size?: string };
-  const extra = (json.extra_esptool_args ?? {}) as { chip?: string };
-  const regions = Object.entries(files).map(([off, rel]) => {
-    const file = join(resolve(dir), rel);
-    const offset = parseOffset(off, argsPath);
-    const kind = kinds.get(rel) ?? 'data';
-    return makeRegion(kind === 'data' ? basename(rel) : kind, file, offset, readRegionFile(file, argsPath), kind);
-  });
-  let flashSizeBytes: number;
-  let flashSizeSource: string;
-  if (settings.flash_size && settings.flash_size !== 'detect' && settings.flash_size !== 'keep') {
-    flashSizeBytes = parseFlashSize(settings.flash_size, argsPath);
-    flashSizeSource = `${argsPath} flash_settings.flash_size`;
+  const args = readFlasherArgs(dir);
+  const regions = args.files.map((f) => makeRegion(f.name, f.file, f.offset, readRegionFile(f.file, `${args.argsPath} ${f.entry}`), f.kind));
+  const claims = headerClaims(regions);
+  let size: { flashSizeBytes: number; flashSizeSource: string };
+  if (args.flashSize?.bytes !== undefined) {
+    size = { flashSizeBytes: args.flashSize.bytes, flashSizeSource: `${args.argsPath} flash_settings.flash_size` };
+    claims.unshift({ bytes: size.flashSizeBytes, source: size.flashSizeSource });
   } else {
-    ({ flashSizeBytes, flashSizeSource } = sizeFromImages(regions));
+    size = sizeFromImages(regions);
   }
-  const buildChip = extra.chip ? chipById(extra.chip) : undefined;
-  if (extra.chip && !buildChip) throw new FlashPlanError(`${argsPath}: unsupported target chip "${extra.chip}"`);
-  return checkLayout({ regions, flashSizeBytes, flashSizeSource, buildChip });
+  return checkLayout({ regions, ...size, sizeClaims: claims, buildChip: args.chip });
 }
 
 /** Parses `FILE@OFFSET` (offset hex with 0x, or decimal). */
@@ -137,7 +116,7 @@ export function planFromImages(specs: string[]): FlashPlan {
     const { file, offset } = parseImageSpec(spec);
     return makeRegion(basename(file), resolve(file), offset, readRegionFile(resolve(file), `--image ${spec}`));
   });
-  return checkLayout({ regions, ...sizeFromImages(regions) });
+  return checkLayout({ regions, ...sizeFromImages(regions), sizeClaims: headerClaims(regions) });
 }
 
 function sizeFromImages(regions: Region[]): { flashSizeBytes: number; flashSizeSource: string } {
@@ -146,7 +125,10 @@ function sizeFromImages(regions: Region[]): { flashSizeBytes: number; flashSizeS
   return { flashSizeBytes: withImage.image.flashSizeBytes, flashSizeSource: `${withImage.file} header` };
 }
 
-/** Regions must fit in the flash and must not overlap (a later one would silently clobber an earlier one). */
+/**
+ * Regions must fit in the flash and must not overlap (a later one would silently clobber an earlier one), and a
+ * partition table must not lay out partitions past the end of the flash.
+ */
 function checkLayout(plan: FlashPlan): FlashPlan {
   const sorted = [...plan.regions].sort((a, b) => a.offset - b.offset);
   for (let i = 0; i < sorted.length; i++) {
@@ -161,6 +143,11 @@ function checkLayout(plan: FlashPlan): FlashPlan {
     if (next && end > next.offset) {
       throw new FlashPlanError(`${r.file} (${hexOffset(r.offset)}..${hexOffset(end)}) overlaps ${next.file} at ${hexOffset(next.offset)}`);
     }
+    if (r.partitionTable && r.partitionTable.layoutEnd > plan.flashSizeBytes) {
+      throw new FlashPlanError(
+        `${r.file}: the partition table lays out ${furthestPartition(r.partitionTable)}, past the ${formatSize(plan.flashSizeBytes)} flash (${plan.flashSizeSource})`,
+      );
+    }
   }
   return { ...plan, regions: sorted };
 }
@@ -171,4 +158,25 @@ export function checkPlanForChip(plan: FlashPlan, chip: Chip, port: string): voi
     throw new ImageError(plan.regions[0].file, `build is for ${plan.buildChip.name} but ${port} has an ${chip.name}: refusing to flash`);
   }
   for (const r of plan.regions) if (r.image) checkImageChip(r.image, r.file, chip, port);
+}
+
+/**
+ * Refuses the plan for the flash detected on a port (size from its JEDEC ID): every size the plan states, the
+ * partition layout and every region must fit. Runs before the first FLASH_BEGIN, so nothing is written.
+ */
+export function checkPlanFitsFlash(plan: FlashPlan, detected: { sizeBytes: number; id: number }, port: string): void {
+  const chip = `the flash chip has ${formatSize(detected.sizeBytes)} (JEDEC ID ${formatJedecId(detected.id)})`;
+  const assumed = `; the plan assumes ${formatSize(plan.flashSizeBytes)} (${plan.flashSizeSource})`;
+  for (const c of plan.sizeClaims) {
+    if (c.bytes > detected.sizeBytes) throw new FlashTooSmallError(port, `${chip} but ${c.source} says ${formatSize(c.bytes)}`);
+  }
+  for (const r of plan.regions) {
+    if (r.partitionTable && r.partitionTable.layoutEnd > detected.sizeBytes) {
+      throw new FlashTooSmallError(port, `${chip} but the partition table ${r.file} lays out ${furthestPartition(r.partitionTable)}${assumed}`);
+    }
+    const end = r.offset + r.data.length;
+    if (end > detected.sizeBytes) {
+      throw new FlashTooSmallError(port, `${chip} but ${r.file} (${r.data.length} bytes at ${hexOffset(r.offset)}) ends at ${hexOffset(end)}${assumed}`);
+    }
+  }
 }

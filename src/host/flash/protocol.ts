@@ -128,6 +128,8 @@ export interface Response {
   status: number;
   /** Second status byte: the ROM error code when status != 0. */
   error: number;
+  /** How many status bytes closed the reply: 4 from the ROM; fewer means a device that is not a ROM loader. */
+  statusLen: number;
 }
 
 /** Returns null for anything that is not a well-formed response (a corrupted or truncated frame). */
@@ -141,5 +143,5 @@ export function decodeResponse(pkt: Uint8Array, statusLen = ROM_STATUS_LEN): Res
   const sLen = len >= statusLen ? statusLen : 2;
   const status = data[len - sLen];
   const error = data[len - sLen + 1];
-  return { op: pkt[1], val: dv.getUint32(4, true), body: data.subarray(0, len - sLen), status, error };
+  return { op: pkt[1], val: dv.getUint32(4, true), body: data.subarray(0, len - sLen), status, error, statusLen: sLen };
 }

@@ -75,6 +75,14 @@ export function compareOutputs(opts: {
   };
 }
 
+/** The comparison of no windows at all (a run where nothing was answered): every figure NaN or null. */
+export function emptyComparison(): Comparison {
+  return {
+    samples: 0, bitExact: true, mismatches: 0, mismatchValues: 0, mismatchWindows: [], meanErrTorso: NaN, maxErrTorso: NaN, pckAgreement: NaN,
+    pckRef: null, pckNode: null, perKeypointRef: null, perKeypointNode: null, errTorso: new Float64Array(0),
+  };
+}
+
 function torsoErrors(pred: Float32Array, gt: Float32Array): Float64Array {
   const n = gt.length / (KEYPOINTS * 2);
   const out = new Float64Array(n * KEYPOINTS);

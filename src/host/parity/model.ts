@@ -27,11 +27,13 @@ export interface CompiledModel {
   report: CompileReport;
   qgraph: QuantizedGraph;
   files: Map<string, string>;
+  /** Warning lines of the compile (non-finite calibration amplitudes replaced by 0). */
+  warnings: string[];
 }
 
 export async function compileForParity(choice: ModelChoice): Promise<CompiledModel> {
   const r = await compileModel({ ...choice, outDir: DEFAULTS.out, write: false });
-  return { choice, report: r.report, qgraph: r.qgraph, files: r.files };
+  return { choice, report: r.report, qgraph: r.qgraph, files: r.files, warnings: r.warnings };
 }
 
 function sameFiles(dir: string, files: Map<string, string>): boolean {

@@ -80,7 +80,7 @@ export function renderParityReport(r: ParityResult, count = 6): string {
           { kp: r.refKp, off: s * 34, color: COLORS.ref },
           { kp: r.nodeKp, off: s * 34, color: COLORS.node, dash: '4 3' },
         ],
-        `window ${s}`,
+        `window ${r.windowIndex[s]}`,
       ),
     )
     .join('');
@@ -95,8 +95,9 @@ export function renderParityReport(r: ParityResult, count = 6): string {
     ['mean / max error vs reference (fraction of torso)', `${fmt(j.meanErrTorso, 5)} / ${fmt(j.maxErrTorso, 5)}`],
     ['torso-PCK@20 agreement with reference', pct(j.pckAgreement)],
     ['torso-PCK@20 vs labels: reference / node', `${pct(j.pckRef)} / ${pct(j.pckNode)}`],
-    ['inference cycles (median)', `${j.cyclesMedian} at ${j.cycleHz} Hz${j.usMedian === null ? '' : ` = ${j.usMedian.toFixed(1)} µs`}`],
+    ['inference cycles (median)', `${fmt(j.cyclesMedian, 0)} at ${j.cycleHz} Hz${j.usMedian === null ? '' : ` = ${j.usMedian.toFixed(1)} µs`}`],
     ['timeouts / retries', `${j.timeouts} / ${j.retries}`],
+    ['lost windows (no answer after all attempts)', j.lostWindows.length ? j.lostWindows.join(', ') : 'none'],
     ['result', j.pass ? 'PASS' : `FAIL: ${j.failed.join('; ')}`],
   ];
   const pck = r.comparison.perKeypointNode && r.comparison.perKeypointRef ? pckBars(r.comparison.perKeypointNode, r.comparison.perKeypointRef) : '<p>No labels given: no PCK against ground truth.</p>';

@@ -18,6 +18,8 @@ export class ProtocolError extends PoseEdgeError {
   constructor(
     readonly kind: ProtocolErrorKind,
     message: string,
+    /** For kind 'node-error': the node's ERROR code and its text (already escaped for a terminal). */
+    readonly nodeError?: { code: number; text: string },
   ) {
     super(message);
   }

@@ -13,6 +13,7 @@ import { ProtocolError } from './errors.ts';
 import { PortClosedError } from '../transport/errors.ts';
 import { FrameDecoder, type FrameFault } from './frame.ts';
 import { decodeMessage, encodeMessage, MessageType, type InfoMessage, type Message } from './messages.ts';
+import { escapeTerminal } from '../../io/terminal-text.ts';
 
 type Of<T extends Message['type']> = Extract<Message, { type: T }>;
 
@@ -32,6 +33,9 @@ export class NodeSession {
   private seq = 0;
   /** Why the link went away, once it has: pending and later requests fail with PortClosedError at once. */
   closedReason: string | null = null;
+  /** Frame sequence numbers of the last frame sent and of the last good frame received (for "stopped at" messages). */
+  lastSentSeq: number | null = null;
+  lastReceivedSeq: number | null = null;
 
   constructor(
     readonly transport: Transport,
@@ -60,6 +64,7 @@ export class NodeSession {
   private nextSeq(): number {
     const seq = this.seq;
     this.seq = (seq + 1) & 0xffff;
+    this.lastSentSeq = seq;
     return seq;
   }
 
@@ -114,7 +119,11 @@ export class NodeSession {
     try {
       await this.transport.write(encodeMessage(m, seq));
       const r = await Promise.race([done, timeout]);
-      if (r.type === 'ERROR') throw new ProtocolError('node-error', `${this.transport.name}: node answered ${m.type} (seq ${seq}) with error ${r.code}: ${r.text}`);
+      if (r.type === 'ERROR') {
+        // The node's text is untrusted: it reaches terminals through this message.
+        const text = escapeTerminal(r.text);
+        throw new ProtocolError('node-error', `${this.transport.name}: node answered ${m.type} (seq ${seq}) with error ${r.code}: ${text}`, { code: r.code, text });
+      }
       return r as R;
     } finally {
       clearTimeout(timer);
@@ -141,6 +150,7 @@ export class NodeSession {
         this.faults.message++;
         continue;
       }
+      this.lastReceivedSeq = ev.frame.seq;
       const w = this.waiters.find((x) => x.accept(m));
       if (w) {
         this.waiters.splice(this.waiters.indexOf(w), 1);

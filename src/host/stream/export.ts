@@ -1,15 +1,20 @@
 // `pose-edge stream export FILE --npy OUT_X.npy`: windows [N,3,114,10] float32 (raw amplitudes, the data
 // contract) rebuilt from a recording's CSI, plus optionally the node's keypoints [M,17,2]. CSI_PACKET
 // amplitudes are in the node's input format, so they are divided by 2^INPUT_FRAC_BITS of the INFO recorded
-// before them (exact in float32); UDP frames are converted from I/Q directly.
+// before them (exact in float32); UDP frames are converted from I/Q directly. Both come from integers and
+// cannot be NaN or Inf, but the windows still go through the one data rule (src/data/nonfinite.ts) so the
+// count is measured, not assumed, and a future source that can produce them is covered.
 import { encodeNpy } from '../../io/npy.ts';
 import { writeFilesAtomic } from '../../io/atomic-files.ts';
 import { decodeMessage, messageName } from '../protocol/messages.ts';
 import { PoseEdgeError } from '../../cli/errors.ts';
-import { readRecording, RecordKind } from './recording.ts';
+import { readRecording, RecordKind, type ReadResult } from './recording.ts';
 import { csiRow, parseEspCsiFrame, type BandwidthRule } from './esp-csi-udp.ts';
 import { LinkMap } from './link-map.ts';
 import { LINKS, SUBCARRIERS, SlotAssembler, WindowAssembler, WINDOW_VALUES } from './windows.ts';
+import { addCounts, NO_NON_FINITE, nonFiniteWarning, replaceNonFinite } from '../../data/nonfinite.ts';
+
+export { describeStop } from './recording.ts';
 
 export class ExportError extends PoseEdgeError {}
 
@@ -29,12 +34,16 @@ export interface ExportResult {
   udpFrames: number;
   udpSkipped: number;
   gaps: number;
+  /** NaN and +-Inf amplitudes in the windows replaced by 0 (0 for integer CSI, which cannot hold them). */
+  nonFinite: number;
+  /** The warning line for them, or null. */
+  nonFiniteWarning: string | null;
   /** Why reading stopped early (a torn tail after a crash), or null. */
-  stop: { offset: number; reason: string } | null;
+  stop: ReadResult['stop'];
 }
 
 export function exportRecording(path: string, opts: ExportOptions): ExportResult {
-  const { records, stop } = readRecording(path);
+  const { records, offsets, stop } = readRecording(path);
   const serial = new WindowAssembler(opts.hop);
   const udp = new WindowAssembler(opts.hop);
   const slots = new SlotAssembler();
@@ -47,10 +56,11 @@ export function exportRecording(path: string, opts: ExportOptions): ExportResult
   let udpFrames = 0;
   let udpSkipped = 0;
   records.forEach((r, i) => {
+    const where = `${path}: record ${i} at byte ${offsets[i]}`;
     if (r.kind === RecordKind.UDP_DATAGRAM) {
       let f;
       try {
-        f = parseEspCsiFrame(r.payload, `${path}: record ${i}`);
+        f = parseEspCsiFrame(r.payload, where);
       } catch {
         udpSkipped++;
         return;
@@ -75,13 +85,13 @@ export function exportRecording(path: string, opts: ExportOptions): ExportResult
     try {
       m = decodeMessage({ version: 1, type: r.type, seq: 0, payload: r.payload });
     } catch (err) {
-      throw new ExportError(`${path}: record ${i} (${name}): ${(err as Error).message}`);
+      throw new ExportError(`${where} (${name}): ${(err as Error).message}`);
     }
     if (m.type === 'INFO') {
       inFrac = opts.inputFracBits ?? m.inputFracBits;
       outFrac = m.outputFracBits;
     } else if (m.type === 'CSI_PACKET') {
-      if (inFrac === undefined) throw new ExportError(`${path}: record ${i}: CSI_PACKET before any INFO; give --input-frac-bits (the node's POSE_MODEL_INPUT_FRAC_BITS)`);
+      if (inFrac === undefined) throw new ExportError(`${where}: CSI_PACKET before any INFO; give --input-frac-bits (the node's POSE_MODEL_INPUT_FRAC_BITS)`);
       csiPackets++;
       const rows = new Float32Array(LINKS * SUBCARRIERS);
       const step = 2 ** -inFrac;
@@ -89,7 +99,7 @@ export function exportRecording(path: string, opts: ExportOptions): ExportResult
       const w = serial.push({ seq: m.packetSeq, rows });
       if (w) windows.push(w);
     } else if (m.type === 'KEYPOINTS') {
-      if (outFrac === undefined) throw new ExportError(`${path}: record ${i}: KEYPOINTS before any INFO (output fraction bits unknown)`);
+      if (outFrac === undefined) throw new ExportError(`${where}: KEYPOINTS before any INFO (output fraction bits unknown)`);
       const step = 2 ** -outFrac;
       keypoints.push(Float32Array.from(m.keypoints, (v) => v * step));
     }
@@ -98,7 +108,12 @@ export function exportRecording(path: string, opts: ExportOptions): ExportResult
     const w = udp.push(s);
     if (w) windows.push(w);
   }
-  return { windows, keypoints, records: records.length, csiPackets, udpFrames, udpSkipped, gaps: serial.gaps + udp.gaps, stop };
+  let nonFinite = NO_NON_FINITE;
+  windows.forEach((w, i) => (nonFinite = addCounts(nonFinite, replaceNonFinite(w), i * WINDOW_VALUES)));
+  return {
+    windows, keypoints, records: records.length, csiPackets, udpFrames, udpSkipped, gaps: serial.gaps + udp.gaps,
+    nonFinite: nonFinite.count, nonFiniteWarning: nonFiniteWarning(`${path} (exported windows)`, nonFinite), stop,
+  };
 }
 
 export function windowsNpy(windows: Float32Array[]): Uint8Array {

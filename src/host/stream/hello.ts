@@ -7,14 +7,16 @@ import { ProtocolError } from '../protocol/errors.ts';
 
 export class NoNodeError extends PoseEdgeError {}
 
-export async function helloWithRetries(s: NodeSession, timeoutMs: number, retries: number): Promise<InfoMessage> {
+/** `retries` re-sends after a timeout (retries + 1 attempts in all); `onRetry` counts them. */
+export async function helloWithRetries(s: NodeSession, timeoutMs: number, retries: number, onRetry?: () => void): Promise<InfoMessage> {
   for (let attempt = 0; ; attempt++) {
+    if (attempt > 0) onRetry?.();
     try {
       return await s.request({ type: 'HELLO' }, (m): m is InfoMessage => m.type === 'INFO', timeoutMs);
     } catch (err) {
       const timedOut = err instanceof ProtocolError && err.kind === 'timeout';
       if (!timedOut || attempt >= retries) {
-        const faults = Object.entries(s.faults).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+        const faults = formatFaults(s.faults);
         throw new NoNodeError(
           `${s.transport.name}: no INFO in answer to HELLO after ${attempt + 1} attempt${attempt ? 's' : ''} of ${timeoutMs} ms ` +
             `(is a pose-edge node on this port, at this baud rate? host-side frame faults: ${faults}): ${(err as Error).message}`,
@@ -22,4 +24,10 @@ export async function helloWithRetries(s: NodeSession, timeoutMs: number, retrie
       }
     }
   }
+}
+
+/** Host-side frame fault counters for a message: "crc 2, framing 1", or "none". */
+export function formatFaults(f: Record<string, number>): string {
+  const parts = Object.entries(f).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`);
+  return parts.length ? parts.join(', ') : 'none';
 }

@@ -73,8 +73,9 @@ export class SerialTransport implements Transport {
   }
 
   private writeError(err: Error): Error {
-    // EIO on write is how Linux reports a USB UART or pty whose other end is gone.
-    if (/EIO|ENXIO|ENODEV|Port is not open/i.test(err.message)) {
+    // EIO on write is how Linux reports a USB UART or pty whose other end is gone; a drain reports it by its
+    // strerror text ("Input/output error, cannot drain").
+    if (/EIO|ENXIO|ENODEV|Input\/output error|Port is not open/i.test(err.message)) {
       this.lost(err.message);
       return new PortClosedError(this.name, this.lostReason ?? err.message);
     }

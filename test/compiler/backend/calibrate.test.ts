@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { calibrate, rangeOf, WINDOW_LEN, type IntermediateRunner } from '../../../src/compiler/quant/calibrate.ts';
+import { CalibrationError, calibrate, rangeOf, WINDOW_LEN, type IntermediateRunner } from '../../../src/compiler/quant/calibrate.ts';
+import { PoseEdgeError } from '../../../src/errors.ts';
 
 describe('calibration ranges', () => {
   it('records min, max, max|x| and the 99.99th percentile of |x|', () => {
@@ -44,6 +45,10 @@ describe('calibration ranges', () => {
     const run: IntermediateRunner = async () => new Map([['a', new Float32Array([NaN])]]);
     const w = new Float32Array(WINDOW_LEN);
     await expect(calibrate(run, w, 1, ['missing'])).rejects.toThrow("did not return tensor 'missing'");
-    await expect(calibrate(run, w, 1, ['a'])).rejects.toThrow("tensor 'a' has a non-finite value (NaN)");
+    // Reachable by a user (finite but huge amplitudes overflow the graph): a one-line PoseEdgeError, not a crash.
+    await expect(calibrate(run, w, 1, ['a'])).rejects.toThrow(
+      new CalibrationError("calibration: tensor 'a' of the reference model is NaN on the calibration windows (they are finite: the graph overflows on them)"),
+    );
+    await expect(calibrate(run, w, 1, ['a'])).rejects.toBeInstanceOf(PoseEdgeError);
   });
 });

@@ -1,12 +1,14 @@
 // A simulated ESP serial ROM loader (the device side), over any Transport (normally one end of a pty pair).
 // It speaks the ROM dialect: 8 SYNC replies, 4 status bytes, 1 KB blocks, FLASH_DEFL_* inflated on the fly,
 // SPI_FLASH_MD5 as 32 ASCII hex characters, 01 05 for anything it does not know. The flash is NOR-like:
-// BEGIN erases whole 4 KB sectors to 0xFF and writes can only clear bits. Faults can be injected on the line
-// and in the device so the host's error paths can be exercised.
+// BEGIN erases whole 4 KB sectors to 0xFF and writes can only clear bits. The SPI flash controller registers are
+// modelled just far enough to run a "user" RDID command (how hosts read the flash's JEDEC ID and so its size).
+// Faults can be injected on the line and in the device so the host's error paths can be exercised.
 import { createHash } from 'node:crypto';
 import { Unzlib } from 'fflate';
 import type { Transport } from '../../transport/transport.ts';
-import { CHIP_DETECT_MAGIC_REG_ADDR, type Chip } from '../chips.ts';
+import { CHIP_DETECT_MAGIC_REG_ADDR, type Chip, type SpiRegs } from '../chips.ts';
+import { SPI_CMD_USR, SPI_USR_COMMAND, SPI_USR_MISO, SPIFLASH_RDID } from '../flash-id.ts';
 import { concatBytes, dataChecksum, decodeRequest, encodeResponse, Op, RomError, u32le, type Request } from '../protocol.ts';
 import { SlipDecoder, slipEncode } from '../slip.ts';
 
@@ -20,10 +22,29 @@ export interface SimChip {
   /** Image chip id returned by GET_SECURITY_INFO (when its reply is 20 bytes). */
   imageChipId: number;
   securityInfoLen: 0 | 12 | 20;
+  /** Where its SPI flash controller sits; without it, RDID cannot be run (nothing answers in W0). */
+  spi?: SpiRegs;
 }
 
 export function simChipFrom(chip: Chip): SimChip {
-  return { name: chip.name, magic: chip.magicValues[0], imageChipId: chip.imageChipId, securityInfoLen: chip.securityInfoLen };
+  return {
+    name: chip.name,
+    magic: chip.magicValues[0],
+    imageChipId: chip.imageChipId,
+    securityInfoLen: chip.securityInfoLen,
+    spi: chip.spi,
+  };
+}
+
+/** Winbond (EF), W25Q series (40): a common flash on ESP32 modules. */
+const SIM_FLASH_MANUFACTURER = 0xef;
+const SIM_FLASH_TYPE = 0x40;
+
+/** The JEDEC ID a flash of `size` bytes answers (capacity code log2(size)), as W0 holds it: byte 0 first. */
+export function simJedecId(size: number): number {
+  const code = Math.log2(size);
+  if (!Number.isInteger(code)) throw new RangeError(`simulated flash size ${size} is not a power of two: give SimOptions.flashId`);
+  return SIM_FLASH_MANUFACTURER | (SIM_FLASH_TYPE << 8) | (code << 16);
 }
 
 export interface SimFaults {
@@ -41,6 +62,12 @@ export interface SimFaults {
   stopAfterBlocks?: number;
   /** After this data block (0-based count of all blocks) is written, a byte of flash goes bad. */
   corruptFlashAfterBlock?: number;
+  /** SPI_FLASH_MD5 answers 31 hex characters ('short') or 32 characters that are not hex ('non-hex'). */
+  malformedMd5?: 'short' | 'non-hex';
+  /** Replies to these ops carry 2 status bytes instead of the ROM's 4 (what a stub, not a ROM, sends). */
+  shortReplyOps?: number[];
+  /** The SPI controller never finishes a user command: its busy bit stays set. */
+  spiStuck?: boolean;
 }
 
 export interface SimOptions {
@@ -52,6 +79,15 @@ export interface SimOptions {
    * ignores the loader protocol.
    */
   normalBoot?: boolean;
+  /** Flash contents at power-on (e.g. a dump from an earlier run); the rest of the flash is erased. */
+  flashContents?: Uint8Array;
+  /**
+   * The 24-bit JEDEC ID the flash answers RDID with (default: a Winbond part of `flashSize`); 0 or 0xFFFFFF play
+   * a flash that does not answer, so the host cannot detect the size.
+   */
+  flashId?: number;
+  /** Told about faults as they strike (e.g. "stopped answering after 33 data blocks"), for a simulator run by hand. */
+  log?: (line: string) => void;
 }
 
 interface WriteSession {
@@ -76,6 +112,8 @@ export interface SimStats {
   baud: number;
   /** Words in the last FLASH_BEGIN / FLASH_DEFL_BEGIN (4 for the ESP32 ROM, 5 with the `encrypted` word). */
   beginWords: number;
+  /** RDID commands run on the SPI controller. */
+  flashIdReads: number;
 }
 
 function status(ok: boolean, error = 0): Uint8Array {
@@ -109,8 +147,18 @@ export class RomSimulator {
     readonly options: SimOptions,
   ) {
     this.flash = new Uint8Array(options.flashSize).fill(0xff);
+    if (options.flashContents) this.flash.set(options.flashContents.subarray(0, options.flashSize));
     this.faults = options.faults ?? {};
-    this.stats = { commands: {}, dataBlocks: 0, duplicateBlocks: 0, checksumErrors: 0, malformedFrames: 0, baud: 115200, beginWords: 0 };
+    this.stats = {
+      commands: {},
+      dataBlocks: 0,
+      duplicateBlocks: 0,
+      checksumErrors: 0,
+      malformedFrames: 0,
+      baud: 115200,
+      beginWords: 0,
+      flashIdReads: 0,
+    };
     this.regs.set(CHIP_DETECT_MAGIC_REG_ADDR, options.chip.magic >>> 0);
     this.unsubscribe = transport.onData((chunk) => this.receive(chunk));
   }
@@ -162,6 +210,7 @@ export class RomSimulator {
   }
 
   private async reply(op: number, val: number, body: Uint8Array, st: Uint8Array, times = 1): Promise<void> {
+    if (this.faults.shortReplyOps?.includes(op)) st = st.subarray(0, 2);
     for (let i = 0; i < times; i++) {
       const frame = slipEncode(encodeResponse(op, val, body, st));
       // Byte 1 is the direction byte (0x01, never escaped): damaged, the host cannot take the frame for a reply.
@@ -205,7 +254,8 @@ export class RomSimulator {
         return this.ok(req.op, undefined, this.regs.get(w(0)) ?? 0);
       case Op.WRITE_REG:
         if (words < 4) return this.fail(req.op, RomError.INVALID_MESSAGE);
-        this.regs.set(w(0), ((this.regs.get(w(0)) ?? 0) & ~w(2)) | (w(1) & w(2)));
+        this.regs.set(w(0), (((this.regs.get(w(0)) ?? 0) & ~w(2)) | (w(1) & w(2))) >>> 0);
+        this.runSpiCommand();
         return this.ok(req.op);
       case Op.SPI_ATTACH:
         this.attached = true;
@@ -238,6 +288,27 @@ export class RomSimulator {
       default:
         return this.unsupported();
     }
+  }
+
+  /**
+   * The SPI flash controller: setting the USR bit of its command register runs the user command set up in USR and
+   * USR2, then the bit clears. Only RDID is modelled (the answer lands in W0, as many bits as MISO_DLEN + 1 asks);
+   * any other command completes without touching W0.
+   */
+  private runSpiCommand(): void {
+    const spi = this.options.chip.spi;
+    if (!spi) return;
+    const reg = (offset: number): number => this.regs.get(spi.base + offset) ?? 0;
+    if ((reg(0) & SPI_CMD_USR) === 0 || this.faults.spiStuck) return;
+    const usr = reg(spi.usr);
+    const rdid = (usr & SPI_USR_COMMAND) !== 0 && (usr & SPI_USR_MISO) !== 0 && (reg(spi.usr2) & 0xff) === SPIFLASH_RDID;
+    if (rdid) {
+      const bits = Math.min(32, reg(spi.misoDlen) + 1);
+      const id = this.options.flashId ?? simJedecId(this.options.flashSize);
+      this.regs.set(spi.base + spi.w0, (bits === 32 ? id : id & (2 ** bits - 1)) >>> 0);
+      this.stats.flashIdReads++;
+    }
+    this.regs.set(spi.base, (reg(0) & ~SPI_CMD_USR) >>> 0);
   }
 
   private async sync(req: Request): Promise<void> {
@@ -303,6 +374,7 @@ export class RomSimulator {
       return this.fail(req.op, RomError.BAD_CHECKSUM);
     }
     if (f.stopAfterBlocks !== undefined && this.stats.dataBlocks >= f.stopAfterBlocks) {
+      if (!this.silent) this.options.log?.(`stopped answering after ${this.stats.dataBlocks} data blocks`);
       this.silent = true;
       return;
     }
@@ -346,7 +418,9 @@ export class RomSimulator {
     if (words < 2) return this.fail(req.op, RomError.INVALID_MESSAGE);
     const [addr, size] = [w(0), w(1)];
     if (addr + size > this.flash.length) return this.fail(req.op, RomError.READ_LENGTH);
-    const hex = createHash('md5').update(this.flash.subarray(addr, addr + size)).digest('hex');
+    let hex = createHash('md5').update(this.flash.subarray(addr, addr + size)).digest('hex');
+    if (this.faults.malformedMd5 === 'short') hex = hex.slice(1);
+    if (this.faults.malformedMd5 === 'non-hex') hex = `zz${hex.slice(2)}`;
     return this.ok(req.op, new TextEncoder().encode(hex));
   }
 }
