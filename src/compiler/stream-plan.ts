@@ -6,9 +6,10 @@
 // streaming arithmetic must fit the integer types for these weights. Then the projection of each packet is
 // independent of the others and affine in the window's min and range, so it can be computed once per
 // packet and corrected per window. Any other graph is refused with the reason, naming the op.
-import { PoseEdgeError } from '../cli/errors.ts';
-import { biasAt, int4At } from './sim/kernels/linear.ts';
-import { qmax, type LinearOp, type NormalizeOp, type QOp, type QuantizedGraph } from './quant/qgraph.ts';
+import { PoseEdgeError } from '../errors.ts';
+import { biasAt, int4At } from './kernels/linear/sim.ts';
+import type { LinearOp, NormalizeOp } from './kernels/index.ts';
+import { qmax, type QOp, type QuantizedGraph } from './quant/qgraph.ts';
 
 export class StreamingError extends PoseEdgeError {}
 

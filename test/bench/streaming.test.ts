@@ -10,10 +10,11 @@ import { compileModel, type CompileResult } from '../../src/compiler/compile.ts'
 import { writeDirAtomic } from '../../src/io/atomic-files.ts';
 import { quantizeInput } from '../../src/compiler/io-format.ts';
 import { createStream, pushPacket, runStreaming, streamAccumulators, packetOf } from '../../src/compiler/sim/stream.ts';
-import { minmaxNormalize } from '../../src/compiler/sim/kernels/normalize.ts';
-import { biasAt } from '../../src/compiler/sim/kernels/linear.ts';
+import { minmaxNormalize } from '../../src/compiler/kernels/normalize/sim.ts';
+import { biasAt } from '../../src/compiler/kernels/linear/sim.ts';
 import { planStreaming, weightRow, StreamingError, type StreamPlan } from '../../src/compiler/stream-plan.ts';
-import type { LinearOp, QuantizedGraph } from '../../src/compiler/quant/qgraph.ts';
+import type { QuantizedGraph } from '../../src/compiler/quant/qgraph.ts';
+import type { LinearOp } from '../../src/compiler/kernels/index.ts';
 import { buildStreamProgram, packetsOf } from '../../src/bench/stream-program.ts';
 import { runProgram } from '../../bench/rv32-count.ts';
 import { readNpy } from '../../src/io/npy.ts';

@@ -8,7 +8,7 @@
  */
 #include "pose_weights.h"
 
-/* 41664 bytes of constant data in flash. int4 weights stay packed two per byte: element 2i in
+/* 41618 bytes of constant data in flash. int4 weights stay packed two per byte: element 2i in
  * the low nibble of byte i, two's complement; each row starts on a byte boundary. */
 
 /* /proj/Linear: weight [64][342] from proj.weight (npz int4, scale 0.0255684), int4 packed two per byte */
@@ -709,16 +709,6 @@ const int16_t pm_proj_Linear_bias[64] = {
     -51, 50, -272, 14,
 };
 
-/* /proj/Linear: requantization multiplier(s), Q31 */
-const int32_t pm_proj_Linear_mult[1] = {
-    1338522994,
-};
-
-/* /proj/Linear: requantization shift(s) */
-const int8_t pm_proj_Linear_shift[1] = {
-    -1,
-};
-
 /* /Add_1: constant operand pos_emb int8, scale 0.00125353 */
 const int8_t pm_Add_1_b[640] = {
     -34, 18, -24, 67, 18, -26, -55, 9, -12, -61, 29, 23, 8, -41, 43, -9,
@@ -1171,16 +1161,6 @@ const int16_t pm_layers_0_attn_qkv_Linear_bias[192] = {
     1569, 4037, -3238, 3639, -2943, 5375, -1097, 405, -3811, 2801, 4659, 4613,
 };
 
-/* /layers.0/attn/qkv/Linear: requantization multiplier(s), Q31 */
-const int32_t pm_layers_0_attn_qkv_Linear_mult[1] = {
-    2023403580,
-};
-
-/* /layers.0/attn/qkv/Linear: requantization shift(s) */
-const int8_t pm_layers_0_attn_qkv_Linear_shift[1] = {
-    5,
-};
-
 /* /layers.0/attn/out/Linear: weight [64][64] from layers.0.attn.out.weight (npz int4, scale 0.0339030), int4 packed two per byte */
 const uint8_t pm_layers_0_attn_out_Linear_weight[2048] = {
     0x01, 0x0d, 0x20, 0x1d, 0xbe, 0xdf, 0x40, 0x01, 0xc0, 0xfe, 0x0f, 0xf1, 0x0d, 0x0d, 0xf4, 0x32,
@@ -1321,16 +1301,6 @@ const int16_t pm_layers_0_attn_out_Linear_bias[64] = {
     13728, 8385, 1745, -16237, 8922, 24984, 6549, 11231, 12287, -7996, -16203, 18003,
     -8448, -18245, -19511, -6244, -11758, 5076, -8601, 27633, -2000, 17710, -1877, 22445,
     -1880, -14704, -15254, 10160,
-};
-
-/* /layers.0/attn/out/Linear: requantization multiplier(s), Q31 */
-const int32_t pm_layers_0_attn_out_Linear_mult[1] = {
-    1471725617,
-};
-
-/* /layers.0/attn/out/Linear: requantization shift(s); also /layers.0/ff/fc1/Linear; also /layers.0/ff/fc2/Linear; also /head/fc2/Linear */
-const int8_t pm_layers_0_attn_out_Linear_shift[1] = {
-    4,
 };
 
 /* /layers.0/norm1/LayerNorm: gamma layers.0.norm1.weight int16, scale 0.0000356651 */
@@ -1626,11 +1596,6 @@ const int16_t pm_layers_0_ff_fc1_Linear_bias[128] = {
     6073, 1014, 2787, 1045, 2326, 464, -4120, -4792, 63, -988, -3481, 2590,
     -207, 3170, -1969, 3577, -1074, 1076, 816, -9413, 2696, -2911, 4605, 1748,
     1933, -1865, 4554, 3523, 1149, 3447, -11, -463,
-};
-
-/* /layers.0/ff/fc1/Linear: requantization multiplier(s), Q31 */
-const int32_t pm_layers_0_ff_fc1_Linear_mult[1] = {
-    1501578562,
 };
 
 /* /layers.0/ff/act/Gelu: pe.Gelu table, 257 entries, input scale 0.000561402 -> output scale 0.000561402 */
@@ -1929,11 +1894,6 @@ const int16_t pm_layers_0_ff_fc2_Linear_bias[64] = {
     -131, -679, 2030, -981,
 };
 
-/* /layers.0/ff/fc2/Linear: requantization multiplier(s), Q31 */
-const int32_t pm_layers_0_ff_fc2_Linear_mult[1] = {
-    1933604283,
-};
-
 /* /layers.0/norm2/LayerNorm: gamma layers.0.norm2.weight int16, scale 0.0000338849 */
 const int16_t pm_layers_0_norm2_LayerNorm_gamma[64] = {
     27226, 26960, 26967, 27689, 27609, 27190, 27461, 29701, 28056, 27255, 27607, 32767,
@@ -1965,16 +1925,6 @@ const int8_t pm_pool_score_Linear_weight[64] = {
 /* /pool/score/Linear: bias int16, times 2^1, at scale s_in*s_w (pool.score.bias) */
 const int16_t pm_pool_score_Linear_bias[1] = {
     -18600,
-};
-
-/* /pool/score/Linear: requantization multiplier(s), Q31 */
-const int32_t pm_pool_score_Linear_mult[1] = {
-    1650763955,
-};
-
-/* /pool/score/Linear: requantization shift(s) */
-const int8_t pm_pool_score_Linear_shift[1] = {
-    7,
 };
 
 /* /head/fc1/Linear: weight [192][64] from head.fc1.weight (npz int4, scale 0.0711700), int4 packed two per byte */
@@ -2385,16 +2335,6 @@ const int16_t pm_head_fc1_Linear_bias[192] = {
     4036, -2218, 4921, -927, 2007, 3799, -2901, -2029, -7012, -2472, -1960, -3130,
 };
 
-/* /head/fc1/Linear: requantization multiplier(s), Q31 */
-const int32_t pm_head_fc1_Linear_mult[1] = {
-    1759954943,
-};
-
-/* /head/fc1/Linear: requantization shift(s); also /refine/fc1/Linear */
-const int8_t pm_head_fc1_Linear_shift[1] = {
-    3,
-};
-
 /* /head/act/Gelu: pe.Gelu table, 257 entries, input scale 0.000175117 -> output scale 0.0000906943 */
 const int16_t pm_head_act_Gelu_table[257] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -2636,11 +2576,6 @@ const int16_t pm_head_fc2_Linear_bias[34] = {
     11467, -2688, 2979, -782, -7623, 7544, 7036, 3867, 17041, 20848,
 };
 
-/* /head/fc2/Linear: requantization multiplier(s), Q31 */
-const int32_t pm_head_fc2_Linear_mult[1] = {
-    1442860804,
-};
-
 /* /refine/MatMulConst: constant matrix refine.adj [17][17] int16, scale 0.0000183029; also /refine/MatMulConst_1 */
 const int16_t pm_refine_MatMulConst_a[289] = {
     18212, 15772, 15772, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -2681,11 +2616,6 @@ const int16_t pm_refine_fc1_Linear_bias[16] = {
     4523, -15393, 12158, -1745,
 };
 
-/* /refine/fc1/Linear: requantization multiplier(s), Q31 */
-const int32_t pm_refine_fc1_Linear_mult[1] = {
-    1327583198,
-};
-
 /* /refine/act/Gelu: pe.Gelu table, 257 entries, input scale 0.0000596064 -> output scale 0.0000304277 */
 const int16_t pm_refine_act_Gelu_table[257] = {
     -1630, -1676, -1723, -1770, -1818, -1867, -1917, -1967, -2019, -2071, -2123, -2177,
@@ -2720,14 +2650,4 @@ const uint8_t pm_refine_fc2_Linear_weight[16] = {
 /* /refine/fc2/Linear: bias int16, times 2^0, at scale s_in*s_w (refine.fc2.bias) */
 const int16_t pm_refine_fc2_Linear_bias[2] = {
     27234, -15094,
-};
-
-/* /refine/fc2/Linear: requantization multiplier(s), Q31 */
-const int32_t pm_refine_fc2_Linear_mult[1] = {
-    1472009353,
-};
-
-/* /refine/fc2/Linear: requantization shift(s) */
-const int8_t pm_refine_fc2_Linear_shift[1] = {
-    2,
 };

@@ -22,8 +22,8 @@ export interface Renderer {
   render(template: string, context: object): string;
 }
 
-/** A Handlebars environment with every `partials/` and `ops/` template registered as a partial by its path
- * without extension ("partials/banner", "ops/linear"). */
+/** A Handlebars environment with every `partials/` template registered as a partial by its path without
+ * extension ("partials/banner"). */
 export function createRenderer(root = C_TEMPLATES_DIR): Renderer {
   const hb = Handlebars.create();
   const compiled = new Map<string, Handlebars.TemplateDelegate>();
@@ -31,7 +31,7 @@ export function createRenderer(root = C_TEMPLATES_DIR): Renderer {
     if (!file.endsWith('.hbs')) continue;
     const rel = relative(root, file).replace(/\\/g, '/').replace(/\.hbs$/, '');
     const text = readFileSync(file, 'utf8');
-    if (rel.startsWith('partials/') || rel.startsWith('ops/')) hb.registerPartial(rel, text);
+    if (rel.startsWith('partials/')) hb.registerPartial(rel, text);
     compiled.set(rel, hb.compile(text, { noEscape: true, strict: true }));
   }
   return {

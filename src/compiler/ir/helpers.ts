@@ -57,10 +57,6 @@ export function uniqueTensorName(g: Graph, base: string): string {
   for (let i = 1; ; i++) if (!g.tensors.has(`${base}_${i}`)) return `${base}_${i}`;
 }
 
-export function constTensor(name: string, dtype: DType, shape: number[], data: ConstData): Tensor {
-  return { name, dtype, shape: [...shape], const: data };
-}
-
 /** Float data of a constant tensor, or undefined when the tensor is not a float32 constant. */
 export function constFloats(g: Graph, name: string): Float32Array | undefined {
   const t = g.tensors.get(name);

@@ -93,12 +93,6 @@ export function intRange(bits: 8 | 16): { min: number; max: number } {
   return bits === 8 ? { min: INT8_MIN, max: INT8_MAX } : { min: INT16_MIN, max: INT16_MAX };
 }
 
-/** Symmetric scale that maps max |v| to the largest code of `bits`. */
-export function symmetricScale(maxAbs: number, bits: 8 | 16): number {
-  const qmax = bits === 8 ? INT8_MAX : INT16_MAX;
-  return maxAbs > 0 ? maxAbs / qmax : 1 / qmax;
-}
-
 /** Quantizes reals to codes with round-half-away and saturation. */
 export function quantizeValues(values: ArrayLike<number>, scale: number, bits: 8 | 16): Int8Array | Int16Array {
   const { min, max } = intRange(bits);

@@ -1,12 +1,15 @@
 // Which activation tensors are int16 and which follow --act-bits. Measured on micro (docs/quantization.md):
-// the residual stream (every Add's operands and result), LayerNorm outputs, the attention inputs (q, k, v)
-// and outputs, GELU inputs and outputs, the attention-pool scores, the model output and every SMALL tensor
-// (<= SMALL_TENSOR values: the pooled vector, the head and the skeleton refinement) are int16 in every
-// mode; the rest (the normalized window, ReLU hidden layers) use the --act-bits default. Small tensors cost almost
-// nothing in the arena, but after pooling no averaging over tokens dilutes their rounding error any more.
-// Tensors that must share one integer type (the two operands of an add, a view and its source, ReLU's
-// input and output) are grouped with a union-find so a forced int16 spreads to the whole group.
+// each kernel states its own rules (src/compiler/kernels/*: the residual stream of Add, LayerNorm, the
+// attention's q, k, v and output, GELU's input and output, the attention-pool scores are int16); the model
+// input and output and every SMALL tensor (<= SMALL_TENSOR values: the pooled vector, the head and the
+// skeleton refinement) are int16 in every mode; the rest (the normalized window, ReLU hidden layers) use the
+// --act-bits default. Small tensors cost almost nothing in the arena, but after pooling no averaging over
+// tokens dilutes their rounding error any more. Tensors that must share one integer type (the two operands
+// of an add, a view and its source, ReLU's input and output) are grouped with a union-find so a forced int16
+// spreads to the whole group.
 import type { Graph } from '../ir/graph.ts';
+import { kernelForIrOp } from '../kernels/index.ts';
+import type { PrecisionRules } from '../kernels/kernel.ts';
 import type { ActBits } from './qgraph.ts';
 
 class UnionFind {
@@ -33,40 +36,11 @@ export function assignPrecision(g: Graph, actBits: ActBits): Map<string, ActBits
   const uf = new UnionFind();
   const forced = new Set<string>();
   const isConst = (n: string): boolean => g.tensors.get(n)?.const !== undefined;
+  const rules: PrecisionRules = { force: (n) => forced.add(n), tie: (a, b) => uf.union(a, b) };
   for (const node of g.nodes) {
-    const acts = node.inputs.filter((n) => n !== '' && !isConst(n));
-    switch (node.op) {
-      case 'Add':
-        for (const n of [...acts, node.outputs[0]]) forced.add(n);
-        if (acts.length === 2) uf.union(acts[0], acts[1]);
-        break;
-      case 'pe.LayerNorm':
-        forced.add(node.inputs[0]);
-        forced.add(node.outputs[0]);
-        break;
-      case 'pe.AttentionPool':
-        forced.add(node.inputs[1]);
-        break;
-      case 'pe.Attention':
-        // q, k, v int16: the logits are q.k, and int8 q/k was the largest int8 error of the trained micro
-        // (max keypoint error 8.3% -> 2.2% of torso; arena 4704 -> 6448 B). The output: the weighted sum is
-        // exact in int32 inside the kernel, and rounding it to int8 cost accuracy at no arena saving.
-        for (const n of node.inputs) forced.add(n);
-        forced.add(node.outputs[0]);
-        break;
-      case 'pe.Gelu':
-        // The FFN hidden layer around GELU: int8 there cost the trained micro (71.2% PCK@20) a max keypoint
-        // error of 18% of torso (4.1% with int16), at no arena cost (the window is the larger buffer).
-        forced.add(node.inputs[0]);
-        forced.add(node.outputs[0]);
-        break;
-      case 'pe.Reshape':
-      case 'Relu':
-        uf.union(node.inputs[0], node.outputs[0]);
-        break;
-      default:
-        break;
-    }
+    // A view shares its source's bytes, so it shares its type; every other rule is the kernel's own.
+    if (node.op === 'pe.Reshape') uf.union(node.inputs[0], node.outputs[0]);
+    else kernelForIrOp(node.op)?.precision?.(node, rules, isConst);
   }
   for (const node of g.nodes) {
     for (const o of node.outputs) {

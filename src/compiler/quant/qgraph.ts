@@ -1,9 +1,13 @@
 // The QuantizedGraph: plain data describing exactly the integer computation of the generated kernel.
+// Each op's own fields are declared by its kernel (src/compiler/kernels/<op>/index.ts); QOp is their union.
 // plan.ts builds it from the fused IR, the npz weights and the calibration ranges; the simulator
 // (src/compiler/sim/run.ts) executes it with the TS kernel mirror and the emitter renders it to C. Because
 // both consume the same object, the simulator and the C cannot disagree about parameters, only about
 // kernel arithmetic, which the kernel tests pin down separately.
 
+import type { QOp } from '../kernels/index.ts';
+
+export type { QOp };
 export type ActBits = 8 | 16;
 export type CType = 'int8_t' | 'uint8_t' | 'int16_t' | 'int32_t';
 export type ConstValues = Int8Array | Uint8Array | Int16Array | Int32Array;
@@ -51,118 +55,6 @@ export interface QOpCommon {
   notes: string[];
 }
 
-export interface NormalizeOp extends QOpCommon {
-  kind: 'normalize';
-  /** Features (links*subcarriers) and packets of the [F][P] input; output is token-major [P][F]. */
-  F: number;
-  P: number;
-}
-
-export interface LinearOp extends QOpCommon {
-  kind: 'linear';
-  wbits: 4 | 8;
-  T: number;
-  inF: number;
-  outF: number;
-  xStride: number;
-  yStride: number;
-  weight: string;
-  /** int16 bias constant, applied as bias[o] * 2^biasShift (see planBias). */
-  bias: string | null;
-  biasShift: number;
-  mult: string;
-  shift: string;
-  perRow: boolean;
-  outMin: number;
-  outMax: number;
-}
-
-export interface AddOp extends QOpCommon {
-  kind: 'add';
-  n: number;
-  /** When the second operand is a constant (the positional embedding), its key; inputs then has one entry. */
-  bConst: string | null;
-  multA: number;
-  multB: number;
-  shift: number;
-  outMin: number;
-  outMax: number;
-}
-
-export interface LutOp extends QOpCommon {
-  kind: 'lut8' | 'lut16';
-  n: number;
-  table: string;
-}
-
-export interface ReluOp extends QOpCommon {
-  kind: 'relu';
-  n: number;
-}
-
-export interface LayerNormOp extends QOpCommon {
-  kind: 'layernorm';
-  T: number;
-  d: number;
-  /** eps in the kernel's scaled-variance unit (up to 2^56, hence a bigint). */
-  epsQ: bigint;
-  gamma: string;
-  beta: string;
-  preShift: number;
-  mult: number;
-  shift: number;
-  outMin: number;
-  outMax: number;
-}
-
-export interface AttentionOp extends QOpCommon {
-  kind: 'attention';
-  T: number;
-  H: number;
-  hd: number;
-  /** Operand tensors (the same packed qkv tensor for torch's fused projection), their row stride and column offsets. */
-  q: string;
-  k: string;
-  v: string;
-  ld: number;
-  qOffset: number;
-  kOffset: number;
-  vOffset: number;
-  logitShift: number;
-  smMult: number;
-  smShift: number;
-  mult: number;
-  shift: number;
-  outMin: number;
-  outMax: number;
-}
-
-export interface AttentionPoolOp extends QOpCommon {
-  kind: 'attention_pool';
-  T: number;
-  d: number;
-  smMult: number;
-  smShift: number;
-  mult: number;
-  shift: number;
-  outMin: number;
-  outMax: number;
-}
-
-export interface MatMulConstOp extends QOpCommon {
-  kind: 'matmul_const';
-  n: number;
-  m: number;
-  k: number;
-  a: string;
-  mult: number;
-  shift: number;
-  outMin: number;
-  outMax: number;
-}
-
-export type QOp = NormalizeOp | LinearOp | AddOp | LutOp | ReluOp | LayerNormOp | AttentionOp | AttentionPoolOp | MatMulConstOp;
-
 export interface QuantizedGraph {
   inputName: string;
   outputName: string;
@@ -187,11 +79,4 @@ export function qmax(bits: ActBits): number {
 
 export function qmin(bits: ActBits): number {
   return bits === 8 ? -128 : -32768;
-}
-
-/** The tensor whose bytes hold `name` (follows views). */
-export function storageOf(g: QuantizedGraph, name: string): QTensor {
-  const t = g.tensors.get(name);
-  if (!t) throw new Error(`quantized graph: unknown tensor '${name}'`);
-  return t.home === 'alias' ? g.tensors.get(t.aliasOf!)! : t;
 }

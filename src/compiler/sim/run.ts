@@ -1,9 +1,11 @@
 // The integer simulator: executes a QuantizedGraph on an int16 input window with the TypeScript mirror of
-// the C kernels (src/compiler/sim/kernels), op by op in the emitted order. It is the golden model of the
-// generated C: both read the same QuantizedGraph, and the parity tests require zero differences.
-import type { Act } from './kernels/common.ts';
+// the C kernels (src/compiler/kernels/*/sim.ts), op by op in the emitted order. It is the golden model of
+// the generated C: both read the same QuantizedGraph and each op's argument list (Kernel.args), and the
+// parity tests require zero differences.
+import type { Act } from '../kernels/common.ts';
+import { kernelOf } from '../kernels/index.ts';
+import type { Refs, SimArg } from '../kernels/kernel.ts';
 import { ctypeOfBits, type ConstValues, type QOp, type QuantizedGraph, type QTensor } from '../quant/qgraph.ts';
-import { runKernel } from './dispatch.ts';
 
 export interface SimResult {
   output: Int16Array;
@@ -34,13 +36,22 @@ export function simulate(g: QuantizedGraph, input: Int16Array, opts: { keepTenso
   return opts.keepTensors ? { output, tensors: buffers } : { output };
 }
 
-function runOp(op: QOp, buffers: Map<string, Act>, constOf: (key: string) => ConstValues): void {
-  const buf = (name: string): Act => {
-    const b = buffers.get(name);
-    if (!b) throw new Error(`simulator: op ${op.name} refers to unknown tensor '${name}'`);
-    return b;
+/** Runs one op: its kernel's argument list, as arrays and numbers, into its TypeScript mirror. */
+export function runOp(op: QOp, buffers: Map<string, Act>, constOf: (key: string) => ConstValues): void {
+  const refs: Refs<SimArg> = {
+    tensor(name, offset = 0) {
+      const b = buffers.get(name);
+      if (!b) throw new Error(`simulator: op ${op.name} refers to unknown tensor '${name}'`);
+      return offset === 0 ? b : b.subarray(offset);
+    },
+    constant: constOf,
+    constantInline: constOf,
+    scratch: () => new Int32Array(op.scratchBytes / 4),
+    none: () => null,
   };
-  runKernel(op, buf, constOf);
+  const kernel = kernelOf(op);
+  const args = kernel.args(op, refs).map((a) => a.value);
+  (kernel.mirror as (...a: SimArg[]) => void)(...args);
 }
 
 /** Dequantized float values of a tensor (q * scale), in its storage order. */

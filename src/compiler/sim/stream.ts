@@ -5,10 +5,9 @@
 import { requant, saturate } from '../quant/fixed-point.ts';
 import type { ConstValues, QuantizedGraph } from '../quant/qgraph.ts';
 import { weightRow, type StreamPlan } from '../stream-plan.ts';
-import type { Act } from './kernels/common.ts';
-import { runKernel } from './dispatch.ts';
-import { allocate } from './run.ts';
-import { biasAt } from './kernels/linear.ts';
+import type { Act } from '../kernels/common.ts';
+import { allocate, runOp } from './run.ts';
+import { biasAt } from '../kernels/linear/sim.ts';
 
 export interface StreamState {
   g: QuantizedGraph;
@@ -116,12 +115,7 @@ export function runStreaming(s: StreamState): Int16Array {
       y[t * lin.yStride + o] = saturate(requant(acc[o], mult[k], shift[k]), lin.outMin, lin.outMax);
     }
   });
-  const buf = (name: string): Act => {
-    const b = buffers.get(name);
-    if (!b) throw new Error(`stream: op refers to unknown tensor '${name}'`);
-    return b;
-  };
-  for (const op of plan.tailOps) runKernel(op, buf, constOf);
+  for (const op of plan.tailOps) runOp(op, buffers, constOf);
   return output;
 }
 

@@ -9,18 +9,6 @@ export function dist(ax: number, ay: number, az: number, bx: number, by: number,
   return Math.sqrt(dx * dx + dy * dy + dz * dz);
 }
 
-/** Distance in the floor plane from point (px, py) to the segment (ax, ay)-(bx, by). */
-export function pointSegmentDistance2d(px: number, py: number, ax: number, ay: number, bx: number, by: number): number {
-  const ex = bx - ax;
-  const ey = by - ay;
-  const len2 = ex * ex + ey * ey;
-  let t = len2 > 0 ? ((px - ax) * ex + (py - ay) * ey) / len2 : 0;
-  t = t < 0 ? 0 : t > 1 ? 1 : t;
-  const dx = ax + t * ex - px;
-  const dy = ay + t * ey - py;
-  return Math.sqrt(dx * dx + dy * dy);
-}
-
 /**
  * Shortest distance between the 3D segments p0-p1 and q0-q1 (closest points by clamped parameters,
  * after Eberly / Ericson "Real-Time Collision Detection" 5.1.9), given as 12 scalars in a flat array:

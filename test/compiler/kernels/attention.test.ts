@@ -8,9 +8,10 @@
 //   matmul_const_left: |y - A x r| <= 0.5 LSB + 2^-30 relative (exact int32 sums, one rounding)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quantizeMultiplier, requantReal } from '../../../src/compiler/quant/fixed-point.ts';
-import type { Act } from '../../../src/compiler/sim/kernels/common.ts';
-import { attention, attentionPool, type AttentionParams, type AttentionPoolParams } from '../../../src/compiler/sim/kernels/attention.ts';
-import { matmulConstLeft } from '../../../src/compiler/sim/kernels/matmul-const.ts';
+import type { Act } from '../../../src/compiler/kernels/common.ts';
+import { attention, type AttentionParams } from '../../../src/compiler/kernels/attention/sim.ts';
+import { attentionPool, type AttentionPoolParams } from '../../../src/compiler/kernels/attention-pool/sim.ts';
+import { matmulConstLeft } from '../../../src/compiler/kernels/matmul-const/sim.ts';
 import { buildDrivers, CaseWriter, type Driver, line, Rng, sentinelBuffer } from './harness.ts';
 
 let driver: Driver;

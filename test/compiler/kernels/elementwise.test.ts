@@ -9,9 +9,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quantizeMultiplier, requantReal, roundHalfAway, saturate } from '../../../src/compiler/quant/fixed-point.ts';
-import type { Act } from '../../../src/compiler/sim/kernels/common.ts';
-import { addRequant, lut16Interp, lut8, relu } from '../../../src/compiler/sim/kernels/elementwise.ts';
-import { EXP2_NEG_Q30, softmaxRow } from '../../../src/compiler/sim/kernels/softmax.ts';
+import type { Act } from '../../../src/compiler/kernels/common.ts';
+import { addRequant } from '../../../src/compiler/kernels/add/sim.ts';
+import { relu } from '../../../src/compiler/kernels/relu/sim.ts';
+import { lut16Interp, lut8 } from '../../../src/compiler/kernels/lut/sim.ts';
+import { EXP2_NEG_Q30, softmaxRow } from '../../../src/compiler/kernels/softmax/sim.ts';
 import { buildDriver, CaseWriter, type Driver, HEADER_DIR, line, Rng, sentinelBuffer } from './harness.ts';
 
 // driver: this host's kernels (on x86-64 the PK_HOST_VEC lut16, vectorized in blocks); portable: the

@@ -7,8 +7,8 @@
 // against the true eps the bound adds that rounding's first-order effect.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quantizeMultiplier, requantReal, roundHalfAway, saturate } from '../../../src/compiler/quant/fixed-point.ts';
-import type { Act } from '../../../src/compiler/sim/kernels/common.ts';
-import { isqrt64, layerNorm, lnBeta, lnEpsFracBits, lnEpsQ, type LayerNormParams } from '../../../src/compiler/sim/kernels/layernorm.ts';
+import type { Act } from '../../../src/compiler/kernels/common.ts';
+import { isqrt64, layerNorm, lnBeta, lnEpsFracBits, lnEpsQ, type LayerNormParams } from '../../../src/compiler/kernels/layernorm/sim.ts';
 import { buildDriver, CaseWriter, type Driver, line, Rng, sentinelBuffer } from './harness.ts';
 
 // driver: this host's kernels (on x86-64 the PK_HOST_VEC LayerNorm, vectorized, and the host isqrt/recip

@@ -6,8 +6,8 @@
 // multiplier's representation error, where acc is the exact integer dot product.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packInt4Rows, quantizeMultiplier, requantReal, unpackInt4 } from '../../../src/compiler/quant/fixed-point.ts';
-import type { Act } from '../../../src/compiler/sim/kernels/common.ts';
-import { linearW4, linearW8, type LinearParams } from '../../../src/compiler/sim/kernels/linear.ts';
+import type { Act } from '../../../src/compiler/kernels/common.ts';
+import { linearW4, linearW8, type LinearParams } from '../../../src/compiler/kernels/linear/sim.ts';
 import { buildDriver, CaseWriter, type Driver, line, Rng, sentinelBuffer } from './harness.ts';
 
 let sanitized: Driver;

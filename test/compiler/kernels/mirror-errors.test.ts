@@ -1,10 +1,10 @@
 // The kernel mirrors refuse calls the C kernels would turn into out-of-bounds accesses or undefined
 // arithmetic, with a message naming the kernel and the buffer, instead of computing with undefined values.
 import { describe, expect, it } from 'vitest';
-import { attention } from '../../../src/compiler/sim/kernels/attention.ts';
-import { linearW4 } from '../../../src/compiler/sim/kernels/linear.ts';
-import { minmaxNormalize } from '../../../src/compiler/sim/kernels/normalize.ts';
-import { softmaxRow } from '../../../src/compiler/sim/kernels/softmax.ts';
+import { attention } from '../../../src/compiler/kernels/attention/sim.ts';
+import { linearW4 } from '../../../src/compiler/kernels/linear/sim.ts';
+import { minmaxNormalize } from '../../../src/compiler/kernels/normalize/sim.ts';
+import { softmaxRow } from '../../../src/compiler/kernels/softmax/sim.ts';
 
 const lin = { T: 2, in: 3, xStride: 3, out: 2, yStride: 2, bias: null, biasShift: 0, mult: [2 ** 30], shift: [0], perRow: false, outMin: -128, outMax: 127 };
 

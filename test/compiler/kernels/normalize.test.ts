@@ -5,7 +5,7 @@
 // + 1e-6 of the float model's (x - min) / (max - min + 1e-6) on the amplitudes x/2^8: the eps term
 // shrinks the float result by a relative 1e-6/range, float32 rounding adds a few 1e-8.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { minmaxNormalize, normalizeScale } from '../../../src/compiler/sim/kernels/normalize.ts';
+import { minmaxNormalize, normalizeScale } from '../../../src/compiler/kernels/normalize/sim.ts';
 import { buildDrivers, CaseWriter, type Driver, line, Rng, sentinelBuffer } from './harness.ts';
 
 let driver: Driver;

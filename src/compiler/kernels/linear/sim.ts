@@ -2,7 +2,7 @@
 // The C kernels block tokens and (int8 x int4) pack two rows per register; the integer sums are the same,
 // so one plain loop mirrors all of them.
 import { checkInt32, requant, saturate } from '../../quant/fixed-point.ts';
-import { need, type Act, type OutRange } from './common.ts';
+import { need, type Act, type OutRange } from '../common.ts';
 
 export interface LinearParams extends OutRange {
   T: number;

@@ -1,7 +1,7 @@
-// Shared types of the kernel mirrors (src/compiler/sim/kernels): the typed arrays stand for the C
+// Shared types of the kernel mirrors (src/compiler/kernels/*/sim.ts): the typed arrays stand for the C
 // int8_t / int16_t / int32_t buffers, and an output array's type fixes its saturation range, exactly as
 // the C variant's output type does.
-import { FixedPointError, INT16_MAX, INT16_MIN, INT8_MAX, INT8_MIN } from '../../quant/fixed-point.ts';
+import { FixedPointError } from '../quant/fixed-point.ts';
 
 export type Act = Int8Array | Int16Array;
 
@@ -9,16 +9,6 @@ export type Act = Int8Array | Int16Array;
 export interface OutRange {
   outMin: number;
   outMax: number;
-}
-
-/** The full range of an activation buffer's element type. */
-export function typeRange(a: Act): OutRange {
-  return a instanceof Int8Array ? { outMin: INT8_MIN, outMax: INT8_MAX } : { outMin: INT16_MIN, outMax: INT16_MAX };
-}
-
-/** C name suffix of an activation buffer's element type ("i8" / "i16"). */
-export function typeTag(a: Act): 'i8' | 'i16' {
-  return a instanceof Int8Array ? 'i8' : 'i16';
 }
 
 /**

@@ -1,6 +1,6 @@
 // Mirror of pk_minmax_normalize_{i8,i16}: the graph's window min-max normalization on the raw int16 CSI
 // window [F = links * subcarriers][P = packets], written token-major [P][F] with output scale 1/qmax.
-import { need, type Act } from './common.ts';
+import { need, type Act } from '../common.ts';
 
 /**
  * y[p][f] = floor((d * recip + 2^31) / 2^32), d = x[f][p] - min, recip = floor(qmax * 2^32 / (max - min)).

@@ -1,7 +1,7 @@
 // Mirror of pk_matmul_const_left_*: y = sat(requant(A x)) for a constant int16 A [n][m] and x [m][k]
 // (the skeleton-graph refinement with the normalized COCO-17 adjacency).
 import { checkInt32, requant, saturate } from '../../quant/fixed-point.ts';
-import { need, type Act } from './common.ts';
+import { need, type Act } from '../common.ts';
 
 export function matmulConstLeft(
   a: Int16Array, x: Act, n: number, m: number, k: number, mult: number, shift: number,

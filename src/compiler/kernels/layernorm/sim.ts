@@ -3,7 +3,7 @@
 // docs/fixed-point.md). Row-level quantities use BigInt (the variance reaches 2^53); the per-element
 // products stay below 2^53 and use doubles.
 import { checkInt32, FixedPointError, requant, roundHalfAway, saturate } from '../../quant/fixed-point.ts';
-import { need, type Act, type OutRange } from './common.ts';
+import { need, type Act, type OutRange } from '../common.ts';
 
 export interface LayerNormParams extends OutRange {
   T: number;

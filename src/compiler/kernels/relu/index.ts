@@ -1,0 +1,45 @@
+// ReLU. Fused into the Linear that produces its input when it is that tensor's only reader (the Linear
+// then saturates at 0, out_min = 0, and the ReLU's output is a view); otherwise its own kernel at the
+// input's scale. C: pk_relu_X.
+import type { Node } from '../../ir/graph.ts';
+import type { QOpCommon } from '../../quant/qgraph.ts';
+import type { PlanContext } from '../../quant/plan-context.ts';
+import type { Act } from '../common.ts';
+import { typeSuffix, type Arg, type Kernel, type Refs } from '../kernel.ts';
+import { relu } from './sim.ts';
+
+export interface ReluOp extends QOpCommon {
+  kind: 'relu';
+  n: number;
+}
+
+function plan(ctx: PlanContext, node: Node): ReluOp | null {
+  const out = node.outputs[0];
+  const src = ctx.tensor(node.inputs[0]);
+  const producer = ctx.lastOp();
+  const onlyReader = ctx.consumers(src.name).length === 1;
+  if (producer?.kind === 'linear' && producer.outputs[0] === src.name && onlyReader && src.home === 'arena' && !ctx.isModelOutput(out)) {
+    producer.outMin = 0;
+    producer.sources = [...producer.sources, ...node.sources];
+    producer.notes.push(`ReLU "${node.name}" fused (out_min 0)`);
+    ctx.view(out, src.name);
+    return null;
+  }
+  ctx.newTensor(out, src.scale);
+  return { ...ctx.common(node, [src.name], [out]), kind: 'relu', n: src.elems };
+}
+
+export const reluKernel: Kernel<ReluOp> = {
+  kinds: ['relu'],
+  irOps: ['Relu'],
+  calibrated: false,
+  precision: (node, rules) => rules.tie(node.inputs[0], node.outputs[0]),
+  plan,
+  cName: (op, bitsOf) => `pk_relu_${typeSuffix(bitsOf(op.inputs[0]))}`,
+  args: <R>(op: ReluOp, r: Refs<R>): Arg<R>[] => [
+    { name: 'x', value: r.tensor(op.inputs[0]) },
+    { name: 'n', value: op.n },
+    { name: 'y', value: r.tensor(op.outputs[0]) },
+  ],
+  mirror: (x: Act, n: number, y: Act) => relu(x, n, y),
+};
