@@ -64,7 +64,7 @@ function render(results: { row: Row; r: EvalResult }[]): string {
     'held-out sequences. Metric: torso-PCK@20, a keypoint is correct when `|pred - gt| <= 0.2 * |gt[6] - gt[11]|`',
     '(COCO right shoulder, left hip); MPJPE is the mean Euclidean keypoint error in normalized image coordinates.',
     'Quantized rows run the ONNX graph with its weight initializers replaced by the dequantized npz values',
-    '(`src/reference/model.ts`) on onnxruntime-node, float activations: this is the accuracy of the weights',
+    '(`src/compiler/reference/model.ts`) on onnxruntime-node, float activations: this is the accuracy of the weights',
     'alone, before integer activations (see the parity figures of `pose-edge compile` for the kernel).',
     '',
     '| model | variant | torso-PCK@20 (%) | vs fp32 (points) | MPJPE | params | ONNX | weights |',

@@ -13,7 +13,7 @@ import { simChipFrom } from '../src/host/flash/sim/rom-sim.ts';
 import { SerialTransport } from '../src/host/transport/serial.ts';
 import type { Transport } from '../src/host/transport/transport.ts';
 import { DEFAULT_BAUD } from '../src/cli/commands/flash.ts';
-import { buildAppImage } from '../test/flash/fixtures.ts';
+import { buildAppImage } from '../test/host/flash/fixtures.ts';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);

@@ -1,4 +1,4 @@
-// Where the rv32imc instructions of one inference go, op by op (src/bench/rv32-profile.ts: one -g build of
+// Where the rv32imc instructions of one inference go, op by op (src/workflows/bench/rv32-profile.ts: one -g build of
 // the batch program, qemu's block log, addr2line's inline chains). Prints a table, or --json.
 //
 //   npx tsx bench/rv32-profile.ts [--model-dir DIR] [--count-windows K] [--json]
@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readModelHeader, resolveModelDir } from '../src/host/virtual-node.ts';
-import { rv32Profile } from '../src/bench/rv32-profile.ts';
-import { loadTestWindows } from './rv32-count.ts';
+import { rv32Profile } from '../src/workflows/bench/rv32-profile.ts';
+import { loadTestWindows } from '../src/workflows/bench/rv32-count.ts';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { 'model-dir': { type: 'string' }, 'count-windows': { type: 'string' }, json: { type: 'boolean' } } });

@@ -1,7 +1,7 @@
 // The pose-edge command-line program. Each subcommand lives in its own module under src/cli/commands/
 // and exports register(program); tests call buildProgram() and parse argv in-process.
 import { Command } from 'commander';
-import { TOOL_VERSION } from './version.ts';
+import { TOOL_VERSION } from '../version.ts';
 import { register as registerEval } from './commands/eval.ts';
 import { register as registerSynth } from './commands/synth.ts';
 import { register as registerFlash } from './commands/flash.ts';

@@ -4,8 +4,8 @@
 // atomically. Returns the compile report (the --json contract) and the QuantizedGraph for the simulator.
 import { createHash } from 'node:crypto';
 import { basename, isAbsolute, relative, resolve } from 'node:path';
-import { PoseEdgeError } from '../cli/errors.ts';
-import { TOOL_VERSION } from '../cli/version.ts';
+import { PoseEdgeError } from '../errors.ts';
+import { TOOL_VERSION } from '../version.ts';
 import { REPO_ROOT } from '../paths.ts';
 import { expectArray, readNpy } from '../io/npy.ts';
 import { sanitizeWindows } from '../data/nonfinite.ts';
@@ -15,8 +15,9 @@ import type { Graph } from './ir/graph.ts';
 import type { MatMulConstAttrs } from './ir/fused-ops.ts';
 import { readQWeights } from './quant/qweights.ts';
 import { mapWeights, type WeightMapEntry } from './quant/weight-map.ts';
-import { applyWeights, runWithIntermediates } from '../reference/model.ts';
-import { calibrate, WINDOW_LEN, type IntermediateRunner } from './quant/calibrate.ts';
+import { applyWeights, runWithIntermediates } from './reference/model.ts';
+import { calibrate, type IntermediateRunner } from './quant/calibrate.ts';
+import { WINDOW_VALUES } from '../data/window.ts';
 import { calibrationTensors, planQuantization } from './quant/plan.ts';
 import type { ActBits, QuantizedGraph } from './quant/qgraph.ts';
 import { emitComponent } from './emit/component.ts';
@@ -29,12 +30,16 @@ import { streamStateBytes } from './emit/stream.ts';
 
 export class CompileError extends PoseEdgeError {}
 
-export interface CompileOptions {
+/** Which model to compile and how: the files, the weight and activation precision, the calibration set. */
+export interface ModelChoice {
   modelPath: string;
   weightsPath: string;
   bits: 4 | 8;
   actBits: ActBits;
   calibPath: string;
+}
+
+export interface CompileOptions extends ModelChoice {
   outDir: string;
   reportLayers?: boolean;
   /** false: build everything but write nothing (tests, bench). */
@@ -85,6 +90,8 @@ export interface CompileResult {
   qgraph: QuantizedGraph;
   files: Map<string, string>;
   layers?: LayerStat[];
+  /** Keys of the constants in pose_weights.c (QuantizedGraph.consts may hold more: the simulator's). */
+  emittedConsts: string[];
   /** What writing the component did to files an earlier compile generated there (null when nothing was written). */
   written: { removed: string[]; edited: string[] } | null;
   /** Warning lines for the user (non-finite calibration amplitudes replaced by 0). */
@@ -216,10 +223,10 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
   let layers: LayerStat[] | undefined;
   if (opts.reportLayers) {
     const n = Math.min(calib.n, 32);
-    layers = await layerReport(qgraph, runner, calib.data.subarray(0, n * WINDOW_LEN), n, [...names, ...graph.outputs]);
+    layers = await layerReport(qgraph, runner, calib.data.subarray(0, n * WINDOW_VALUES), n, [...names, ...graph.outputs]);
   }
   const written = opts.write !== false ? writeGeneratedDir(opts.outDir, files) : null;
-  return { report, qgraph, files, layers, written, warnings: calib.warning ? [calib.warning] : [] };
+  return { report, qgraph, files, layers, written, emittedConsts: emitted.emittedConsts, warnings: calib.warning ? [calib.warning] : [] };
 }
 
 function tensorInfo(g: QuantizedGraph, name: string): { name: string; shape: number[]; bits: number; scale: number } {

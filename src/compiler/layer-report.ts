@@ -2,7 +2,7 @@
 // intermediates vs the same tensors from onnxruntime-node, over a few windows. Tells a user where
 // accuracy goes (cosine similarity near 1 and a small max error mean the layer is quantized well).
 import type { IntermediateRunner } from './quant/calibrate.ts';
-import { WINDOW_LEN } from './quant/calibrate.ts';
+import { WINDOW_VALUES } from '../data/window.ts';
 import type { QuantizedGraph } from './quant/qgraph.ts';
 import { simulate } from './sim/run.ts';
 import { quantizeInput } from './io-format.ts';
@@ -28,7 +28,7 @@ export async function layerReport(
   const stats: LayerStat[] = [];
   const acc = new Map<string, { dot: number; nr: number; ns: number; maxErr: number; maxRef: number }>();
   for (let w = 0; w < n; w++) {
-    const input = quantizeInput(windows.subarray(w * WINDOW_LEN, (w + 1) * WINDOW_LEN), g.inputFracBits);
+    const input = quantizeInput(windows.subarray(w * WINDOW_VALUES, (w + 1) * WINDOW_VALUES), g.inputFracBits);
     const sim = simulate(g, input, { keepTensors: true });
     for (const name of names) {
       const t = g.tensors.get(name);

@@ -5,7 +5,7 @@
 // projection would be folded into that Linear's input permutation), Linear before AttentionPool (its scores
 // are a Linear's output).
 import type { onnx } from 'onnx-proto';
-import { PoseEdgeError } from '../cli/errors.ts';
+import { PoseEdgeError } from '../errors.ts';
 import { GraphError } from './ir/errors.ts';
 import type { Graph } from './ir/graph.ts';
 import { checkGraph } from './ir/check.ts';

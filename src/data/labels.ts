@@ -3,18 +3,10 @@
 // NaN keypoint, or a pose whose torso has no length, would turn every metric into NaN or Infinity (printed
 // as `null` in JSON), so both are errors naming the file and the first bad index.
 import { PoseEdgeError } from '../errors.ts';
+import { COCO_NAMES, KEYPOINTS, TORSO_FROM, TORSO_TO } from './coco17.ts';
 
 export class LabelError extends PoseEdgeError {}
 
-export const POSE_KEYPOINTS = 17;
-/** The torso of torso-PCK@20: right shoulder (COCO 6) to left hip (COCO 11). */
-export const TORSO_FROM = 6;
-export const TORSO_TO = 11;
-
-export const COCO_NAMES = [
-  'nose', 'l_eye', 'r_eye', 'l_ear', 'r_ear', 'l_shoulder', 'r_shoulder', 'l_elbow', 'r_elbow',
-  'l_wrist', 'r_wrist', 'l_hip', 'r_hip', 'l_knee', 'r_knee', 'l_ankle', 'r_ankle',
-];
 
 function describeValue(v: number): string {
   return Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf';
@@ -35,9 +27,9 @@ export function checkFiniteKeypoints(data: Float32Array, file: string, leadingDi
     }
   }
   if (bad < 0) return;
-  const k = Math.floor(bad / 2) % POSE_KEYPOINTS;
+  const k = Math.floor(bad / 2) % KEYPOINTS;
   const c = bad % 2;
-  const index = leadingDims > 0 ? `[${Math.floor(bad / (2 * POSE_KEYPOINTS))}, ${k}, ${c}]` : `[${k}, ${c}]`;
+  const index = leadingDims > 0 ? `[${Math.floor(bad / (2 * KEYPOINTS))}, ${k}, ${c}]` : `[${k}, ${c}]`;
   throw new LabelError(
     `${file}: keypoints must be finite; ${count} value${count === 1 ? ' is' : 's are'} not, the first at ${index} ` +
       `(${COCO_NAMES[k]} ${c === 0 ? 'x' : 'y'} = ${describeValue(data[bad])})`,
@@ -49,18 +41,18 @@ export function checkFiniteKeypoints(data: Float32Array, file: string, leadingDi
  * threshold and every torso-relative error are undefined for it. `what` says whose poses they are.
  */
 export function checkTorsoLengths(data: Float32Array, what: string): void {
-  const n = data.length / (2 * POSE_KEYPOINTS);
+  const n = data.length / (2 * KEYPOINTS);
   let bad = -1;
   let count = 0;
   for (let s = 0; s < n; s++) {
-    const o = s * 2 * POSE_KEYPOINTS;
+    const o = s * 2 * KEYPOINTS;
     if (data[o + 2 * TORSO_FROM] === data[o + 2 * TORSO_TO] && data[o + 2 * TORSO_FROM + 1] === data[o + 2 * TORSO_TO + 1]) {
       if (bad < 0) bad = s;
       count++;
     }
   }
   if (bad < 0) return;
-  const o = bad * 2 * POSE_KEYPOINTS;
+  const o = bad * 2 * KEYPOINTS;
   throw new LabelError(
     `${what}: ${count} pose${count === 1 ? ' has' : 's have'} a zero-length torso, the first at [${bad}] ` +
       `(r_shoulder and l_hip both at (${data[o + 2 * TORSO_FROM]}, ${data[o + 2 * TORSO_FROM + 1]})); ` +

@@ -4,12 +4,7 @@
 // parity (node, simulator and reference all get the same sanitized windows) and `stream export`.
 // Labels are different: a non-finite keypoint is not noise to hide but a broken file, so it is an error
 // naming the file and the first bad index (src/data/labels.ts).
-
-/** Values per window [3][114][10] (link, subcarrier, packet), row-major. */
-export const WINDOW_LINKS = 3;
-export const WINDOW_SUBCARRIERS = 114;
-export const WINDOW_PACKETS = 10;
-export const WINDOW_VALUES = WINDOW_LINKS * WINDOW_SUBCARRIERS * WINDOW_PACKETS;
+import { PACKETS, SUBCARRIERS, WINDOW_VALUES } from './window.ts';
 
 export interface NonFiniteCount {
   /** Values replaced by 0 (nan + posInf + negInf). */
@@ -65,9 +60,9 @@ export function windowPosition(index: number): WindowPosition {
   const r = index - window * WINDOW_VALUES;
   return {
     window,
-    link: Math.floor(r / (WINDOW_SUBCARRIERS * WINDOW_PACKETS)),
-    subcarrier: Math.floor(r / WINDOW_PACKETS) % WINDOW_SUBCARRIERS,
-    packet: r % WINDOW_PACKETS,
+    link: Math.floor(r / (SUBCARRIERS * PACKETS)),
+    subcarrier: Math.floor(r / PACKETS) % SUBCARRIERS,
+    packet: r % PACKETS,
   };
 }
 

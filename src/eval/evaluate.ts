@@ -3,7 +3,7 @@
 import { expectArray, readNpy } from '../io/npy.ts';
 import { sanitizeWindows } from '../data/nonfinite.ts';
 import { checkFiniteKeypoints, checkLabels } from '../data/labels.ts';
-import { loadReferenceModel, runReference, type FloatTensor } from '../reference/model.ts';
+import { loadReferenceModel, runReference, type FloatTensor } from '../compiler/reference/model.ts';
 import { KEYPOINTS, meanErrTorso, mpjpe, repeatPose, torsoPck20 } from './metrics.ts';
 import { EvalInputError, type EvalInputs } from './inputs.ts';
 

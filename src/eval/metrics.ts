@@ -6,9 +6,9 @@
 // their inputs first and turn them into errors naming the file (src/data/labels.ts for labels; parity
 // checks the reference model's poses, its ground truth). Reaching one of these throws is a bug.
 
-export const KEYPOINTS = 17;
-export const TORSO_A = 6; // COCO right shoulder
-export const TORSO_B = 11; // COCO left hip
+import { KEYPOINTS, TORSO_FROM, TORSO_TO } from '../data/coco17.ts';
+
+export { KEYPOINTS };
 export const PCK_THRESHOLD = 0.2;
 
 /** Keypoints as a flat [N,17,2] float array. */
@@ -30,7 +30,7 @@ function sampleCount(pred: Poses, gt: Poses): number {
 
 function torsoLength(gt: Poses, n: number): number {
   const o = n * KEYPOINTS * 2;
-  const t = Math.hypot(gt[o + TORSO_A * 2] - gt[o + TORSO_B * 2], gt[o + TORSO_A * 2 + 1] - gt[o + TORSO_B * 2 + 1]);
+  const t = Math.hypot(gt[o + TORSO_FROM * 2] - gt[o + TORSO_TO * 2], gt[o + TORSO_FROM * 2 + 1] - gt[o + TORSO_TO * 2 + 1]);
   if (!(t > 0) || !Number.isFinite(t)) throw new RangeError(`metrics: ground-truth pose ${n} has a torso of length ${t} (callers refuse such poses first)`);
   return t;
 }

@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { PoseEdgeError } from '../cli/errors.ts';
+import { PoseEdgeError } from '../errors.ts';
 import { FIRMWARE_DIR, REPO_ROOT } from '../paths.ts';
 
 const execFileP = promisify(execFile);

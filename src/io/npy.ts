@@ -1,7 +1,6 @@
 // NumPy .npy (format versions 1.0-3.0) and .npz (zip of .npy) reading and .npy/.npz writing.
 // Only little-endian, C-order arrays of the dtypes the project uses are accepted; anything else is a
 // clear NpyError naming the file (and the member, for .npz) instead of a silently wrong array.
-import { readFileSync } from 'node:fs';
 import { unzipSync, zipSync } from 'fflate';
 import { PoseEdgeError } from '../errors.ts';
 import { readFileChecked } from './fs-errors.ts';

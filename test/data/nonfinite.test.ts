@@ -2,7 +2,8 @@
 // what is replaced, how it is counted and located, the warning text, and that the kernel's input format
 // (quantizeInput) treats NaN and +-Inf exactly as the replaced zeros.
 import { describe, expect, it } from 'vitest';
-import { addCounts, nonFiniteWarning, replaceNonFinite, sanitizeWindows, windowPosition, WINDOW_VALUES } from '../../src/data/nonfinite.ts';
+import { addCounts, nonFiniteWarning, replaceNonFinite, sanitizeWindows, windowPosition } from '../../src/data/nonfinite.ts';
+import { WINDOW_VALUES } from '../../src/data/window.ts';
 import { checkFiniteKeypoints, checkLabels, checkTorsoLengths, LabelError } from '../../src/data/labels.ts';
 import { quantizeInput } from '../../src/compiler/io-format.ts';
 

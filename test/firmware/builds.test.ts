@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { buildFirmwareProgram, PLACEHOLDER_MODEL_DIR, readModelHeader } from '../../src/host/virtual-node.ts';
-import { countInstructions, sectionSizes, xtensaObjects } from '../../bench/rv32-count.ts';
+import { countInstructions, sectionSizes, xtensaObjects } from '../../src/workflows/bench/rv32-count.ts';
 import { REPO_ROOT } from '../../src/paths.ts';
 import { GOLDEN_PATH } from './golden.ts';
 import { packWindows, run, tempBuildDir, testWindows, snapshotModelDir } from './helpers.ts';

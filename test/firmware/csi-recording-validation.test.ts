@@ -73,7 +73,7 @@ describe('CSI recording validation', () => {
 
   it.each(CASES.map(([name, , msg], i) => [name, i, msg] as const))('C reader (virtual node binary): %s -> exit 1 before the pty', async (_name, i, msg) => {
     const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((res) => {
-      const child = execFile(binary, ['--replay-csi', files[i].path], { timeout: 10_000 }, (err, stdout, stderr) => res({ code: child.exitCode, stdout, stderr }));
+      const child = execFile(binary, ['--replay-csi', files[i].path], { timeout: 10_000 }, (_err, stdout, stderr) => res({ code: child.exitCode, stdout, stderr }));
     });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe(''); // no "PTY ..." line: refused before the pty opened

@@ -6,11 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProgram } from '../../src/cli/program.ts';
 import { encodeCsiRecording, type CsiRecord } from '../../src/host/protocol/index.ts';
 import { readModelHeader, startVirtualNode, type VirtualNode } from '../../src/host/virtual-node.ts';
-import { compileForParity, componentDirFor } from '../../src/host/parity/model.ts';
-import { DEFAULTS as COMPILE_DEFAULTS } from '../../src/cli/commands/compile.ts';
+import { compileForParity, componentDirFor } from '../../src/workflows/parity/model.ts';
+import { BUNDLED, bundledModel } from '../../src/bundled.ts';
 import { simulate } from '../../src/compiler/sim/run.ts';
 import { readNpy } from '../../src/io/npy.ts';
 import { readRecording } from '../../src/host/stream/recording.ts';
@@ -20,7 +19,7 @@ import { runCli as runCliCommand } from '../helpers/cli.ts';
 const tmp = mkdtempSync(join(tmpdir(), 'pose-edge-stream-'));
 // The node runs the bundled micro int4 compiled here (the committed component when it is up to date, else a
 // cache copy), so the simulator below predicts exactly what the node computes.
-const compiled = await compileForParity({ modelPath: COMPILE_DEFAULTS.model4, weightsPath: COMPILE_DEFAULTS.weights4, bits: 4, actBits: 8, calibPath: COMPILE_DEFAULTS.calib });
+const compiled = await compileForParity({ modelPath: bundledModel(4).modelPath, weightsPath: bundledModel(4).weightsPath, bits: 4, actBits: 8, calibPath: BUNDLED.calib });
 const modelDir = componentDirFor(compiled);
 const header = readModelHeader(modelDir);
 const F = header.inputFracBits;

@@ -3,12 +3,9 @@
 import type { Command } from 'commander';
 import { DEFAULTS, EvalInputError } from '../../eval/inputs.ts';
 import type { EvalResult } from '../../eval/evaluate.ts';
+import { COCO_NAMES } from '../../data/coco17.ts';
 import { printWarning } from '../warn.ts';
 
-const COCO_NAMES = [
-  'nose', 'l_eye', 'r_eye', 'l_ear', 'r_ear', 'l_shoulder', 'r_shoulder', 'l_elbow', 'r_elbow',
-  'l_wrist', 'r_wrist', 'l_hip', 'r_hip', 'l_knee', 'r_knee', 'l_ankle', 'r_ankle',
-];
 
 interface EvalFlags {
   model: string;

@@ -1,17 +1,16 @@
 // `pose-edge parity <port> | --virtual`: checks that a node computes what the compiled model predicts.
-// Option parsing, progress and output only; the work is in src/host/parity/.
-import { Command, Option } from 'commander';
+// Option parsing, progress and output only; the work is in src/workflows/parity/.
+import { Option, type Command } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
-import { join } from 'node:path';
 import { PoseEdgeError } from '../errors.ts';
-import { DEFAULTS as COMPILE_DEFAULTS } from './compile.ts';
-import { DATA_DIR } from '../../paths.ts';
+import { BUNDLED } from '../../bundled.ts';
+import { addModelOptions, numberIn, parseModelOptions, type ModelFlags } from '../options.ts';
 import { checkOutputDir, checkOutputFile } from '../../io/output-paths.ts';
 import { writeFileAtomic } from '../../io/atomic-files.ts';
 import { printWarning } from '../warn.ts';
 import type { Transport } from '../../host/transport/transport.ts';
 import { escapeTerminal, jsonLine } from '../../io/terminal-text.ts';
-import type { ParityJson } from '../../host/parity/run.ts';
+import type { ParityJson } from '../../workflows/parity/run.ts';
 
 export class ParityUsageError extends PoseEdgeError {}
 /** Exit code 2 distinguishes "ran, but a threshold failed" from errors (1). */
@@ -23,18 +22,8 @@ export class ParityThresholdError extends PoseEdgeError {
 /** The node went away mid-run (port closed, I/O error, stopped answering): an error (1), not a verdict. */
 export class ParityNodeGoneError extends PoseEdgeError {}
 
-export const PARITY_DEFAULTS = {
-  data: join(DATA_DIR, 'test_X.npy'),
-  labels: join(DATA_DIR, 'test_Y.npy'),
-};
-
-interface RawOptions {
+interface RawOptions extends ModelFlags {
   virtual?: boolean;
-  model?: string;
-  weights?: string;
-  bits: string;
-  actBits: string;
-  calib: string;
   data?: string;
   labels?: string;
   limit?: string;
@@ -54,24 +43,16 @@ interface RawOptions {
 export const parityHooks: { wrapTransport?: (t: Transport) => Transport } = {};
 
 function num(flag: string, v: string, lo: number, hi: number, integer = false): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < lo || n > hi || (integer && !Number.isInteger(n))) {
-    throw new ParityUsageError(`${flag} must be ${integer ? 'an integer' : 'a number'} in ${lo}..${hi}, got '${v}'`);
-  }
-  return n;
+  return numberIn(flag, v, lo, hi, ParityUsageError, integer);
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('parity')
     .description('replay CSI windows to a node and compare its keypoints with the integer simulator (bit-exact), the reference model and the labels')
     .argument('[port]', 'serial port of the node (e.g. /dev/ttyUSB0); omit with --virtual')
-    .option('--virtual', 'compile the model if needed, build and start the virtual node with it, and stop it at the end')
-    .option('--model <path>', 'ONNX model, as for compile (default: models/micro/micro.onnx; with --bits 8: micro_fp32.onnx)')
-    .option('--weights <npz>', 'quantized weights, as for compile (default: pose_micro_int4.npz; with --bits 8: pose_micro_int8.npz)')
-    .addOption(new Option('--bits <n>', 'weight bits: 4 or 8').default('4'))
-    .addOption(new Option('--act-bits <n>', 'default activation precision: 8 or 16').default(String(COMPILE_DEFAULTS.actBits)))
-    .option('--calib <npy>', 'calibration windows used by compile', COMPILE_DEFAULTS.calib)
+    .option('--virtual', 'compile the model if needed, build and start the virtual node with it, and stop it at the end');
+  addModelOptions(cmd)
     .option('--data <X.npy>', 'CSI windows, float32 [N,3,114,10] (default: the bundled test set)')
     .option('--labels <Y.npy>', 'keypoints float32 [N,17,2] for PCK against ground truth (default: the bundled test labels when --data is not given)')
     .option('--limit <n>', 'replay only the first n windows')
@@ -88,27 +69,20 @@ export function register(program: Command): void {
     .action(async (port: string | undefined, raw: RawOptions) => {
       if (raw.virtual && port) throw new ParityUsageError(`give a port (${port}) or --virtual, not both`);
       if (!raw.virtual && !port) throw new ParityUsageError('parity needs a serial port (e.g. /dev/ttyUSB0) or --virtual');
-      const bits = num('--bits', raw.bits, 4, 8, true);
-      if (bits !== 4 && bits !== 8) throw new ParityUsageError(`--bits must be 4 or 8, got '${raw.bits}'`);
-      const actBits = num('--act-bits', raw.actBits, 8, 16, true);
-      if (actBits !== 8 && actBits !== 16) throw new ParityUsageError(`--act-bits must be 8 or 16, got '${raw.actBits}'`);
-      if ((raw.model === undefined) !== (raw.weights === undefined)) {
-        throw new ParityUsageError('--model and --weights go together: give both, or neither for the bundled micro model');
-      }
-      const labels = raw.labels ?? (raw.data === undefined ? PARITY_DEFAULTS.labels : null);
-      const modelPath = raw.model ?? (bits === 8 ? COMPILE_DEFAULTS.model8 : COMPILE_DEFAULTS.model4);
-      const weightsPath = raw.weights ?? (bits === 8 ? COMPILE_DEFAULTS.weights8 : COMPILE_DEFAULTS.weights4);
-      const data = raw.data ?? PARITY_DEFAULTS.data;
+      const model = parseModelOptions(raw, ParityUsageError);
+      const labels = raw.labels ?? (raw.data === undefined ? BUNDLED.testY : null);
+      const data = raw.data ?? BUNDLED.testX;
       // Checked now, not after a replay of several minutes.
-      const report = raw.report === undefined ? undefined : checkOutputFile(raw.report, { flag: '--report', inputs: [data, labels, modelPath, weightsPath, raw.calib] });
-      const buildDir = raw.buildDir === undefined ? undefined : checkOutputDir(raw.buildDir, { flag: '--build-dir', inputs: [data, labels, modelPath, weightsPath, raw.calib] });
+      const inputs = [data, labels, model.modelPath, model.weightsPath, model.calibPath];
+      const report = raw.report === undefined ? undefined : checkOutputFile(raw.report, { flag: '--report', inputs });
+      const buildDir = raw.buildDir === undefined ? undefined : checkOutputDir(raw.buildDir, { flag: '--build-dir', inputs });
       const thresholds = {
         maxMeanErr: num('--max-mean-err', raw.maxMeanErr, 0, 1e9),
         maxMaxErr: num('--max-max-err', raw.maxMaxErr, 0, 1e9),
         minAgreement: num('--min-agreement', raw.minAgreement, 0, 100),
         maxPckDrop: num('--max-pck-drop', raw.maxPckDrop, 0, 100),
       };
-      const { runParity } = await import('../../host/parity/run.ts');
+      const { runParity } = await import('../../workflows/parity/run.ts');
       // A progress bar on a terminal only: --json output and logs stay clean.
       const bar = !raw.json && process.stderr.isTTY ? new SingleBar({ stream: process.stderr, format: '  windows [{bar}] {value}/{total}' }, Presets.shades_classic) : null;
       let stopNode: (() => Promise<void>) | null = null;
@@ -125,7 +99,7 @@ export function register(program: Command): void {
         result = await runParity({
           port,
           virtual: raw.virtual === true,
-          model: { modelPath, weightsPath, bits, actBits, calibPath: raw.calib },
+          model,
           data,
           labels,
           limit: raw.limit === undefined ? undefined : num('--limit', raw.limit, 1, 1e9, true),
@@ -155,7 +129,7 @@ export function register(program: Command): void {
       const j = result.json;
       // A run cut short by a vanished node gets no report: a page of figures would read as a finished run.
       if (report && !j.stopped) {
-        const { renderParityReport } = await import('../../host/parity/report-html.ts');
+        const { renderParityReport } = await import('../../workflows/parity/report-html.ts');
         writeFileAtomic(report, renderParityReport(result), 'the parity report');
       }
       if (raw.json) process.stdout.write(`${jsonLine(j)}\n`);

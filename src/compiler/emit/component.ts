@@ -33,6 +33,8 @@ export interface EmittedComponent {
   macs: number;
   /** The pose_kernels.h function each op calls, in op order. */
   kernels: string[];
+  /** Keys of the constants written to pose_weights.c (those a call or the streaming code refers to). */
+  emittedConsts: string[];
 }
 
 /** Names the kernel emits calls into; the generated code cannot shadow them. */
@@ -134,7 +136,7 @@ export function emitComponent(g: QuantizedGraph, banner: Banner, renderer: Rende
   if (opts.stream) files.set('pose_stream.h', readFileSync(join(C_TEMPLATES_DIR, 'pose_stream.h'), 'utf8'));
   files.set('CMakeLists.txt', renderer.render('component/CMakeLists.txt', ctx));
   files.set('idf_component.yml', renderer.render('component/idf_component.yml', ctx));
-  return { files, memory, weightBytes, macs, kernels: opContexts.map((o) => o.kernel) };
+  return { files, memory, weightBytes, macs, kernels: opContexts.map((o) => o.kernel), emittedConsts: [...g.consts.keys()].filter((k) => used.has(k)) };
 }
 
 /** `kernel(a, b, ...);` indented as a statement, breaking the line before each argument marked `wrap`. */

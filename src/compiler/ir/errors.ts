@@ -1,6 +1,6 @@
 // Typed errors of the compiler front end. Each message names the ONNX node (or tensor), its op type and
 // what exactly is unsupported, so a user can find the spot in Netron without reading our code.
-import { PoseEdgeError } from '../../cli/errors.ts';
+import { PoseEdgeError } from '../../errors.ts';
 
 /** Where an error happened: the model file (when known) and the ONNX node. */
 export interface NodeRef {

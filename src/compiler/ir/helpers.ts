@@ -1,6 +1,6 @@
 // Free functions over the plain-data Graph: lookups, element counts, immutable edits used by every pass.
 import { GraphError } from './errors.ts';
-import type { ConstData, DType, Graph, Node, Tensor } from './graph.ts';
+import type { Graph, Node, Tensor } from './graph.ts';
 
 export function elementCount(shape: readonly number[]): number {
   let n = 1;

@@ -3,7 +3,7 @@
 // inference needs (Reshape targets built by Shape/Gather/Concat chains) are propagated here on the side;
 // removing those chains is fold-constants' job, so import keeps the graph 1:1 with the ONNX nodes.
 import type { onnx } from 'onnx-proto';
-import { PoseEdgeError } from '../../cli/errors.ts';
+import { PoseEdgeError } from '../../errors.ts';
 import { describeNode, GraphError, ShapeError, UnsupportedOpError } from '../ir/errors.ts';
 import type { Graph, Node, Tensor } from '../ir/graph.ts';
 import { elementCount } from '../ir/helpers.ts';

@@ -3,7 +3,7 @@
 // pe.LayerNorm with constant scale and bias. Run after fold-constants and canonicalize-views.
 import type { LayerNormAttrs } from '../ir/fused-ops.ts';
 import type { Graph, Node } from '../ir/graph.ts';
-import { consumers, constFloats, constScalar, elementCount, isInternal, producers, replaceNodes, tensorOf, uniqueTensorName } from '../ir/helpers.ts';
+import { consumers, constFloats, constScalar, isInternal, producers, replaceNodes, tensorOf, uniqueTensorName } from '../ir/helpers.ts';
 import { fusedName, otherInput, producedBy, scalarOperand, soleConsumer, sourcesOf } from './pattern.ts';
 
 export function fuseLayerNorm(g: Graph): Graph {

@@ -3,9 +3,10 @@
 // needs exposed as extra outputs, and every tensor's value range is recorded. The plan turns these ranges
 // into activation scales (docs/quantization.md says how and why).
 //
-// The runner is injected (compile.ts passes onnxruntime-node through src/reference/model.ts), so this
+// The runner is injected (compile.ts passes onnxruntime-node through src/compiler/reference/model.ts), so this
 // module stays pure and testable without ORT.
 import { PoseEdgeError } from '../../errors.ts';
+import { WINDOW_VALUES } from '../../data/window.ts';
 
 /** The calibration data make the reference model produce something no scale can represent. */
 export class CalibrationError extends PoseEdgeError {}
@@ -28,7 +29,6 @@ export interface CalibrationOptions {
   batch?: number;
 }
 
-export const WINDOW_LEN = 3 * 114 * 10;
 
 export async function calibrate(
   run: IntermediateRunner,
@@ -37,14 +37,14 @@ export async function calibrate(
   names: readonly string[],
   opts: CalibrationOptions = {},
 ): Promise<Map<string, TensorRange>> {
-  if (windows.length !== n * WINDOW_LEN) throw new Error(`calibration: ${windows.length} values is not ${n} windows of ${WINDOW_LEN}`);
+  if (windows.length !== n * WINDOW_VALUES) throw new Error(`calibration: ${windows.length} values is not ${n} windows of ${WINDOW_VALUES}`);
   if (n === 0) throw new Error('calibration: the calibration set has no windows');
   const batch = opts.batch ?? 64;
   const chunks = new Map<string, Float32Array[]>();
   for (const name of names) chunks.set(name, []);
   for (let start = 0; start < n; start += batch) {
     const count = Math.min(batch, n - start);
-    const out = await run(windows.subarray(start * WINDOW_LEN, (start + count) * WINDOW_LEN), count, [...names]);
+    const out = await run(windows.subarray(start * WINDOW_VALUES, (start + count) * WINDOW_VALUES), count, [...names]);
     for (const name of names) {
       const values = out.get(name);
       if (!values) throw new Error(`calibration: the reference run did not return tensor '${name}'`);

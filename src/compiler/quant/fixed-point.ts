@@ -107,8 +107,13 @@ export function unpackInt4(packed: Uint8Array, count: number): Int8Array {
     throw new FixedPointError(`int4 data: ${packed.length} bytes cannot hold ${count} values`);
   }
   const out = new Int8Array(count);
-  for (let i = 0; i < count; i++) out[i] = (((i & 1 ? packed[i >> 1] >> 4 : packed[i >> 1]) & 15) ^ 8) - 8;
+  for (let i = 0; i < count; i++) out[i] = int4At(packed[i >> 1], (i & 1) as 0 | 1);
   return out;
+}
+
+/** Signed value of nibble j (0 = low) of a packed int4 byte. */
+export function int4At(byte: number, j: 0 | 1): number {
+  return (((j === 0 ? byte : byte >> 4) & 15) ^ 8) - 8;
 }
 
 /**

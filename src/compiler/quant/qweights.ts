@@ -4,7 +4,8 @@
 // once, so that the weight map, the reference model and the compiler can trust what they get: a file that
 // does not hold together is an error naming the file and the key.
 import { readNpz, type NpyArray } from '../../io/npy.ts';
-import { PoseEdgeError } from '../../cli/errors.ts';
+import { PoseEdgeError } from '../../errors.ts';
+import { unpackInt4 } from './fixed-point.ts';
 
 export class QWeightsError extends PoseEdgeError {}
 
@@ -158,16 +159,6 @@ function decodeQuantized(
   if (bad >= 0) fail(`${name}.scale${scaleAxis === 'row' ? `[${bad}]` : ''} is ${scale[bad]}, must be finite and > 0`);
 
   return { kind: 'quantized', name, bits, shape, q, scale, scaleAxis, dequantized: dequantize(q, scale, count / shape[0]), packed };
-}
-
-/** Unpacks two's-complement nibbles: element 2i is the low nibble of byte i, element 2i+1 the high nibble. */
-export function unpackInt4(packed: Uint8Array, count: number): Int8Array {
-  const out = new Int8Array(count);
-  for (let i = 0; i < count; i++) {
-    const nibble = i % 2 === 0 ? packed[i >> 1] & 0x0f : packed[i >> 1] >> 4;
-    out[i] = nibble >= 8 ? nibble - 16 : nibble;
-  }
-  return out;
 }
 
 /** real = q * scale in float32 (what numpy computes for int * float32); one scale, or one per row of `rowLen` elements. */

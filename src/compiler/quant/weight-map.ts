@@ -8,7 +8,7 @@
 // initializer must lie within half a quantization step of the dequantized npz values, a float tensor
 // within 1e-6 relative, so a weights file that belongs to another model is an error, not a silent mix.
 import type { onnx } from 'onnx-proto';
-import { PoseEdgeError } from '../../cli/errors.ts';
+import { PoseEdgeError } from '../../errors.ts';
 import { halfStep, type QWeights, type QWeightTensor } from './qweights.ts';
 
 export class WeightMapError extends PoseEdgeError {}

@@ -1,9 +1,11 @@
 // The 114 subcarriers a 40 MHz (HT40) 802.11n channel reports CSI for: indices -58..-2 and +2..+58
 // (108 data + 6 pilot tones; the three around DC are empty), 312.5 kHz apart, as in MM-Fi's CSI.
 
-export const SUBCARRIERS = 114;
-export const LINKS = 3;
-export const PACKETS_PER_WINDOW = 10;
+import { LINKS, PACKETS, SUBCARRIERS } from '../window.ts';
+
+export { LINKS, SUBCARRIERS };
+/** The simulator writes the model's window: PACKETS packets per window (src/data/window.ts). */
+export const PACKETS_PER_WINDOW = PACKETS;
 export const SPEED_OF_LIGHT = 299_792_458;
 
 /** A run of consecutive subcarriers: lets the path kernel advance phases by one rotation per tone. */

@@ -12,6 +12,7 @@
 // Non-finite values never leave the writer: any NaN or +-Inf amplitude (or keypoint) is replaced by 0,
 // the project's one documented rule, and counted (src/data/nonfinite.ts, shared with every window reader).
 import { LINKS, PACKETS_PER_WINDOW, SUBCARRIERS, makeBand } from './band.ts';
+import { WINDOW_VALUES } from '../window.ts';
 import { addNoise, reportAmplitude, reportScaled } from './channel.ts';
 import { projectJoints } from './camera.ts';
 import type { SimConfig } from './config.ts';
@@ -29,7 +30,7 @@ export const SPLITS: readonly Split[] = ['train', 'test', 'calib'];
 /** Four ASCII letters per split, mixed into every sequence seed so splits cannot share a sequence. */
 export const SPLIT_TAGS: Record<Split, number> = { train: 0x7472616e, test: 0x74657374, calib: 0x63616c69 };
 
-export const WINDOW_VALUES = LINKS * SUBCARRIERS * PACKETS_PER_WINDOW;
+export { WINDOW_VALUES };
 // Local copies for the inner loops (under tsx every read of an imported binding is a getter call).
 const LINK_VALUES = SUBCARRIERS * PACKETS_PER_WINDOW;
 const PACKETS = PACKETS_PER_WINDOW;

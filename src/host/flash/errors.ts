@@ -1,5 +1,5 @@
 // Typed failures of a flashing session. Every message starts with the port so a fleet run says which board.
-import { PoseEdgeError } from '../../cli/errors.ts';
+import { PoseEdgeError } from '../../errors.ts';
 import { hex32, hexOffset } from './chips.ts';
 import { opName, romErrorText } from './protocol.ts';
 import { PortClosedError, PortIoError } from '../transport/errors.ts';

@@ -4,7 +4,7 @@
 // segments (u32 load address, u32 length, data), zero padding up to a 16-byte boundary minus one, the checksum
 // byte (0xEF XOR all segment data), then a SHA-256 of everything before it when hash_appended is 1.
 import { createHash } from 'node:crypto';
-import { PoseEdgeError } from '../../cli/errors.ts';
+import { PoseEdgeError } from '../../errors.ts';
 import { chipByImageId, type Chip } from './chips.ts';
 
 export const IMAGE_MAGIC = 0xe9;

@@ -1,6 +1,6 @@
 // Errors of the wire protocol (docs/protocol.md): a frame or message that cannot be encoded or decoded,
 // and an ERROR message received from a node. The message always names the message type and sequence number.
-import { PoseEdgeError } from '../../cli/errors.ts';
+import { PoseEdgeError } from '../../errors.ts';
 
 export type ProtocolErrorKind =
   | 'framing'

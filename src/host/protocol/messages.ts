@@ -2,8 +2,8 @@
 // exact payload length of every type, so a short or long payload is an error naming the type and seq.
 import { ProtocolError } from './errors.ts';
 import { encodeFrame, hex2, type Frame } from './frame.ts';
+import { WINDOW_VALUES } from '../../data/window.ts';
 
-export const WINDOW_LEN = 3420;
 export const KEYPOINT_LEN = 34;
 export const PACKET_LEN = 3 * 114;
 export const STATS_FIELDS = [
@@ -84,7 +84,7 @@ export type Message =
 
 const PAYLOAD_LEN: Record<MessageName, number | 'error'> = {
   HELLO: 0,
-  CSI_WINDOW: 4 + 2 * WINDOW_LEN,
+  CSI_WINDOW: 4 + 2 * WINDOW_VALUES,
   GET_STATS: 0,
   STREAM_START: 2,
   STREAM_STOP: 0,
@@ -131,9 +131,9 @@ export function encodePayload(m: Message): Uint8Array {
     case 'RESET_STATS':
       break;
     case 'CSI_WINDOW':
-      checkInt16s(`CSI_WINDOW ${m.windowSeq}`, m.window, WINDOW_LEN);
+      checkInt16s(`CSI_WINDOW ${m.windowSeq}`, m.window, WINDOW_VALUES);
       dv.setUint32(0, m.windowSeq >>> 0, true);
-      for (let i = 0; i < WINDOW_LEN; i++) dv.setInt16(4 + 2 * i, m.window[i], true);
+      for (let i = 0; i < WINDOW_VALUES; i++) dv.setInt16(4 + 2 * i, m.window[i], true);
       break;
     case 'STREAM_START':
       p[0] = m.flags;
@@ -221,7 +221,7 @@ export function decodeMessage(f: Frame): Message {
     case 'RESET_STATS':
       return { type: name };
     case 'CSI_WINDOW':
-      return { type: name, windowSeq: dv.getUint32(0, true), window: i16(4, WINDOW_LEN) };
+      return { type: name, windowSeq: dv.getUint32(0, true), window: i16(4, WINDOW_VALUES) };
     case 'STREAM_START':
       return { type: name, flags: p[0], hop: p[1] };
     case 'INFO':

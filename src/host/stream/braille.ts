@@ -1,5 +1,5 @@
 // A skeleton drawn with Unicode braille characters (2x4 dots per character cell), for the live view.
-import { COCO_BONES } from '../parity/report-html.ts';
+import { COCO_BONES } from '../../data/coco17.ts';
 
 // Dot bit of braille cell position (x 0..1, y 0..3), Unicode U+2800 block.
 const DOT = [

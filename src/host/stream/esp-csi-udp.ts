@@ -8,7 +8,7 @@
 // "I then Q"; the amplitude is the same either way.) Tone selection is the node's (docs/protocol.md):
 // HT40 takes tones -58..-2, +2..+58 of the 128-bin HT-LTF; HT20 interpolates the 56 tones -28..-1, +1..+28
 // linearly onto 114 points (output j at source position j*55/113).
-import { PoseEdgeError } from '../../cli/errors.ts';
+import { PoseEdgeError } from '../../errors.ts';
 
 export const ESP_CSI_MAGIC = 0xc5110001;
 export const ESP_CSI_HEADER = 20;

@@ -7,7 +7,7 @@
 import { encodeNpy } from '../../io/npy.ts';
 import { writeFilesAtomic } from '../../io/atomic-files.ts';
 import { decodeMessage, messageName } from '../protocol/messages.ts';
-import { PoseEdgeError } from '../../cli/errors.ts';
+import { PoseEdgeError } from '../../errors.ts';
 import { readRecording, RecordKind, type ReadResult } from './recording.ts';
 import { csiRow, parseEspCsiFrame, type BandwidthRule } from './esp-csi-udp.ts';
 import { LinkMap } from './link-map.ts';

@@ -17,7 +17,7 @@ import { describeFsError, isFsErrno } from '../../io/fs-errors.ts';
 import { RecordingWriter, RecordKind, type StreamRecord } from './recording.ts';
 import { csiRow, EspCsiFrameError, parseEspCsiFrame, type BandwidthRule } from './esp-csi-udp.ts';
 import { LinkMap } from './link-map.ts';
-import { formatFaults, helloWithRetries } from './hello.ts';
+import { formatFaults, helloWithRetries } from '../protocol/hello.ts';
 import { isAllowed, type AddressRange } from './udp-allow.ts';
 
 export class StreamError extends PoseEdgeError {}

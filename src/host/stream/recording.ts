@@ -7,7 +7,7 @@
 // kind 1: a message received from a node (payload = the wire message's payload, docs/protocol.md);
 // kind 2: a message the host sent (STREAM_START, so a reader knows the hop); kind 3: one UDP datagram as
 // received (esp32-csi-node frames, magic 0xC5110001, or anything else that arrived on the port).
-import { closeSync, existsSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { crc32 } from '../protocol/crc32.ts';
 import { PoseEdgeError } from '../../errors.ts';
 import { fsError, readFileChecked } from '../../io/fs-errors.ts';

@@ -3,10 +3,9 @@
 // have delivered or a link delivers again (missing rows stay 0); a window is the last 10 slots, oldest
 // first, emitted at the 10th slot and then every `hop` slots. A gap in the slot sequence numbers (CSI_PACKETs lost on
 // the way to the host) restarts the window: a window never spans missing slots, and gaps are counted.
-export const LINKS = 3;
-export const SUBCARRIERS = 114;
-export const PACKETS = 10;
-export const WINDOW_VALUES = LINKS * SUBCARRIERS * PACKETS;
+import { LINKS, PACKETS, SUBCARRIERS, WINDOW_VALUES } from '../../data/window.ts';
+
+export { LINKS, SUBCARRIERS, WINDOW_VALUES };
 
 export interface Slot {
   /** Slot sequence number when the source has one (CSI_PACKET.packetSeq), else null (consecutive). */

@@ -1,5 +1,5 @@
 // Errors opening or driving a port. Each names the port so a fleet run says which board failed.
-import { PoseEdgeError } from '../../cli/errors.ts';
+import { PoseEdgeError } from '../../errors.ts';
 
 export class PortNotFoundError extends PoseEdgeError {
   constructor(readonly port: string) {

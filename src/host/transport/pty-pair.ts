@@ -1,7 +1,7 @@
 // Two linked pseudo-terminals made by socat: bytes written to one come out of the other. Used to put a simulated
 // device (ROM loader, virtual node) on one end and a host tool on the other, exactly as with a USB UART.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { PoseEdgeError } from '../../cli/errors.ts';
+import { PoseEdgeError } from '../../errors.ts';
 
 export interface PtyPair {
   /** The end a host tool opens (like /dev/ttyUSB0). */

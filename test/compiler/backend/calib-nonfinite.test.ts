@@ -6,13 +6,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileModel } from '../../../src/compiler/compile.ts';
-import { DEFAULTS } from '../../../src/cli/commands/compile.ts';
+import { BUNDLED, bundledModel } from '../../../src/bundled.ts';
 import { encodeNpy, readNpy } from '../../../src/io/npy.ts';
 import { runCli } from '../../helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pose-edge-calib-nf-'));
 const N = 16;
-const calib = (readNpy(DEFAULTS.calib, 'calib').data as Float32Array).slice(0, N * 3420);
+const calib = (readNpy(BUNDLED.calib, 'calib').data as Float32Array).slice(0, N * 3420);
 const withBad = Float32Array.from(calib);
 const withZeros = Float32Array.from(calib);
 for (const [i, v] of [[7, NaN], [3420 * 5 + 1234, Infinity], [3420 * 15 + 3419, -Infinity]] as const) {
@@ -24,7 +24,7 @@ const ZERO = join(dir, 'calib-zero.npy');
 writeFileSync(BAD, encodeNpy(withBad, [N, 3, 114, 10]));
 writeFileSync(ZERO, encodeNpy(withZeros, [N, 3, 114, 10]));
 
-const opts = { modelPath: DEFAULTS.model4, weightsPath: DEFAULTS.weights4, bits: 4 as const, actBits: 8 as const, outDir: join(dir, 'unused'), write: false };
+const opts = { modelPath: bundledModel(4).modelPath, weightsPath: bundledModel(4).weightsPath, bits: 4 as const, actBits: 8 as const, outDir: join(dir, 'unused'), write: false };
 
 afterEach(() => vi.restoreAllMocks());
 

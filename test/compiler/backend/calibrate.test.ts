@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CalibrationError, calibrate, rangeOf, WINDOW_LEN, type IntermediateRunner } from '../../../src/compiler/quant/calibrate.ts';
+import { CalibrationError, calibrate, rangeOf, type IntermediateRunner } from '../../../src/compiler/quant/calibrate.ts';
+import { WINDOW_VALUES as WINDOW_LEN } from '../../../src/data/window.ts';
 import { PoseEdgeError } from '../../../src/errors.ts';
 
 describe('calibration ranges', () => {

@@ -5,18 +5,18 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileModel } from '../../../src/compiler/compile.ts';
-import { DEFAULTS } from '../../../src/cli/commands/compile.ts';
+import { BUNDLED, bundledModel } from '../../../src/bundled.ts';
 
 describe('committed firmware/components/pose_model', () => {
   it('is byte-identical to what compile produces from the bundled default', async () => {
     const r = await compileModel({
-      modelPath: DEFAULTS.model4, weightsPath: DEFAULTS.weights4, bits: 4, actBits: DEFAULTS.actBits,
-      calibPath: DEFAULTS.calib, outDir: DEFAULTS.out, write: false,
+      modelPath: bundledModel(4).modelPath, weightsPath: bundledModel(4).weightsPath, bits: 4, actBits: BUNDLED.actBits,
+      calibPath: BUNDLED.calib, outDir: BUNDLED.component, write: false,
     });
-    expect(existsSync(DEFAULTS.out), `${DEFAULTS.out} is missing: run 'node bin/pose-edge.mjs compile'`).toBe(true);
-    expect(readdirSync(DEFAULTS.out).sort()).toEqual([...r.files.keys()].sort());
+    expect(existsSync(BUNDLED.component), `${BUNDLED.component} is missing: run 'node bin/pose-edge.mjs compile'`).toBe(true);
+    expect(readdirSync(BUNDLED.component).sort()).toEqual([...r.files.keys()].sort());
     for (const [name, text] of r.files) {
-      expect(readFileSync(join(DEFAULTS.out, name), 'utf8') === text, `${name} is stale: run 'node bin/pose-edge.mjs compile'`).toBe(true);
+      expect(readFileSync(join(BUNDLED.component, name), 'utf8') === text, `${name} is stale: run 'node bin/pose-edge.mjs compile'`).toBe(true);
     }
   });
 });

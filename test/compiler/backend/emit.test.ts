@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { compileModel, type CompileResult } from '../../../src/compiler/compile.ts';
 import { DATA_DIR, MODELS_DIR } from '../../../src/paths.ts';
-import { TOOL_VERSION } from '../../../src/cli/version.ts';
+import { TOOL_VERSION } from '../../../src/version.ts';
 import { buildHost, crossCompile, runHost } from '../parity/c-build.ts';
 import { simulate } from '../../../src/compiler/sim/run.ts';
 

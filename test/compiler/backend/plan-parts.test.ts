@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { packInt4Rows } from '../../../src/compiler/quant/fixed-point.ts';
 import { assignPrecision } from '../../../src/compiler/quant/precision.ts';
 import { planBias } from '../../../src/compiler/kernels/linear/index.ts';
-import { unpackInt4 } from '../../../src/compiler/quant/qweights.ts';
+import { unpackInt4 } from '../../../src/compiler/quant/fixed-point.ts';
 import type { Graph, Node } from '../../../src/compiler/ir/graph.ts';
 
 function node(op: string, inputs: string[], outputs: string[], name = outputs[0]): Node {

@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { countInstructions } from '../../../bench/rv32-count.ts';
+import { countInstructions } from '../../../src/workflows/bench/rv32-count.ts';
 import { FIRMWARE_DIR } from '../../../src/paths.ts';
 import { HEADER_DIR } from './harness.ts';
 

@@ -7,7 +7,7 @@ import { compileModel, type CompileResult } from '../../../src/compiler/compile.
 import { quantizeInput, dequantizeOutput } from '../../../src/compiler/io-format.ts';
 import { simulate } from '../../../src/compiler/sim/run.ts';
 import { readNpy } from '../../../src/io/npy.ts';
-import { loadReferenceModel, runReference } from '../../../src/reference/model.ts';
+import { loadReferenceModel, runReference } from '../../../src/compiler/reference/model.ts';
 import { maxErrTorso, meanErrTorso, torsoPck20 } from '../../../src/eval/metrics.ts';
 import { DATA_DIR } from '../../../src/paths.ts';
 import { buildHost, runHost } from './c-build.ts';

@@ -1,7 +1,7 @@
 // Mirror of pk_linear_w4_* / pk_linear_w8_*: y[t][o] = sat(requant(bias[o] + sum_i x[t][i] w[o][i])).
 // The C kernels block tokens and (int8 x int4) pack two rows per register; the integer sums are the same,
 // so one plain loop mirrors all of them.
-import { checkInt32, requant, saturate } from '../../quant/fixed-point.ts';
+import { checkInt32, int4At, requant, saturate } from '../../quant/fixed-point.ts';
 import { need, type Act, type OutRange } from '../common.ts';
 
 export interface LinearParams extends OutRange {
@@ -23,10 +23,7 @@ export function biasAt(bias: Int16Array | null, biasShift: number, o: number): n
   return bias ? bias[o] * 2 ** biasShift : 0;
 }
 
-/** Signed value of nibble j (0 = low) of a packed int4 byte. */
-export function int4At(byte: number, j: 0 | 1): number {
-  return (((j === 0 ? byte : byte >> 4) & 15) ^ 8) - 8;
-}
+export { int4At };
 
 function linear(x: Act, row: (o: number, into: Int32Array) => void, p: LinearParams, y: Act, what: string): void {
   if (p.T < 1 || p.in < 1 || p.out < 1) return;

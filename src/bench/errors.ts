@@ -1,4 +1,0 @@
-import { PoseEdgeError } from '../cli/errors.ts';
-
-/** A bench step failed; the message names the model, file or program involved. */
-export class BenchError extends PoseEdgeError {}

@@ -1,0 +1,237 @@
+// `pose-edge bench`: one run, one model, the bundled test set. Compiles the model in memory (the same
+// compileModel as `pose-edge compile`) into a private build directory, then measures the generated C on
+// the host and on rv32imc, the reference model on onnxruntime-node, and the accuracy of both.
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { compileModel } from '../../compiler/compile.ts';
+import { writeDirAtomic } from '../../io/atomic-files.ts';
+import { dequantizeOutput, quantizeInput } from '../../compiler/io-format.ts';
+import { loadLabelledSet } from '../../eval/evaluate.ts';
+import { torsoPck20 } from '../../eval/metrics.ts';
+import { REPO_ROOT } from '../../paths.ts';
+import { BUNDLED } from '../../bundled.ts';
+import { loadReferenceModel, runReference } from '../../compiler/reference/model.ts';
+import { BenchError } from './errors.ts';
+import type { QuantizedGraph } from '../../compiler/quant/qgraph.ts';
+import { buildHostHarness, timeHost } from './host-timing.ts';
+import { timeOrt } from './ort-timing.ts';
+import { countRv32, kernelTextBytes } from './rv32.ts';
+import { profileHost } from './profile.ts';
+import { rv32Profile } from './rv32-profile.ts';
+import { buildStreamProgram, packetsOf, rv32InstructionsPerPacket } from './stream-program.ts';
+import { StreamingError } from '../../compiler/stream-plan.ts';
+import { runProgram } from './rv32-count.ts';
+import { WINDOW_VALUES } from '../../data/window.ts';
+
+export interface BenchOptions {
+  modelPath: string;
+  weightsPath: string;
+  bits: 4 | 8;
+  actBits: 8 | 16;
+  /** Timed inferences for each of hostUs and ortUs (>= 1000 for published figures). */
+  runs: number;
+  /** Windows whose rv32 instructions are counted (the count depends slightly on the data). */
+  countWindows: number;
+  calibPath?: string;
+  dataPath?: string;
+  labelsPath?: string;
+  buildDir?: string;
+  onStep?: (step: string) => void;
+  /** Also time each op of the host build (per-op hooks) and count its rv32 instructions; adds hostProfile. */
+  profile?: boolean;
+}
+
+export interface BenchReport {
+  model: string;
+  weights: string;
+  bits: 4 | 8;
+  actBits: 8 | 16;
+  machine: string;
+  testWindows: number;
+  runs: number;
+  hostUs: number;
+  ortUs: number;
+  ratio: number;
+  rv32Instructions: number;
+  rv32StartupInstructions: number;
+  rv32WindowsCounted: number;
+  macs: number;
+  instrPerMac: number;
+  weightBytes: number;
+  /** weightBytes by kind of constant: weight matrices, biases (and LayerNorm betas), requantization
+   * multipliers and shifts, lookup tables, everything else (positional embedding, fixed matrices, gammas). */
+  weightBytesBreakdown: { weights: number; biases: number; requant: number; tables: number; other: number };
+  arenaBytes: number;
+  arenaLowerBound: number;
+  textBytes: { rv32imc: number; xtensaLx106: number };
+  pck20: number;
+  referencePck20: number;
+  /** null when the compiler refuses streaming for this graph (streamingRefusal says why). */
+  rv32InstructionsPerPacket: number | null;
+  /** pck20 of pose_model_run_streaming fed the test windows packet by packet (host build). */
+  streamingPck20: number | null;
+  /** Largest output difference (int16 LSB) between streaming and window inference on the test windows. */
+  streamingMaxOutputDiff: number | null;
+  streamingRefusal: string | null;
+  modelSha256: string;
+  /** With profile: mean host ns per op (the hooks' clock reads included), in execution order. */
+  hostProfile?: { index: number; name: string; kind: string; ns: number; macs: number; rv32Instructions: number }[];
+}
+
+export const DEFAULT_BUILD_DIR = join(REPO_ROOT, 'build', 'bench');
+
+export function machineName(): string {
+  const c = cpus();
+  return `${c[0]?.model.trim() ?? 'unknown CPU'}, ${c.length} cores, ${process.platform} ${process.arch}, node ${process.version}`;
+}
+
+export async function runBench(opts: BenchOptions): Promise<BenchReport> {
+  const step = opts.onStep ?? (() => {});
+  const buildDir = opts.buildDir ?? DEFAULT_BUILD_DIR;
+  const dataPath = opts.dataPath ?? BUNDLED.testX;
+  const labelsPath = opts.labelsPath ?? BUNDLED.testY;
+  if (!Number.isInteger(opts.runs) || opts.runs < 1) throw new BenchError(`--runs must be a positive integer, got ${opts.runs}`);
+
+  step('compile');
+  const modelDirTmp = join(buildDir, 'compiling');
+  const compiled = await compileModel({
+    modelPath: opts.modelPath, weightsPath: opts.weightsPath, bits: opts.bits, actBits: opts.actBits,
+    calibPath: opts.calibPath ?? BUNDLED.calib, outDir: modelDirTmp, write: false,
+  });
+  const r = compiled.report;
+  const modelDir = join(buildDir, `model-${r.modelSha256.slice(0, 16)}-w${opts.bits}a${opts.actBits}`);
+  writeDirAtomic(modelDir, compiled.files);
+
+  const set = loadLabelledSet(dataPath, labelsPath);
+  const n = set.samples;
+  const windows = quantizeInput(set.X.data, r.inputFracBits);
+
+  step('host timing');
+  const exe = await buildHostHarness(modelDir, buildDir);
+  const host = await timeHost(exe, windows, opts.runs, join(buildDir, 'work'));
+  const deployed = dequantizeOutput(host.outputs, r.outputFracBits);
+
+  step('onnxruntime timing');
+  const ref = loadReferenceModel(opts.modelPath, opts.weightsPath);
+  const ort = await timeOrt(ref.bytes, set.X.data, opts.runs, opts.modelPath);
+  const refPred = await runReference(ref.bytes, set.X, { where: opts.modelPath });
+
+  step('rv32 instruction count');
+  const k = Math.min(opts.countWindows, n);
+  const rv32 = await countRv32(modelDir, buildDir, windows.subarray(0, k * WINDOW_VALUES));
+  const hostFirst = host.outputs.subarray(0, k * 34);
+  if (rv32.outputs.length !== hostFirst.length || rv32.outputs.some((v, i) => v !== hostFirst[i])) {
+    throw new BenchError(`${modelDir}: the rv32imc build's outputs differ from the host build's on the first ${k} test windows`);
+  }
+
+  step('code size');
+  const textBytes = await kernelTextBytes(modelDir, join(buildDir, `objects-${r.modelSha256.slice(0, 16)}-w${opts.bits}a${opts.actBits}`));
+
+  step('streaming');
+  const streaming = await measureStreaming(opts, buildDir, windows, host.outputs, r.outputFracBits, set.Y);
+
+  let hostProfile: BenchReport['hostProfile'];
+  if (opts.profile) {
+    step('host profile');
+    const perOp = await profileHost(modelDir, windows, opts.runs, join(buildDir, 'work'));
+    step('rv32 per-op profile');
+    const w0 = windows.subarray(0, WINDOW_VALUES);
+    const rvOps = (await rv32Profile(modelDir, r.ops.length, Buffer.from(w0.buffer, w0.byteOffset, w0.byteLength), join(buildDir, 'work'))).perOp;
+    hostProfile = r.ops.map((op, index) => ({ index, name: op.name, kind: op.kind, ns: perOp.get(index) ?? 0, macs: op.macs, rv32Instructions: rvOps[index] }));
+  }
+
+  const hostUs = host.medianNs / 1000;
+  const ortUs = ort.medianNs / 1000;
+  return {
+    model: r.model,
+    weights: r.weights,
+    bits: opts.bits,
+    actBits: opts.actBits,
+    machine: machineName(),
+    testWindows: n,
+    runs: opts.runs,
+    hostUs,
+    ortUs,
+    ratio: hostUs / ortUs,
+    rv32Instructions: rv32.instructionsPerInference,
+    rv32StartupInstructions: rv32.startupInstructions,
+    rv32WindowsCounted: rv32.windowsCounted,
+    macs: r.macs,
+    instrPerMac: rv32.instructionsPerInference / r.macs,
+    weightBytes: r.weightBytes,
+    weightBytesBreakdown: breakdown(compiled.qgraph, compiled.emittedConsts),
+    arenaBytes: r.arenaBytes,
+    arenaLowerBound: r.arenaLowerBound,
+    textBytes,
+    pck20: torsoPck20(deployed, set.Y).overall,
+    referencePck20: torsoPck20(refPred.data, set.Y).overall,
+    ...streaming,
+    modelSha256: r.modelSha256,
+    ...(hostProfile ? { hostProfile } : {}),
+  };
+}
+
+interface StreamingFigures {
+  rv32InstructionsPerPacket: number | null;
+  streamingPck20: number | null;
+  streamingMaxOutputDiff: number | null;
+  streamingRefusal: string | null;
+}
+
+/** Packets whose streaming cost is averaged, after the first full window. */
+const STREAM_COUNT_PACKETS = 4;
+
+async function measureStreaming(
+  opts: BenchOptions, buildDir: string, windows: Int16Array, windowOutputs: Int16Array, outputFracBits: number, labels: Float32Array,
+): Promise<StreamingFigures> {
+  let compiled;
+  try {
+    compiled = await compileModel({
+      modelPath: opts.modelPath, weightsPath: opts.weightsPath, bits: opts.bits, actBits: opts.actBits,
+      calibPath: opts.calibPath ?? BUNDLED.calib, outDir: join(buildDir, 'compiling'), write: false, streaming: true,
+    });
+  } catch (e) {
+    if (e instanceof StreamingError) return { rv32InstructionsPerPacket: null, streamingPck20: null, streamingMaxOutputDiff: null, streamingRefusal: e.message };
+    throw e;
+  }
+  const r = compiled.report;
+  const { packetLen: F, windowPackets: P } = r.streaming!;
+  const modelDir = join(buildDir, `model-${r.modelSha256.slice(0, 16)}-w${opts.bits}a${opts.actBits}-stream`);
+  writeDirAtomic(modelDir, compiled.files);
+  const n = windows.length / (F * P);
+  // Every test window's packets in arrival order: the output after its last packet is that window's.
+  const packets = packetsOf(windows, F, P, n * P);
+  const hostExe = await buildStreamProgram(modelDir, 'host', buildDir);
+  const out = await runProgram(hostExe, [], Buffer.from(packets.buffer, packets.byteOffset, packets.byteLength));
+  const all = new Int16Array(out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength));
+  const outLen = windowOutputs.length / n;
+  const perWindow = new Int16Array(n * outLen);
+  let maxDiff = 0;
+  for (let w = 0; w < n; w++) {
+    const src = all.subarray((w * P) * outLen, (w * P + 1) * outLen); // output index w*P = after packet w*P + P - 1
+    perWindow.set(src, w * outLen);
+    for (let i = 0; i < outLen; i++) maxDiff = Math.max(maxDiff, Math.abs(src[i] - windowOutputs[w * outLen + i]));
+  }
+  const elf = await buildStreamProgram(modelDir, 'rv32', buildDir);
+  return {
+    rv32InstructionsPerPacket: await rv32InstructionsPerPacket(elf, packets, F, P, STREAM_COUNT_PACKETS),
+    streamingPck20: torsoPck20(dequantizeOutput(perWindow, outputFracBits), labels).overall,
+    streamingMaxOutputDiff: maxDiff,
+    streamingRefusal: null,
+  };
+}
+
+/** Flash bytes of the constants pose_weights.c holds, by what they are. */
+function breakdown(g: QuantizedGraph, emitted: string[]): BenchReport['weightBytesBreakdown'] {
+  const out = { weights: 0, biases: 0, requant: 0, tables: 0, other: 0 };
+  for (const c of emitted.map((k) => g.consts.get(k)!)) {
+    const bytes = c.values.length * c.values.BYTES_PER_ELEMENT;
+    const kind = c.key.slice(c.key.lastIndexOf(':') + 1);
+    if (kind === 'weight') out.weights += bytes;
+    else if (kind === 'bias' || kind === 'beta') out.biases += bytes;
+    else if (kind === 'mult' || kind === 'shift') out.requant += bytes;
+    else if (kind === 'table') out.tables += bytes;
+    else out.other += bytes;
+  }
+  return out;
+}

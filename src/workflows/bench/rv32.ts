@@ -1,0 +1,75 @@
+// rv32Instructions and textBytes: the batch program (firmware/host/batch_main.c + the generated kernel)
+// built for rv32imc runs under qemu-riscv32; instructions are counted by rv32-count.ts's qemu log
+// reader, and start-up + exit (a run on empty input) is subtracted. Code size is the .text of the
+// kernel's own objects (weights live in .rodata and are counted by weightBytes), compiled as the node
+// builds them: rv32imc -O2 like the counted program, xtensa-lx106 -mlongcalls -Os like the firmware
+// (there .literal, the constant pools of the code, counts as code too).
+import { execFile } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { countInstructions, sectionSizes, xtensaObjects } from './rv32-count.ts';
+import { buildFirmwareProgram, CORE_DIR } from '../../host/virtual-node.ts';
+import { BenchError } from './errors.ts';
+import { WINDOW_VALUES } from '../../data/window.ts';
+
+const execFileP = promisify(execFile);
+
+export interface Rv32Count {
+  startupInstructions: number;
+  instructionsPerInference: number;
+  windowsCounted: number;
+  /** The rv32 outputs of the counted windows, to compare with the host build's. */
+  outputs: Int16Array;
+}
+
+export async function countRv32(modelDir: string, buildDir: string, windows: Int16Array): Promise<Rv32Count> {
+  const elf = await buildFirmwareProgram({ program: 'batch', target: 'rv32', modelDir, buildDir });
+  const k = windows.length / WINDOW_VALUES;
+  const input = Buffer.from(windows.buffer, windows.byteOffset, windows.byteLength);
+  try {
+    const startup = await countInstructions(elf, Buffer.alloc(0));
+    const counted = await countInstructions(elf, input);
+    const out = counted.stdout;
+    return {
+      startupInstructions: startup.instructions,
+      instructionsPerInference: (counted.instructions - startup.instructions) / k,
+      windowsCounted: k,
+      outputs: new Int16Array(out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength)),
+    };
+  } catch (e) {
+    throw new BenchError(`${elf}: counting rv32 instructions under qemu-riscv32 failed: ${(e as Error).message}`);
+  }
+}
+
+export const RV32_OBJECT_FLAGS = ['-march=rv32imc', '-mabi=ilp32', '--specs=picolibc.specs', '-O2', '-std=c11', '-fno-strict-aliasing', '-Wall', '-Wextra', '-Werror'];
+
+function codeBytes(sections: Record<string, number>): number {
+  return (sections['.text'] ?? 0) + (sections['.literal'] ?? 0);
+}
+
+export async function kernelTextBytes(modelDir: string, buildDir: string): Promise<{ rv32imc: number; xtensaLx106: number }> {
+  const rvDir = join(buildDir, 'rv32-objects');
+  mkdirSync(rvDir, { recursive: true });
+  const objs: string[] = [];
+  for (const f of readdirSync(modelDir).filter((x) => x.endsWith('.c')).sort()) {
+    const obj = join(rvDir, `${f}.o`);
+    try {
+      await execFileP('riscv64-unknown-elf-gcc', [...RV32_OBJECT_FLAGS, `-I${modelDir}`, '-c', join(modelDir, f), '-o', obj]);
+    } catch (e) {
+      throw new BenchError(`compiling ${join(modelDir, f)} for rv32imc failed: ${((e as { stderr?: string }).stderr ?? (e as Error).message).trim()}`);
+    }
+    objs.push(obj);
+  }
+  let xobjs: string[];
+  try {
+    xobjs = await xtensaObjects(modelDir, join(buildDir, 'xtensa-objects'));
+  } catch (e) {
+    throw new BenchError(`compiling ${modelDir} for xtensa-lx106 failed: ${((e as { stderr?: string }).stderr ?? (e as Error).message).trim()}`);
+  }
+  const coreTag = CORE_DIR.replace(/[/\\]/g, '_');
+  return {
+    rv32imc: codeBytes(await sectionSizes('riscv64-unknown-elf-size', objs)),
+    xtensaLx106: codeBytes(await sectionSizes('xtensa-lx106-elf-size', xobjs.filter((o) => !o.includes(coreTag)))),
+  };
+}
