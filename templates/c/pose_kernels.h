@@ -1,6 +1,6 @@
 /*
  * pose_kernels.h -- integer kernel library of the pose-edge generated component: one header per kernel in
- * kernels/ (see kernels/README.md), included here in the order a generated model needs them.
+ * kernels/, included here (pose-edge's templates/c/kernels/README.md says which file holds what).
  *
  * Plain C99 with <stdint.h> only: no float, no malloc, no stdio. The compiler copies this file and kernels/
  * verbatim into the generated component; the TypeScript files in src/compiler/sim/kernels mirror every
