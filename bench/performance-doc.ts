@@ -141,7 +141,7 @@ function render(results: { c: Config; r: BenchReport }[], runs: number): string 
     '',    '## How the host figure is reached',
     '',
     'The x86-64 host build (the virtual node, hostUs) compiles the same kernels with host-only forms where the',
-    'node\'s are slow on x86 (`PK_HOST_VEC`, `PK_X86_HOST` in templates/c/pose_kernels.h), same integers: Linears',
+    'node\'s are slow on x86 (the `pk_<op>_x86.h` headers in templates/c/kernels/), same integers: Linears',
     'on int16 copies of x and of each int4 row (low and high nibbles split), four rows x two tokens per pass as',
     'gcc-vectorized `vpmaddwd` dot products; LayerNorm, the GELU lookup, the window normalization and the',
     'attention in forms gcc vectorizes; AVX2 (and for LayerNorm AVX-512) clones picked at load time. No',

@@ -148,11 +148,12 @@ export function recipe(program: FirmwareProgram, target: FirmwareTarget, modelDi
 function sourceHash(r: Recipe): string {
   const h = createHash('sha256');
   h.update(JSON.stringify([r.cc, r.flags, r.sources, r.includes]));
-  for (const dir of [...new Set([CORE_DIR, HOST_DIR, join(HOST_DIR, 'rv32'), join(HOST_DIR, 'test'), ...r.includes])]) {
+  // kernels/: the kernel headers pose_kernels.h includes from a model directory
+  for (const dir of [...new Set([CORE_DIR, HOST_DIR, join(HOST_DIR, 'rv32'), join(HOST_DIR, 'test'), ...r.includes, ...r.includes.map((d) => join(d, 'kernels'))])]) {
     if (!existsSync(dir)) continue;
     for (const f of readdirSync(dir).sort()) {
       const p = join(dir, f);
-      if (/\.(c|h|S)$/.test(f) && statSync(p).isFile()) h.update(p).update(readFileSync(p));
+      if (/\.(c|h|inc|S)$/.test(f) && statSync(p).isFile()) h.update(p).update(readFileSync(p));
     }
   }
   return h.digest('hex').slice(0, 16);

@@ -1,7 +1,7 @@
 // Builds the template contexts for the generated component from a QuantizedGraph and renders every file.
 // All naming (through the collision-checked NameTable), pointer expressions and numbers are decided here;
 // the templates in templates/c only loop and interpolate.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { C_TEMPLATES_DIR, createRenderer, type Renderer } from './render.ts';
 import { NameTable, commentSafe } from './names.ts';
@@ -133,6 +133,12 @@ export function emitComponent(g: QuantizedGraph, banner: Banner, renderer: Rende
   files.set('pose_weights.h', renderer.render('pose_weights.h', ctx));
   files.set('pose_weights.c', renderer.render('pose_weights.c', ctx));
   files.set('pose_kernels.h', readFileSync(join(C_TEMPLATES_DIR, 'pose_kernels.h'), 'utf8'));
+  // The kernel headers and template bodies, copied verbatim: pose_kernels.h includes them as "kernels/<file>",
+  // relative to itself, so the component keeps the folder and needs no include path of its own.
+  const kernelDir = join(C_TEMPLATES_DIR, 'kernels');
+  for (const name of readdirSync(kernelDir).filter((f) => /\.(h|inc)$/.test(f)).sort()) {
+    files.set(`kernels/${name}`, readFileSync(join(kernelDir, name), 'utf8'));
+  }
   if (opts.stream) files.set('pose_stream.h', readFileSync(join(C_TEMPLATES_DIR, 'pose_stream.h'), 'utf8'));
   files.set('CMakeLists.txt', renderer.render('component/CMakeLists.txt', ctx));
   files.set('idf_component.yml', renderer.render('component/idf_component.yml', ctx));

@@ -31,7 +31,11 @@ export async function buildHostHarness(modelDir: string, buildDir: string, extra
   const sources = [HARNESS_SOURCE, ...extraSources, ...readdirSync(modelDir).filter((f) => f.endsWith('.c')).sort().map((f) => join(modelDir, f))];
   const h = createHash('sha256').update(JSON.stringify(HOST_FLAGS));
   for (const s of sources) h.update(s).update(readFileSync(s));
-  for (const f of readdirSync(modelDir).filter((x) => x.endsWith('.h')).sort()) h.update(f).update(readFileSync(join(modelDir, f)));
+  for (const sub of ['', 'kernels']) { // kernels/: the kernel headers pose_kernels.h includes
+    const d = join(modelDir, sub);
+    if (!existsSync(d)) continue;
+    for (const f of readdirSync(d).filter((x) => /\.(h|inc)$/.test(x)).sort()) h.update(join(sub, f)).update(readFileSync(join(d, f)));
+  }
   const dir = join(buildDir, `time-host-${h.digest('hex').slice(0, 16)}`);
   const exe = join(dir, 'time_host');
   if (existsSync(exe)) return exe;

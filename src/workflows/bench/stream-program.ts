@@ -22,7 +22,11 @@ export async function buildStreamProgram(modelDir: string, target: 'host' | 'san
   const sources = r.sources.map((s) => (s === join(HOST_DIR, 'batch_main.c') ? STREAM_MAIN : s));
   const h = createHash('sha256').update(JSON.stringify([r.cc, r.flags, sources]));
   for (const s of sources) h.update(readFileSync(s));
-  for (const f of readdirSync(modelDir).filter((x) => /\.[ch]$/.test(x)).sort()) h.update(f).update(readFileSync(join(modelDir, f)));
+  for (const sub of ['', 'kernels']) { // kernels/: the kernel headers pose_kernels.h includes
+    const d = join(modelDir, sub);
+    if (!existsSync(d)) continue;
+    for (const f of readdirSync(d).filter((x) => /\.([ch]|inc)$/.test(x)).sort()) h.update(join(sub, f)).update(readFileSync(join(d, f)));
+  }
   const dir = join(buildDir, `stream-${target}-${h.digest('hex').slice(0, 16)}`);
   const exe = join(dir, 'stream');
   if (existsSync(exe)) return exe;

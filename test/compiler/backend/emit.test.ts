@@ -4,9 +4,10 @@
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileModel, type CompileResult } from '../../../src/compiler/compile.ts';
-import { DATA_DIR, MODELS_DIR } from '../../../src/paths.ts';
+import { DATA_DIR, MODELS_DIR, TEMPLATES_DIR } from '../../../src/paths.ts';
 import { TOOL_VERSION } from '../../../src/version.ts';
 import { buildHost, crossCompile, runHost } from '../parity/c-build.ts';
 import { simulate } from '../../../src/compiler/sim/run.ts';
@@ -32,9 +33,14 @@ function codeOnly(text: string): string {
 
 describe('generated component (micro int4)', () => {
   it('has exactly the component files', () => {
-    expect([...r.files.keys()].sort()).toEqual([
+    expect([...r.files.keys()].filter((n) => !n.startsWith('kernels/')).sort()).toEqual([
       'CMakeLists.txt', 'compile-report.json', 'idf_component.yml', 'pose-edge-manifest.json', 'pose_kernels.h', 'pose_model.c', 'pose_model.h', 'pose_weights.c', 'pose_weights.h',
     ]);
+    // the kernel library's headers and template bodies, verbatim, in the kernels/ folder pose_kernels.h includes
+    const kernelDir = join(TEMPLATES_DIR, 'c', 'kernels');
+    const kernelFiles = readdirSync(kernelDir).filter((f) => /\.(h|inc)$/.test(f)).sort();
+    expect([...r.files.keys()].filter((n) => n.startsWith('kernels/'))).toEqual(kernelFiles.map((f) => `kernels/${f}`));
+    for (const f of kernelFiles) expect(r.files.get(`kernels/${f}`), f).toBe(readFileSync(join(kernelDir, f), 'utf8'));
     const manifest = JSON.parse(r.files.get('pose-edge-manifest.json')!);
     expect(Object.keys(manifest.files).sort()).toEqual([...r.files.keys()].filter((n) => n !== 'pose-edge-manifest.json').sort());
     expect(manifest.files['pose_model.c']).toBe(createHash('sha256').update(r.files.get('pose_model.c')!).digest('hex'));
@@ -43,7 +49,7 @@ describe('generated component (micro int4)', () => {
 
   it('uses no float, double, malloc or stdio anywhere in the code', () => {
     for (const [name, text] of r.files) {
-      if (!/\.(c|h)$/.test(name)) continue;
+      if (!/\.(c|h|inc)$/.test(name)) continue;
       const code = codeOnly(text);
       for (const word of ['float', 'double', 'malloc', 'calloc', 'free', 'printf', 'stdio', 'stdlib']) {
         expect(new RegExp(`\\b${word}\\b`).test(code), `${name} uses ${word}`).toBe(false);

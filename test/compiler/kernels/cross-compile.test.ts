@@ -4,7 +4,7 @@
 // are integer-only (the C3 has no FPU), which a stray float or double would silently break.
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -50,6 +50,13 @@ describe.concurrent('pose_kernels.h compiles warning-free everywhere', () => {
       .split('\n').map((l) => l.trim().split(/\s+/).pop() ?? '').filter(Boolean);
     // 64-bit integer helpers (__udivdi3 for the per-row reciprocals) are expected; float ones are not.
     expect(undef.filter((s) => /^__.*(sf|df|sf2|df2|si[sd]f|[sd]fsi)\d?$/.test(s) || /float|double/.test(s))).toEqual([]);
+  });
+  it('each kernels/pk_<op>.h compiles on its own, in both host forms', async () => {
+    const kernels = join(HEADER_DIR, 'kernels');
+    const headers = readdirSync(kernels).filter((f) => /^pk_\w+\.h$/.test(f) && !/_(rv32|x86)\.h$/.test(f));
+    expect(headers).toContain('pk_linear.h');
+    await Promise.all(headers.flatMap((h) => [[], ['-DPK_NO_HOST_VEC']].map((d) =>
+      run('gcc', ['-std=c99', '-pedantic', '-Wall', '-Wextra', '-Werror', ...d, '-fsyntax-only', '-include', join(kernels, h), '-x', 'c', '/dev/null']))));
   });
   it('xtensa-lx106-elf-gcc', async () => {
     // This bare toolchain ships no libc: -ffreestanding makes <stdint.h> gcc's own.

@@ -1,8 +1,8 @@
 // Builds a generated component with the host gcc (plus the window driver) and runs it on int16 windows.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export const STRICT_FLAGS = ['-std=c99', '-Wall', '-Wextra', '-Werror', '-fno-strict-aliasing'];
 const DRIVER = new URL('./driver.c', import.meta.url).pathname;
@@ -10,7 +10,10 @@ const DRIVER = new URL('./driver.c', import.meta.url).pathname;
 /** Writes the component files to a fresh temp dir and builds the driver; returns the executable path. */
 export function buildHost(files: Map<string, string>, cc = 'gcc'): string {
   const dir = mkdtempSync(join(tmpdir(), 'pe-comp-'));
-  for (const [name, text] of files) writeFileSync(join(dir, name), text);
+  for (const [name, text] of files) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true }); // kernels/
+    writeFileSync(join(dir, name), text);
+  }
   const exe = join(dir, 'driver');
   execFileSync(cc, [...STRICT_FLAGS, '-O2', `-I${dir}`, join(dir, 'pose_model.c'), join(dir, 'pose_weights.c'), DRIVER, '-o', exe], { stdio: 'pipe' });
   return exe;
@@ -34,7 +37,10 @@ export function runHost(exe: string, windows: Int16Array, inputLen: number, outp
 /** Compiles (no link) the component with a cross compiler under the strict flags; returns the object paths. */
 export function crossCompile(files: Map<string, string>, cc: string, extra: string[]): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'pe-cross-'));
-  for (const [name, text] of files) writeFileSync(join(dir, name), text);
+  for (const [name, text] of files) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true }); // kernels/
+    writeFileSync(join(dir, name), text);
+  }
   const objs: string[] = [];
   for (const src of ['pose_model.c', 'pose_weights.c']) {
     const obj = join(dir, src.replace(/\.c$/, '.o'));

@@ -1,0 +1,71 @@
+/*
+ * pk_lut.h -- lookup-table activations (GELU, tanh, sigmoid, ... tabulated by the compiler).
+ *
+ *   pk_lut8_Y(x int8, n, table[256], y)            y = table[x + 128]
+ *   pk_lut16_interp_Y(x int16, n, table int16 [257], y)   257-point linear interpolation
+ *
+ * lut8: the compiler tabulates code(f((i - 128) s_in) / s_out) for the 256 inputs: exact by construction.
+ * lut16_interp: int16 input through a 257-point table sampled every 256 codes (table[i] = f at code
+ * -32768 + 256 i, in output codes; the compiler keeps every entry inside the output type): u = x + 32768,
+ * i = u >> 8, r = u & 255, y = table[i] + floor(((table[i+1] - table[i]) * r + 128) / 256).
+ * Forms: the reference below; the x86-64 host compiled by gcc takes pk_lut_x86.h for lut16_interp (clang
+ * on x86-64 does not gain from it and keeps the reference). TS mirrors: lut8, lut16Interp.
+ */
+#ifndef PK_LUT_H
+#define PK_LUT_H
+
+#include "pk_base.h"
+
+static inline void pk_lut8_i8(const int8_t *x, int32_t n, const int8_t *table, int8_t *y)
+{
+    int32_t i;
+    for (i = 0; i < n; ++i) y[i] = table[x[i] + 128];
+}
+
+static inline void pk_lut8_i16(const int8_t *x, int32_t n, const int16_t *table, int16_t *y)
+{
+    int32_t i;
+    for (i = 0; i < n; ++i) y[i] = table[x[i] + 128];
+}
+
+#if PK_X86_GCC
+#include "pk_lut_x86.h"
+#else
+/* Computed from the table's middle, tm = table + 128: u >> 8 = (x >> 8) + 128 and u & 255 = x & 255, so
+ * tm[x >> 8] is table[i] without the + 32768; four values per iteration (rv32: 17 -> ~14 instructions). */
+#define PK_LUT16_ONE(TY, XV, YP)                                                                         \
+    do {                                                                                                 \
+        const int32_t x_ = (XV);                                                                         \
+        const int16_t *p_ = tm + (x_ >> 8);                                                              \
+        const int32_t t0_ = p_[0];                                                                       \
+        *(YP) = (TY)(t0_ + (((p_[1] - t0_) * (x_ & 255) + 128) >> 8));                                   \
+    } while (0)
+
+static inline void pk_lut16_interp_i8(const int16_t *x, int32_t n, const int16_t *table, int8_t *y)
+{
+    const int16_t *tm = table + 128;
+    int32_t i;
+    for (i = 0; i < (n & ~3); i += 4) {
+        PK_LUT16_ONE(int8_t, x[i], y + i);
+        PK_LUT16_ONE(int8_t, x[i + 1], y + i + 1);
+        PK_LUT16_ONE(int8_t, x[i + 2], y + i + 2);
+        PK_LUT16_ONE(int8_t, x[i + 3], y + i + 3);
+    }
+    for (; i < n; ++i) PK_LUT16_ONE(int8_t, x[i], y + i);
+}
+
+static inline void pk_lut16_interp_i16(const int16_t *x, int32_t n, const int16_t *table, int16_t *y)
+{
+    const int16_t *tm = table + 128;
+    int32_t i;
+    for (i = 0; i < (n & ~3); i += 4) {
+        PK_LUT16_ONE(int16_t, x[i], y + i);
+        PK_LUT16_ONE(int16_t, x[i + 1], y + i + 1);
+        PK_LUT16_ONE(int16_t, x[i + 2], y + i + 2);
+        PK_LUT16_ONE(int16_t, x[i + 3], y + i + 3);
+    }
+    for (; i < n; ++i) PK_LUT16_ONE(int16_t, x[i], y + i);
+}
+#endif
+
+#endif /* PK_LUT_H */
