@@ -3,7 +3,7 @@
  * kernels/, included here (pose-edge's templates/c/kernels/README.md says which file holds what).
  *
  * Plain C99 with <stdint.h> only: no float, no malloc, no stdio. The compiler copies this file and kernels/
- * verbatim into the generated component; the TypeScript files in src/compiler/sim/kernels mirror every
+ * verbatim into the generated component; the TypeScript files src/compiler/kernels/<op>/sim.ts mirror every
  * kernel bit for bit, and docs/fixed-point.md states the arithmetic exactly (read it before changing
  * anything).
  *
