@@ -74,9 +74,9 @@ function killGroup(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Children of a process (the virtual node of `parity --virtual`, socat of a simulator). */
-function childrenOf(pid: number): number[] {
-  const r = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
+/** Children of a process whose command line matches `pattern` (the virtual node of `parity --virtual`). */
+function childrenOf(pid: number, pattern: string): number[] {
+  const r = spawnSync('pgrep', ['-P', String(pid), '-f', pattern], { encoding: 'utf8' });
   return r.stdout.split('\n').filter(Boolean).map(Number);
 }
 
@@ -205,9 +205,9 @@ function cases(): Case[] {
     ['parity --report', (f) => ['parity', '--virtual', '--report', f]],
   ];
   for (const [cmd, argv] of writers) {
-    for (const [cls, f] of [['not a directory', 'plain/x'], ['dangling link', 'dangling'], ['read-only file system', 'ro/x'], ['is a directory', 'adir']]) {
-      out.push(c('filesystem errors', `${cmd}: ${cls}`, argv(f), [1]));
-    }
+    // compile --out names a folder: an existing empty one is fine; every other writer names a file.
+    const classes = [['not a directory', 'plain/x'], ['dangling link', 'dangling'], ['read-only file system', 'ro/x'], ...(cmd === 'compile --out' ? [] : [['is a directory', 'adir']])];
+    for (const [cls, f] of classes) out.push(c('filesystem errors', `${cmd}: ${cls}`, argv(f), [1]));
   }
 
   // Non-finite values: replaced, counted and reported; labels refused.
@@ -286,11 +286,17 @@ function withRomSim(simArgs: string[], argv: (port: string) => string[], opts: {
 
 async function parityKilled(dir: string): Promise<Outcome> {
   let parent = 0;
-  const run = cli(['parity', '--virtual', '--json', '--timeout', '500'], { onSpawn: (ch) => (parent = ch.pid!) })(dir);
-  // Once the virtual node (a child of the CLI) runs and a few windows went by, kill it.
-  await waitFor(() => childrenOf(parent).length > 0, 60_000);
-  await sleep(1500);
-  for (const pid of childrenOf(parent)) killGroupOrPid(pid);
+  let stderr = '';
+  const run = cli(['parity', '--virtual', '--timeout', '500'], {
+    onSpawn: (ch) => {
+      parent = ch.pid!;
+      ch.stderr!.on('data', (d) => (stderr += d));
+    },
+  })(dir);
+  // Once the replay has started, kill the virtual node (the CLI's child running pose-node-virtual).
+  await waitFor(() => /replaying \d+ windows/.test(stderr), 120_000);
+  await sleep(150);
+  for (const pid of childrenOf(parent, 'pose-node-virtual')) killGroupOrPid(pid);
   return run;
 }
 
