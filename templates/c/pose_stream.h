@@ -21,7 +21,9 @@
 
 #include <stdint.h>
 
-#include "pose_kernels.h"
+/* PK_BIAS, PK_LO4 and the attribute macros: the linear kernels and their base. */
+#include "kernels/pk_base.h"
+#include "kernels/pk_linear.h"
 
 /* s[o] = sum_i w[o][i] x[i] for one raw packet x (int16, the model's input format). Each weight is used
  * once per packet, so the cost is in unpacking: the nibbles are read as offset binary, (u ^ 0x88) holding

@@ -8,7 +8,7 @@ import { NameTable, commentSafe } from './names.ts';
 import { cLiteral, bytesOf, initializerLines } from './c-literals.ts';
 import { layoutMemory, scratchName, type MemoryLayout } from './memory.ts';
 import { ctypeOfBits, type QuantizedGraph, type QTensor } from '../quant/qgraph.ts';
-import { kernelOf } from '../kernels/index.ts';
+import { kernelHeaders, kernelOf } from '../kernels/index.ts';
 import type { Arg, Refs } from '../kernels/kernel.ts';
 import type { StreamPlan } from '../stream-plan.ts';
 import { streamContext } from './stream.ts';
@@ -132,7 +132,7 @@ export function emitComponent(g: QuantizedGraph, banner: Banner, renderer: Rende
   files.set('pose_model.c', renderer.render('pose_model.c', ctx));
   files.set('pose_weights.h', renderer.render('pose_weights.h', ctx));
   files.set('pose_weights.c', renderer.render('pose_weights.c', ctx));
-  files.set('pose_kernels.h', readFileSync(join(C_TEMPLATES_DIR, 'pose_kernels.h'), 'utf8'));
+  files.set('pose_kernels.h', renderer.render('pose_kernels.h', { headers: kernelHeaders() }));
   // The kernel headers and template bodies, copied verbatim: pose_kernels.h includes them as "kernels/<file>",
   // relative to itself, so the component keeps the folder and needs no include path of its own.
   const kernelDir = join(C_TEMPLATES_DIR, 'kernels');

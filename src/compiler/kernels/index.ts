@@ -49,6 +49,11 @@ export function kernelForIrOp(irOp: string): Kernel | undefined {
   return BY_IR_OP.get(irOp);
 }
 
+/** The kernel headers a component includes (templates/c/kernels), each once, in the order of KERNELS. */
+export function kernelHeaders(): string[] {
+  return [...new Set(KERNELS.flatMap((k) => k.headers))];
+}
+
 /** The IR ops that have an integer kernel, for "supported:" messages. */
 export function supportedIrOps(): string[] {
   return [...BY_IR_OP.keys()].sort();

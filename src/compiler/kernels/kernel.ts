@@ -47,6 +47,8 @@ export interface Kernel<Op extends QOpCommon & { kind: string } = QOpCommon & { 
   readonly kinds: readonly Op['kind'][];
   /** The IR ops (ONNX or fused pe.*) it plans. */
   readonly irOps: readonly string[];
+  /** The headers of templates/c/kernels that declare its C functions (the component's pose_kernels.h includes them). */
+  readonly headers: readonly string[];
   /** Does planning need the calibrated range of the node's output? (false: its scale follows the input.) */
   readonly calibrated: boolean;
   precision?(node: Node, rules: PrecisionRules, isConst: (tensor: string) => boolean): void;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pose_kernels.h"
+#include "all_kernels.h"
 
 #define SENTINEL 0x55
 

@@ -4,7 +4,7 @@
  * on rv32) is inlined here at -O0 and every source line of its body is a step. */
 #include <stdint.h>
 
-#include "pose_kernels.h"
+#include "all_kernels.h"
 
 #define T 10
 #define IN 8

@@ -1,7 +1,7 @@
 /* Calls every kernel of pose_kernels.h with run-time arguments, so the cross-compilers type-check, warn
  * about and generate code for all of them (static inline functions nobody calls are not compiled). One
  * small function per kernel: a single function inlining them all takes the compilers several times longer. */
-#include "pose_kernels.h"
+#include "all_kernels.h"
 
 struct pk_args {
     const int8_t *x8;

@@ -5,7 +5,7 @@
  * (-Waggressive-loop-optimizations on a loop tail after a blocked loop, seen on pk_attention_i16_i16
  * with hd = 32). Sizes of the model family (T = 10 tokens, d = 64, 2 heads of 32, the 342-wide
  * projection, the 1-token head, the 17-keypoint refinement) and odd ones that leave loop tails. */
-#include "pose_kernels.h"
+#include "all_kernels.h"
 
 #define PK_INSTANCE(NAME, CALL)                                                                          \
     void pk_const_##NAME(void);                                                                          \

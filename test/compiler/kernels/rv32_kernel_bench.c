@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pose_kernels.h"
+#include "all_kernels.h"
 
 long io_read(void *buf, size_t len);
 

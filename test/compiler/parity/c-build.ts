@@ -8,14 +8,14 @@ export const STRICT_FLAGS = ['-std=c99', '-Wall', '-Wextra', '-Werror', '-fno-st
 const DRIVER = new URL('./driver.c', import.meta.url).pathname;
 
 /** Writes the component files to a fresh temp dir and builds the driver; returns the executable path. */
-export function buildHost(files: Map<string, string>, cc = 'gcc'): string {
+export function buildHost(files: Map<string, string>, cc = 'gcc', opt: string[] = ['-O2']): string {
   const dir = mkdtempSync(join(tmpdir(), 'pe-comp-'));
   for (const [name, text] of files) {
     mkdirSync(dirname(join(dir, name)), { recursive: true }); // kernels/
     writeFileSync(join(dir, name), text);
   }
   const exe = join(dir, 'driver');
-  execFileSync(cc, [...STRICT_FLAGS, '-O2', `-I${dir}`, join(dir, 'pose_model.c'), join(dir, 'pose_weights.c'), DRIVER, '-o', exe], { stdio: 'pipe' });
+  execFileSync(cc, [...STRICT_FLAGS, ...opt, `-I${dir}`, join(dir, 'pose_model.c'), join(dir, 'pose_weights.c'), DRIVER, '-o', exe], { stdio: 'pipe' });
   return exe;
 }
 

@@ -85,6 +85,7 @@ function args<R>(op: AddOp, r: Refs<R>): Arg<R>[] {
 export const addKernel: Kernel<AddOp> = {
   kinds: ['add'],
   irOps: ['Add'],
+  headers: ['pk_add.h'],
   calibrated: true,
   precision(node, rules, isConst) {
     // The residual stream: every operand and the result are int16, and the two operands share a type.

@@ -57,6 +57,7 @@ function args<R>(op: AttentionPoolOp, r: Refs<R>): Arg<R>[] {
 export const attentionPoolKernel: Kernel<AttentionPoolOp> = {
   kinds: ['attention_pool'],
   irOps: ['pe.AttentionPool'],
+  headers: ['pk_attention_pool.h'],
   calibrated: true,
   precision: (node, rules) => rules.force(node.inputs[1]),
   plan,

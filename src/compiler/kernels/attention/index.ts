@@ -87,6 +87,7 @@ function args<R>(op: AttentionOp, r: Refs<R>): Arg<R>[] {
 export const attentionKernel: Kernel<AttentionOp> = {
   kinds: ['attention'],
   irOps: ['pe.Attention'],
+  headers: ['pk_softmax.h', 'pk_attention.h'],
   calibrated: true,
   precision(node, rules) {
     // q, k, v int16: the logits are q.k, and int8 q/k was the largest int8 error of the trained micro

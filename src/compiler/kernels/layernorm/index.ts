@@ -85,6 +85,7 @@ function args<R>(op: LayerNormOp, r: Refs<R>): Arg<R>[] {
 export const layerNormKernel: Kernel<LayerNormOp> = {
   kinds: ['layernorm'],
   irOps: ['pe.LayerNorm'],
+  headers: ['pk_layernorm.h'],
   calibrated: true,
   precision(node, rules) {
     rules.force(node.inputs[0]);

@@ -181,6 +181,7 @@ function mirror(
 export const linearKernel: Kernel<LinearOp> = {
   kinds: ['linear'],
   irOps: ['pe.Linear'],
+  headers: ['pk_linear.h'],
   calibrated: true,
   plan,
   cName: (op, bitsOf) => `pk_linear_w${op.wbits}_${typeSuffix(bitsOf(op.inputs[0]))}_${typeSuffix(bitsOf(op.outputs[0]))}`,

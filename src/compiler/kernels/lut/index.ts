@@ -57,6 +57,7 @@ function plan(ctx: PlanContext, node: Node): LutOp {
 export const lutKernel: Kernel<LutOp> = {
   kinds: ['lut8', 'lut16'],
   irOps: Object.keys(FUNCTIONS),
+  headers: ['pk_lut.h'],
   calibrated: true,
   precision(node, rules) {
     // The FFN hidden layer around GELU: int8 there cost the trained micro (71.2% PCK@20) a max keypoint

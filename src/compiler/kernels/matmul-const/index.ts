@@ -58,6 +58,7 @@ function plan(ctx: PlanContext, node: Node): MatMulConstOp {
 export const matmulConstKernel: Kernel<MatMulConstOp> = {
   kinds: ['matmul_const'],
   irOps: ['pe.MatMulConst'],
+  headers: ['pk_matmul_const.h'],
   calibrated: true,
   plan,
   cName: (op, bitsOf) => `pk_matmul_const_left_${typeSuffix(bitsOf(op.inputs[0]))}_${typeSuffix(bitsOf(op.outputs[0]))}`,

@@ -30,6 +30,7 @@ function plan(ctx: PlanContext, node: Node): NormalizeOp {
     if (!perm || perm.join(',') !== '0,3,1,2') ctx.fail(c, `reads the normalized window other than as per-packet tokens (inputPerm [0,3,1,2]); not supported`);
   }
   const y = ctx.newTensor(out, 1 / qmax(ctx.bitsOf(out)), `token-major [${packets}][${links * sc}]`);
+  if (y.scale !== 1 / qmax(y.bits)) ctx.fail(node, 'is the model output, whose scale is fixed (OUTPUT_FRAC_BITS); the normalization writes Q0.15 codes and cannot rescale');
   const op: NormalizeOp = { ...ctx.common(node, [x], [out]), kind: 'normalize', F: links * sc, P: packets };
   op.notes.push(`y = (x - min) / (max - min) as Q0.${y.bits - 1} (scale 1/${qmax(y.bits)}); epsilon ${(node.attrs as { epsilon: number }).epsilon} below one LSB of any non-constant window`);
   return op;
@@ -38,6 +39,7 @@ function plan(ctx: PlanContext, node: Node): NormalizeOp {
 export const normalizeKernel: Kernel<NormalizeOp> = {
   kinds: ['normalize'],
   irOps: ['pe.MinMaxNormalize'],
+  headers: ['pk_normalize.h'],
   calibrated: false,
   plan,
   cName: (op, bitsOf) => `pk_minmax_normalize_${typeSuffix(bitsOf(op.outputs[0]))}`,

@@ -25,13 +25,15 @@ function plan(ctx: PlanContext, node: Node): ReluOp | null {
     ctx.view(out, src.name);
     return null;
   }
-  ctx.newTensor(out, src.scale);
+  // The kernel copies codes: it cannot produce the model output, whose scale the kernel API fixes.
+  if (ctx.newTensor(out, src.scale).scale !== src.scale) ctx.fail(node, 'is the model output, whose scale is fixed (OUTPUT_FRAC_BITS); a ReLU cannot rescale, so end the model with an op that requantizes (a Linear, or Clip(0, inf))');
   return { ...ctx.common(node, [src.name], [out]), kind: 'relu', n: src.elems };
 }
 
 export const reluKernel: Kernel<ReluOp> = {
   kinds: ['relu'],
   irOps: ['Relu'],
+  headers: ['pk_relu.h'],
   calibrated: false,
   precision: (node, rules) => rules.tie(node.inputs[0], node.outputs[0]),
   plan,
