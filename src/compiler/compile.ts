@@ -145,7 +145,7 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
   const calib = loadCalibration(opts.calibPath);
   const weightMap = mapWeights(model, weights, opts.modelPath);
   const refBytes = applyWeights(model, weights, weightMap);
-  const graph = lower(model);
+  const graph = lower(model, opts.modelPath);
 
   const names = calibrationTensors(graph);
   const runner = ortRunner(refBytes, `${opts.modelPath} (reference, calibration)`, `the calibration windows of ${opts.calibPath}`);

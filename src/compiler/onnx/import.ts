@@ -8,7 +8,7 @@ import { describeNode, GraphError, ShapeError, UnsupportedOpError } from '../ir/
 import type { Graph, Node, Tensor } from '../ir/graph.ts';
 import { elementCount } from '../ir/helpers.ts';
 import { attrReader, toNumber } from '../ops/attrs.ts';
-import { OPS } from '../ops/index.ts';
+import { ONNX_OPS, OPS } from '../ops/index.ts';
 import { decodeTensorProto, dtypeFromOnnx } from '../ops/tensor-proto.ts';
 import type { InputInfo, Value } from '../ops/types.ts';
 import { defaultOpset } from './load.ts';
@@ -63,7 +63,9 @@ export function importOnnx(model: onnx.ModelProto, source = 'model'): Graph {
     }
     const def = OPS.get(op);
     if (!def || !def.parse) {
-      throw new UnsupportedOpError(`${source}: ${describeNode(ref)}: op ${op} is not supported by the compiler`);
+      throw new UnsupportedOpError(
+        `${source}: ${describeNode(ref)}: op ${op} is not supported by the compiler (supported: ${ONNX_OPS.join(', ')}; docs/ops.md)`,
+      );
     }
     const outputs = [...(p.output ?? [])];
     while (outputs.length > 0 && outputs[outputs.length - 1] === '') outputs.pop();

@@ -1,5 +1,6 @@
-// The end-to-end check of one ONNX op: a model made of that op (and what it needs around it) on the CSI
-// window input, compiled by the real pipeline (calibration on the bundled set, the kernel's plan, the
+// The checks of one ONNX op. checkFloat: its float semantics (import + the IR interpreter, used by constant
+// folding) against onnxruntime-node on random inputs. checkOp, end to end: a model made of that op (and what
+// it needs around it) on the CSI window input, compiled by the real pipeline (calibration on the bundled set, the kernel's plan, the
 // emitter), then, on test windows:
 //   - the generated C, built for the host (gcc -O2, and clang with ASan + UBSan), equals the TypeScript
 //     simulator bit for bit: the C call and the simulator's mirror call come from one argument list;
@@ -19,7 +20,35 @@ import { WINDOW_VALUES } from '../../../src/data/window.ts';
 import { readNpy } from '../../../src/io/npy.ts';
 import { buildHost, runHost } from '../parity/c-build.ts';
 import { writeQWeightsFile } from '../quant/qweights-fixture.ts';
-import { buildModel, encode, ortRun, type ModelSpec } from '../frontend/onnx-builder.ts';
+import { buildModel, encode, ortRun, randomFloats, type ModelSpec } from '../frontend/onnx-builder.ts';
+import { importOnnx } from '../../../src/compiler/onnx/import.ts';
+import { interpret } from '../../../src/compiler/ir/interpret.ts';
+import type { Value } from '../../../src/compiler/ops/types.ts';
+
+/**
+ * Runs `spec` on onnxruntime-node and through import + the float interpreter on the same random inputs
+ * (uniform in `range`); returns, per output, its shapes and the largest |difference| relative to
+ * max(1, max |reference|). Single float32 ops differ only in rounding order, a few ulps; any semantic
+ * mistake (an axis, a broadcast, a clamp, a default attribute) is far larger than 1e-5.
+ */
+export async function checkFloat(spec: ModelSpec, range: [number, number] = [-2, 2]): Promise<{ name: string; shape: number[]; refShape: number[]; relErr: number }[]> {
+  const model = buildModel(spec);
+  const feeds: Record<string, { dims: number[]; data: Float32Array }> = {};
+  spec.inputs.forEach(([name, dims], k) => {
+    const n = (dims as number[]).reduce((a, b) => a * b, 1);
+    feeds[name] = { dims: dims as number[], data: randomFloats(n, 100 + k, ...range) };
+  });
+  const ref = await ortRun(model, feeds);
+  const env = interpret(importOnnx(model, 'golden'), Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, { dtype: 'float32', shape: v.dims, data: v.data } satisfies Value])));
+  return spec.outputs.map(([name]) => {
+    const got = env.get(name)!;
+    const want = Array.from(ref[name].data);
+    const scale = Math.max(1, ...want.map(Math.abs));
+    let relErr = 0;
+    Array.from(got.data as ArrayLike<number | bigint>, Number).forEach((v, i) => (relErr = Math.max(relErr, Math.abs(v - want[i]) / scale)));
+    return { name, shape: got.shape, refShape: ref[name].dims, relErr };
+  });
+}
 
 export interface OpCheck {
   compiled: CompileResult;
