@@ -12,15 +12,17 @@ import { layerNormKernel, type LayerNormOp } from './layernorm/index.ts';
 import { attentionKernel, type AttentionOp } from './attention/index.ts';
 import { attentionPoolKernel, type AttentionPoolOp } from './attention-pool/index.ts';
 import { matmulConstKernel, type MatMulConstOp } from './matmul-const/index.ts';
+import { clipKernel, type ClipOp } from './clip/index.ts';
 
-export type { NormalizeOp, LinearOp, AddOp, ReluOp, LutOp, LayerNormOp, AttentionOp, AttentionPoolOp, MatMulConstOp };
+export type { NormalizeOp, LinearOp, AddOp, ReluOp, LutOp, LayerNormOp, AttentionOp, AttentionPoolOp, MatMulConstOp, ClipOp };
 
 /** One integer op of the QuantizedGraph: what a kernel planned for an IR node. */
-export type QOp = NormalizeOp | LinearOp | AddOp | LutOp | ReluOp | LayerNormOp | AttentionOp | AttentionPoolOp | MatMulConstOp;
+export type QOp = NormalizeOp | LinearOp | AddOp | LutOp | ReluOp | LayerNormOp | AttentionOp | AttentionPoolOp | MatMulConstOp | ClipOp;
 
 // Each kernel's op type is checked against its own kernel; the list holds them under the common interface.
 const KERNELS: readonly Kernel[] = [
   normalizeKernel, linearKernel, addKernel, reluKernel, lutKernel, layerNormKernel, attentionKernel, attentionPoolKernel, matmulConstKernel,
+  clipKernel,
 ] as readonly Kernel[];
 
 function indexBy(key: (k: Kernel) => readonly string[]): Map<string, Kernel> {

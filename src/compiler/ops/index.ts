@@ -5,6 +5,7 @@ import { Add } from './add.ts';
 import { Attention } from './pe-attention.ts';
 import { AttentionPool } from './pe-attention-pool.ts';
 import { Cast } from './cast.ts';
+import { Clip } from './clip.ts';
 import { Concat } from './concat.ts';
 import { Constant } from './constant.ts';
 import { ConstantOfShape } from './constant-of-shape.ts';
@@ -49,6 +50,7 @@ import { Where } from './where.ts';
 export const OPS: ReadonlyMap<string, OpDef<any>> = new Map<string, OpDef<any>>([
   ['Add', Add],
   ['Cast', Cast],
+  ['Clip', Clip],
   ['Concat', Concat],
   ['Constant', Constant],
   ['ConstantOfShape', ConstantOfShape],
