@@ -33,5 +33,6 @@
 #include "kernels/pk_attention.h"
 #include "kernels/pk_attention_pool.h"
 #include "kernels/pk_matmul_const.h"
+#include "kernels/pk_clip.h"
 
 #endif /* POSE_KERNELS_H */
