@@ -12,13 +12,13 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 model="${2:-}"
 if [ -z "$model" ]; then
   if [ -f "$root/firmware/components/pose_model/pose_model.h" ]; then model="$root/firmware/components/pose_model"
-  else model="$root/firmware/host/placeholder_model"; fi
+  else model="$root/firmware/linux/placeholder_model"; fi
 fi
 out="${FUZZ_BUILD_DIR:-$root/build/fuzz}"
 mkdir -p "$out/corpus"
 core="$root/firmware/core"
 clang -g -O2 -std=c11 -Wall -Wextra -Werror -fno-strict-aliasing -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-  -I"$core" -I"$model" "$root/firmware/host/test/fuzz_proto.c" \
+  -I"$core" -I"$model" "$root/firmware/linux/test/fuzz_proto.c" \
   "$core/proto.c" "$core/csi.c" "$core/window.c" "$core/driver.c" "$core/node.c" "$model"/*.c \
   -o "$out/fuzz_proto"
 # Seeds: every golden wire frame, as raw-mode input (leading even byte).

@@ -33,7 +33,7 @@ const int = (v: number) => Math.round(v).toLocaleString('en-US');
 function gitState(): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'templates', 'firmware/host', 'firmware/core'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'templates', 'firmware/linux', 'firmware/core'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
     return dirty ? `${head} with uncommitted changes in src/templates/firmware` : head;
   } catch {
     return 'unknown (not a git checkout)';
@@ -159,7 +159,7 @@ function render(results: { c: Config; r: BenchReport }[], runs: number): string 
     '  on onnxruntime-node with `intraOpNumThreads 1`, `interOpNumThreads 1`, batch 1; each `session.run` timed',
     '  alone with `process.hrtime`, input tensors built beforehand. **referencePck20** is the same model on the',
     '  whole test set (the `pose-edge eval` path).',
-    '- **rv32Instructions**: the firmware batch program (firmware/host/batch_main.c + the kernel) built for',
+    '- **rv32Instructions**: the firmware batch program (firmware/linux/batch_main.c + the kernel) built for',
     '  rv32imc (ESP32-C3 ISA) runs under qemu-riscv32; instructions are counted from qemu\'s translation-block',
     '  log (bench/rv32-count.ts) over 4 test windows, minus a run on empty input (start-up and exit). Its outputs',
     '  must equal the host build\'s, or bench fails. **instrPerMac** divides by the compiler\'s MAC count, so',

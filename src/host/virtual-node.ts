@@ -1,11 +1,11 @@
-// Builds and runs the firmware's host-side programs: the virtual node (firmware/host/virtual_node.c: the
+// Builds and runs the firmware's host-side programs: the virtual node (firmware/linux/virtual_node.c: the
 // node's core plus a model directory, speaking the wire protocol on a pseudo-terminal) and the batch
-// program (firmware/host/batch_main.c: windows in, keypoints out) for the host, under sanitizers, and for
+// program (firmware/linux/batch_main.c: windows in, keypoints out) for the host, under sanitizers, and for
 // rv32imc under qemu-riscv32.
 //
 // API for tests and other commands (parity uses it):
 //   resolveModelDir(dir?)            -> the model directory: dir, else firmware/components/pose_model if it
-//                                       has a pose_model.h, else the placeholder firmware/host/placeholder_model
+//                                       has a pose_model.h, else the placeholder firmware/linux/placeholder_model
 //   buildFirmwareProgram({program, target, modelDir, buildDir}) -> path of the cached executable (built if the
 //                                       hash of sources + flags changed); targets: host | sanitize | rv32
 //   startVirtualNode({modelDir, buildDir, replayCsi, packetRate, loop, hop}) -> VirtualNode:
@@ -25,8 +25,8 @@ import { FIRMWARE_DIR, REPO_ROOT } from '../paths.ts';
 const execFileP = promisify(execFile);
 
 export const CORE_DIR = join(FIRMWARE_DIR, 'core');
-export const HOST_DIR = join(FIRMWARE_DIR, 'host');
-export const PLACEHOLDER_MODEL_DIR = join(HOST_DIR, 'placeholder_model');
+export const LINUX_DIR = join(FIRMWARE_DIR, 'linux');
+export const PLACEHOLDER_MODEL_DIR = join(LINUX_DIR, 'placeholder_model');
 export const GENERATED_MODEL_DIR = join(FIRMWARE_DIR, 'components', 'pose_model');
 export const DEFAULT_BUILD_DIR = join(REPO_ROOT, 'build', 'firmware-host');
 
@@ -104,20 +104,20 @@ interface Recipe {
 
 /** Compiler, flags and sources of one program for one target. Exported so the benchmarks print them. */
 export function recipe(program: FirmwareProgram, target: FirmwareTarget, modelDir: string): Recipe {
-  const includes = [CORE_DIR, HOST_DIR, modelDir];
+  const includes = [CORE_DIR, LINUX_DIR, modelDir];
   const model = modelSources(modelDir);
   let sources: string[];
   switch (program) {
     case 'virtual-node':
-      sources = [...CORE_SOURCES, join(HOST_DIR, 'recording.c'), join(HOST_DIR, 'virtual_node.c'), ...model];
+      sources = [...CORE_SOURCES, join(LINUX_DIR, 'recording.c'), join(LINUX_DIR, 'virtual_node.c'), ...model];
       break;
     case 'batch':
-      sources = [join(CORE_DIR, 'proto.c'), join(HOST_DIR, 'batch_main.c'), ...model];
-      sources.push(target === 'rv32' ? join(HOST_DIR, 'rv32', 'rv32_io.c') : join(HOST_DIR, 'host_io.c'));
-      if (target === 'rv32') sources.unshift(join(HOST_DIR, 'rv32', 'start.S'));
+      sources = [join(CORE_DIR, 'proto.c'), join(LINUX_DIR, 'batch_main.c'), ...model];
+      sources.push(target === 'rv32' ? join(LINUX_DIR, 'rv32', 'rv32_io.c') : join(LINUX_DIR, 'host_io.c'));
+      if (target === 'rv32') sources.unshift(join(LINUX_DIR, 'rv32', 'start.S'));
       break;
     case 'golden-test':
-      sources = [join(CORE_DIR, 'proto.c'), join(HOST_DIR, 'test', 'golden_test.c')];
+      sources = [join(CORE_DIR, 'proto.c'), join(LINUX_DIR, 'test', 'golden_test.c')];
       break;
   }
   if (target === 'rv32') {
@@ -149,7 +149,7 @@ function sourceHash(r: Recipe): string {
   const h = createHash('sha256');
   h.update(JSON.stringify([r.cc, r.flags, r.sources, r.includes]));
   // kernels/: the kernel headers pose_kernels.h includes from a model directory
-  for (const dir of [...new Set([CORE_DIR, HOST_DIR, join(HOST_DIR, 'rv32'), join(HOST_DIR, 'test'), ...r.includes, ...r.includes.map((d) => join(d, 'kernels'))])]) {
+  for (const dir of [...new Set([CORE_DIR, LINUX_DIR, join(LINUX_DIR, 'rv32'), join(LINUX_DIR, 'test'), ...r.includes, ...r.includes.map((d) => join(d, 'kernels'))])]) {
     if (!existsSync(dir)) continue;
     for (const f of readdirSync(dir).sort()) {
       const p = join(dir, f);

@@ -2,7 +2,7 @@
 // replayed by the virtual node through the live path (`pose-edge node --virtual --replay-csi FILE`).
 // Layout: magic "PECSREC1", then per packet: u32 timestamp_us, u8 link, i8 rssi, u8 flags (bit 0 HT,
 // bit 1 40 MHz, bit 2 first_word_invalid), u8 channel, u16 len, len x int8 (imaginary, real pairs).
-// Validated on read with the same rules and messages as the C reader (firmware/host/recording.c): every
+// Validated on read with the same rules and messages as the C reader (firmware/linux/recording.c): every
 // record complete, a length the ESP32 driver delivers, link 0..2, only defined flag bits, at least one
 // record; each error names the file, the record index and its byte offset.
 import { ProtocolError } from './errors.ts';

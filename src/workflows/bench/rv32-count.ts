@@ -1,4 +1,4 @@
-// The node's instruction sets, measured: the batch program (firmware/host/batch_main.c: core + model) built
+// The node's instruction sets, measured: the batch program (firmware/linux/batch_main.c: core + model) built
 // for rv32imc (ESP32-C3 ISA) runs under qemu-riscv32; its outputs are compared bit for bit with the host
 // build's on the bundled test set, and the instructions it executes per inference are counted from qemu's
 // translation-block log (in_asm gives each block's instruction count, exec,nochain logs every block run).
@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import { quantizeInput } from '../../compiler/io-format.ts';
 import { readNpy } from '../../io/npy.ts';
 import { DATA_DIR, REPO_ROOT } from '../../paths.ts';
-import { buildFirmwareProgram, CORE_DIR, HOST_DIR, readModelHeader, resolveModelDir } from '../../host/virtual-node.ts';
+import { buildFirmwareProgram, CORE_DIR, LINUX_DIR, readModelHeader, resolveModelDir } from '../../host/virtual-node.ts';
 import { WINDOW_VALUES } from '../../data/window.ts';
 
 const execFileP = promisify(execFile);
@@ -145,8 +145,8 @@ export async function xtensaObjects(modelDir: string, outDir: string): Promise<s
   const objs: string[] = [];
   for (const src of sources) {
     const obj = join(outDir, src.replace(/[/\\]/g, '_') + '.o');
-    // -ffreestanding: this toolchain has no libc; firmware/host/xtensa/ declares the <string.h> functions used.
-    await execFileP('xtensa-lx106-elf-gcc', [...XTENSA_FLAGS, `-I${join(HOST_DIR, 'xtensa')}`, `-I${CORE_DIR}`, `-I${modelDir}`, '-c', src, '-o', obj]);
+    // -ffreestanding: this toolchain has no libc; firmware/linux/xtensa/ declares the <string.h> functions used.
+    await execFileP('xtensa-lx106-elf-gcc', [...XTENSA_FLAGS, `-I${join(LINUX_DIR, 'xtensa')}`, `-I${CORE_DIR}`, `-I${modelDir}`, '-c', src, '-o', obj]);
     objs.push(obj);
   }
   return objs;

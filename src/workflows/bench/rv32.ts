@@ -1,4 +1,4 @@
-// rv32Instructions and textBytes: the batch program (firmware/host/batch_main.c + the generated kernel)
+// rv32Instructions and textBytes: the batch program (firmware/linux/batch_main.c + the generated kernel)
 // built for rv32imc runs under qemu-riscv32; instructions are counted by rv32-count.ts's qemu log
 // reader, and start-up + exit (a run on empty input) is subtracted. Code size is the .text of the
 // kernel's own objects (weights live in .rodata and are counted by weightBytes), compiled as the node

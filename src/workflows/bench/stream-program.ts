@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { countInstructions } from './rv32-count.ts';
-import { HOST_DIR, recipe } from '../../host/virtual-node.ts';
+import { LINUX_DIR, recipe } from '../../host/virtual-node.ts';
 import { BenchError } from './errors.ts';
 
 const execFileP = promisify(execFile);
@@ -19,7 +19,7 @@ export const STREAM_MAIN = fileURLToPath(new URL('./c/stream_main.c', import.met
 
 export async function buildStreamProgram(modelDir: string, target: 'host' | 'sanitize' | 'rv32', buildDir: string): Promise<string> {
   const r = recipe('batch', target, modelDir);
-  const sources = r.sources.map((s) => (s === join(HOST_DIR, 'batch_main.c') ? STREAM_MAIN : s));
+  const sources = r.sources.map((s) => (s === join(LINUX_DIR, 'batch_main.c') ? STREAM_MAIN : s));
   const h = createHash('sha256').update(JSON.stringify([r.cc, r.flags, sources]));
   for (const s of sources) h.update(readFileSync(s));
   for (const sub of ['', 'kernels']) { // kernels/: the kernel headers pose_kernels.h includes

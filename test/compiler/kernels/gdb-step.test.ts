@@ -40,7 +40,7 @@ describe('rv32 kernels in gdb', () => {
       '-march=rv32imc', '-mabi=ilp32', '--specs=picolibc.specs', '-O0', '-g', '-std=c99', '-Wall', '-Wextra', '-Werror',
       '-static', '-nostartfiles',
       '-Wl,--defsym=__flash=0x10000000,--defsym=__flash_size=0x1000000,--defsym=__ram=0x20000000,--defsym=__ram_size=0x1000000',
-      `-I${HEADER_DIR}`, join(FIRMWARE_DIR, 'host', 'rv32', 'start.S'), join(import.meta.dirname, 'gdb_step.c'), '-o', elf,
+      `-I${HEADER_DIR}`, join(FIRMWARE_DIR, 'linux', 'rv32', 'start.S'), join(import.meta.dirname, 'gdb_step.c'), '-o', elf,
     ]);
     const sock = join(dir, 'gdb.sock');
     const qemu = spawn('qemu-riscv32', ['-g', sock, elf], { stdio: 'ignore' });

@@ -36,7 +36,7 @@ const FLAG_SETS: Record<string, string[]> = {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'pose-kernels-rv32-'));
-  const rv32 = join(FIRMWARE_DIR, 'host', 'rv32');
+  const rv32 = join(FIRMWARE_DIR, 'linux', 'rv32');
   const rows: Array<{ kernel: string; flags: string; instructions: number; macs: number; instrPerMac: number | null }> = [];
   try {
     for (const [label, flags] of Object.entries(FLAG_SETS)) {
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
       execFileSync('riscv64-unknown-elf-gcc', [
         '-march=rv32imc', '-mabi=ilp32', '--specs=picolibc.specs', ...flags, '-std=c99', '-static', '-nostartfiles',
         '-Wl,--defsym=__flash=0x10000000,--defsym=__flash_size=0x1000000,--defsym=__ram=0x20000000,--defsym=__ram_size=0x1000000',
-        `-I${HEADER_DIR}`, `-I${join(FIRMWARE_DIR, 'host')}`, join(rv32, 'start.S'), join(rv32, 'rv32_io.c'), join(import.meta.dirname, 'rv32_kernel_bench.c'), '-o', elf,
+        `-I${HEADER_DIR}`, `-I${join(FIRMWARE_DIR, 'linux')}`, join(rv32, 'start.S'), join(rv32, 'rv32_io.c'), join(import.meta.dirname, 'rv32_kernel_bench.c'), '-o', elf,
       ]);
       const base = (await countInstructions(elf, Buffer.from('-'))).instructions;
       for (const k of KERNELS) {

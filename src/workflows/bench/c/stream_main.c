@@ -1,7 +1,7 @@
 /* The streaming batch program of `pose-edge bench` and of the streaming tests: reads raw packets in the
  * model's input format (POSE_MODEL_PACKET_LEN int16 little-endian each, link-major) from stdin until end of
  * input; pushes each one, and once a window is full writes the 34 int16 outputs of pose_model_run_streaming
- * after every packet. Built like firmware/host/batch_main.c (same I/O layer) for the host and for rv32imc,
+ * after every packet. Built like firmware/linux/batch_main.c (same I/O layer) for the host and for rv32imc,
  * so instructions per packet can be counted under qemu-riscv32. No malloc, no stdio. */
 #include <stdint.h>
 
