@@ -184,7 +184,7 @@ function render(results: { c: Config; r: BenchReport }[], runs: number): string 
     'window path\'s own reciprocal `floor(qmax 2^32 / range)` and one rounding. The window path rounds every',
     'normalized input to an integer before the projection, so the two projection accumulators differ by at most',
     '`(sum_i |W[o][i]| + 1) / 2` (stated in templates/c/pose_stream.h, tested on every test window in',
-    'test/bench/streaming.test.ts, where the generated C is also checked bit for bit against its TypeScript',
+    'test/workflows/bench/streaming.test.ts, where the generated C is also checked bit for bit against its TypeScript',
     'mirror src/compiler/sim/stream.ts after every packet). The rest of the graph is the same code.',
     '',
     '| | ' + results.map((x) => x.c.label).join(' | ') + ' |',

@@ -6,10 +6,10 @@ import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkFloat, checkOp } from './conformance.ts';
-import { floatTensor } from '../frontend/onnx-builder.ts';
+import { floatTensor } from '../onnx/onnx-builder.ts';
 import { onnxPb } from '../../../src/compiler/onnx/load.ts';
 import { REPO_ROOT } from '../../../src/paths.ts';
-import { figures, runParity } from '../parity/harness.ts';
+import { figures, runParity } from '../compile/harness.ts';
 
 const CSI: [string, (number | string)[]] = ['csi', ['N', 3, 114, 10]];
 

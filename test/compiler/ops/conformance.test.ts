@@ -3,7 +3,7 @@
 // rely on) is wrong. Also: a kernel that cannot rescale refuses to be the model output.
 import { describe, expect, it } from 'vitest';
 import { checkOp } from './conformance.ts';
-import { floatTensor, randomFloats } from '../frontend/onnx-builder.ts';
+import { floatTensor, randomFloats } from '../onnx/onnx-builder.ts';
 
 const CSI: [string, (number | string)[]] = ['csi', ['N', 3, 114, 10]];
 

@@ -18,9 +18,9 @@ import { dequantizeOutput, quantizeInput } from '../../../src/compiler/io-format
 import { simulate } from '../../../src/compiler/sim/run.ts';
 import { WINDOW_VALUES } from '../../../src/data/window.ts';
 import { readNpy } from '../../../src/io/npy.ts';
-import { buildHost, runHost } from '../parity/c-build.ts';
+import { buildHost, runHost } from '../compile/c-build.ts';
 import { writeQWeightsFile } from '../quant/qweights-fixture.ts';
-import { buildModel, encode, ortRun, randomFloats, type ModelSpec } from '../frontend/onnx-builder.ts';
+import { buildModel, encode, ortRun, randomFloats, type ModelSpec } from '../onnx/onnx-builder.ts';
 import { importOnnx } from '../../../src/compiler/onnx/import.ts';
 import { interpret } from '../../../src/compiler/ir/interpret.ts';
 import type { Value } from '../../../src/compiler/ops/types.ts';

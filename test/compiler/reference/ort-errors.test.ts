@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildModel, encode, floatTensor, int64Tensor, type ModelSpec } from '../frontend/onnx-builder.ts';
+import { buildModel, encode, floatTensor, int64Tensor, type ModelSpec } from '../onnx/onnx-builder.ts';
 import { encodeNpy } from '../../../src/io/npy.ts';
 import { cleanOrtMessage, explainLoadError, runReference, runWithIntermediates, ReferenceModelError } from '../../../src/compiler/reference/model.ts';
 import { PoseEdgeError } from '../../../src/errors.ts';

@@ -1,5 +1,5 @@
 /* Test driver of templates/c/pose_stream.h: reads cases as whitespace-separated integers on stdin and prints
- * one line of results per case (test/bench/stream-kernels.test.ts writes the cases and checks the lines
+ * one line of results per case (test/workflows/bench/stream-kernels.test.ts writes the cases and checks the lines
  * against the TypeScript mirror). Case kinds:
  *   1 in out  x[in] w4[out * ((in + 1) / 2)]                          -> s[out]   (pk_stream_project_w4)
  *   2 in out  x[in] w8[out * in]                                      -> s[out]   (pk_stream_project_w8)

@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32 } from '../../src/host/protocol/crc32.ts';
-import { decodeRecording, encodeHeader, encodeRecord, readRecording, RecordingDamageError, RecordingWriter, RecordKind, HEADER_BYTES, type StreamRecord } from '../../src/host/stream/recording.ts';
+import { crc32 } from '../../../src/host/protocol/crc32.ts';
+import { decodeRecording, encodeHeader, encodeRecord, readRecording, RecordingDamageError, RecordingWriter, RecordKind, HEADER_BYTES, type StreamRecord } from '../../../src/host/stream/recording.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pose-edge-rec-'));
 

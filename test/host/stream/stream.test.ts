@@ -6,15 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeCsiRecording, type CsiRecord } from '../../src/host/protocol/index.ts';
-import { readModelHeader, startVirtualNode, type VirtualNode } from '../../src/host/virtual-node.ts';
-import { compileForParity, componentDirFor } from '../../src/workflows/parity/model.ts';
-import { BUNDLED, bundledModel } from '../../src/bundled.ts';
-import { simulate } from '../../src/compiler/sim/run.ts';
-import { readNpy } from '../../src/io/npy.ts';
-import { readRecording } from '../../src/host/stream/recording.ts';
-import { createPtyPair } from '../../src/host/transport/pty-pair.ts';
-import { runCli as runCliCommand } from '../helpers/cli.ts';
+import { encodeCsiRecording, type CsiRecord } from '../../../src/host/protocol/index.ts';
+import { readModelHeader, startVirtualNode, type VirtualNode } from '../../../src/host/virtual-node.ts';
+import { compileForParity, componentDirFor } from '../../../src/workflows/parity/model.ts';
+import { BUNDLED, bundledModel } from '../../../src/bundled.ts';
+import { simulate } from '../../../src/compiler/sim/run.ts';
+import { readNpy } from '../../../src/io/npy.ts';
+import { readRecording } from '../../../src/host/stream/recording.ts';
+import { createPtyPair } from '../../../src/host/transport/pty-pair.ts';
+import { runCli as runCliCommand } from '../../helpers/cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pose-edge-stream-'));
 // The node runs the bundled micro int4 compiled here (the committed component when it is up to date, else a

@@ -7,9 +7,9 @@ import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isAllInterfaces, isAllowed, parseAllowList, parseRange } from '../../src/host/stream/udp-allow.ts';
-import { readRecording } from '../../src/host/stream/recording.ts';
-import { runCliResult } from '../helpers/cli.ts';
+import { isAllInterfaces, isAllowed, parseAllowList, parseRange } from '../../../src/host/stream/udp-allow.ts';
+import { readRecording } from '../../../src/host/stream/recording.ts';
+import { runCliResult } from '../../helpers/cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pose-edge-udp-allow-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalizeViews } from '../../../../src/compiler/passes/canonicalize-views.ts';
-import { foldConstants } from '../../../../src/compiler/passes/fold-constants.ts';
-import { fuseAttention } from '../../../../src/compiler/passes/fuse-attention.ts';
-import { floatTensor, int64Tensor, type ModelSpec, type NodeSpec } from '../onnx-builder.ts';
+import { canonicalizeViews } from '../../../src/compiler/passes/canonicalize-views.ts';
+import { foldConstants } from '../../../src/compiler/passes/fold-constants.ts';
+import { fuseAttention } from '../../../src/compiler/passes/fuse-attention.ts';
+import { floatTensor, int64Tensor, type ModelSpec, type NodeSpec } from '../onnx/onnx-builder.ts';
 import { applyPass, opsOf } from './harness.ts';
 
 const T = 4, H = 2, D = 3, C = H * D;

@@ -9,13 +9,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encodeCsiRecording, MessageType, type CsiRecord, type Message } from '../../src/host/protocol/index.ts';
-import { startVirtualNode, type VirtualNode } from '../../src/host/virtual-node.ts';
-import { readRecording } from '../../src/host/stream/recording.ts';
-import { runCliResult, reportedError } from '../helpers/cli.ts';
-import { ack, errorFor, info, infoPayload, liveNodeAnswer, startFakeNode, type FakeNode, type Script } from '../helpers/fake-node.ts';
+import { encodeCsiRecording, MessageType, type CsiRecord, type Message } from '../../../src/host/protocol/index.ts';
+import { startVirtualNode, type VirtualNode } from '../../../src/host/virtual-node.ts';
+import { readRecording } from '../../../src/host/stream/recording.ts';
+import { runCliResult, reportedError } from '../../helpers/cli.ts';
+import { ack, errorFor, info, infoPayload, liveNodeAnswer, startFakeNode, type FakeNode, type Script } from '../../helpers/fake-node.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/pose-edge.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../../../bin/pose-edge.mjs', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'pose-edge-stream-faults-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

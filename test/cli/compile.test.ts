@@ -4,9 +4,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProgram } from '../../../src/cli/program.ts';
-import { encodeNpy } from '../../../src/io/npy.ts';
-import { MODELS_DIR } from '../../../src/paths.ts';
+import { buildProgram } from '../../src/cli/program.ts';
+import { encodeNpy } from '../../src/io/npy.ts';
+import { MODELS_DIR } from '../../src/paths.ts';
 
 const MICRO = join(MODELS_DIR, 'micro', 'micro.onnx');
 const MICRO_W4 = join(MODELS_DIR, 'micro', 'pose_micro_int4.npz');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { foldConstants } from '../../../../src/compiler/passes/fold-constants.ts';
-import { fuseMinMaxNormalize } from '../../../../src/compiler/passes/fuse-min-max-normalize.ts';
-import { floatTensor, type ModelSpec } from '../onnx-builder.ts';
+import { foldConstants } from '../../../src/compiler/passes/fold-constants.ts';
+import { fuseMinMaxNormalize } from '../../../src/compiler/passes/fuse-min-max-normalize.ts';
+import { floatTensor, type ModelSpec } from '../onnx/onnx-builder.ts';
 import { applyPass, opsOf } from './harness.ts';
 
 function normalization(axes: number[]): ModelSpec {

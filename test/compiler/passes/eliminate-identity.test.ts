@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eliminateIdentity } from '../../../../src/compiler/passes/eliminate-identity.ts';
+import { eliminateIdentity } from '../../../src/compiler/passes/eliminate-identity.ts';
 import { applyPass, opsOf } from './harness.ts';
 
 describe('eliminate-identity', () => {

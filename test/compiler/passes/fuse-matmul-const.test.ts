@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fuseMatMulConst } from '../../../../src/compiler/passes/fuse-matmul-const.ts';
-import { floatTensor, randomFloats } from '../onnx-builder.ts';
+import { fuseMatMulConst } from '../../../src/compiler/passes/fuse-matmul-const.ts';
+import { floatTensor, randomFloats } from '../onnx/onnx-builder.ts';
 import { applyPass, opsOf } from './harness.ts';
 
 describe('fuse-matmul-const', () => {

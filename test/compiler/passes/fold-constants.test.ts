@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { foldConstants } from '../../../../src/compiler/passes/fold-constants.ts';
-import { floatTensor, int64Tensor } from '../onnx-builder.ts';
+import { foldConstants } from '../../../src/compiler/passes/fold-constants.ts';
+import { floatTensor, int64Tensor } from '../onnx/onnx-builder.ts';
 import { applyPass, opsOf } from './harness.ts';
 
 describe('fold-constants', () => {

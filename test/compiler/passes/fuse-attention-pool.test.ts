@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fuseAttentionPool } from '../../../../src/compiler/passes/fuse-attention-pool.ts';
-import { int64Tensor, type ModelSpec } from '../onnx-builder.ts';
+import { fuseAttentionPool } from '../../../src/compiler/passes/fuse-attention-pool.ts';
+import { int64Tensor, type ModelSpec } from '../onnx/onnx-builder.ts';
 import { applyPass, opsOf } from './harness.ts';
 
 function pool(keepdims: number): ModelSpec {

@@ -1,9 +1,9 @@
 // The live view's pieces: braille dots land in the documented cell bits, a skeleton's bones are drawn
 // between its keypoints, and the status screen shows the counters it is given.
 import { describe, expect, it } from 'vitest';
-import { BrailleCanvas, drawSkeleton } from '../../src/host/stream/braille.ts';
-import { renderView } from '../../src/host/stream/view.ts';
-import type { StreamRun } from '../../src/host/stream/live.ts';
+import { BrailleCanvas, drawSkeleton } from '../../../src/host/stream/braille.ts';
+import { renderView } from '../../../src/host/stream/view.ts';
+import type { StreamRun } from '../../../src/host/stream/live.ts';
 
 describe('braille canvas', () => {
   it('maps each of the 8 dots of a cell to its Unicode bit', () => {

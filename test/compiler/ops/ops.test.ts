@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ONNX_OPS } from '../../../src/compiler/ops/index.ts';
-import { floatTensor, int64Tensor, randomFloats, type ModelSpec } from './onnx-builder.ts';
-import { checkFloat } from '../ops/conformance.ts';
+import { floatTensor, int64Tensor, randomFloats, type ModelSpec } from '../onnx/onnx-builder.ts';
+import { checkFloat } from './conformance.ts';
 
 interface Case {
   name: string;

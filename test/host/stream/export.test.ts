@@ -6,10 +6,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodePayload, MessageType, type Message } from '../../src/host/protocol/messages.ts';
-import { encodeHeader, encodeRecord, HEADER_BYTES, RecordKind } from '../../src/host/stream/recording.ts';
-import { readNpy } from '../../src/io/npy.ts';
-import { runCli } from '../helpers/cli.ts';
+import { encodePayload, MessageType, type Message } from '../../../src/host/protocol/messages.ts';
+import { encodeHeader, encodeRecord, HEADER_BYTES, RecordKind } from '../../../src/host/stream/recording.ts';
+import { readNpy } from '../../../src/io/npy.ts';
+import { runCli } from '../../helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pose-edge-export-'));
 const F = 8;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dequantizeOutput, quantizeInput, quantizeInputValue } from '../../../src/compiler/io-format.ts';
+import { dequantizeOutput, quantizeInput, quantizeInputValue } from '../../src/compiler/io-format.ts';
 
 describe('io-format', () => {
   it('rounds halves away from zero at the given fraction bits', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalizeViews } from '../../../../src/compiler/passes/canonicalize-views.ts';
-import { foldConstants } from '../../../../src/compiler/passes/fold-constants.ts';
-import { int64Tensor } from '../onnx-builder.ts';
+import { canonicalizeViews } from '../../../src/compiler/passes/canonicalize-views.ts';
+import { foldConstants } from '../../../src/compiler/passes/fold-constants.ts';
+import { int64Tensor } from '../onnx/onnx-builder.ts';
 import { applyPass, opsOf } from './harness.ts';
 
 describe('canonicalize-views', () => {

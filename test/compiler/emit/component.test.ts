@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { compileModel, type CompileResult } from '../../../src/compiler/compile.ts';
 import { DATA_DIR, MODELS_DIR, TEMPLATES_DIR } from '../../../src/paths.ts';
 import { TOOL_VERSION } from '../../../src/version.ts';
-import { buildHost, crossCompile, runHost } from '../parity/c-build.ts';
+import { buildHost, crossCompile, runHost } from '../compile/c-build.ts';
 import { simulate } from '../../../src/compiler/sim/run.ts';
 
 let r: CompileResult;

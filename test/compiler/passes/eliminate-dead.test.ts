@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { eliminateDead } from '../../../../src/compiler/passes/eliminate-dead.ts';
-import { floatTensor } from '../onnx-builder.ts';
+import { eliminateDead } from '../../../src/compiler/passes/eliminate-dead.ts';
+import { floatTensor } from '../onnx/onnx-builder.ts';
 import { applyPass, opsOf } from './harness.ts';
 
 describe('eliminate-dead', () => {

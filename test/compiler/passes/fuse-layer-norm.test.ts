@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalizeViews } from '../../../../src/compiler/passes/canonicalize-views.ts';
-import { foldConstants } from '../../../../src/compiler/passes/fold-constants.ts';
-import { fuseLayerNorm } from '../../../../src/compiler/passes/fuse-layer-norm.ts';
-import { floatTensor, randomFloats, type ModelSpec } from '../onnx-builder.ts';
+import { canonicalizeViews } from '../../../src/compiler/passes/canonicalize-views.ts';
+import { foldConstants } from '../../../src/compiler/passes/fold-constants.ts';
+import { fuseLayerNorm } from '../../../src/compiler/passes/fuse-layer-norm.ts';
+import { floatTensor, randomFloats, type ModelSpec } from '../onnx/onnx-builder.ts';
 import { applyPass, opsOf } from './harness.ts';
 
 const prep = [foldConstants, canonicalizeViews];

@@ -2,12 +2,12 @@
 // interpreter on the result still matches onnxruntime-node on the original model: a pass may change the
 // graph's form, never what it computes. Tolerance 1e-5 * max(1, max |output|), as in the op golden tests.
 import { expect } from 'vitest';
-import type { Graph } from '../../../../src/compiler/ir/graph.ts';
-import { checkGraph } from '../../../../src/compiler/ir/check.ts';
-import { interpret } from '../../../../src/compiler/ir/interpret.ts';
-import { importOnnx } from '../../../../src/compiler/onnx/import.ts';
-import type { Value } from '../../../../src/compiler/ops/types.ts';
-import { buildModel, ortRun, randomFloats, type ModelSpec } from '../onnx-builder.ts';
+import type { Graph } from '../../../src/compiler/ir/graph.ts';
+import { checkGraph } from '../../../src/compiler/ir/check.ts';
+import { interpret } from '../../../src/compiler/ir/interpret.ts';
+import { importOnnx } from '../../../src/compiler/onnx/import.ts';
+import type { Value } from '../../../src/compiler/ops/types.ts';
+import { buildModel, ortRun, randomFloats, type ModelSpec } from '../onnx/onnx-builder.ts';
 
 export type Pass = (g: Graph) => Graph;
 

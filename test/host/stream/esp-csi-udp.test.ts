@@ -8,9 +8,9 @@ import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProgram } from '../../src/cli/program.ts';
-import { readNpy } from '../../src/io/npy.ts';
-import { csiRow, parseEspCsiFrame } from '../../src/host/stream/esp-csi-udp.ts';
+import { buildProgram } from '../../../src/cli/program.ts';
+import { readNpy } from '../../../src/io/npy.ts';
+import { csiRow, parseEspCsiFrame } from '../../../src/host/stream/esp-csi-udp.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pose-edge-udp-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
