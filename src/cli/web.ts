@@ -17,9 +17,10 @@ export interface WebFlags {
   weights?: string;
 }
 
-export function addWebOptions(cmd: Command, what: string): Command {
+/** `lead` starts the help of --web, e.g. 'show the recording in a browser page'. */
+export function addWebOptions(cmd: Command, lead: string): Command {
   return cmd
-    .addOption(new Option('--web <[host:]port>', `serve ${what} in a browser page at http://HOST:PORT/ (host default 127.0.0.1; port 0: any free port)`))
+    .addOption(new Option('--web <[host:]port>', `${lead} at http://HOST:PORT/ (host default 127.0.0.1; port 0: any free port)`))
     .option('--model <onnx>', 'with --web: the ONNX model the node should run (with --weights); the page says whether the node\'s model matches')
     .option('--weights <npz>', 'with --web: the quantized weights that go with --model');
 }

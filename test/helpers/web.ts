@@ -67,7 +67,7 @@ export function writeCsiRecording(file: string, slots: number): void {
 
 /** Part of what the page exposes as `window.__poseEdge` (src/host/web/assets/app.js), for the bench's types. */
 export interface PageDebug {
-  stats: Record<'kpReceived' | 'kpDrawn' | 'kpSkipped' | 'rowsReceived' | 'rowsPainted' | 'rowsTooOld' | 'renders' | 'connects' | 'messages', number>;
+  stats: Record<'kpReceived' | 'kpDrawn' | 'kpSkipped' | 'rowsReceived' | 'rowsPainted' | 'rowsTooOld' | 'renders' | 'connects' | 'messages' | 'maxFrameGapMs' | 'maxBacklog', number>;
   /** windowSeq of each keypoint frame received in a tick and each one drawn; the packetSeq of the first row a tick brought. */
   log: { received: number[]; drawn: number[]; firstRowSeq: number | null };
   ended: { ended: string; error: string | null } | null;

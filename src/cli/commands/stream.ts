@@ -88,7 +88,7 @@ export function register(program: Command): void {
     .addOption(new Option('--timeout <ms>', 'time to wait for the node\'s answers (HELLO, STREAM_START)').default('3000'))
     .addOption(new Option('--retries <n>', 're-sends of HELLO and STREAM_START after a timeout: n re-sends, n+1 attempts in all').default('2'))
     .addOption(new Option('--silence <s>', 'end the stream when nothing comes from the node for this many seconds (it is asked for STATS every second)').default('5'));
-  addWebOptions(stream, 'the live view (skeleton, CSI heatmaps, counters, the node\'s INFO)')
+  addWebOptions(stream, 'also show the live view (skeleton, CSI heatmaps, counters, the node\'s INFO) in a browser page')
     .action(async (port: string | undefined, raw: RawOptions) => {
       if (!port && raw.udp === undefined) throw new StreamUsageError('stream needs a serial port (e.g. /dev/ttyUSB0), --udp PORT, or both');
       if (raw.udpAllow !== undefined && raw.udp === undefined) throw new StreamUsageError('--udp-allow filters UDP senders: it needs --udp PORT');

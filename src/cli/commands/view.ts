@@ -21,7 +21,7 @@ export function register(program: Command): void {
     .argument('<recording>', 'a recording written by `stream --out` (PESTRM01)')
     .option('--udp-links <ids>', 'node ids feeding links 0,1,2 for recorded UDP frames (default: the first three ids seen)')
     .addOption(new Option('--bandwidth <bw>', 'how to read 384-byte UDP CSI buffers: auto (HT40), ht40, ht20').default('auto'));
-  addWebOptions(view, 'the recording (required: the browser page is this command\'s only view)').action(async (file: string, raw: RawOptions) => {
+  addWebOptions(view, 'required: show the recording in a browser page').action(async (file: string, raw: RawOptions) => {
     if (raw.web === undefined) throw new ViewUsageError('view needs --web [HOST:]PORT: the recording is shown in a browser page (e.g. --web 8080)');
     const choice = (await parseWebOptions(raw, ViewUsageError))!;
     const opts = { udpLinks: links(raw.udpLinks), bandwidth: bandwidth(raw.bandwidth) };
