@@ -9,6 +9,7 @@ import { register as registerNode } from './commands/node.ts';
 import { register as registerCompile } from './commands/compile.ts';
 import { register as registerParity } from './commands/parity.ts';
 import { register as registerStream } from './commands/stream.ts';
+import { register as registerView } from './commands/view.ts';
 import { register as registerBench } from './commands/bench.ts';
 import { register as registerDemo } from './commands/demo.ts';
 
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerCompile(program);
   registerParity(program);
   registerStream(program);
+  registerView(program);
   registerBench(program);
   registerDemo(program);
   return program;

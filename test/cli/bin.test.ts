@@ -9,7 +9,7 @@ const BIN = fileURLToPath(new URL('../../bin/pose-edge.mjs', import.meta.url));
 describe('bin/pose-edge.mjs', () => {
   it('lists every subcommand in --help', () => {
     const out = execFileSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' });
-    for (const cmd of ['compile', 'eval', 'flash', 'stream', 'parity', 'node', 'synth', 'bench', 'demo']) {
+    for (const cmd of ['compile', 'eval', 'flash', 'stream', 'view', 'parity', 'node', 'synth', 'bench', 'demo']) {
       expect(out).toMatch(new RegExp(`^  ${cmd}\\b`, 'm'));
     }
   });

@@ -27,10 +27,15 @@ export interface CliResult {
 }
 
 /**
- * Like runCli, but never throws: returns stdout, stderr and the error. `onStdout` sees each chunk as it is
- * written (e.g. to act once the stream shows some packets).
+ * Like runCli, but never throws: returns stdout, stderr and the error. `onStdout` and `onStderr` see each
+ * chunk as it is written (e.g. to act once the stream shows some packets, or once a server says its URL).
  */
-export async function runCliResult(command: string, args: string[], onStdout?: (chunk: string, all: string) => void): Promise<CliResult> {
+export async function runCliResult(
+  command: string,
+  args: string[],
+  onStdout?: (chunk: string, all: string) => void,
+  onStderr?: (chunk: string, all: string) => void,
+): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const outSpy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -40,6 +45,7 @@ export async function runCliResult(command: string, args: string[], onStdout?: (
   });
   const errSpy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
     stderr += String(chunk);
+    onStderr?.(String(chunk), stderr);
     return true;
   });
   let err: unknown = null;

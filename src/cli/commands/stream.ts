@@ -1,16 +1,17 @@
-// `pose-edge stream <port> [--udp PORT] [--json] [--out FILE] [--duration S]` and
+// `pose-edge stream <port> [--udp PORT] [--json] [--out FILE] [--duration S] [--web [HOST:]PORT]` and
 // `pose-edge stream export FILE --npy OUT_X.npy`. Option parsing and output only; the work is in
-// src/host/stream/ (docs/streaming.md).
+// src/host/stream/ and, for the browser view, src/host/web/ (docs/streaming.md, docs/web-view.md).
 import { Command, Option } from 'commander';
 import { PoseEdgeError } from '../errors.ts';
 import { checkDistinctOutputs, checkOutputFile } from '../../io/output-paths.ts';
 import { printWarning } from '../warn.ts';
 import { escapeTerminal, jsonLine } from '../../io/terminal-text.ts';
 import { isAllInterfaces, parseAllowList } from '../../host/stream/udp-allow.ts';
+import { addWebOptions, parseWebOptions, startWebView, type WebFlags } from '../web.ts';
 
 export class StreamUsageError extends PoseEdgeError {}
 
-interface RawOptions {
+interface RawOptions extends WebFlags {
   udp?: string;
   udpHost: string;
   udpLinks?: string;
@@ -52,12 +53,12 @@ function num(flag: string, v: string, lo: number, hi: number, integer = true): n
   return n;
 }
 
-function bandwidth(v: string): 'auto' | 'ht40' | 'ht20' {
+export function bandwidth(v: string): 'auto' | 'ht40' | 'ht20' {
   if (v !== 'auto' && v !== 'ht40' && v !== 'ht20') throw new StreamUsageError(`--bandwidth must be auto, ht40 or ht20, got '${v}'`);
   return v;
 }
 
-function links(v: string | undefined): number[] | undefined {
+export function links(v: string | undefined): number[] | undefined {
   if (v === undefined) return undefined;
   const ids = v.split(',').map((s) => num('--udp-links', s.trim(), 0, 255));
   if (ids.length < 1 || ids.length > 3 || new Set(ids).size !== ids.length) throw new StreamUsageError(`--udp-links takes 1 to 3 distinct node ids, got '${v}'`);
@@ -86,16 +87,19 @@ export function register(program: Command): void {
     .addOption(new Option('--baud <rate>', 'serial baud rate').default('921600'))
     .addOption(new Option('--timeout <ms>', 'time to wait for the node\'s answers (HELLO, STREAM_START)').default('3000'))
     .addOption(new Option('--retries <n>', 're-sends of HELLO and STREAM_START after a timeout: n re-sends, n+1 attempts in all').default('2'))
-    .addOption(new Option('--silence <s>', 'end the stream when nothing comes from the node for this many seconds (it is asked for STATS every second)').default('5'))
+    .addOption(new Option('--silence <s>', 'end the stream when nothing comes from the node for this many seconds (it is asked for STATS every second)').default('5'));
+  addWebOptions(stream, 'also show the live view (skeleton, CSI heatmaps, counters, the node\'s INFO) in a browser page')
     .action(async (port: string | undefined, raw: RawOptions) => {
       if (!port && raw.udp === undefined) throw new StreamUsageError('stream needs a serial port (e.g. /dev/ttyUSB0), --udp PORT, or both');
       if (raw.udpAllow !== undefined && raw.udp === undefined) throw new StreamUsageError('--udp-allow filters UDP senders: it needs --udp PORT');
       if (raw.out !== undefined) checkOutputFile(raw.out, { flag: '--out' });
       const duration = raw.duration === undefined ? undefined : num('--duration', raw.duration, 0, 1e7, false);
       const udpAllow = raw.udpAllow === undefined ? null : parseAllowList(raw.udpAllow);
+      const webChoice = await parseWebOptions(raw, StreamUsageError);
       const { StreamRun } = await import('../../host/stream/live.ts');
       const { renderView } = await import('../../host/stream/view.ts');
       const json = raw.json === true;
+      let feed: import('../../host/web/live-feed.ts').LiveFeed | null = null;
       const run = new StreamRun({
         port,
         baud: num('--baud', raw.baud, 300, 16_000_000),
@@ -110,7 +114,10 @@ export function register(program: Command): void {
         retries: num('--retries', raw.retries, 0, 100),
         statsIntervalMs: 1000,
         silenceMs: 1000 * num('--silence', raw.silence, 0.1, 86_400, false),
-        onEvent: json ? (e) => process.stdout.write(`${jsonLine(e)}\n`) : () => {},
+        onEvent: (e) => {
+          if (json) process.stdout.write(`${jsonLine(e)}\n`);
+          feed?.event(e);
+        },
       });
       if (raw.udp !== undefined && udpAllow === null && isAllInterfaces(raw.udpHost)) {
         process.stderr.write(
@@ -119,10 +126,26 @@ export function register(program: Command): void {
         );
       }
       const t0 = Date.now();
-      await run.start();
       const source = escapeTerminal([port, raw.udp !== undefined ? `udp:${raw.udp}` : null].filter(Boolean).join(' + '));
+      // The page is up before the node is asked to stream, so it sees the stream from its first packet.
+      let server: import('../../host/web/server.ts').WebServer | null = null;
+      if (webChoice) {
+        const { LiveFeed } = await import('../../host/web/live-feed.ts');
+        const f = new LiveFeed({ source, model: webChoice.model, counters: () => run.counters, packetRate: () => run.packetRate() });
+        server = await startWebView(webChoice, (c) => f.addClient(c));
+        feed = f;
+        f.start();
+      }
+      try {
+        await run.start();
+      } catch (err) {
+        feed?.end('failed', err instanceof Error ? err.message : String(err));
+        await server?.close();
+        throw err;
+      }
       const live = !json && process.stdout.isTTY;
-      const draw = live ? setInterval(() => process.stdout.write(`\x1b[H\x1b[2J${renderView(run, source, (Date.now() - t0) / 1000)}\n`), 200) : null;
+      const webLine = server ? `browser view: ${server.url}` : undefined;
+      const draw = live ? setInterval(() => process.stdout.write(`\x1b[H\x1b[2J${renderView(run, source, (Date.now() - t0) / 1000, webLine)}\n`), 200) : null;
       // Ends on Ctrl-C, SIGTERM, --duration, or the run failing on its own (device gone, recording not writable).
       const endedBy = await new Promise<'duration' | 'signal' | 'failed'>((resolve) => {
         const done = (how: 'duration' | 'signal' | 'failed') => {
@@ -147,9 +170,12 @@ export function register(program: Command): void {
         udpRejected: c.udpRejected, retries: c.retries, lastPacketSeq: c.lastPacketSeq, lastWindowSeq: c.lastWindowSeq,
         ended: failure ? failure.kind : endedBy, error: failure ? failure.error.message : null,
       };
+      // The pages get the final counters (those of SUMMARY) before the server closes.
+      feed?.end(summary.ended, summary.error);
+      await server?.close();
       if (json) process.stdout.write(`${jsonLine(summary)}\n`);
       else {
-        if (!live) process.stdout.write(`${renderView(run, source, summary.seconds)}\n`);
+        if (!live) process.stdout.write(`${renderView(run, source, summary.seconds, webLine)}\n`);
         const why = failure ? ` (${ENDED_TEXT[failure.kind]})` : '';
         const kept = failure?.kind === 'recording' ? `; ${raw.out} keeps the records written before the error` : `; recorded to ${raw.out}`;
         process.stdout.write(`stopped after ${summary.seconds.toFixed(1)} s${why}${raw.out ? kept : ''}\n`);

@@ -1,24 +1,28 @@
 // The receiving side of `pose-edge stream`: a node on a serial port (HELLO, then STREAM_START with CSI
 // packets and keypoints, GET_STATS once a second) and/or esp32-csi-node frames on a UDP port. Every message
 // goes to the recording (if any) and to the listener as a plain JSON-able object; counters for the live
-// view are kept here. Runs until stop(), or until it fails on its own (`failed` resolves): the port closed
-// or failed, the node stopped answering, or the recording could not be written. Whoever drives it then calls
-// stop(), which closes the port and the recording in every case.
+// view are kept here (counted by tally.ts, which the replay of a recording shares). Runs until stop(), or
+// until it fails on its own (`failed` resolves): the port closed or failed, the node stopped answering, or
+// the recording could not be written. Whoever drives it then calls stop(), which closes the port and the
+// recording in every case.
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { NodeSession } from '../protocol/session.ts';
 import { ProtocolError } from '../protocol/errors.ts';
-import { encodePayload, MessageType, type InfoMessage, type Message } from '../protocol/messages.ts';
+import { encodePayload, MessageType, type Message } from '../protocol/messages.ts';
 import { SerialTransport } from '../transport/serial.ts';
 import { PortClosedError, PortIoError } from '../transport/errors.ts';
 import type { Transport } from '../transport/transport.ts';
 import { PoseEdgeError } from '../../errors.ts';
 import { describeFsError, isFsErrno } from '../../io/fs-errors.ts';
 import { RecordingWriter, RecordKind, type StreamRecord } from './recording.ts';
-import { csiRow, EspCsiFrameError, parseEspCsiFrame, type BandwidthRule } from './esp-csi-udp.ts';
+import type { BandwidthRule } from './esp-csi-udp.ts';
 import { LinkMap } from './link-map.ts';
 import { formatFaults, helloWithRetries } from '../protocol/hello.ts';
 import { isAllowed, type AddressRange } from './udp-allow.ts';
+import { newCounters, tallyDatagram, tallyMessage, type StreamCounters, type StreamEvent } from './tally.ts';
+
+export type { StreamCounters, StreamEvent };
 
 export class StreamError extends PoseEdgeError {}
 /** The node answered STREAM_START with ERROR. */
@@ -46,33 +50,6 @@ export interface StreamOptions {
   onEvent: (e: StreamEvent) => void;
 }
 
-/** One line of `stream --json`. */
-export type StreamEvent = { t: number; type: string } & Record<string, unknown>;
-
-export interface StreamCounters {
-  csiPackets: number;
-  keypoints: number;
-  stats: number;
-  /** CSI_PACKETs missing on the host (gaps in packetSeq). */
-  packetGaps: number;
-  udpFrames: number;
-  udpBad: number;
-  udpUnusable: number;
-  /** Datagrams dropped because their sender is not in --udp-allow. */
-  udpRejected: number;
-  /** Sender of the last rejected datagram (address:port), for the live view. */
-  lastRejectedFrom: string | null;
-  /** Re-sends of HELLO and STREAM_START. */
-  retries: number;
-  hostFaults: Record<string, number>;
-  lastStats: Extract<Message, { type: 'STATS' }> | null;
-  lastCycles: number | null;
-  lastKeypoints: Float32Array | null;
-  lastPacketSeq: number | null;
-  lastWindowSeq: number | null;
-  info: InfoMessage | null;
-}
-
 export type StreamEndKind = 'port-closed' | 'io-error' | 'not-answering' | 'recording';
 
 export interface StreamFailure {
@@ -86,10 +63,7 @@ const REFUSAL_HINT: Record<number, string> = {
 };
 
 export class StreamRun {
-  readonly counters: StreamCounters = {
-    csiPackets: 0, keypoints: 0, stats: 0, packetGaps: 0, udpFrames: 0, udpBad: 0, udpUnusable: 0, udpRejected: 0, lastRejectedFrom: null,
-    retries: 0, hostFaults: {}, lastStats: null, lastCycles: null, lastKeypoints: null, lastPacketSeq: null, lastWindowSeq: null, info: null,
-  };
+  readonly counters: StreamCounters = newCounters();
   /** Timestamps (ms) of recent CSI packets / UDP frames, for the packet rate. */
   readonly recent: number[] = [];
   /** Resolves when the run fails on its own; never settles for a run that is stopped normally. */
@@ -244,37 +218,11 @@ export class StreamRun {
     const now = Date.now();
     this.lastHeardMs = now;
     this.statsSinceHeard = 0;
-    const { type: _omit, ...fields } = m as Message & Record<string, unknown>;
-    void _omit;
     this.record({ timeMs: now, kind: RecordKind.NODE_MESSAGE, type: MessageType[m.type], payload: encodePayload(m) });
-    const c = this.counters;
-    const ev: StreamEvent = { t: now, type: m.type, ...plain(fields) };
-    if (m.type === 'CSI_PACKET') {
-      c.csiPackets++;
-      this.recent.push(now);
-      if (c.lastPacketSeq !== null && m.packetSeq !== ((c.lastPacketSeq + 1) >>> 0)) {
-        c.packetGaps += (m.packetSeq - c.lastPacketSeq - 1) >>> 0;
-        ev.gap = (m.packetSeq - c.lastPacketSeq - 1) >>> 0;
-      }
-      c.lastPacketSeq = m.packetSeq;
-    } else if (m.type === 'KEYPOINTS') {
-      c.keypoints++;
-      c.lastCycles = m.cycles;
-      c.lastWindowSeq = m.windowSeq;
-      if (c.info) {
-        const step = 2 ** -c.info.outputFracBits;
-        c.lastKeypoints = Float32Array.from(m.keypoints, (v) => v * step);
-        ev.xy = Array.from(c.lastKeypoints);
-        if (c.info.cycleHz > 0) ev.us = (m.cycles / c.info.cycleHz) * 1e6;
-      }
-    } else if (m.type === 'STATS') {
-      c.stats++;
-      c.lastStats = m;
-    } else if (m.type === 'INFO') {
-      c.info = m;
-    }
-    if (this.session) c.hostFaults = { ...this.session.faults };
-    this.opts.onEvent(ev);
+    const { event, packet } = tallyMessage(this.counters, m, now);
+    if (packet) this.recent.push(now);
+    if (this.session) this.counters.hostFaults = { ...this.session.faults };
+    this.opts.onEvent(event);
   }
 
   private onDatagram(d: Uint8Array, address: string, port: number): void {
@@ -288,24 +236,9 @@ export class StreamRun {
       return;
     }
     this.record({ timeMs: now, kind: RecordKind.UDP_DATAGRAM, type: 0, payload: d });
-    try {
-      const f = parseEspCsiFrame(d, `UDP from ${from}`);
-      const link = this.links.linkOf(f.nodeId);
-      const row = csiRow(f.buf, this.opts.bandwidth);
-      if (link === null || !row) c.udpUnusable++;
-      else {
-        c.udpFrames++;
-        this.recent.push(now);
-      }
-      this.opts.onEvent({
-        t: now, type: 'UDP_CSI', from, nodeId: f.nodeId, link, seq: f.seq, freqMhz: f.freqMhz, rssi: f.rssi, noise: f.noise,
-        len: f.buf.length, bandwidth: row?.bandwidth ?? null, amplitudes: row ? Array.from(row.row) : null,
-      });
-    } catch (err) {
-      if (!(err instanceof EspCsiFrameError)) throw err;
-      c.udpBad++;
-      this.opts.onEvent({ t: now, type: 'UDP_ERROR', from, error: err.message });
-    }
+    const { event, packet } = tallyDatagram(c, { links: this.links, bandwidth: this.opts.bandwidth }, d, from, now);
+    if (packet) this.recent.push(now);
+    this.opts.onEvent(event);
   }
 
   /** Packets (or UDP frames) per second over the last second. */
@@ -348,11 +281,4 @@ function recordingFailure(err: unknown, path: string): string {
   if (isFsErrno(err)) return describeFsError(err, path, 'writing the stream recording');
   if (err instanceof PoseEdgeError) return err.message;
   throw err;
-}
-
-/** Typed arrays to plain arrays, so JSON.stringify gives numbers. */
-function plain(o: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) out[k] = ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v;
-  return out;
 }

@@ -4,7 +4,8 @@ import type { StreamRun } from './live.ts';
 import { drawSkeleton } from './braille.ts';
 import { escapeTerminal } from '../../io/terminal-text.ts';
 
-export function renderView(run: StreamRun, source: string, elapsedS: number): string {
+/** `web`: a line saying where the browser view is, when there is one. */
+export function renderView(run: StreamRun, source: string, elapsedS: number, web?: string): string {
   const c = run.counters;
   const st = c.lastStats;
   const crcHost = c.hostFaults.crc ?? 0;
@@ -22,6 +23,7 @@ export function renderView(run: StreamRun, source: string, elapsedS: number): st
     '',
     c.lastKeypoints ? drawSkeleton(c.lastKeypoints) : '(no keypoints yet)',
     '',
+    ...(web ? [web] : []),
     'Ctrl-C stops',
   ];
   return lines.join('\n');
