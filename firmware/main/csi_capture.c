@@ -26,8 +26,7 @@ static void csi_rx(void *ctx, wifi_csi_info_t *info) {
   csi_packet_t *p = &s_scratch;
   p->link = (uint8_t)link;
   p->rssi = (int8_t)info->rx_ctrl.rssi;
-  p->ht = info->rx_ctrl.sig_mode != 0;
-  p->ht40 = info->rx_ctrl.cwb != 0;
+  p->layout = (uint8_t)csi_layout_legacy(info->rx_ctrl.sig_mode, info->rx_ctrl.cwb, info->rx_ctrl.stbc, info->rx_ctrl.secondary_channel, info->len);
   p->first_word_invalid = info->first_word_invalid;
   p->channel = (uint8_t)info->rx_ctrl.channel;
   p->timestamp_us = info->rx_ctrl.timestamp;

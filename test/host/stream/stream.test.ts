@@ -35,7 +35,7 @@ const records: CsiRecord[] = [];
 for (let s = 0; s < SLOTS; s++) {
   for (let link = 0; link < 3; link++) {
     records.push({
-      timestampUs: s * 10_000 + link * 50, link, rssi: -50 - link, channel: 6, ht: true, ht40: true, firstWordInvalid: false,
+      timestampUs: s * 10_000 + link * 50, link, rssi: -50 - link, channel: 6, layout: 8, firstWordInvalid: false,
       buf: Int8Array.from({ length: 384 }, () => (rnd() % 256) - 128),
     });
   }
