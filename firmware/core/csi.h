@@ -29,12 +29,13 @@ typedef enum {
   CSI_LAYOUT_HT40_ABOVE = 9,      /* 384 */
   CSI_LAYOUT_HT40_STBC_BELOW = 10, /* 612 */
   CSI_LAYOUT_HT40_STBC_ABOVE = 11, /* 612 */
-  /* ESP32-C6, C61 (Wi-Fi 6, MAC version 2): one LTF, subcarriers in ascending frequency. */
+  /* ESP32-C6 (Wi-Fi 6, MAC version 2): one LTF, subcarriers in ascending frequency. */
   CSI_LAYOUT_C6_NONHT = 12, /* 106 */
   CSI_LAYOUT_C6_HT20 = 13,  /* 128 */
   CSI_LAYOUT_C6_HT40 = 14,  /* 256 */
   CSI_LAYOUT_C6_HE20 = 15,  /* 512 */
-  /* ESP32-C5 (Wi-Fi 6, 2.4 and 5 GHz, MAC version 3): one LTF, ascending frequency. */
+  /* ESP32-C5 (Wi-Fi 6, 2.4 and 5 GHz, MAC version 3): one LTF, ascending frequency. The C61 has the same MAC
+   * version and CSI API; its buffers are taken to be the C5's (not verified). */
   CSI_LAYOUT_C5_NONHT = 16,     /* 106 */
   CSI_LAYOUT_C5_HT20 = 17,      /* 114 (VHT20 too) */
   CSI_LAYOUT_C5_HT20_STBC = 18, /* 228: HT-LTF1, HT-LTF2 */
@@ -75,8 +76,9 @@ const csi_layout_info_t *csi_layout_info(unsigned layout);
 csi_layout_t csi_layout_legacy(unsigned sig_mode, unsigned cwb, unsigned stbc, unsigned secondary, unsigned len);
 
 typedef enum { CSI_FAMILY_C6 = 6, CSI_FAMILY_C5 = 5 } csi_family_t;
-/* Layout of a packet on an ESP32-C6/C61 or C5, from esp_wifi_rxctrl_t.cur_bb_format (RX_BB_FORMAT_*: 0 11b,
- * 1 11g/a, 2 HT, 3 VHT, 4 HE SU) and the buffer length (which tells HT20 from HT40, and STBC). */
+/* Layout of a packet on an ESP32-C6 (family C6) or a Wi-Fi MAC version 3 chip, C5 or C61 (family C5), from
+ * esp_wifi_rxctrl_t.cur_bb_format (RX_BB_FORMAT_*: 0 11b, 1 11g/a, 2 HT, 3 VHT, 4 HE SU) and the buffer length
+ * (which tells HT20 from HT40, and STBC). */
 csi_layout_t csi_layout_he(csi_family_t family, unsigned bb_format, unsigned len);
 
 typedef struct {

@@ -50,10 +50,10 @@ export const CSI_LAYOUTS: readonly CsiLayout[] = [
   L(9, 'ht40-above', 'legacy', 384, 128, 128, 'fft', 'ht40', 'ESP32/S2/S3/C3 HT40, secondary channel above'),
   L(10, 'ht40-stbc-below', 'legacy', 612, 128, 121, 'fft', 'ht40', 'ESP32/S2/S3/C3 HT40 STBC, secondary channel below'),
   L(11, 'ht40-stbc-above', 'legacy', 612, 128, 121, 'fft', 'ht40', 'ESP32/S2/S3/C3 HT40 STBC, secondary channel above'),
-  L(12, 'c6-nonht', 'c6', 106, 0, 53, 26, 'none', 'ESP32-C6/C61 non-HT (11a/g)'),
-  L(13, 'c6-ht20', 'c6', 128, 0, 64, 32, 'ht20', 'ESP32-C6/C61 HT20'),
-  L(14, 'c6-ht40', 'c6', 256, 0, 128, 64, 'ht40', 'ESP32-C6/C61 HT40'),
-  L(15, 'c6-he20', 'c6', 512, 0, 256, 128, 'he20', 'ESP32-C6/C61 HE20 SU'),
+  L(12, 'c6-nonht', 'c6', 106, 0, 53, 26, 'none', 'ESP32-C6 non-HT (11a/g)'),
+  L(13, 'c6-ht20', 'c6', 128, 0, 64, 32, 'ht20', 'ESP32-C6 HT20'),
+  L(14, 'c6-ht40', 'c6', 256, 0, 128, 64, 'ht40', 'ESP32-C6 HT40'),
+  L(15, 'c6-he20', 'c6', 512, 0, 256, 128, 'he20', 'ESP32-C6 HE20 SU'),
   L(16, 'c5-nonht', 'c5', 106, 0, 53, 26, 'none', 'ESP32-C5 non-HT (11a/g)'),
   L(17, 'c5-ht20', 'c5', 114, 0, 57, 28, 'ht20', 'ESP32-C5 HT20 / VHT20'),
   L(18, 'c5-ht20-stbc', 'c5', 228, 0, 57, 28, 'ht20', 'ESP32-C5 HT20 STBC: HT-LTF1, HT-LTF2'),
@@ -91,8 +91,8 @@ export function layoutLegacy(sigMode: number, cwb: number, stbc: number, seconda
 }
 
 /**
- * ESP32-C6/C61 or C5: the layout from cur_bb_format (0 11b, 1 11g/a, 2 HT, 3 VHT, 4 HE SU) and the length;
- * with bbFormat null (a log that does not print it) the length alone decides.
+ * ESP32-C6 (family c6) or a Wi-Fi MAC version 3 chip, C5 or C61 (family c5): the layout from cur_bb_format
+ * (0 11b, 1 11g/a, 2 HT, 3 VHT, 4 HE SU) and the length; with bbFormat null (a log that does not print it) the length alone decides.
  */
 export function layoutHe(family: 'c6' | 'c5', bbFormat: number | null, len: number): CsiLayout | null {
   const l = CSI_LAYOUTS.find((x) => x.family === family && x.len === len);
