@@ -140,6 +140,8 @@ int main(int argc, char **argv) {
       .has_csi_source = replay ? 1 : 0,
       .stream_on_boot = 0,
       .hop = (uint8_t)hop,
+      .csi_channel = 0, /* no radio: the recording's packets carry their own channel */
+      .csi_second = NODE_SECOND_UNKNOWN,
   };
   node_init(&node, &plat);
 

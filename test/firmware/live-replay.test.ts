@@ -90,6 +90,8 @@ describe('live replay of a CSI recording', () => {
     while (got.filter((m) => m.type === 'KEYPOINTS').length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     const stats = await session.stats();
     expect(stats).toMatchObject({ packetsCaptured: records.length, packetsDropped: 1, inferences: 4 });
+    // INFO reports the layout of the last packet delivered and every layout seen (the virtual node has no radio).
+    expect((await session.hello()).csi).toEqual({ layout: 'ht40-below', layoutsSeen: ['nonht', 'ht20', 'ht40-below'], channel: null, secondChannel: null });
     expect(stats.queueHighWater).toBeGreaterThanOrEqual(1);
     expect(stats.queueHighWater).toBeLessThanOrEqual(32);
   });

@@ -145,6 +145,7 @@ export function register(program: Command): void {
         t: Date.now(), type: 'SUMMARY', seconds: (Date.now() - t0) / 1000, csiPackets: c.csiPackets, keypoints: c.keypoints, stats: c.stats,
         packetGaps: c.packetGaps, udpFrames: c.udpFrames, udpBad: c.udpBad, udpUnusable: c.udpUnusable, hostFaults: c.hostFaults, out: raw.out ?? null,
         udpRejected: c.udpRejected, retries: c.retries, lastPacketSeq: c.lastPacketSeq, lastWindowSeq: c.lastWindowSeq,
+        chip: c.info?.chip ?? null, csi: c.info?.csi ?? null,
         ended: failure ? failure.kind : endedBy, error: failure ? failure.error.message : null,
       };
       if (json) process.stdout.write(`${jsonLine(summary)}\n`);

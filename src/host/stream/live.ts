@@ -8,7 +8,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { NodeSession } from '../protocol/session.ts';
 import { ProtocolError } from '../protocol/errors.ts';
-import { encodePayload, MessageType, type InfoMessage, type Message } from '../protocol/messages.ts';
+import { encodePayload, INFO_VERSION, MessageType, type InfoMessage, type Message } from '../protocol/messages.ts';
 import { SerialTransport } from '../transport/serial.ts';
 import { PortClosedError, PortIoError } from '../transport/errors.ts';
 import type { Transport } from '../transport/transport.ts';
@@ -80,6 +80,9 @@ export interface StreamFailure {
   error: StreamEndedError;
 }
 
+/** INFO is asked for again after the first CSI_PACKET and then this often (the CSI layout may change). */
+const INFO_REFRESH_MS = 10_000;
+
 const REFUSAL_HINT: Record<number, string> = {
   5: 'not supported; a node in replay mode has no CSI source',
   6: 'bad argument: flags or --hop out of range',
@@ -141,6 +144,7 @@ export class StreamRun {
     // Only once streaming: a close before this point is reported by the request that was waiting.
     this.transport.onClose((reason) => this.fail('port-closed', new PortClosedError(port, reason).message));
     this.timers.push(setInterval(() => this.askStats(s), o.statsIntervalMs));
+    this.timers.push(setInterval(() => this.refreshInfo(), INFO_REFRESH_MS));
     this.timers.push(setInterval(() => this.checkSilence(port), Math.min(250, o.silenceMs / 4)));
   }
 
@@ -180,6 +184,15 @@ export class StreamRun {
       // A timeout is left to the silence check; a closed port is reported by onClose.
       if (err instanceof PortIoError) this.fail('io-error', err.message);
     });
+  }
+
+  /**
+   * Asks for INFO again: the CSI layout a node reports changes once packets arrive (a virtual node replays
+   * only after STREAM_START). Only nodes that speak INFO version 2; the answer reaches onMessage.
+   */
+  private refreshInfo(): void {
+    if (!this.session || !this.counters.info?.csi) return;
+    this.session.send({ type: 'HELLO', infoVersion: INFO_VERSION }).catch(() => {});
   }
 
   private checkSilence(port: string): void {
@@ -257,6 +270,7 @@ export class StreamRun {
         ev.gap = (m.packetSeq - c.lastPacketSeq - 1) >>> 0;
       }
       c.lastPacketSeq = m.packetSeq;
+      if (c.csiPackets === 1) this.refreshInfo();
     } else if (m.type === 'KEYPOINTS') {
       c.keypoints++;
       c.lastCycles = m.cycles;

@@ -81,8 +81,10 @@ describe('pose-edge stream on the virtual node (live replay)', () => {
     const text = await runCli([node.port, '--json', '--out', out, '--duration', '1.6', '--hop', String(HOP)]);
     lines = text.trim().split('\n').map((l) => JSON.parse(l));
     const of = (t: string) => lines.filter((l) => l.type === t);
-    expect(of('INFO')).toHaveLength(1);
-    expect(of('INFO')[0]).toMatchObject({ mode: 'live-replay', chip: 'linux-virtual', modelSha256: header.sha256 });
+    // INFO at HELLO (nothing replayed yet), and again after the first CSI_PACKET (the layout now delivered)
+    expect(of('INFO')).toHaveLength(2);
+    expect(of('INFO')[0]).toMatchObject({ mode: 'live-replay', chip: 'linux-virtual', modelSha256: header.sha256, csi: { layout: null, layoutsSeen: [] } });
+    expect(of('INFO')[1].csi).toEqual({ layout: 'ht40-below', layoutsSeen: ['ht40-below'], channel: null, secondChannel: null });
     expect(of('CSI_PACKET')).toHaveLength(SLOTS);
     expect(of('KEYPOINTS')).toHaveLength((SLOTS - 10) / HOP + 1);
     expect(of('STATS').length).toBeGreaterThanOrEqual(1);
