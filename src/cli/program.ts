@@ -11,6 +11,7 @@ import { register as registerParity } from './commands/parity.ts';
 import { register as registerStream } from './commands/stream.ts';
 import { register as registerBench } from './commands/bench.ts';
 import { register as registerDemo } from './commands/demo.ts';
+import { register as registerImport } from './commands/import.ts';
 
 export { TOOL_VERSION };
 
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerCompile(program);
   registerParity(program);
   registerStream(program);
+  registerImport(program);
   registerBench(program);
   registerDemo(program);
   return program;

@@ -125,7 +125,8 @@ export function decodeCsiRecording(bytes: Uint8Array, name = 'CSI recording'): C
       layout,
       firstWordInvalid: fwi,
       channel,
-      buf: new Int8Array(bytes.slice(o + header, o + header + len).buffer),
+      // A copy: `bytes` may be a Buffer, whose slice() shares (and whose .buffer is) the whole pooled file.
+      buf: new Int8Array(bytes.buffer, bytes.byteOffset + o + header, len).slice(),
     });
     o += header + len;
   }
