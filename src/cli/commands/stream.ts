@@ -7,10 +7,16 @@ import { checkDistinctOutputs, checkOutputFile } from '../../io/output-paths.ts'
 import { printWarning } from '../warn.ts';
 import { escapeTerminal, jsonLine } from '../../io/terminal-text.ts';
 import { isAllInterfaces, parseAllowList } from '../../host/stream/udp-allow.ts';
+import type { VirtualNode } from '../../host/virtual-node.ts';
+import { resolve } from 'node:path';
 
 export class StreamUsageError extends PoseEdgeError {}
 
 interface RawOptions {
+  virtual?: boolean;
+  replayCsi?: string;
+  packetRate: string;
+  modelDir?: string;
   udp?: string;
   udpHost: string;
   udpLinks?: string;
@@ -72,8 +78,12 @@ export function register(program: Command): void {
   const stream = program
     .command('stream')
     .description('receive CSI packets, keypoints and stats from a node (and/or esp32-csi-node UDP frames); live view, JSON lines or a recording')
-    .argument('[port]', 'serial port of the node (e.g. /dev/ttyUSB0); optional with --udp')
+    .argument('[port]', 'serial port of the node (e.g. /dev/ttyUSB0); optional with --udp, omitted with --virtual')
     .enablePositionalOptions()
+    .option('--virtual', 'start a virtual node replaying --replay-csi FILE (as `pose-edge node --virtual`), stream until it has replayed every packet (or --duration), then stop it')
+    .option('--replay-csi <file>', 'with --virtual: the CSI recording it replays through its live path (from `synth --recording` or `import`)')
+    .addOption(new Option('--packet-rate <hz>', 'with --virtual: packets per second of the replay (0: as fast as possible)').default('300'))
+    .option('--model-dir <dir>', 'with --virtual: model component directory (default as `pose-edge node --virtual`)')
     .option('--udp <port>', 'also accept esp32-csi-node binary CSI frames (magic 0xC5110001) on this UDP port (0: any free port)')
     .option('--udp-host <addr>', 'address to listen on for --udp', '0.0.0.0')
     .option('--udp-links <ids>', 'node ids feeding links 0,1,2 (default: the first three ids seen)')
@@ -88,14 +98,21 @@ export function register(program: Command): void {
     .addOption(new Option('--retries <n>', 're-sends of HELLO and STREAM_START after a timeout: n re-sends, n+1 attempts in all').default('2'))
     .addOption(new Option('--silence <s>', 'end the stream when nothing comes from the node for this many seconds (it is asked for STATS every second)').default('5'))
     .action(async (port: string | undefined, raw: RawOptions) => {
-      if (!port && raw.udp === undefined) throw new StreamUsageError('stream needs a serial port (e.g. /dev/ttyUSB0), --udp PORT, or both');
+      if (raw.virtual) {
+        if (port) throw new StreamUsageError(`give a port (${port}) or --virtual, not both`);
+        if (raw.replayCsi === undefined) throw new StreamUsageError('--virtual needs --replay-csi FILE: the CSI recording the virtual node replays (`pose-edge synth --recording FILE` makes one)');
+      } else if (raw.replayCsi !== undefined || raw.modelDir !== undefined) {
+        throw new StreamUsageError(`${raw.replayCsi !== undefined ? '--replay-csi' : '--model-dir'} goes with --virtual (for a virtual node in its own terminal: \`pose-edge node --virtual --replay-csi FILE\`)`);
+      }
+      if (!port && !raw.virtual && raw.udp === undefined) throw new StreamUsageError('stream needs a serial port (e.g. /dev/ttyUSB0), --virtual, --udp PORT, or a port and --udp');
       if (raw.udpAllow !== undefined && raw.udp === undefined) throw new StreamUsageError('--udp-allow filters UDP senders: it needs --udp PORT');
-      if (raw.out !== undefined) checkOutputFile(raw.out, { flag: '--out' });
+      if (raw.out !== undefined) checkOutputFile(raw.out, { flag: '--out', inputs: [raw.replayCsi] });
       const duration = raw.duration === undefined ? undefined : num('--duration', raw.duration, 0, 1e7, false);
       const udpAllow = raw.udpAllow === undefined ? null : parseAllowList(raw.udpAllow);
       const { StreamRun } = await import('../../host/stream/live.ts');
       const { renderView } = await import('../../host/stream/view.ts');
       const json = raw.json === true;
+      const hop = num('--hop', raw.hop, 0, 10);
       const run = new StreamRun({
         port,
         baud: num('--baud', raw.baud, 300, 16_000_000),
@@ -104,7 +121,7 @@ export function register(program: Command): void {
         udpLinks: links(raw.udpLinks),
         udpAllow,
         bandwidth: bandwidth(raw.bandwidth),
-        hop: num('--hop', raw.hop, 0, 10),
+        hop,
         out: raw.out,
         timeoutMs: num('--timeout', raw.timeout, 1, 600_000),
         retries: num('--retries', raw.retries, 0, 100),
@@ -119,13 +136,32 @@ export function register(program: Command): void {
         );
       }
       const t0 = Date.now();
-      await run.start();
+      let node: VirtualNode | null = null;
+      if (raw.virtual) {
+        // Validated whole before the build and the start, as `node --virtual` does. The stream ends once the node
+        // has taken every packet (its STATS count them), unless --duration ends it first.
+        const packets = (await import('../../host/protocol/csi-recording.ts')).readCsiRecording(resolve(raw.replayCsi!)).length;
+        run.endWhenCaptured(packets);
+        const { startVirtualNode } = await import('../../host/virtual-node.ts');
+        if (!json) process.stderr.write('pose-edge: building the virtual node (cached by source hash)...\n');
+        node = await startVirtualNode({
+          modelDir: raw.modelDir, replayCsi: resolve(raw.replayCsi!), packetRate: num('--packet-rate', raw.packetRate, 0, 100000, false), hop: hop === 0 ? 5 : hop,
+        });
+        port = node.port;
+        run.setPort(port);
+      }
+      try {
+        await run.start();
+      } catch (err) {
+        await node?.stop();
+        throw err;
+      }
       const source = escapeTerminal([port, raw.udp !== undefined ? `udp:${raw.udp}` : null].filter(Boolean).join(' + '));
       const live = !json && process.stdout.isTTY;
       const draw = live ? setInterval(() => process.stdout.write(`\x1b[H\x1b[2J${renderView(run, source, (Date.now() - t0) / 1000)}\n`), 200) : null;
       // Ends on Ctrl-C, SIGTERM, --duration, or the run failing on its own (device gone, recording not writable).
-      const endedBy = await new Promise<'duration' | 'signal' | 'failed'>((resolve) => {
-        const done = (how: 'duration' | 'signal' | 'failed') => {
+      const endedBy = await new Promise<'duration' | 'signal' | 'failed' | 'replayed'>((resolve) => {
+        const done = (how: 'duration' | 'signal' | 'failed' | 'replayed') => {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
           clearTimeout(timer);
@@ -136,9 +172,11 @@ export function register(program: Command): void {
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
         void run.failed.then(() => done('failed'));
+        void run.replayed.then(() => done('replayed'));
       });
       if (draw) clearInterval(draw);
       await run.stop();
+      await node?.stop();
       const failure = run.failure;
       const c = run.counters;
       const summary = {

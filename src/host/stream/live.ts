@@ -112,9 +112,26 @@ export class StreamRun {
   private statsSinceHeard = 0;
   private readonly startedMs = Date.now();
 
+  /** Resolves once a node's STATS count `endWhenCaptured` packets (a virtual node has replayed its recording). */
+  readonly replayed: Promise<void>;
+  private resolveReplayed!: () => void;
+  private captureTarget: number | null = null;
+
+  /** Ends the run (`replayed` resolves) when the node has captured this many packets: every CSI_PACKET and
+   * KEYPOINTS they make were sent before that STATS answer. */
+  endWhenCaptured(packets: number): void {
+    this.captureTarget = packets;
+  }
+
+  /** The serial port, when it is known only after construction (a virtual node started by the caller). */
+  setPort(port: string): void {
+    this.opts.port = port;
+  }
+
   constructor(private readonly opts: StreamOptions) {
     this.links = new LinkMap(opts.udpLinks);
     this.failed = new Promise((resolve) => (this.resolveFailed = resolve));
+    this.replayed = new Promise((resolve) => (this.resolveReplayed = resolve));
   }
 
   /** Opens everything; resolves once data flows (after STREAM_START's ACK, or the UDP bind). */
@@ -284,6 +301,7 @@ export class StreamRun {
     } else if (m.type === 'STATS') {
       c.stats++;
       c.lastStats = m;
+      if (this.captureTarget !== null && m.packetsCaptured >= this.captureTarget) this.resolveReplayed();
     } else if (m.type === 'INFO') {
       c.info = m;
     }

@@ -181,7 +181,7 @@ describe('pose-edge stream on the virtual node (live replay)', () => {
     await expect(runCli(['export', join(tmp, 'none.pestrm'), '--npy', join(tmp, 'n.npy')])).rejects.toThrow(`${join(tmp, 'none.pestrm')}: no such file or directory (stream recording)`);
     await expect(runCli(['export', out])).rejects.toThrow('stream export needs --npy OUT_X.npy and/or --keypoints OUT.npy');
     await expect(runCli(['export', out, '--npy', join(tmp, 'n.npy'), '--hop', '11'])).rejects.toThrow("--hop must be an integer in 1..10, got '11'");
-    await expect(runCli([])).rejects.toThrow('stream needs a serial port (e.g. /dev/ttyUSB0), --udp PORT, or both');
+    await expect(runCli([])).rejects.toThrow('stream needs a serial port (e.g. /dev/ttyUSB0), --virtual, --udp PORT, or a port and --udp');
     await expect(runCli(['--udp', '5000', '--udp-links', '1,1'])).rejects.toThrow("--udp-links takes 1 to 3 distinct node ids, got '1,1'");
     await expect(runCli(['/dev/pose-edge-none', '--duration', '0'])).rejects.toThrow(/^\/dev\/pose-edge-none: no such port/);
     // A port where nothing answers (a pty pair with no device on the other end).
