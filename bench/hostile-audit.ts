@@ -116,12 +116,12 @@ function fixtures(dir: string): void {
   mkdirSync(join(dir, 'adir'));
   symlinkSync(join(dir, 'gone'), join(dir, 'dangling'));
   // Recordings: a good CSI recording, and broken ones.
-  const rec: CsiRecord = { timestampUs: 0, link: 0, rssi: -40, ht: true, ht40: true, firstWordInvalid: false, channel: 6, buf: new Int8Array(384) };
+  const rec: CsiRecord = { timestampUs: 0, link: 0, rssi: -40, layout: 8, firstWordInvalid: false, channel: 6, buf: new Int8Array(384) };
   const good = encodeCsiRecording([rec, { ...rec, link: 1 }, { ...rec, link: 2 }]);
   writeFileSync(join(dir, 'in', 'good.pecsrec'), good);
   writeFileSync(join(dir, 'in', 'truncated.pecsrec'), good.subarray(0, good.length - 100));
   const badLen = Uint8Array.from(good);
-  new DataView(badLen.buffer).setUint16(8 + 8, 999, true);
+  new DataView(badLen.buffer).setUint16(8 + 10, 999, true);
   writeFileSync(join(dir, 'in', 'badlen.pecsrec'), badLen);
   const badLink = Uint8Array.from(good);
   badLink[8 + 4] = 7;

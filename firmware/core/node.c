@@ -92,9 +92,10 @@ static int check_len(node_t *n, const proto_frame_t *f, uint16_t want) {
   return 0;
 }
 
-static void send_info(node_t *n) {
+/* INFO version 1 (88 bytes), or version 2 with the CSI fields (docs/protocol.md, "INFO"). */
+static void send_info(node_t *n, uint8_t version) {
   uint8_t *p = n->payload;
-  memset(p, 0, PROTO_LEN_INFO);
+  memset(p, 0, PROTO_LEN_INFO_V2);
   const char *fw = POSE_EDGE_FW_VERSION, *chip = n->plat.chip ? n->plat.chip : "unknown";
   for (int i = 0; i < 15 && fw[i]; i++) p[i] = (uint8_t)fw[i];
   for (int i = 0; i < 15 && chip[i]; i++) p[16 + i] = (uint8_t)chip[i];
@@ -119,7 +120,16 @@ static void send_info(node_t *n) {
   p[84] = n->plat.mode;
   p[85] = PROTO_VERSION;
   proto_put_u16(p + 86, PROTO_MAX_PAYLOAD);
-  send(n, PROTO_INFO, PROTO_LEN_INFO);
+  if (version < 2) {
+    send(n, PROTO_INFO, PROTO_LEN_INFO);
+    return;
+  }
+  p[88] = PROTO_INFO_VERSION;
+  p[89] = n->csi_layout;
+  p[90] = n->plat.csi_channel;
+  p[91] = n->plat.csi_second;
+  proto_put_u32(p + 92, n->csi_layouts_seen);
+  send(n, PROTO_INFO, PROTO_LEN_INFO_V2);
 }
 
 static void send_keypoints(node_t *n, uint32_t window_seq, uint32_t cycles) {
@@ -182,9 +192,19 @@ static void stream_start(node_t *n, const proto_frame_t *f) {
 static void on_frame(node_t *n, const proto_frame_t *f) {
   switch (f->type) {
     case PROTO_HELLO:
-      if (!check_len(n, f, 0)) return;
+      /* An optional byte asks for INFO version 2 (a v1 host sends none and gets the 88-byte INFO it knows). */
+      if (f->len > 1) {
+        text_t t = error_begin(n, PROTO_ERR_BAD_LENGTH, f->type, f->seq);
+        t_str(&t, "HELLO (seq ");
+        t_dec(&t, f->seq);
+        t_str(&t, "): payload is ");
+        t_dec(&t, f->len);
+        t_str(&t, " bytes, expected 0 or 1");
+        error_end(n, &t);
+        return;
+      }
       n->stats.frames_ok++;
-      send_info(n);
+      send_info(n, f->len ? f->payload[0] : 1);
       return;
     case PROTO_CSI_WINDOW:
       if (!check_len(n, f, PROTO_LEN_CSI_WINDOW)) return;
@@ -209,6 +229,7 @@ static void on_frame(node_t *n, const proto_frame_t *f) {
     case PROTO_RESET_STATS:
       if (!check_len(n, f, 0)) return;
       memset(&n->stats, 0, sizeof n->stats);
+      n->csi_layouts_seen = 0;
       n->stats.frames_ok++;
       send_ack(n, f);
       return;
@@ -282,6 +303,8 @@ static void send_csi_packet(node_t *n, const csi_slot_t *s) {
 
 void node_on_csi(node_t *n, const csi_packet_t *p) {
   n->stats.packets_captured++;
+  n->csi_layout = p->layout;
+  if (p->layout < 32) n->csi_layouts_seen |= 1u << p->layout;
   if (csi_to_amplitudes(p, n->amp) != CSI_OK) {
     n->stats.packets_dropped++;
     return;

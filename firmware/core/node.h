@@ -44,6 +44,8 @@ typedef struct {
   uint32_t slots_since_window;
   uint32_t packet_seq;
   uint32_t live_window_seq;
+  uint8_t csi_layout;        /* csi_layout_t of the last packet the platform delivered (0: none yet) */
+  uint32_t csi_layouts_seen; /* bit k: a packet of layout k was delivered since boot or RESET_STATS */
 } node_t;
 
 void node_init(node_t *n, const node_platform_t *plat);

@@ -19,7 +19,11 @@ typedef struct {
   uint8_t has_csi_source;
   uint8_t stream_on_boot; /* PROTO_STREAM_* flags active from the start (live mode on a real node) */
   uint8_t hop;            /* slots between two live windows, 1..10 */
+  uint8_t csi_channel;    /* primary channel CSI is captured on, reported in INFO (0: none, or not a radio) */
+  uint8_t csi_second;     /* secondary channel: 0 none, 1 above, 2 below, NODE_SECOND_UNKNOWN */
 } node_platform_t;
+
+#define NODE_SECOND_UNKNOWN 0xFFu
 
 #define NODE_MODE_REPLAY 0u
 #define NODE_MODE_LIVE 1u

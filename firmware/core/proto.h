@@ -50,6 +50,9 @@ enum proto_error_code {
 #define PROTO_LEN_CSI_WINDOW (4u + 2u * 3420u)
 #define PROTO_LEN_STREAM_START 2u
 #define PROTO_LEN_INFO 88u
+/* INFO version 2 (88 bytes + CSI fields): sent when HELLO's optional 1-byte payload asks for version >= 2. */
+#define PROTO_LEN_INFO_V2 96u
+#define PROTO_INFO_VERSION 2u
 #define PROTO_LEN_KEYPOINTS (8u + 2u * 34u)
 #define PROTO_LEN_CSI_PACKET (12u + 2u * 3u * 114u)
 #define PROTO_STATS_COUNTERS 9u

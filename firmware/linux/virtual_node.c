@@ -26,6 +26,10 @@
 #include "recording.h"
 
 #define QUEUE_DEPTH 32 /* as CONFIG_POSE_EDGE_CSI_QUEUE_LEN's default on the node */
+/* A pause of this process longer than this (the host machine busy, the pty full) stops the replay clock for the
+ * excess: the queue holds 107 ms of packets at the default 300 per second, so a loaded host slows the replay
+ * instead of dropping packets a real node would have taken. A node too slow for the rate still drops. */
+#define STALL_NS 100000000ull
 
 static volatile sig_atomic_t stop_requested;
 static node_t node;
@@ -140,6 +144,8 @@ int main(int argc, char **argv) {
       .has_csi_source = replay ? 1 : 0,
       .stream_on_boot = 0,
       .hop = (uint8_t)hop,
+      .csi_channel = 0, /* no radio: the recording's packets carry their own channel */
+      .csi_second = NODE_SECOND_UNKNOWN,
   };
   node_init(&node, &plat);
 
@@ -147,12 +153,17 @@ int main(int argc, char **argv) {
   uint64_t t0 = 0, sent = 0;
   unsigned qhead = 0, qlen = 0;
   int eof = 0, was_streaming = 0, exit_code = 0;
+  uint64_t last_iter = 0;
   while (!stop_requested) {
     int streaming = replay && node_stream_flags(&node) && !eof;
+    uint64_t iter = now_ns();
     if (streaming && !was_streaming) {
-      t0 = now_ns();
+      t0 = iter;
       sent = 0;
+    } else if (streaming && iter - last_iter > STALL_NS) {
+      t0 += iter - last_iter - STALL_NS;
     }
+    last_iter = iter;
     was_streaming = streaming;
     int timeout = -1;
     if (streaming) {

@@ -60,6 +60,7 @@ void app_main(void) {
   if (CONFIG_POSE_EDGE_UART_PORT == 0) esp_log_level_set("*", ESP_LOG_NONE); /* UART0 is the console */
 
   int live = 0;
+  uint8_t channel = 0, second = 0;
 #if CONFIG_POSE_EDGE_MODE_LIVE
   csi_capture_config_t cfg = {.channel = CONFIG_POSE_EDGE_WIFI_CHANNEL};
 #if CONFIG_POSE_EDGE_SECOND_CHANNEL_ABOVE
@@ -79,6 +80,10 @@ void app_main(void) {
       s_csi_queue = NULL;
     }
   }
+  if (live) {
+    channel = cfg.channel;
+    second = (uint8_t)cfg.second;
+  }
 #endif
 
   const node_platform_t plat = {
@@ -91,6 +96,8 @@ void app_main(void) {
       .has_csi_source = (uint8_t)live,
       .stream_on_boot = live ? PROTO_STREAM_KEYPOINTS : 0,
       .hop = CONFIG_POSE_EDGE_HOP,
+      .csi_channel = channel,
+      .csi_second = second,
   };
   node_init(&s_node, &plat);
   xTaskCreate(node_task, "pose_edge_node", CONFIG_POSE_EDGE_TASK_STACK, NULL, 5, NULL);

@@ -12,6 +12,7 @@ import { register as registerStream } from './commands/stream.ts';
 import { register as registerView } from './commands/view.ts';
 import { register as registerBench } from './commands/bench.ts';
 import { register as registerDemo } from './commands/demo.ts';
+import { register as registerImport } from './commands/import.ts';
 
 export { TOOL_VERSION };
 
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerParity(program);
   registerStream(program);
   registerView(program);
+  registerImport(program);
   registerBench(program);
   registerDemo(program);
   return program;

@@ -79,7 +79,7 @@ export function readModelHeader(modelDir: string): ModelHeader {
   };
 }
 
-export type FirmwareProgram = 'virtual-node' | 'batch' | 'golden-test';
+export type FirmwareProgram = 'virtual-node' | 'batch' | 'golden-test' | 'csi-test';
 export type FirmwareTarget = 'host' | 'sanitize' | 'rv32';
 
 const WARN = ['-Wall', '-Wextra', '-Werror'];
@@ -118,6 +118,9 @@ export function recipe(program: FirmwareProgram, target: FirmwareTarget, modelDi
       break;
     case 'golden-test':
       sources = [join(CORE_DIR, 'proto.c'), join(LINUX_DIR, 'test', 'golden_test.c')];
+      break;
+    case 'csi-test':
+      sources = [join(CORE_DIR, 'csi.c'), join(LINUX_DIR, 'test', 'csi_layouts.c')];
       break;
   }
   if (target === 'rv32') {

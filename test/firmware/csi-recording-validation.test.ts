@@ -15,35 +15,69 @@ import { SerialTransport } from '../../src/host/transport/serial.ts';
 import { tempBuildDir } from './helpers.ts';
 
 const buildDir = tempBuildDir('recval');
-const rec = (link: number, len: number, ht40: boolean): CsiRecord => ({
-  timestampUs: 1000 * link, link, rssi: -50, ht: true, ht40, firstWordInvalid: false, channel: 6,
+const rec = (link: number, layout: number, len: number): CsiRecord => ({
+  timestampUs: 1000 * link, link, rssi: -50, layout, firstWordInvalid: false, channel: 6,
   buf: Int8Array.from({ length: len }, (_, i) => ((i * 29 + link) % 256) - 128),
 });
-// Records at bytes 8 (384), 402 (256) and 668 (612); the file ends at 1290.
-const GOOD = encodeCsiRecording([rec(0, 384, true), rec(1, 256, false), rec(2, 612, true)]);
-const R1 = 402;
-const R2 = 668;
+// PECSREC2: records at bytes 8 (ht40-below, 384), 404 (ht20, 256) and 672 (ht40-stbc-below, 612); the file ends at 1296.
+const GOOD = encodeCsiRecording([rec(0, 8, 384), rec(1, 2, 256), rec(2, 10, 612)]);
+const R1 = 404;
+const R2 = 672;
+/** The same packets as a version 1 file (10-byte headers: flags bit 0 HT, bit 1 40 MHz): records at 8, 402 and 668. */
+function v1File(): Uint8Array {
+  const recs: [number, number, number][] = [[0, 3, 384], [1, 1, 256], [2, 3, 612]];
+  const out = new Uint8Array(8 + recs.reduce((s, [, , len]) => s + 10 + len, 0));
+  out.set(Buffer.from('PECSREC1', 'latin1'));
+  const dv = new DataView(out.buffer);
+  let o = 8;
+  for (const [link, flags, len] of recs) {
+    dv.setUint32(o, 1000 * link, true);
+    out[o + 4] = link;
+    dv.setInt8(o + 5, -50);
+    out[o + 6] = flags;
+    out[o + 7] = 6;
+    dv.setUint16(o + 8, len, true);
+    out.set(new Uint8Array(rec(link, 8, len).buf.buffer), o + 10);
+    o += 10 + len;
+  }
+  return out;
+}
+const GOOD_V1 = v1File();
+const V1R1 = 402;
+const V1R2 = 668;
 
-function patched(edit: (b: Uint8Array, dv: DataView) => void): Uint8Array {
-  const b = GOOD.slice();
+function patched(edit: (b: Uint8Array, dv: DataView) => void, base = GOOD): Uint8Array {
+  const b = base.slice();
   edit(b, new DataView(b.buffer));
   return b;
 }
+const v1 = (edit: (b: Uint8Array, dv: DataView) => void) => patched(edit, GOOD_V1);
 const DRIVER = 'is not a buffer size the ESP32 driver delivers (128, 256, 376, 380, 384 or 612)';
 /** [name, file bytes, message after "<path>: "]. */
 const CASES: [string, Uint8Array, string][] = [
-  ['bad magic', patched((b) => (b[0] = 0x58)), 'not a pose-edge CSI recording (magic PECSREC1 expected)'],
+  ['bad magic', patched((b) => (b[0] = 0x58)), 'not a pose-edge CSI recording (magic PECSREC2 or PECSREC1 expected)'],
+  ['unknown version', patched((b) => (b[7] = 0x33)), 'not a pose-edge CSI recording (magic PECSREC2 or PECSREC1 expected)'],
   ['magic only', GOOD.slice(0, 8), 'no CSI records (the file holds only the 8-byte magic)'],
-  ['truncated header', GOOD.slice(0, R1 + 4), `record 1 at byte ${R1}: truncated header (4 of 10 bytes)`],
+  ['truncated header', GOOD.slice(0, R1 + 4), `record 1 at byte ${R1}: truncated header (4 of 12 bytes)`],
   ['truncated buffer', GOOD.slice(0, GOOD.length - 5), `record 2 at byte ${R2}: truncated CSI buffer (607 of 612 bytes)`],
-  ['length 0', patched((_, dv) => dv.setUint16(R1 + 8, 0, true)), `record 1 at byte ${R1}: CSI length 0 ${DRIVER}`],
-  ['odd length', patched((_, dv) => dv.setUint16(R1 + 8, 255, true)), `record 1 at byte ${R1}: CSI length 255 ${DRIVER}`],
-  ['length above 612', patched((_, dv) => dv.setUint16(8 + 8, 700, true)), `record 0 at byte 8: CSI length 700 ${DRIVER}`],
-  ['even length the driver never delivers', patched((_, dv) => dv.setUint16(R2 + 8, 500, true)), `record 2 at byte ${R2}: CSI length 500 ${DRIVER}`],
+  ['layout 0', patched((b) => (b[R1 + 6] = 0)), `record 1 at byte ${R1}: CSI layout 0 is not a known layout (1..21, docs/protocol.md)`],
+  ['layout 22', patched((b) => (b[8 + 6] = 22)), 'record 0 at byte 8: CSI layout 22 is not a known layout (1..21, docs/protocol.md)'],
+  ['length 0', patched((_, dv) => dv.setUint16(R1 + 10, 0, true)), `record 1 at byte ${R1}: CSI length 0 is not the length of layout ht20 (256 bytes)`],
+  ['odd length', patched((_, dv) => dv.setUint16(R1 + 10, 255, true)), `record 1 at byte ${R1}: CSI length 255 is not the length of layout ht20 (256 bytes)`],
+  ['length of another layout', patched((_, dv) => dv.setUint16(R2 + 10, 384, true)), `record 2 at byte ${R2}: CSI length 384 is not the length of layout ht40-stbc-below (612 bytes)`],
+  ['layout whose length differs', patched((b) => (b[8 + 6] = 15)), 'record 0 at byte 8: CSI length 384 is not the length of layout c6-he20 (512 bytes)'],
   ['link 3', patched((b) => (b[R2 + 4] = 3)), `record 2 at byte ${R2}: link 3 is outside 0..2`],
   ['link 255', patched((b) => (b[8 + 4] = 255)), 'record 0 at byte 8: link 255 is outside 0..2'],
-  ['undefined flag bit 3', patched((b) => (b[R1 + 6] |= 0x08)), `record 1 at byte ${R1}: flags 0x09 set undefined bits (0x08); defined: bit 0 HT, bit 1 40 MHz, bit 2 first_word_invalid`],
-  ['all flag bits', patched((b) => (b[8 + 6] = 0xff)), 'record 0 at byte 8: flags 0xff set undefined bits (0xf8); defined: bit 0 HT, bit 1 40 MHz, bit 2 first_word_invalid'],
+  ['undefined flag bit 1', patched((b) => (b[R1 + 7] |= 0x02)), `record 1 at byte ${R1}: flags 0x02 set undefined bits (0x02); defined: bit 0 first_word_invalid`],
+  ['all flag bits', patched((b) => (b[8 + 7] = 0xff)), 'record 0 at byte 8: flags 0xff set undefined bits (0xfe); defined: bit 0 first_word_invalid'],
+  ['reserved byte', patched((b) => (b[R2 + 9] = 0x40)), `record 2 at byte ${R2}: reserved byte 0x40 is not 0`],
+  ['v1: truncated header', GOOD_V1.slice(0, V1R1 + 4), `record 1 at byte ${V1R1}: truncated header (4 of 10 bytes)`],
+  ['v1: truncated buffer', GOOD_V1.slice(0, GOOD_V1.length - 5), `record 2 at byte ${V1R2}: truncated CSI buffer (607 of 612 bytes)`],
+  ['v1: length 0', v1((_, dv) => dv.setUint16(V1R1 + 8, 0, true)), `record 1 at byte ${V1R1}: CSI length 0 ${DRIVER}`],
+  ['v1: length above 612', v1((_, dv) => dv.setUint16(8 + 8, 700, true)), `record 0 at byte 8: CSI length 700 ${DRIVER}`],
+  ['v1: even length the driver never delivers', v1((_, dv) => dv.setUint16(V1R2 + 8, 500, true)), `record 2 at byte ${V1R2}: CSI length 500 ${DRIVER}`],
+  ['v1: link 3', v1((b) => (b[V1R2 + 4] = 3)), `record 2 at byte ${V1R2}: link 3 is outside 0..2`],
+  ['v1: undefined flag bit 3', v1((b) => (b[V1R1 + 6] |= 0x08)), `record 1 at byte ${V1R1}: flags 0x09 set undefined bits (0x08); defined: bit 0 HT, bit 1 40 MHz, bit 2 first_word_invalid`],
 ];
 const files = CASES.map(([name, bytes], i) => {
   const path = join(buildDir, `case-${i}.pecsrec`);
@@ -57,8 +91,12 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('CSI recording validation', () => {
-  it('the good file decodes (the cases below differ from it in one place each)', () => {
-    expect(decodeCsiRecording(GOOD, 'good')).toHaveLength(3);
+  it('the good files decode (the cases below differ from one of them in one place each); v1 records get the layout their flags imply', () => {
+    const v2 = decodeCsiRecording(GOOD, 'good');
+    expect(v2.map((r) => r.layout)).toEqual([8, 2, 10]);
+    const old = decodeCsiRecording(GOOD_V1, 'good-v1');
+    expect(old.map((r) => [r.layout, r.buf.length])).toEqual([[8, 384], [2, 256], [10, 612]]);
+    expect(old.map((r) => Array.from(r.buf))).toEqual(v2.map((r) => Array.from(r.buf)));
   });
 
   it.each(CASES.map(([name, , msg], i) => [name, i, msg] as const))('TS reader: %s', (_name, i, msg) => {

@@ -28,9 +28,9 @@ const records: CsiRecord[] = [];
 for (let s = 0; s < SLOTS; s++) {
   for (let link = 0; link < 3; link++) {
     const base = { timestampUs: s * 10_000 + link * 100, link, rssi: -40 - link, channel: 6, firstWordInvalid: false };
-    if (s === LEGACY_SLOT && link === 2) records.push({ ...base, ht: false, ht40: false, buf: iq(128) });
-    if (s === HT20_SLOT && link === 1) records.push({ ...base, ht: true, ht40: false, buf: iq(256) });
-    else records.push({ ...base, ht: true, ht40: true, buf: iq(384) });
+    if (s === LEGACY_SLOT && link === 2) records.push({ ...base, layout: 1, buf: iq(128) }); // nonht
+    if (s === HT20_SLOT && link === 1) records.push({ ...base, layout: 2, buf: iq(256) }); // ht20
+    else records.push({ ...base, layout: 8, buf: iq(384) }); // ht40-below
   }
 }
 
@@ -90,6 +90,8 @@ describe('live replay of a CSI recording', () => {
     while (got.filter((m) => m.type === 'KEYPOINTS').length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     const stats = await session.stats();
     expect(stats).toMatchObject({ packetsCaptured: records.length, packetsDropped: 1, inferences: 4 });
+    // INFO reports the layout of the last packet delivered and every layout seen (the virtual node has no radio).
+    expect((await session.hello()).csi).toEqual({ layout: 'ht40-below', layoutsSeen: ['nonht', 'ht20', 'ht40-below'], channel: null, secondChannel: null });
     expect(stats.queueHighWater).toBeGreaterThanOrEqual(1);
     expect(stats.queueHighWater).toBeLessThanOrEqual(32);
   });
@@ -97,7 +99,7 @@ describe('live replay of a CSI recording', () => {
   it('CSI_PACKET rows are the selected subcarriers amplitudes of each link', () => {
     const packets = got.filter((m): m is Extract<Message, { type: 'CSI_PACKET' }> => m.type === 'CSI_PACKET');
     expect(packets.map((p) => p.packetSeq)).toEqual(Array.from({ length: SLOTS }, (_, i) => i));
-    const used = records.filter((r) => r.ht);
+    const used = records.filter((r) => r.layout !== 1);
     for (let s = 0; s < SLOTS; s++) {
       const p = packets[s];
       expect(p.linkMask).toBe(7);
@@ -106,7 +108,7 @@ describe('live replay of a CSI recording', () => {
       for (let link = 0; link < 3; link++) {
         const rec = used[s * 3 + link];
         const row = Array.from(p.amplitudes.subarray(link * 114, (link + 1) * 114));
-        if (rec.ht40) expect(row).toEqual(ht40Row(rec.buf));
+        if (rec.layout === 8) expect(row).toEqual(ht40Row(rec.buf));
         else {
           // HT20: the node interpolates with Q16 positions and weights, the oracle in float; the
           // position error (< 2^-16) times the largest neighbour difference (< 2^15 / 2^16 of a step)

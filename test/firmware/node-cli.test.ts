@@ -30,7 +30,7 @@ describe('pose-edge node: errors', () => {
   it('a file that is not a recording stops the virtual node with a message naming it', async () => {
     const bad = join(buildDir, 'bad.rec');
     writeFileSync(bad, 'hello world, not CSI');
-    await expect(startVirtualNode({ buildDir, replayCsi: bad })).rejects.toThrow(`${bad}: not a pose-edge CSI recording (magic PECSREC1 expected)`);
+    await expect(startVirtualNode({ buildDir, replayCsi: bad })).rejects.toThrow(`${bad}: not a pose-edge CSI recording (magic PECSREC2 or PECSREC1 expected)`);
   });
 });
 

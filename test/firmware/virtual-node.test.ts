@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SerialTransport } from '../../src/host/transport/serial.ts';
 import {
   encodeFrame,
+  FrameDecoder,
   encodeMessage,
   ErrorCode,
   MessageType,
@@ -75,7 +76,23 @@ describe('virtual node on a pty', () => {
       mode: 'replay',
       protocolVersion: 1,
       maxPayload: 6848,
+      // INFO version 2 (the host asked with HELLO's payload byte): no radio, nothing delivered in replay mode
+      csi: { layout: null, layoutsSeen: [], channel: null, secondChannel: null },
     });
+  });
+
+  it('answers a v1 host\'s empty HELLO with the 88-byte INFO, and a HELLO of 2 bytes with ERROR 3', async () => {
+    const v1 = nextMessage((m) => m.type === 'INFO');
+    const raw: Uint8Array[] = [];
+    const off = session.transport.onData((d) => raw.push(d));
+    await session.send({ type: 'HELLO' });
+    expect(await v1).toMatchObject({ chip: 'linux-virtual', csi: null });
+    off();
+    const frames = new FrameDecoder().push(Buffer.concat(raw)).flatMap((e) => (e.kind === 'frame' ? [e.frame] : []));
+    expect(frames.filter((f) => f.type === MessageType.INFO).map((f) => f.payload.length)).toEqual([88]);
+    const bad = nextMessage((m) => m.type === 'ERROR' && m.refSeq === 4240);
+    await session.sendRaw(encodeFrame(MessageType.HELLO, 4240, new Uint8Array(2)));
+    expect(await bad).toMatchObject({ code: ErrorCode.BAD_LENGTH, text: 'HELLO (seq 4240): payload is 2 bytes, expected 0 or 1' });
   });
 
   it('answers each CSI_WINDOW with the KEYPOINTS the kernel computes', async () => {

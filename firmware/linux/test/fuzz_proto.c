@@ -36,7 +36,7 @@ static uint32_t fake_cycles(void *ctx) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1) return 0;
-  static const node_platform_t plat = {sink, fake_cycles, 0, 1000000, "fuzz", NODE_MODE_REPLAY, 0, 0, 5};
+  static const node_platform_t plat = {sink, fake_cycles, 0, 1000000, "fuzz", NODE_MODE_REPLAY, 0, 0, 5, 0, 0};
   node_init(&node, &plat);
   proto_decoder_init(&dec);
   proto_decoder_init(&out_dec);

@@ -33,7 +33,7 @@ export function register(program: Command): void {
     .option('--virtual', 'run the virtual node (the only kind this command starts; real boards run the flashed firmware)')
     .option('--model-dir <dir>', 'model component directory (default: firmware/components/pose_model if generated, else the placeholder model)')
     .option('--json', 'print {"port": "/dev/pts/N", "pid": ...} as the first line, then JSON status lines')
-    .option('--replay-csi <file>', 'replay a CSI recording (PECSREC1) through the live path after the host sends STREAM_START')
+    .option('--replay-csi <file>', 'replay a CSI recording (PECSREC2 or PECSREC1) through the live path after the host sends STREAM_START')
     .addOption(new Option('--packet-rate <hz>', 'packets per second for --replay-csi (0: as fast as possible)').default('300'))
     .option('--loop', 'restart the recording at its end')
     .addOption(new Option('--hop <n>', 'packets (slots of 3 links) between two live windows, 1..10').default('5'))

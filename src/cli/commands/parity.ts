@@ -11,6 +11,7 @@ import { printWarning } from '../warn.ts';
 import type { Transport } from '../../host/transport/transport.ts';
 import { escapeTerminal, jsonLine } from '../../io/terminal-text.ts';
 import type { ParityJson } from '../../workflows/parity/run.ts';
+import { describeCsiInfo } from '../../host/protocol/messages.ts';
 
 export class ParityUsageError extends PoseEdgeError {}
 /** Exit code 2 distinguishes "ran, but a threshold failed" from errors (1). */
@@ -157,6 +158,7 @@ function formatText(j: ParityJson): string {
   return [
     `parity on ${port} (${escapeTerminal(j.chip)}, firmware ${escapeTerminal(j.firmwareVersion)}${j.virtual ? ', virtual node' : ''}): ${count}`,
     `  model ${j.model}, SHA-256 ${j.modelSha256}: node matches`,
+    `  ${describeCsiInfo(j.csi)}`,
     `  node vs integer simulator: ${j.samples === 0 ? 'no window to compare' : j.bitExact ? 'bit-exact' : `${j.mismatches} windows differ (${j.mismatchValues} values)`}`,
     `  node vs reference: mean error ${pct(j.meanErrTorso)} of torso, max ${pct(j.maxErrTorso)}, torso-PCK@20 agreement ${f(j.pckAgreement, 2)}%`,
     j.pckRef === null ? '  no labels: no PCK against ground truth' : `  torso-PCK@20 vs labels: reference ${f(j.pckRef, 2)}%, node ${f(j.pckNode, 2)}%`,

@@ -8,10 +8,16 @@ import { printWarning } from '../warn.ts';
 import { escapeTerminal, jsonLine } from '../../io/terminal-text.ts';
 import { isAllInterfaces, parseAllowList } from '../../host/stream/udp-allow.ts';
 import { addWebOptions, parseWebOptions, startWebView, type WebFlags } from '../web.ts';
+import type { VirtualNode } from '../../host/virtual-node.ts';
+import { resolve } from 'node:path';
 
 export class StreamUsageError extends PoseEdgeError {}
 
 interface RawOptions extends WebFlags {
+  virtual?: boolean;
+  replayCsi?: string;
+  packetRate: string;
+  modelDir?: string;
   udp?: string;
   udpHost: string;
   udpLinks?: string;
@@ -73,8 +79,12 @@ export function register(program: Command): void {
   const stream = program
     .command('stream')
     .description('receive CSI packets, keypoints and stats from a node (and/or esp32-csi-node UDP frames); live view, JSON lines or a recording')
-    .argument('[port]', 'serial port of the node (e.g. /dev/ttyUSB0); optional with --udp')
+    .argument('[port]', 'serial port of the node (e.g. /dev/ttyUSB0); optional with --udp, omitted with --virtual')
     .enablePositionalOptions()
+    .option('--virtual', 'start a virtual node replaying --replay-csi FILE (as `pose-edge node --virtual`), stream until it has replayed every packet (or --duration), then stop it')
+    .option('--replay-csi <file>', 'with --virtual: the CSI recording it replays through its live path (from `synth --recording` or `import`)')
+    .addOption(new Option('--packet-rate <hz>', 'with --virtual: packets per second of the replay (0: as fast as possible)').default('300'))
+    .option('--model-dir <dir>', 'with --virtual: model component directory (default as `pose-edge node --virtual`)')
     .option('--udp <port>', 'also accept esp32-csi-node binary CSI frames (magic 0xC5110001) on this UDP port (0: any free port)')
     .option('--udp-host <addr>', 'address to listen on for --udp', '0.0.0.0')
     .option('--udp-links <ids>', 'node ids feeding links 0,1,2 (default: the first three ids seen)')
@@ -90,9 +100,15 @@ export function register(program: Command): void {
     .addOption(new Option('--silence <s>', 'end the stream when nothing comes from the node for this many seconds (it is asked for STATS every second)').default('5'));
   addWebOptions(stream, 'also show the live view (skeleton, CSI heatmaps, counters, the node\'s INFO) in a browser page')
     .action(async (port: string | undefined, raw: RawOptions) => {
-      if (!port && raw.udp === undefined) throw new StreamUsageError('stream needs a serial port (e.g. /dev/ttyUSB0), --udp PORT, or both');
+      if (raw.virtual) {
+        if (port) throw new StreamUsageError(`give a port (${port}) or --virtual, not both`);
+        if (raw.replayCsi === undefined) throw new StreamUsageError('--virtual needs --replay-csi FILE: the CSI recording the virtual node replays (`pose-edge synth --recording FILE` makes one)');
+      } else if (raw.replayCsi !== undefined || raw.modelDir !== undefined) {
+        throw new StreamUsageError(`${raw.replayCsi !== undefined ? '--replay-csi' : '--model-dir'} goes with --virtual (for a virtual node in its own terminal: \`pose-edge node --virtual --replay-csi FILE\`)`);
+      }
+      if (!port && !raw.virtual && raw.udp === undefined) throw new StreamUsageError('stream needs a serial port (e.g. /dev/ttyUSB0), --virtual, --udp PORT, or a port and --udp');
       if (raw.udpAllow !== undefined && raw.udp === undefined) throw new StreamUsageError('--udp-allow filters UDP senders: it needs --udp PORT');
-      if (raw.out !== undefined) checkOutputFile(raw.out, { flag: '--out' });
+      if (raw.out !== undefined) checkOutputFile(raw.out, { flag: '--out', inputs: [raw.replayCsi] });
       const duration = raw.duration === undefined ? undefined : num('--duration', raw.duration, 0, 1e7, false);
       const udpAllow = raw.udpAllow === undefined ? null : parseAllowList(raw.udpAllow);
       const webChoice = await parseWebOptions(raw, StreamUsageError);
@@ -100,6 +116,7 @@ export function register(program: Command): void {
       const { renderView } = await import('../../host/stream/view.ts');
       const json = raw.json === true;
       let feed: import('../../host/web/live-feed.ts').LiveFeed | null = null;
+      const hop = num('--hop', raw.hop, 0, 10);
       const run = new StreamRun({
         port,
         baud: num('--baud', raw.baud, 300, 16_000_000),
@@ -108,7 +125,7 @@ export function register(program: Command): void {
         udpLinks: links(raw.udpLinks),
         udpAllow,
         bandwidth: bandwidth(raw.bandwidth),
-        hop: num('--hop', raw.hop, 0, 10),
+        hop,
         out: raw.out,
         timeoutMs: num('--timeout', raw.timeout, 1, 600_000),
         retries: num('--retries', raw.retries, 0, 100),
@@ -126,13 +143,32 @@ export function register(program: Command): void {
         );
       }
       const t0 = Date.now();
+      let node: VirtualNode | null = null;
+      if (raw.virtual) {
+        // Validated whole before the build and the start, as `node --virtual` does. The stream ends once the node
+        // has taken every packet (its STATS count them), unless --duration ends it first.
+        const packets = (await import('../../host/protocol/csi-recording.ts')).readCsiRecording(resolve(raw.replayCsi!)).length;
+        run.endWhenCaptured(packets);
+        const { startVirtualNode } = await import('../../host/virtual-node.ts');
+        if (!json) process.stderr.write('pose-edge: building the virtual node (cached by source hash)...\n');
+        node = await startVirtualNode({
+          modelDir: raw.modelDir, replayCsi: resolve(raw.replayCsi!), packetRate: num('--packet-rate', raw.packetRate, 0, 100000, false), hop: hop === 0 ? 5 : hop,
+        });
+        port = node.port;
+        run.setPort(port);
+      }
       const source = escapeTerminal([port, raw.udp !== undefined ? `udp:${raw.udp}` : null].filter(Boolean).join(' + '));
       // The page is up before the node is asked to stream, so it sees the stream from its first packet.
       let server: import('../../host/web/server.ts').WebServer | null = null;
       if (webChoice) {
         const { LiveFeed } = await import('../../host/web/live-feed.ts');
         const f = new LiveFeed({ source, model: webChoice.model, counters: () => run.counters, packetRate: () => run.packetRate() });
-        server = await startWebView(webChoice, (c) => f.addClient(c));
+        try {
+          server = await startWebView(webChoice, (c) => f.addClient(c));
+        } catch (err) {
+          await node?.stop();
+          throw err;
+        }
         feed = f;
         f.start();
       }
@@ -141,14 +177,15 @@ export function register(program: Command): void {
       } catch (err) {
         feed?.end('failed', err instanceof Error ? err.message : String(err));
         await server?.close();
+        await node?.stop();
         throw err;
       }
       const live = !json && process.stdout.isTTY;
       const webLine = server ? `browser view: ${server.url}` : undefined;
       const draw = live ? setInterval(() => process.stdout.write(`\x1b[H\x1b[2J${renderView(run, source, (Date.now() - t0) / 1000, webLine)}\n`), 200) : null;
       // Ends on Ctrl-C, SIGTERM, --duration, or the run failing on its own (device gone, recording not writable).
-      const endedBy = await new Promise<'duration' | 'signal' | 'failed'>((resolve) => {
-        const done = (how: 'duration' | 'signal' | 'failed') => {
+      const endedBy = await new Promise<'duration' | 'signal' | 'failed' | 'replayed'>((resolve) => {
+        const done = (how: 'duration' | 'signal' | 'failed' | 'replayed') => {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
           clearTimeout(timer);
@@ -159,15 +196,18 @@ export function register(program: Command): void {
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
         void run.failed.then(() => done('failed'));
+        void run.replayed.then(() => done('replayed'));
       });
       if (draw) clearInterval(draw);
       await run.stop();
+      await node?.stop();
       const failure = run.failure;
       const c = run.counters;
       const summary = {
         t: Date.now(), type: 'SUMMARY', seconds: (Date.now() - t0) / 1000, csiPackets: c.csiPackets, keypoints: c.keypoints, stats: c.stats,
         packetGaps: c.packetGaps, udpFrames: c.udpFrames, udpBad: c.udpBad, udpUnusable: c.udpUnusable, hostFaults: c.hostFaults, out: raw.out ?? null,
         udpRejected: c.udpRejected, retries: c.retries, lastPacketSeq: c.lastPacketSeq, lastWindowSeq: c.lastWindowSeq,
+        chip: c.info?.chip ?? null, csi: c.info?.csi ?? null,
         ended: failure ? failure.kind : endedBy, error: failure ? failure.error.message : null,
       };
       // The pages get the final counters (those of SUMMARY) before the server closes.

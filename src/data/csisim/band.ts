@@ -28,21 +28,25 @@ export interface Band {
 }
 
 export function makeBand(centreHz: number, spacingHz: number): Band {
-  const indices = new Int32Array(SUBCARRIERS);
-  let n = 0;
-  for (let k = -58; k <= 58; k++) if (k <= -2 || k >= 2) indices[n++] = k;
-  const freqsHz = new Float64Array(SUBCARRIERS);
-  for (let i = 0; i < SUBCARRIERS; i++) freqsHz[i] = centreHz + indices[i] * spacingHz;
-  return {
-    centreHz,
-    spacingHz,
-    indices,
-    freqsHz,
-    runs: [
-      { offset: 0, firstIndex: -58, length: 57 },
-      { offset: 57, firstIndex: 2, length: 57 },
-    ],
-  };
+  const indices: number[] = [];
+  for (let k = -58; k <= 58; k++) if (k <= -2 || k >= 2) indices.push(k);
+  return makeToneBand(centreHz, spacingHz, indices);
+}
+
+/**
+ * A band of any tones (OFDM indices in ascending order), e.g. HT20's -28..-1, +1..+28 for driver buffers of a 20 MHz
+ * packet (driver.ts); runs are the stretches of consecutive indices.
+ */
+export function makeToneBand(centreHz: number, spacingHz: number, tones: readonly number[]): Band {
+  const indices = Int32Array.from(tones);
+  const freqsHz = Float64Array.from(indices, (k) => centreHz + k * spacingHz);
+  const runs: SubcarrierRun[] = [];
+  indices.forEach((k, i) => {
+    const last = runs[runs.length - 1];
+    if (last && k === last.firstIndex + last.length) last.length++;
+    else runs.push({ offset: i, firstIndex: k, length: 1 });
+  });
+  return { centreHz, spacingHz, indices, freqsHz, runs };
 }
 
 /** Wavelength at the centre frequency (m). */

@@ -11,7 +11,7 @@
 // The LOS and the first-order reflections are kept apart, one response per path, because a body near
 // them shadows them (see scene.ts); second-order reflections and clutter are summed into one response.
 import { addPaths, freeSpaceAmplitude, scatterAmplitude } from './channel.ts';
-import { LINKS, SUBCARRIERS, centreWavelength, type Band } from './band.ts';
+import { LINKS, centreWavelength, type Band } from './band.ts';
 import { makeCamera, type Camera } from './camera.ts';
 import type { SimConfig } from './config.ts';
 import { Rng, mixSeed } from './prng.ts';
@@ -95,6 +95,8 @@ export function makeRoom(cfg: SimConfig, band: Band, index: number): Room {
   const first = images.slice(0, Math.min(6, images.length));
   const higher = images.slice(first.length);
   const S = 1 + first.length;
+  // The band's tones: the 114 of HT40 for the data set, others for driver buffers (driver.ts).
+  const SUBCARRIERS = band.indices.length;
   const pathRe = new Float64Array(LINKS * S * SUBCARRIERS);
   const pathIm = new Float64Array(LINKS * S * SUBCARRIERS);
   const pathPoints = new Float64Array(LINKS * S * 9);

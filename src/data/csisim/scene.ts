@@ -16,7 +16,7 @@
 // near either end. A squat, a bow or a raised arm therefore changes the paths smoothly, which is the
 // strongest posture cue amplitude-only WiFi sensing has (the echo phases turn every 3 cm of path).
 import { addPaths, scatterAmplitude } from './channel.ts';
-import { SUBCARRIERS, centreWavelength, type Band } from './band.ts';
+import { centreWavelength, type Band } from './band.ts';
 import type { SimConfig } from './config.ts';
 import type { Room } from './room.ts';
 import { dist, segmentSegmentDistance } from './vec.ts';
@@ -58,8 +58,9 @@ const SEG_DEPTH = Float64Array.from(BODY_SEGMENTS, (x) => x[4]);
 
 /** Reusable buffers for synthesizing packets of one configuration without allocating per packet. */
 export class PacketSynth {
-  readonly re = new Float64Array(SUBCARRIERS);
-  readonly im = new Float64Array(SUBCARRIERS);
+  /** H on the band's tones. */
+  readonly re: Float64Array;
+  readonly im: Float64Array;
   readonly scatterers: number;
   /** Scatterer positions (xyz) and radar cross-sections of the current pose. */
   readonly pos: Float64Array;
@@ -74,6 +75,8 @@ export class PacketSynth {
     readonly cfg: SimConfig,
     readonly band: Band,
   ) {
+    this.re = new Float64Array(band.indices.length);
+    this.im = new Float64Array(band.indices.length);
     this.scatterers = BODY_SEGMENTS.length * cfg.pointsPerSegment;
     this.pos = new Float64Array(this.scatterers * 3);
     this.rcs = new Float64Array(this.scatterers);

@@ -1,8 +1,11 @@
 // Typed messages of docs/protocol.md and their payload layouts (little-endian). decodeMessage checks the
 // exact payload length of every type, so a short or long payload is an error naming the type and seq.
+// HELLO and INFO have two forms: HELLO with no payload gets the 88-byte INFO (version 1); HELLO with one byte
+// (the INFO version the host reads, 2) gets the 96-byte INFO version 2, which adds the CSI fields.
 import { ProtocolError } from './errors.ts';
 import { encodeFrame, hex2, type Frame } from './frame.ts';
 import { WINDOW_VALUES } from '../../data/window.ts';
+import { CSI_LAYOUTS, layoutByName } from '../../data/csi-layouts.ts';
 
 export const KEYPOINT_LEN = 34;
 export const PACKET_LEN = 3 * 114;
@@ -49,6 +52,34 @@ export type NodeMode = (typeof NODE_MODES)[number];
 
 export type StatsCounters = Record<(typeof STATS_FIELDS)[number], number>;
 
+/** The INFO version this host reads (HELLO asks for it). */
+export const INFO_VERSION = 2;
+export const INFO_LEN_V1 = 88;
+export const INFO_LEN_V2 = 96;
+export const SECOND_CHANNELS = ['none', 'above', 'below'] as const;
+
+/** INFO version 2's CSI fields: what the node captures and what its driver delivered. */
+export interface CsiInfo {
+  /** Layout name of the last packet the driver delivered (src/data/csi-layouts.ts), or null: none yet. */
+  layout: string | null;
+  /** Every layout delivered since boot or RESET_STATS. */
+  layoutsSeen: string[];
+  /** Primary channel CSI is captured on, or null (replay mode, or a virtual node without a radio). */
+  channel: number | null;
+  /** Secondary channel setting, or null when the node does not say. */
+  secondChannel: (typeof SECOND_CHANNELS)[number] | null;
+}
+
+/** One line about a node's CSI for the terminal: layout, channel, what it delivered so far. */
+export function describeCsiInfo(csi: CsiInfo | null | undefined): string {
+  if (!csi) return 'CSI layout not reported (firmware before INFO version 2)';
+  const what = (name: string) => CSI_LAYOUTS.find((l) => l.name === name)?.what;
+  const where = csi.channel === null ? '' : `, channel ${csi.channel}${csi.secondChannel ? `, secondary ${csi.secondChannel}` : ''}`;
+  if (csi.layout === null) return `CSI: none delivered yet${where}`;
+  const others = csi.layoutsSeen.filter((l) => l !== csi.layout);
+  return `CSI: ${csi.layout}${what(csi.layout) ? ` (${what(csi.layout)})` : ''}${where}${others.length ? `; also seen: ${others.join(', ')}` : ''}`;
+}
+
 export interface InfoMessage {
   type: 'INFO';
   firmwareVersion: string;
@@ -66,10 +97,12 @@ export interface InfoMessage {
   mode: NodeMode | `unknown(${number})`;
   protocolVersion: number;
   maxPayload: number;
+  /** INFO version 2's CSI fields; null from a node that sent the 88-byte INFO (version 1). */
+  csi?: CsiInfo | null;
 }
 
 export type Message =
-  | { type: 'HELLO' }
+  | { type: 'HELLO'; infoVersion?: number }
   | { type: 'CSI_WINDOW'; windowSeq: number; window: Int16Array }
   | { type: 'GET_STATS' }
   | { type: 'STREAM_START'; flags: number; hop: number }
@@ -89,7 +122,7 @@ const PAYLOAD_LEN: Record<MessageName, number | 'error'> = {
   STREAM_START: 2,
   STREAM_STOP: 0,
   RESET_STATS: 0,
-  INFO: 88,
+  INFO: INFO_LEN_V1,
   KEYPOINTS: 8 + 2 * KEYPOINT_LEN,
   CSI_PACKET: 12 + 2 * PACKET_LEN,
   STATS: 4 * STATS_FIELDS.length,
@@ -121,11 +154,13 @@ function checkInt16s(what: string, a: Int16Array, n: number): void {
 
 /** The payload bytes of a message. */
 export function encodePayload(m: Message): Uint8Array {
-  const len = PAYLOAD_LEN[m.type];
+  const len = m.type === 'HELLO' && m.infoVersion !== undefined ? 1 : m.type === 'INFO' && m.csi ? INFO_LEN_V2 : PAYLOAD_LEN[m.type];
   const p = new Uint8Array(len === 'error' ? ERROR_FIXED + Buffer.byteLength((m as { text: string }).text, 'utf8') : len);
   const dv = new DataView(p.buffer);
   switch (m.type) {
     case 'HELLO':
+      if (m.infoVersion !== undefined) p[0] = m.infoVersion;
+      break;
     case 'GET_STATS':
     case 'STREAM_STOP':
     case 'RESET_STATS':
@@ -157,6 +192,7 @@ export function encodePayload(m: Message): Uint8Array {
       p[84] = mi >= 0 ? mi : Number(/\d+/.exec(m.mode)?.[0] ?? 255);
       p[85] = m.protocolVersion;
       dv.setUint16(86, m.maxPayload, true);
+      if (m.csi) encodeCsiInfo(m.csi, p, dv);
       break;
     }
     case 'KEYPOINTS':
@@ -193,6 +229,32 @@ export function encodePayload(m: Message): Uint8Array {
   return p;
 }
 
+function encodeCsiInfo(c: CsiInfo, p: Uint8Array, dv: DataView): void {
+  const id = (name: string) => {
+    const l = layoutByName(name);
+    if (!l) throw new ProtocolError('encode', `INFO: unknown CSI layout "${name}"`);
+    return l.id;
+  };
+  p[88] = INFO_VERSION;
+  p[89] = c.layout === null ? 0 : id(c.layout);
+  p[90] = c.channel ?? 0;
+  p[91] = c.secondChannel === null ? 0xff : SECOND_CHANNELS.indexOf(c.secondChannel);
+  dv.setUint32(92, c.layoutsSeen.reduce((mask, name) => (mask | (1 << id(name))) >>> 0, 0), true);
+}
+
+function decodeCsiInfo(p: Uint8Array, dv: DataView): CsiInfo {
+  const name = (id: number) => CSI_LAYOUTS[id]?.name ?? `unknown(${id})`;
+  const seen = dv.getUint32(92, true);
+  const layoutsSeen: string[] = [];
+  for (let k = 1; k < 32; k++) if (seen & (1 << k)) layoutsSeen.push(name(k));
+  return {
+    layout: p[89] === 0 ? null : name(p[89]),
+    layoutsSeen,
+    channel: p[90] === 0 ? null : p[90],
+    secondChannel: SECOND_CHANNELS[p[91]] ?? null,
+  };
+}
+
 /** Bytes on the wire for one message with the given frame sequence number. */
 export function encodeMessage(m: Message, seq: number): Uint8Array {
   return encodeFrame(MessageType[m.type], seq, encodePayload(m));
@@ -204,8 +266,9 @@ export function decodeMessage(f: Frame): Message {
   if (!name) throw new ProtocolError('unknown-type', `unknown message type 0x${hex2(f.type)} (seq ${f.seq})`);
   const want = PAYLOAD_LEN[name];
   const p = f.payload;
-  if (want === 'error' ? p.length < ERROR_FIXED || p.length > ERROR_FIXED + ERROR_TEXT_MAX : p.length !== want) {
-    const expected = want === 'error' ? `${ERROR_FIXED}..${ERROR_FIXED + ERROR_TEXT_MAX}` : String(want);
+  const alternative = name === 'HELLO' ? 1 : name === 'INFO' ? INFO_LEN_V2 : null;
+  if (want === 'error' ? p.length < ERROR_FIXED || p.length > ERROR_FIXED + ERROR_TEXT_MAX : p.length !== want && p.length !== alternative) {
+    const expected = want === 'error' ? `${ERROR_FIXED}..${ERROR_FIXED + ERROR_TEXT_MAX}` : alternative === null ? String(want) : `${want} or ${alternative}`;
     throw new ProtocolError('length', `${describe(f.type)} (seq ${f.seq}): payload is ${p.length} bytes, expected ${expected}`);
   }
   const dv = new DataView(p.buffer, p.byteOffset, p.length);
@@ -216,6 +279,7 @@ export function decodeMessage(f: Frame): Message {
   };
   switch (name) {
     case 'HELLO':
+      return p.length ? { type: name, infoVersion: p[0] } : { type: name };
     case 'GET_STATS':
     case 'STREAM_STOP':
     case 'RESET_STATS':
@@ -242,6 +306,7 @@ export function decodeMessage(f: Frame): Message {
         mode: NODE_MODES[p[84]] ?? `unknown(${p[84]})`,
         protocolVersion: p[85],
         maxPayload: dv.getUint16(86, true),
+        csi: p.length === INFO_LEN_V2 ? decodeCsiInfo(p, dv) : null,
       };
     case 'KEYPOINTS':
       return { type: name, windowSeq: dv.getUint32(0, true), cycles: dv.getUint32(4, true), keypoints: i16(8, KEYPOINT_LEN) };

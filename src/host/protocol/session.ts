@@ -12,7 +12,7 @@ import type { Transport } from '../transport/transport.ts';
 import { ProtocolError } from './errors.ts';
 import { PortClosedError } from '../transport/errors.ts';
 import { FrameDecoder, type FrameFault } from './frame.ts';
-import { decodeMessage, encodeMessage, MessageType, type InfoMessage, type Message } from './messages.ts';
+import { decodeMessage, encodeMessage, ErrorCode, INFO_VERSION, MessageType, type InfoMessage, type Message } from './messages.ts';
 import { escapeTerminal } from '../../io/terminal-text.ts';
 
 type Of<T extends Message['type']> = Extract<Message, { type: T }>;
@@ -73,8 +73,16 @@ export class NodeSession {
     return this.transport.write(bytes);
   }
 
-  hello(): Promise<InfoMessage> {
-    return this.request({ type: 'HELLO' }, (m): m is InfoMessage => m.type === 'INFO');
+  /** INFO version 2 (CSI fields), or version 1 from an older node (see helloWithRetries). */
+  async hello(): Promise<InfoMessage> {
+    const isInfo = (m: Message): m is InfoMessage => m.type === 'INFO';
+    try {
+      return await this.request({ type: 'HELLO', infoVersion: INFO_VERSION }, isInfo);
+    } catch (err) {
+      // A node older than INFO version 2 refuses a HELLO with a payload (error 3, bad length).
+      if (!(err instanceof ProtocolError && err.kind === 'node-error' && err.nodeError?.code === ErrorCode.BAD_LENGTH)) throw err;
+      return this.request({ type: 'HELLO' }, isInfo);
+    }
   }
 
   stats(): Promise<Of<'STATS'>> {

@@ -9,7 +9,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { NodeSession } from '../protocol/session.ts';
 import { ProtocolError } from '../protocol/errors.ts';
-import { encodePayload, MessageType, type Message } from '../protocol/messages.ts';
+import { encodePayload, INFO_VERSION, MessageType, type Message } from '../protocol/messages.ts';
 import { SerialTransport } from '../transport/serial.ts';
 import { PortClosedError, PortIoError } from '../transport/errors.ts';
 import type { Transport } from '../transport/transport.ts';
@@ -57,6 +57,9 @@ export interface StreamFailure {
   error: StreamEndedError;
 }
 
+/** INFO is asked for again after the first CSI_PACKET and then this often (the CSI layout may change). */
+const INFO_REFRESH_MS = 10_000;
+
 const REFUSAL_HINT: Record<number, string> = {
   5: 'not supported; a node in replay mode has no CSI source',
   6: 'bad argument: flags or --hop out of range',
@@ -83,9 +86,26 @@ export class StreamRun {
   private statsSinceHeard = 0;
   private readonly startedMs = Date.now();
 
+  /** Resolves once a node's STATS count `endWhenCaptured` packets (a virtual node has replayed its recording). */
+  readonly replayed: Promise<void>;
+  private resolveReplayed!: () => void;
+  private captureTarget: number | null = null;
+
+  /** Ends the run (`replayed` resolves) when the node has captured this many packets: every CSI_PACKET and
+   * KEYPOINTS they make were sent before that STATS answer. */
+  endWhenCaptured(packets: number): void {
+    this.captureTarget = packets;
+  }
+
+  /** The serial port, when it is known only after construction (a virtual node started by the caller). */
+  setPort(port: string): void {
+    this.opts.port = port;
+  }
+
   constructor(private readonly opts: StreamOptions) {
     this.links = new LinkMap(opts.udpLinks);
     this.failed = new Promise((resolve) => (this.resolveFailed = resolve));
+    this.replayed = new Promise((resolve) => (this.resolveReplayed = resolve));
   }
 
   /** Opens everything; resolves once data flows (after STREAM_START's ACK, or the UDP bind). */
@@ -115,6 +135,7 @@ export class StreamRun {
     // Only once streaming: a close before this point is reported by the request that was waiting.
     this.transport.onClose((reason) => this.fail('port-closed', new PortClosedError(port, reason).message));
     this.timers.push(setInterval(() => this.askStats(s), o.statsIntervalMs));
+    this.timers.push(setInterval(() => this.refreshInfo(), INFO_REFRESH_MS));
     this.timers.push(setInterval(() => this.checkSilence(port), Math.min(250, o.silenceMs / 4)));
   }
 
@@ -154,6 +175,15 @@ export class StreamRun {
       // A timeout is left to the silence check; a closed port is reported by onClose.
       if (err instanceof PortIoError) this.fail('io-error', err.message);
     });
+  }
+
+  /**
+   * Asks for INFO again: the CSI layout a node reports changes once packets arrive (a virtual node replays
+   * only after STREAM_START). Only nodes that speak INFO version 2; the answer reaches onMessage.
+   */
+  private refreshInfo(): void {
+    if (!this.session || !this.counters.info?.csi) return;
+    this.session.send({ type: 'HELLO', infoVersion: INFO_VERSION }).catch(() => {});
   }
 
   private checkSilence(port: string): void {
@@ -221,6 +251,9 @@ export class StreamRun {
     this.record({ timeMs: now, kind: RecordKind.NODE_MESSAGE, type: MessageType[m.type], payload: encodePayload(m) });
     const { event, packet } = tallyMessage(this.counters, m, now);
     if (packet) this.recent.push(now);
+    // The node's INFO again once CSI flows: the layout it reports is the one it is now delivering.
+    if (m.type === 'CSI_PACKET' && this.counters.csiPackets === 1) this.refreshInfo();
+    if (m.type === 'STATS' && this.captureTarget !== null && m.packetsCaptured >= this.captureTarget) this.resolveReplayed();
     if (this.session) this.counters.hostFaults = { ...this.session.faults };
     this.opts.onEvent(event);
   }

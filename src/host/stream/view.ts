@@ -3,6 +3,7 @@
 import type { StreamRun } from './live.ts';
 import { drawSkeleton } from './braille.ts';
 import { escapeTerminal } from '../../io/terminal-text.ts';
+import { describeCsiInfo } from '../protocol/messages.ts';
 
 /** `web`: a line saying where the browser view is, when there is one. */
 export function renderView(run: StreamRun, source: string, elapsedS: number, web?: string): string {
@@ -15,6 +16,7 @@ export function renderView(run: StreamRun, source: string, elapsedS: number, web
   const lines = [
     // The node's own strings are escaped: they must not be able to drive the terminal.
     `pose-edge stream  ${source}  ${elapsedS.toFixed(0)} s${info ? `  [${escapeTerminal(info.chip)}, firmware ${escapeTerminal(info.firmwareVersion)}, model ${info.modelSha256.slice(0, 12)}…]` : ''}`,
+    ...(info ? [describeCsiInfo(info.csi)] : []),
     `packets/s ${run.packetRate()}   CSI packets ${c.csiPackets}   UDP frames ${c.udpFrames} (${c.udpBad} bad, ${c.udpUnusable} unusable` +
       `${c.udpRejected ? `, ${c.udpRejected} from senders not in --udp-allow, last ${c.lastRejectedFrom}` : ''})`,
     `drops: ${c.packetGaps} lost on the link${st ? `, ${st.packetsDropped} dropped on the node (queue high water ${st.queueHighWater})` : ''}`,

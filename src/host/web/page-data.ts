@@ -17,7 +17,7 @@
 // (CaptureClock), not at the time the host read it: packets that wait in a serial buffer and arrive in a
 // burst were still captured 10 ms apart, and the heatmap's time axis should say so. UDP frames carry no
 // capture time and are placed when they arrived.
-import type { InfoMessage } from '../protocol/messages.ts';
+import { describeCsiInfo, type InfoMessage } from '../protocol/messages.ts';
 import type { StreamCounters, StreamEvent } from '../stream/tally.ts';
 import { escapeTerminal } from '../../io/terminal-text.ts';
 import { COCO_BONES } from '../../data/coco17.ts';
@@ -133,9 +133,11 @@ export function infoView(info: InfoMessage | null): Record<string, string | numb
   if (!info) return null;
   const out: Record<string, string | number> = {};
   for (const [k, v] of Object.entries(info)) {
-    if (k === 'type') continue;
+    if (k === 'type' || k === 'csi') continue;
     out[k] = typeof v === 'number' ? v : escapeTerminal(String(v));
   }
+  // INFO version 2 carries the CSI layout the node delivers; an older node's INFO leaves the page's placeholder.
+  if (info.csi) out.csiLayout = escapeTerminal(describeCsiInfo(info.csi).replace(/^CSI: /, ''));
   return out;
 }
 

@@ -3,6 +3,7 @@
 // node and reference against the labels, and a few skeletons with node, reference and ground truth overlaid.
 import type { ParityResult } from './run.ts';
 import { COCO_BONES, COCO_NAMES } from '../../data/coco17.ts';
+import { describeCsiInfo } from '../../host/protocol/messages.ts';
 
 const COLORS = { node: '#d9480f', ref: '#1971c2', gt: '#2b8a3e' };
 
@@ -84,6 +85,7 @@ export function renderParityReport(r: ParityResult, count = 6): string {
     ['model', j.model],
     ['model SHA-256 (compiled / node)', `${j.modelSha256} / ${j.nodeModelSha256}`],
     ['node', `${j.port} (${j.chip}, firmware ${j.firmwareVersion}${j.virtual ? ', virtual' : ''})`],
+    ['node CSI', describeCsiInfo(j.csi)],
     ['bit-exact vs integer simulator', `${j.bitExact} (${j.mismatches} windows differ)`],
     ['mean / max error vs reference (fraction of torso)', `${fmt(j.meanErrTorso, 5)} / ${fmt(j.maxErrTorso, 5)}`],
     ['torso-PCK@20 agreement with reference', pct(j.pckAgreement)],

@@ -11,7 +11,7 @@ import { dequantizeOutput, quantizeInput } from '../../compiler/io-format.ts';
 import { simulate } from '../../compiler/sim/run.ts';
 import { loadReferenceModel, runReference } from '../../compiler/reference/model.ts';
 import { NodeSession } from '../../host/protocol/session.ts';
-import type { InfoMessage, StatsCounters } from '../../host/protocol/messages.ts';
+import type { CsiInfo, InfoMessage, StatsCounters } from '../../host/protocol/messages.ts';
 import type { Transport } from '../../host/transport/transport.ts';
 import { SerialTransport } from '../../host/transport/serial.ts';
 import { startVirtualNode, type VirtualNode } from '../../host/virtual-node.ts';
@@ -96,6 +96,8 @@ export interface ParityJson {
   modelSha256: string;
   nodeModelSha256: string;
   chip: string;
+  /** The node's CSI fields (INFO version 2), or null from an older node. */
+  csi: CsiInfo | null;
   firmwareVersion: string;
   data: string;
   labels: string | null;
@@ -281,6 +283,7 @@ export async function runParity(opts: ParityOptions): Promise<ParityResult> {
       modelSha256: rep.modelSha256,
       nodeModelSha256: info.modelSha256,
       chip: info.chip,
+      csi: info.csi ?? null,
       firmwareVersion: info.firmwareVersion,
       data: opts.data,
       labels: opts.labels,

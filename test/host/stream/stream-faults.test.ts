@@ -42,7 +42,7 @@ function loopRecording(): string {
   for (let s = 0; s < 20; s++) {
     for (let link = 0; link < 3; link++) {
       records.push({
-        timestampUs: s * 10_000 + link * 50, link, rssi: -50, channel: 6, ht: true, ht40: true, firstWordInvalid: false,
+        timestampUs: s * 10_000 + link * 50, link, rssi: -50, channel: 6, layout: 8, firstWordInvalid: false,
         buf: Int8Array.from({ length: 384 }, (_, i) => ((i * 7 + s * 3 + link) % 41) - 20),
       });
     }

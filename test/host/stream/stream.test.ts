@@ -35,7 +35,7 @@ const records: CsiRecord[] = [];
 for (let s = 0; s < SLOTS; s++) {
   for (let link = 0; link < 3; link++) {
     records.push({
-      timestampUs: s * 10_000 + link * 50, link, rssi: -50 - link, channel: 6, ht: true, ht40: true, firstWordInvalid: false,
+      timestampUs: s * 10_000 + link * 50, link, rssi: -50 - link, channel: 6, layout: 8, firstWordInvalid: false,
       buf: Int8Array.from({ length: 384 }, () => (rnd() % 256) - 128),
     });
   }
@@ -81,8 +81,10 @@ describe('pose-edge stream on the virtual node (live replay)', () => {
     const text = await runCli([node.port, '--json', '--out', out, '--duration', '1.6', '--hop', String(HOP)]);
     lines = text.trim().split('\n').map((l) => JSON.parse(l));
     const of = (t: string) => lines.filter((l) => l.type === t);
-    expect(of('INFO')).toHaveLength(1);
-    expect(of('INFO')[0]).toMatchObject({ mode: 'live-replay', chip: 'linux-virtual', modelSha256: header.sha256 });
+    // INFO at HELLO (nothing replayed yet), and again after the first CSI_PACKET (the layout now delivered)
+    expect(of('INFO')).toHaveLength(2);
+    expect(of('INFO')[0]).toMatchObject({ mode: 'live-replay', chip: 'linux-virtual', modelSha256: header.sha256, csi: { layout: null, layoutsSeen: [] } });
+    expect(of('INFO')[1].csi).toEqual({ layout: 'ht40-below', layoutsSeen: ['ht40-below'], channel: null, secondChannel: null });
     expect(of('CSI_PACKET')).toHaveLength(SLOTS);
     expect(of('KEYPOINTS')).toHaveLength((SLOTS - 10) / HOP + 1);
     expect(of('STATS').length).toBeGreaterThanOrEqual(1);
@@ -179,7 +181,7 @@ describe('pose-edge stream on the virtual node (live replay)', () => {
     await expect(runCli(['export', join(tmp, 'none.pestrm'), '--npy', join(tmp, 'n.npy')])).rejects.toThrow(`${join(tmp, 'none.pestrm')}: no such file or directory (stream recording)`);
     await expect(runCli(['export', out])).rejects.toThrow('stream export needs --npy OUT_X.npy and/or --keypoints OUT.npy');
     await expect(runCli(['export', out, '--npy', join(tmp, 'n.npy'), '--hop', '11'])).rejects.toThrow("--hop must be an integer in 1..10, got '11'");
-    await expect(runCli([])).rejects.toThrow('stream needs a serial port (e.g. /dev/ttyUSB0), --udp PORT, or both');
+    await expect(runCli([])).rejects.toThrow('stream needs a serial port (e.g. /dev/ttyUSB0), --virtual, --udp PORT, or a port and --udp');
     await expect(runCli(['--udp', '5000', '--udp-links', '1,1'])).rejects.toThrow("--udp-links takes 1 to 3 distinct node ids, got '1,1'");
     await expect(runCli(['/dev/pose-edge-none', '--duration', '0'])).rejects.toThrow(/^\/dev\/pose-edge-none: no such port/);
     // A port where nothing answers (a pty pair with no device on the other end).

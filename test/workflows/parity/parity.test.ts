@@ -54,6 +54,8 @@ describe('pose-edge parity --virtual (bundled micro int4)', () => {
     expect(lines).toHaveLength(1);
     const j = JSON.parse(lines[0]);
     expect(j).toMatchObject({ samples: 64, modelMatch: true, bitExact: true, mismatches: 0, retries: 0, timeouts: 0, lost: 0, pass: true, virtual: true, chip: 'linux-virtual' });
+    // INFO version 2's CSI fields: a replay-mode node captures nothing
+    expect(j.csi).toEqual({ layout: null, layoutsSeen: [], channel: null, secondChannel: null });
     expect(j.meanErrTorso).toBeLessThanOrEqual(0.01);
     expect(j.maxErrTorso).toBeLessThanOrEqual(0.05);
     expect(j.pckAgreement).toBeGreaterThanOrEqual(99);
@@ -73,6 +75,7 @@ describe('pose-edge parity --virtual (bundled micro int4)', () => {
 
     const html = readFileSync(report, 'utf8');
     expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).toContain('<td>node CSI</td><td>CSI: none delivered yet</td>');
     expect(html).not.toMatch(/<script|src="http|href="http/);
     expect((html.match(/<svg /g) ?? []).length).toBe(2 + 6); // histogram, PCK bars, 6 skeletons
     expect(html).toContain('aria-label="error histogram"');
