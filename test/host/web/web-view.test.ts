@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startVirtualNode, type VirtualNode } from '../../../src/host/virtual-node.ts';
 import { readRecording } from '../../../src/host/stream/recording.ts';
-import type { Message } from '../../../src/host/protocol/messages.ts';
+import { describeCsiInfo, type Message } from '../../../src/host/protocol/messages.ts';
 import { REPO_ROOT } from '../../../src/paths.ts';
 import { runCliResult, type CliResult } from '../../helpers/cli.ts';
 import { ack, info, infoPayload, liveNodeAnswer, startFakeNode } from '../../helpers/fake-node.ts';
@@ -191,10 +191,12 @@ describe('the browser view of a live stream', () => {
     expect(shown).toMatchObject({ 'lastStats.packetsDropped': asText(stats.packetsDropped), 'lastStats.queueHighWater': asText(stats.queueHighWater), 'lastStats.inferences': asText(stats.inferences) });
     const last = lines.filter((l) => l.type === 'KEYPOINTS').at(-1)!;
     expect(shown).toMatchObject({ lastCycles: asText(last.cycles), lastUs: last.us.toFixed(1) });
-    const infoLine = lines.find((l) => l.type === 'INFO')!;
+    const infoLine = lines.filter((l) => l.type === 'INFO').at(-1)!;
     expect(await page.textContent('[data-info="chip"]')).toBe(infoLine.chip);
     expect(await page.textContent('[data-info="modelSha256"]')).toBe(infoLine.modelSha256);
-    expect(await page.textContent('[data-info="csiLayout"]')).toBe("not reported: this node's INFO has no CSI-layout field");
+    // The page says what the node's latest INFO v2 says (asked again once CSI flows), in the terminal view's words.
+    expect(infoLine.csi?.layout, 'the replaying virtual node reports the layout it delivers').toBeTruthy();
+    expect(await page.textContent('[data-info="csiLayout"]')).toBe(describeCsiInfo(infoLine.csi).replace(/^CSI: /, ''));
     expect(await page.textContent('#model-check')).toBe(`matches ${MODEL[1]} + ${MODEL[3]}`);
     expect(await page.textContent('#status')).toMatch(/^ended \(signal\)/);
     // Nothing but the page's own files and its WebSocket.
