@@ -8,6 +8,15 @@
 # Seeds are fixed: the same commit regenerates the same data and (on the same torch build) the same weights.
 # Runs niced; micro and nano train concurrently with $THREADS torch thread(s) each (default 1): the machine is shared.
 #
+#   reference/make_models.sh            the above (micro, nano, variants, docs/model.md)
+#   reference/make_models.sh frontier   the larger sizes of the published frontier, tiny, small and base, into
+#                                       models/{tiny,small,base}/ (the same five files each), one after another at
+#                                       nice 19 with one torch thread; not committed (12.8 MB): their SHA-256 are in
+#                                       models/frontier.sha256 and checked at the end. Same data, seeds and recipe
+#                                       as micro, except base: BASE_EPOCHS / BASE_QAT_EPOCHS (default 6 / 3, see
+#                                       docs/frontier.md: the full 16 / 8 takes ~8 hours on the shared 2 cores).
+#                                       About 7.5 hours here. SIZES="tiny small" limits it to some sizes.
+#
 # Simulator settings: the synth defaults (no --set overrides). To make the task harder or easier, pass
 # knobs through SYNTH_SET, e.g. SYNTH_SET="--set snrDb=15"; test, calib and train data all get them.
 set -eu
@@ -17,10 +26,18 @@ THREADS=${THREADS:-1}
 TRAIN_WINDOWS=${TRAIN_WINDOWS:-40000}
 EPOCHS=${EPOCHS:-16}
 QAT_EPOCHS=${QAT_EPOCHS:-8}
+BASE_EPOCHS=${BASE_EPOCHS:-6}
+BASE_QAT_EPOCHS=${BASE_QAT_EPOCHS:-3}
+SIZES=${SIZES:-tiny small base}
+TARGET=${1:-all}
+case "$TARGET" in
+  all|frontier) ;;
+  *) echo "usage: $0 [frontier]  (unknown target '$TARGET')" >&2; exit 2 ;;
+esac
 SYNTH_SET=${SYNTH_SET:-}
 OUT=reference/out
 export PYTHONDONTWRITEBYTECODE=1
-mkdir -p "$OUT" models/data models/micro models/nano
+mkdir -p "$OUT" models/data
 synth() { nice -n 10 node bin/pose-edge.mjs synth --no-progress --json $SYNTH_SET "$@" > /dev/null; }
 
 echo "== data (pose-edge synth)"
@@ -32,16 +49,60 @@ synth --split train --windows "$TRAIN_WINDOWS" --seed 0 --out-x "$OUT/train_X.np
 echo "== gradient check (this torch build has had a wrong matmul backward)"
 nice -n 10 $PY reference/check_grads.py
 
-# micro and nano train at the same time, one torch thread each (2 threads in all); logs in $OUT/train_<m>.log
+# one training run; logs in $OUT/train_<m>.log. $2/$3: fp32 and QAT epochs, $4: nice level
 train() {
-  nice -n 10 $PY reference/train.py --preset "$1" --threads "$THREADS" --epochs "$EPOCHS" --qat-epochs "$QAT_EPOCHS" \
+  nice -n "$4" $PY reference/train.py --preset "$1" --threads "$THREADS" --epochs "$2" --qat-epochs "$3" \
     --train-x "$OUT/train_X.npy" --train-y "$OUT/train_Y.npy" \
     --test-x models/data/test_X.npy --test-y models/data/test_Y.npy --mean-pose models/data/train_mean_pose.npy \
     --out "$OUT" > "$OUT/train_$1.log" 2>&1
 }
+# the five files of a size: QAT ONNX + its int4 npz, fp32 ONNX + int8 PTQ and naive int4 PTQ npz
+export_model() {
+  mkdir -p "models/$1"
+  $PY reference/export.py --checkpoint "$OUT/${1}_qat.pt" --onnx "models/$1/$1.onnx" --int4 "models/$1/pose_${1}_int4.npz"
+  $PY reference/export.py --checkpoint "$OUT/${1}_fp32.pt" --onnx "models/$1/${1}_fp32.onnx" \
+    --int8 "models/$1/pose_${1}_int8.npz" --int4 "models/$1/pose_${1}_int4_ptq.npz"
+}
+summary() {
+  $PY - "$@" <<'PYEOF'
+import json, sys
+print(f"{'model':6} {'params':>7} {'mean-pose':>9} {'fp32':>6} {'int8':>6} {'int4ptq':>7} {'int4qat':>7}")
+for p in sys.argv[1:]:
+    s = json.load(open(p))
+    print(f"{s['model']:6} {s['params']:>7} {s['meanPosePck20']:>9.2f} {s['fp32Pck20']:>6.2f} {s['int8PtqPck20']:>6.2f} "
+          f"{s['int4PtqPck20']:>7.2f} {s['int4QatPck20']:>7.2f}")
+PYEOF
+}
+
+if [ "$TARGET" = frontier ]; then
+  # One size after another with one torch thread at nice 19: the machine is shared and the larger sizes take hours.
+  summaries=""
+  for m in $SIZES; do
+    case "$m" in
+      tiny|small) e=$EPOCHS; q=$QAT_EPOCHS ;;
+      base) e=$BASE_EPOCHS; q=$BASE_QAT_EPOCHS ;;
+      *) echo "unknown frontier size '$m' (tiny, small, base)" >&2; exit 2 ;;
+    esac
+    echo "== train $m (fp32 $e epochs, int4 QAT $q epochs; log $OUT/train_$m.log)"
+    start=$(date +%s)
+    train "$m" "$e" "$q" 19 || { echo "$m training failed:"; tail -5 "$OUT/train_$m.log"; exit 1; }
+    echo "$m trained in $(( $(date +%s) - start )) s" | tee "$OUT/train_${m}.time"
+    echo "== export $m"
+    export_model "$m"
+    summaries="$summaries $OUT/${m}_summary.json"
+  done
+  echo "== summary (torso-PCK@20 %, torch on the bundled test set)"
+  summary $summaries
+  echo "== SHA-256 against models/frontier.sha256 (a different torch build may give different weights)"
+  for m in $SIZES; do grep " models/$m/" models/frontier.sha256; done | sha256sum -c - || {
+    echo "the weights differ from the recorded ones: the frontier figures will differ from docs/frontier.md"; }
+  exit 0
+fi
+
 echo "== train micro and nano (fp32 $EPOCHS epochs, int4 QAT $QAT_EPOCHS epochs; logs $OUT/train_*.log)"
-train micro & micro_pid=$!
-train nano & nano_pid=$!
+# micro and nano train at the same time, one torch thread each (2 threads in all)
+train micro "$EPOCHS" "$QAT_EPOCHS" 10 & micro_pid=$!
+train nano "$EPOCHS" "$QAT_EPOCHS" 10 & nano_pid=$!
 status=0
 wait $micro_pid || { echo "micro training failed:"; tail -5 "$OUT/train_micro.log"; status=1; }
 wait $nano_pid || { echo "nano training failed:"; tail -5 "$OUT/train_nano.log"; status=1; }
@@ -49,9 +110,7 @@ wait $nano_pid || { echo "nano training failed:"; tail -5 "$OUT/train_nano.log";
 
 for m in micro nano; do
   echo "== export $m"
-  $PY reference/export.py --checkpoint "$OUT/${m}_qat.pt" --onnx models/$m/$m.onnx --int4 models/$m/pose_${m}_int4.npz
-  $PY reference/export.py --checkpoint "$OUT/${m}_fp32.pt" --onnx models/$m/${m}_fp32.onnx \
-    --int8 models/$m/pose_${m}_int8.npz --int4 models/$m/pose_${m}_int4_ptq.npz
+  export_model "$m"
 done
 
 echo "== compiler test variants"
@@ -60,11 +119,4 @@ echo "== docs/model.md"
 $PY reference/model_doc.py docs/model.md "$OUT/micro_summary.json" "$OUT/nano_summary.json"
 
 echo "== summary (torso-PCK@20 %, torch on the bundled test set)"
-$PY - "$OUT/micro_summary.json" "$OUT/nano_summary.json" <<'PYEOF'
-import json, sys
-print(f"{'model':6} {'params':>7} {'mean-pose':>9} {'fp32':>6} {'int8':>6} {'int4ptq':>7} {'int4qat':>7}")
-for p in sys.argv[1:]:
-    s = json.load(open(p))
-    print(f"{s['model']:6} {s['params']:>7} {s['meanPosePck20']:>9.2f} {s['fp32Pck20']:>6.2f} {s['int8PtqPck20']:>6.2f} "
-          f"{s['int4PtqPck20']:>7.2f} {s['int4QatPck20']:>7.2f}")
-PYEOF
+summary "$OUT/micro_summary.json" "$OUT/nano_summary.json"

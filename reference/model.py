@@ -58,7 +58,16 @@ class ModelConfig:
 
 MICRO = ModelConfig(name="micro", d=64, layers=1, heads=2, ffn=128, head_hidden=192, graph=True)
 NANO = ModelConfig(name="nano", d=48, layers=1, heads=2, ffn=64, head_hidden=96, graph=False)
-PRESETS = {"micro": MICRO, "nano": NANO}
+# The larger sizes of the published frontier. The family fixes d, L, H and the graph head; the FFN width
+# and the MLP head's hidden width are left open. FFN = 2d as in micro; the head's hidden width is the
+# multiple of 8 that brings the parameter count closest to the published one (tiny 210,949, small 348,005,
+# base 726,437): see docs/frontier.md.
+TINY = ModelConfig(name="tiny", d=96, layers=2, heads=4, ffn=192, head_hidden=208, graph=True)
+SMALL = ModelConfig(name="small", d=128, layers=2, heads=4, ffn=256, head_hidden=232, graph=True)
+BASE = ModelConfig(name="base", d=160, layers=3, heads=4, ffn=320, head_hidden=256, graph=True)
+PRESETS = {"micro": MICRO, "nano": NANO, "tiny": TINY, "small": SMALL, "base": BASE}
+# Parameter counts of the published models (the efficiency frontier this family comes from).
+PUBLISHED_PARAMS = {"nano": 39_971, "micro": 75_237, "tiny": 210_949, "small": 348_005, "base": 726_437}
 
 
 def activation(name: str) -> nn.Module:
