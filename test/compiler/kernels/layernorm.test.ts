@@ -1,4 +1,4 @@
-// LayerNorm (pk_layernorm_*): C == TS bit for bit on rows of d in {1, 2, 17, 48, 64, 96, 128} with wide,
+// LayerNorm (pk_layernorm_*): C == TS bit for bit on rows of d in {1, 2, 17, 48, 64, 96, 128} (and 160) with wide,
 // narrow, constant and single-outlier rows, int8/int16 in and out, strides and saturation. Against float
 // (same integer inputs, gamma as quantized, beta exact): |y - LN(x)/s_y| <= 0.5 LSB + u + 0.02 LSB, where
 // 0.5 is the final rounding, u = s_acc / s_y the accumulator unit in output LSBs (the pre-shift's and
@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quantizeMultiplier, requantReal, roundHalfAway, saturate } from '../../../src/compiler/quant/fixed-point.ts';
 import type { Act } from '../../../src/compiler/kernels/common.ts';
-import { isqrt64, layerNorm, lnBeta, lnEpsFracBits, lnEpsQ, type LayerNormParams } from '../../../src/compiler/kernels/layernorm/sim.ts';
+import { isqrt64, layerNorm, lnBeta, lnEpsFracBits, lnEpsQ, rowNormalizer, type LayerNormParams } from '../../../src/compiler/kernels/layernorm/sim.ts';
 import { buildDriver, CaseWriter, type Driver, line, Rng, sentinelBuffer } from './harness.ts';
 
 // driver: this host's kernels (on x86-64 the PK_HOST_VEC LayerNorm, vectorized, and the host isqrt/recip
@@ -256,7 +256,46 @@ describe('layernorm', () => {
     expect(lnBeta([4.01 * 8], d, sg)).toBeNull();
   });
 
-  it('a constant row gives beta, and the mirror refuses d > 128 and a pre_shift outside [16, 32]', () => {
+  it('C == TS at d = 160 (the widest, base) on full-range int16 rows whose c R passes 2^53 (the mirror switches to BigInt there)', () => {
+    // c R = c 2^(56-a) / sqrt(V) (int16 input, E = 8) passes 2^53 only when a = 2 and |c| >= sqrt(V) / 2: three
+    // values at one end of int16 and the rest at the other (V ~ 2^48.2, |c| ~ 2^23.3). Plus rows of one
+    // outlier and of alternating extremes.
+    const d = 160;
+    const rows: number[][] = [];
+    for (const hi of [32767, 32766, 32700]) rows.push([-32768, -32768, -32767, ...Array.from({ length: d - 3 }, (_, i) => hi - (i % 2))]);
+    rows.push([...Array.from({ length: d - 3 }, (_, i) => -32768 + (i % 3)), 32767, 32767, 32767]);
+    rows.push([-32768, ...Array.from({ length: d - 1 }, () => 32767)]);
+    rows.push(Array.from({ length: d }, (_, i) => (i % 2 ? 32767 : -32768)));
+    const x = Int16Array.from(rows.flat());
+    const rng = new Rng(160);
+    const gamma = Int16Array.from({ length: d }, () => rng.int(-32768, 32767));
+    const beta = Int16Array.from({ length: d }, () => rng.int(-2000, 2000));
+    let pastDouble = 0;
+    for (const r of rows) {
+      const sum = r.reduce((a, b) => a + b, 0);
+      const v = r.reduce((a, b) => a + BigInt((d * b - sum) ** 2), 0n);
+      const { r: R } = rowNormalizer(v, 0n, lnEpsFracBits(16));
+      pastDouble += r.filter((xi) => Math.abs(d * xi - sum) * R >= 2 ** 53).length;
+    }
+    expect(pastDouble).toBeGreaterThan(0);
+    const wr = new CaseWriter();
+    const want: string[] = [];
+    for (const yb of [8, 16] as const) {
+      const p: LayerNormParams = {
+        T: rows.length, d, xStride: d, yStride: d, epsQ: lnEpsQ(1e-5, d, 2 ** -8, 16), gamma, beta, preShift: 20,
+        ...quantizeMultiplier(yb === 8 ? 2 ** -12 : 2 ** -5), outMin: yb === 8 ? -128 : -32768, outMax: yb === 8 ? 127 : 32767,
+      };
+      const y = sentinelBuffer((k) => (yb === 8 ? new Int8Array(k) : new Int16Array(k)), rows.length * d);
+      layerNorm(x, p, y);
+      wr.begin(`layernorm_i16_i${yb}`)
+        .ints(p.T, p.d, p.xStride, p.yStride, p.epsQ, p.preShift, p.mult, p.shift, p.outMin, p.outMax)
+        .array(x).array(p.gamma).array(p.beta);
+      want.push(line(y));
+    }
+    for (const drv of [driver, portable]) expect(drv.run(wr)).toEqual(want);
+  });
+
+  it('a constant row gives beta, and the mirror refuses d > 160 and a pre_shift outside [16, 32]', () => {
     const c: LayerNormParams = {
       T: 1, d: 4, xStride: 4, yStride: 4, epsQ: 10n, gamma: Int16Array.from([100, 200, 300, 400]),
       beta: Int16Array.from([2 ** 14, -(2 ** 14), 0, 5]), preShift: 16, ...quantizeMultiplier(2 ** -14), outMin: -32768, outMax: 32767,
@@ -264,8 +303,8 @@ describe('layernorm', () => {
     const y = new Int16Array(4);
     layerNorm(Int16Array.from([7, 7, 7, 7]), c, y);
     expect(Array.from(y)).toEqual([1, -1, 0, 0]);
-    expect(() => layerNorm(new Int16Array(129), { ...c, d: 129, xStride: 129, yStride: 129 }, new Int16Array(129))).toThrow(
-      'layernorm: d = 129 exceeds the kernel limit of 128',
+    expect(() => layerNorm(new Int16Array(161), { ...c, d: 161, xStride: 161, yStride: 161 }, new Int16Array(161))).toThrow(
+      'layernorm: d = 161 exceeds the kernel limit of 160',
     );
     expect(() => layerNorm(new Int16Array(4), { ...c, preShift: 15 }, new Int16Array(4))).toThrow('layernorm: pre_shift 15 outside [16, 32]');
   });

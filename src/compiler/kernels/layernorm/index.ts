@@ -8,7 +8,7 @@ import { qmax, qmin, type QOpCommon } from '../../quant/qgraph.ts';
 import type { PlanContext } from '../../quant/plan-context.ts';
 import type { Act } from '../common.ts';
 import { requantArgs, typeSuffix, type Arg, type Kernel, type Refs, type Requantized } from '../kernel.ts';
-import { layerNorm, lnBeta, lnEpsQ, LN_PRE_SHIFT_MAX } from './sim.ts';
+import { layerNorm, lnBeta, lnEpsQ, LN_MAX_D, LN_PRE_SHIFT_MAX } from './sim.ts';
 
 export interface LayerNormOp extends QOpCommon, Requantized {
   kind: 'layernorm';
@@ -28,7 +28,7 @@ function plan(ctx: PlanContext, node: Node): LayerNormOp {
   const y = ctx.tensor(node.outputs[0]);
   const d = a.size;
   if (x.elems % d !== 0) ctx.fail(node, `normalized axis ${d} does not divide ${x.elems} elements`);
-  if (d > 128) ctx.fail(node, `normalized axis of ${d} > 128 (kernel limit)`);
+  if (d > LN_MAX_D) ctx.fail(node, `normalized axis of ${d} > ${LN_MAX_D} (kernel limit)`);
   const T = x.elems / d;
   const gamma = ctx.constFloats(gName, node);
   const beta = bName ? ctx.constFloats(bName, node) : new Float32Array(d);

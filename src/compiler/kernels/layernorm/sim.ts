@@ -1,7 +1,7 @@
 // Mirror of pk_layernorm_*: integer mean, variance in int64, digit-by-digit integer square root, one
 // reciprocal per row, int16 gamma, int16 beta, one final requantization (formulas in pose_kernels.h and
-// docs/fixed-point.md). Row-level quantities use BigInt (the variance reaches 2^53); the per-element
-// products stay below 2^53 and use doubles.
+// docs/fixed-point.md). Row-level quantities use BigInt (the variance reaches 2^54); the per-element
+// products use doubles where they stay below 2^53 and BigInt where they may not (c R for |c| >= 2^23).
 import { checkInt32, FixedPointError, requant, roundHalfAway, saturate } from '../../quant/fixed-point.ts';
 import { need, type Act, type OutRange } from '../common.ts';
 
@@ -39,6 +39,13 @@ export function isqrt64(v: bigint): bigint {
 }
 
 const TWO60 = 1n << 60n;
+
+/**
+ * The widest normalized axis. |c_i| = |d x_i - S| <= d 2^16 (int16 x), so V = sum c_i^2 <= d^3 2^32 and
+ * W = V 2^8 + eps_q (eps_q < 2^56) stays below 2^62, the range the square root takes, up to d = 160
+ * (161^3 2^40 + 2^56 > 2^62); int8 inputs (W <= d^3 2^36 + eps_q) have far more room.
+ */
+export const LN_MAX_D = 160;
 
 /** The kernel's pre_shift range: >= 16 keeps |t gamma| / 2^pre_shift + |beta| below 2^31 for any int16 beta. */
 export const LN_PRE_SHIFT_MIN = 16;
@@ -86,7 +93,7 @@ export function rowNormalizer(variance: bigint, epsQ: bigint, e: number): { r: n
 export function layerNorm(x: Act, p: LayerNormParams, y: Act): void {
   const { d } = p;
   const epsQ = BigInt(p.epsQ);
-  if (d > 128) throw new FixedPointError(`layernorm: d = ${d} exceeds the kernel limit of 128`);
+  if (d > LN_MAX_D) throw new FixedPointError(`layernorm: d = ${d} exceeds the kernel limit of ${LN_MAX_D}`);
   if (epsQ < 0n || epsQ >= 1n << 56n) throw new FixedPointError(`layernorm: eps_q ${epsQ} outside [0, 2^56)`);
   if (!(p.preShift >= LN_PRE_SHIFT_MIN && p.preShift <= LN_PRE_SHIFT_MAX)) {
     throw new FixedPointError(`layernorm: pre_shift ${p.preShift} outside [${LN_PRE_SHIFT_MIN}, ${LN_PRE_SHIFT_MAX}]`);
@@ -113,8 +120,8 @@ export function layerNorm(x: Act, p: LayerNormParams, y: Act): void {
     const hDiv = 2 ** h;
     const hHalf = h > 0 ? 2 ** (h - 1) : 0;
     for (let i = 0; i < d; i++) {
-      const c = d * x[xr + i] - sum; // |c| < 2^23 and r <= 2^30: the product is exact
-      const tq = Math.floor((c * r + hHalf) / hDiv);
+      const c = d * x[xr + i] - sum; // |c| <= d 2^16 and r <= 2^30: exact in doubles while |c| < 2^23
+      const tq = Math.abs(c) < 2 ** 23 ? Math.floor((c * r + hHalf) / hDiv) : Number((BigInt(c) * BigInt(r) + BigInt(hHalf)) >> BigInt(h));
       const acc = Math.floor((tq * p.gamma[i] + preHalf) / preDiv) + p.beta[i];
       checkInt32(acc, `layernorm row ${t} element ${i}`);
       y[t * p.yStride + i] = saturate(requant(acc, p.mult, p.shift), p.outMin, p.outMax);
