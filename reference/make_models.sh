@@ -11,11 +11,13 @@
 #   reference/make_models.sh            the above (micro, nano, variants, docs/model.md)
 #   reference/make_models.sh frontier   the larger sizes of the published frontier, tiny, small and base, into
 #                                       models/{tiny,small,base}/ (the same five files each), one after another at
-#                                       nice 19 with one torch thread; not committed (12.8 MB): their SHA-256 are in
-#                                       models/frontier.sha256 and checked at the end. Same data, seeds and recipe
-#                                       as micro, except base: BASE_EPOCHS / BASE_QAT_EPOCHS (default 6 / 3, see
-#                                       docs/frontier.md: the full 16 / 8 takes ~8 hours on the shared 2 cores).
-#                                       About 7.5 hours here. SIZES="tiny small" limits it to some sizes.
+#                                       nice 19 with one torch thread; not committed (12.8 MB): recipe, training
+#                                       time and SHA-256 of every file are recorded in models/frontier.json
+#                                       (reference/frontier_manifest.py; created if missing, else compared, and
+#                                       RECORD=1 updates it). Same data, seeds and recipe as micro, except base:
+#                                       BASE_EPOCHS / BASE_QAT_EPOCHS (default 6 / 3, see docs/frontier.md: the
+#                                       full 16 / 8 would take 8-12 hours on the shared 2 cores). About 13 hours
+#                                       here beside other work. SIZES="tiny small" limits it to some sizes.
 #
 # Simulator settings: the synth defaults (no --set overrides). To make the task harder or easier, pass
 # knobs through SYNTH_SET, e.g. SYNTH_SET="--set snrDb=15"; test, calib and train data all get them.
@@ -77,6 +79,7 @@ PYEOF
 if [ "$TARGET" = frontier ]; then
   # One size after another with one torch thread at nice 19: the machine is shared and the larger sizes take hours.
   summaries=""
+  specs=""
   for m in $SIZES; do
     case "$m" in
       tiny|small) e=$EPOCHS; q=$QAT_EPOCHS ;;
@@ -90,12 +93,14 @@ if [ "$TARGET" = frontier ]; then
     echo "== export $m"
     export_model "$m"
     summaries="$summaries $OUT/${m}_summary.json"
+    specs="$specs $m:$e:$q"
   done
   echo "== summary (torso-PCK@20 %, torch on the bundled test set)"
   summary $summaries
-  echo "== SHA-256 against models/frontier.sha256 (a different torch build may give different weights)"
-  for m in $SIZES; do grep " models/$m/" models/frontier.sha256; done | sha256sum -c - || {
-    echo "the weights differ from the recorded ones: the frontier figures will differ from docs/frontier.md"; }
+  echo "== models/frontier.json (recipe, training time, SHA-256; a different torch build may give other weights)"
+  $PY reference/frontier_manifest.py --out "$OUT/frontier.json" --record models/frontier.json ${RECORD:+--update} \
+    --note "base=one epoch of base took 20-30 minutes on the shared 2-core machine, so micro's 16 + 8 epochs would have taken 8-12 hours" \
+    $specs
   exit 0
 fi
 
