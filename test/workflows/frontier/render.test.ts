@@ -103,4 +103,21 @@ describe('frontier', () => {
     expect(withLat).toContain('![accuracy against on-chip cost and flash for each size and precision](frontier.svg)');
     for (const doc of [without, withLat]) expect(doc).not.toMatch(/NaN|undefined|Infinity/);
   });
+
+  it('the doc flags a reproduced model whose SHA-256 differs from models/frontier.json, and a size with no record', () => {
+    const res = result(false);
+    const base = res.rows.find((r) => r.size === 'base')!;
+    res.hashMismatches = { [base.onnx.path]: ['00'.repeat(32), base.onnx.sha256] };
+    res.manifest = { torch: '1.13.1', threads: 1, sizes: { base: {
+      params: 1000, trainWindows: 40_000, epochs: 6, qatEpochs: 3, trainSeconds: 7200, recipeNote: 'one epoch took 25 minutes',
+      torch: { fp32: 70, int8Ptq: 70, int4Ptq: 30, int4Qat: 69 }, files: {},
+    } } };
+    const doc = renderFrontierDoc(res, { svg: 'frontier.svg' });
+    expect(doc).toContain('base is reproduced by `reference/make_models.sh frontier` (not committed; **1 files differ from the SHA-256 recorded in models/frontier.json**)');
+    expect(doc).toContain(`\`${base.onnx.path}\` ${base.onnx.sha256.slice(0, 16)} **(differs from models/frontier.json)**`);
+    expect(doc).toContain('except base (40,000 windows, 6 + 3 epochs: one epoch took 25 minutes)');
+    expect(doc).toContain('| base | d=160, L=3, H=4, graph head | 1,000 | 726,437 |');
+    res.manifest = null;
+    expect(renderFrontierDoc(res, { svg: 'frontier.svg' })).toContain('**no recorded SHA-256 for base in models/frontier.json**');
+  });
 });
