@@ -8,12 +8,13 @@ import { paretoFront } from './pareto.ts';
 export const PUBLISHED_PARAMS: Record<Size, number> = { nano: 39_971, micro: 75_237, tiny: 210_949, small: 348_005, base: 726_437 };
 
 /** d, L, H and the graph head of each size (reference/model.py presets). */
+/** d, L, H, FFN width, head hidden width and the graph head of each size (reference/model.py presets). */
 export const FAMILY: Record<Size, string> = {
-  nano: 'd=48, L=1, H=2, no graph head',
-  micro: 'd=64, L=1, H=2, graph head',
-  tiny: 'd=96, L=2, H=4, graph head',
-  small: 'd=128, L=2, H=4, graph head',
-  base: 'd=160, L=3, H=4, graph head',
+  nano: 'd=48, L=1, H=2, FFN 64, head 96, no graph head',
+  micro: 'd=64, L=1, H=2, FFN 128, head 192, graph head',
+  tiny: 'd=96, L=2, H=4, FFN 192, head 208, graph head',
+  small: 'd=128, L=2, H=4, FFN 256, head 232, graph head',
+  base: 'd=160, L=3, H=4, FFN 320, head 256, graph head',
 };
 
 export const LATENCY_MISSING = 'not yet measured (issue 13)';

@@ -6,7 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { paretoFront } from '../../../src/workflows/frontier/pareto.ts';
 import { ESP32_C3, ESP32_S3, fits, fittingChips } from '../../../src/workflows/frontier/chips.ts';
 import { byteTicks, logTicks, renderFrontierSvg } from '../../../src/workflows/frontier/plot.ts';
-import { LATENCY_MISSING, renderFrontierDoc } from '../../../src/workflows/frontier/doc.ts';
+import { FAMILY, LATENCY_MISSING, PUBLISHED_PARAMS, renderFrontierDoc } from '../../../src/workflows/frontier/doc.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FRONTIER_FIXTURES } from '../../compiler/compile/frontier-fixture.ts';
 import type { FrontierResult, FrontierRow, Precision, Size } from '../../../src/workflows/frontier/measure.ts';
 import { DEFAULT_THRESHOLDS } from '../../../src/workflows/parity/compare.ts';
 
@@ -116,8 +119,17 @@ describe('frontier', () => {
     expect(doc).toContain('base is reproduced by `reference/make_models.sh frontier` (not committed; **1 files differ from the SHA-256 recorded in models/frontier.json**)');
     expect(doc).toContain(`\`${base.onnx.path}\` ${base.onnx.sha256.slice(0, 16)} **(differs from models/frontier.json)**`);
     expect(doc).toContain('except base (40,000 windows, 6 + 3 epochs: one epoch took 25 minutes)');
-    expect(doc).toContain('| base | d=160, L=3, H=4, graph head | 1,000 | 726,437 |');
+    expect(doc).toContain('| base | d=160, L=3, H=4, FFN 320, head 256, graph head | 1,000 | 726,437 |');
     res.manifest = null;
     expect(renderFrontierDoc(res, { svg: 'frontier.svg' })).toContain('**no recorded SHA-256 for base in models/frontier.json**');
+  });
+
+  it('the doc\'s family descriptions of tiny, small and base are the presets reference/model.py exported (fill.json), within 5% of the published counts', () => {
+    for (const size of ['tiny', 'small', 'base'] as const) {
+      const spec = JSON.parse(readFileSync(join(FRONTIER_FIXTURES, size, 'fill.json'), 'utf8'));
+      const c = spec.config;
+      expect(FAMILY[size]).toBe(`d=${c.d}, L=${c.layers}, H=${c.heads}, FFN ${c.ffn}, head ${c.head_hidden}, ${c.graph ? 'graph head' : 'no graph head'}`);
+      expect(Math.abs(spec.params - PUBLISHED_PARAMS[size]) / PUBLISHED_PARAMS[size]).toBeLessThan(0.05);
+    }
   });
 });
