@@ -19,7 +19,7 @@ function formatReport(r: Rv32Report): string {
     `start-up         ${r.startupInstructions} instructions (subtracted)`,
     `per inference    ${Math.round(r.instructionsPerInference)} instructions (mean of ${r.countWindows} windows)`,
     `per MAC          ${r.instructionsPerMac.toFixed(2)} instructions`,
-    `rv32imc ELF sections (batch program: model + frame helpers, -O2; picolibc.ld puts read-only data, weights included, in .text; .stack is its reservation, qemu supplies the real stack):`,
+    `rv32imc ELF sections (batch program: model + frame helpers, ESP-IDF's compile line; picolibc.ld puts read-only data, weights included, in .text; .stack is its reservation, qemu supplies the real stack):`,
     sec(r.rv32Sections),
     `xtensa-lx106 -mlongcalls -Os objects, firmware/core (protocol, CSI, windows, driver, node):`,
     sec(r.xtensaCore),

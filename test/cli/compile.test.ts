@@ -50,7 +50,7 @@ describe('pose-edge compile', () => {
     expect(r.weightMap).toContainEqual(expect.objectContaining({ npzKey: 'proj.weight', initializer: expect.any(String), transposed: true }));
     expect(r.weightMap).toContainEqual(expect.objectContaining({ npzKey: 'head.fc1.weight', transposed: false }));
     expect(readdirSync(out).sort()).toEqual([
-      'CMakeLists.txt', 'compile-report.json', 'idf_component.yml', 'kernels', 'pose-edge-manifest.json', 'pose_kernels.h', 'pose_model.c', 'pose_model.h', 'pose_weights.c', 'pose_weights.h',
+      'CMakeLists.txt', 'compile-report.json', 'idf_component.yml', 'kernels', 'pose-edge-manifest.json', 'pose_kernels.h', 'pose_model.c', 'pose_model.cmake', 'pose_model.h', 'pose_weights.c', 'pose_weights.h',
     ]);
     expect(readdirSync(join(out, 'kernels'))).toContain('pk_linear_rv32.h');
     expect(JSON.parse(readFileSync(join(out, 'compile-report.json'), 'utf8'))).toEqual(r);

@@ -37,6 +37,16 @@ export interface EmittedComponent {
   emittedConsts: string[];
 }
 
+/** The compile options pose_model.c and pose_weights.c need whatever the project's optimization level
+ * (ESP-IDF's default is -Og), written to pose_model.cmake: the component's CMakeLists.txt (and any other
+ * component that compiles these files, such as the firmware's pose_edge_core) appends them after the
+ * project's options, so the last -O on the compile line is ours. `pose-edge bench` builds with exactly these
+ * after the options a default ESP-IDF v5.5 project passes (src/workflows/bench/idf-flags.ts). */
+export const COMPONENT_COMPILE_OPTIONS: readonly { flag: string; why: string }[] = [
+  { flag: '-O2', why: 'the kernels are written for -O2 code generation (ESP-IDF projects default to -Og, or -Os)' },
+  { flag: '-fno-strict-aliasing', why: 'the arena holds tensors of different integer types over time' },
+];
+
 /** Names the kernel emits calls into; the generated code cannot shadow them. */
 const RESERVED = ['pose_model_run', 'input', 'output', 'pm_arena'];
 
@@ -141,6 +151,7 @@ export function emitComponent(g: QuantizedGraph, banner: Banner, renderer: Rende
   }
   if (opts.stream) files.set('pose_stream.h', readFileSync(join(C_TEMPLATES_DIR, 'pose_stream.h'), 'utf8'));
   files.set('CMakeLists.txt', renderer.render('component/CMakeLists.txt', ctx));
+  files.set('pose_model.cmake', renderer.render('component/pose_model.cmake', { banner, compileOptions: COMPONENT_COMPILE_OPTIONS }));
   files.set('idf_component.yml', renderer.render('component/idf_component.yml', ctx));
   return { files, memory, weightBytes, macs, kernels: opContexts.map((o) => o.kernel), emittedConsts: [...g.consts.keys()].filter((k) => used.has(k)) };
 }

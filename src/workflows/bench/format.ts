@@ -2,6 +2,7 @@
 import type { BenchReport } from './run.ts';
 
 const n0 = (v: number) => Math.round(v).toLocaleString('en-US');
+const pct = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
 
 export function formatBench(r: BenchReport): string {
   const row = (name: string, value: string, note = '') => `  ${name.padEnd(26)} ${value.padStart(16)}  ${note}`.trimEnd();
@@ -12,14 +13,16 @@ export function formatBench(r: BenchReport): string {
     row('hostUs', r.hostUs.toFixed(1), 'generated C, gcc -O2, 1 thread, batch 1'),
     row('ortUs', r.ortUs.toFixed(1), 'reference on onnxruntime-node, 1+1 threads, batch 1'),
     row('ratio', r.ratio.toFixed(3), 'hostUs / ortUs (< 1: the generated C is faster)'),
-    row('rv32Instructions', n0(r.rv32Instructions), `per inference, qemu-riscv32, mean of ${r.rv32WindowsCounted} windows, start-up (${n0(r.rv32StartupInstructions)}) subtracted`),
+    row('rv32Instructions', n0(r.rv32Instructions), `per inference, ESP-IDF v5.5 default build (gcc -Og + the component's options), qemu-riscv32, mean of ${r.rv32WindowsCounted} windows, start-up (${n0(r.rv32StartupInstructions)}) subtracted`),
+    row('rv32InstructionsClang', n0(r.rv32InstructionsClang), `the same, model built by clang 14 (${pct(r.rv32InstructionsClang / r.rv32Instructions)} vs gcc)`),
+    row('rv32InstructionsOs', n0(r.rv32InstructionsOs), `gcc, project at -Os, the component's -O2 not applied (${pct(r.rv32InstructionsOs / r.rv32Instructions)})`),
     row('rv32InstructionsPerPacket', r.rv32InstructionsPerPacket === null ? 'n/a' : n0(r.rv32InstructionsPerPacket),
       r.streamingRefusal ?? 'streaming: push one packet + one inference on the last window'),
     row('macs', n0(r.macs)),
     row('instrPerMac', r.instrPerMac.toFixed(2), 'all ops included'),
     row('weightBytes', n0(r.weightBytes), 'constant data: weights, biases, scales, tables'),
     row('arenaBytes', n0(r.arenaBytes), `lower bound ${n0(r.arenaLowerBound)}`),
-    row('textBytes.rv32imc', n0(r.textBytes.rv32imc), 'kernel .text, -O2'),
+    row('textBytes.rv32imc', n0(r.textBytes.rv32imc), 'kernel .text, the counted build'),
     row('textBytes.xtensaLx106', n0(r.textBytes.xtensaLx106), 'kernel .text + .literal, -mlongcalls -Os'),
     row('pck20', `${r.pck20.toFixed(2)} %`, 'deployed kernel (the timed host build) on the bundled labels'),
     row('streamingPck20', r.streamingPck20 === null ? 'n/a' : `${r.streamingPck20.toFixed(2)} %`,

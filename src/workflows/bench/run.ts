@@ -21,6 +21,8 @@ import { rv32Profile } from './rv32-profile.ts';
 import { buildStreamProgram, packetsOf, rv32InstructionsPerPacket } from './stream-program.ts';
 import { StreamingError } from '../../compiler/stream-plan.ts';
 import { runProgram } from './rv32-count.ts';
+import { buildRv32Program } from './rv32-build.ts';
+import type { Rv32Variant } from './idf-flags.ts';
 import { WINDOW_VALUES } from '../../data/window.ts';
 
 export interface BenchOptions {
@@ -52,7 +54,13 @@ export interface BenchReport {
   hostUs: number;
   ortUs: number;
   ratio: number;
+  /** Per inference, the program as a default ESP-IDF v5.5 project builds it with gcc (-Og, then the
+   * component's own options: src/workflows/bench/idf-flags.ts). */
   rv32Instructions: number;
+  /** The same with the model compiled by clang 14 (--target=riscv32-unknown-elf -march=rv32imc -mabi=ilp32). */
+  rv32InstructionsClang: number;
+  /** gcc, a project at "Optimize for size" (-Os) without the component's -O option: the kernels as written. */
+  rv32InstructionsOs: number;
   rv32StartupInstructions: number;
   rv32WindowsCounted: number;
   macs: number;
@@ -118,11 +126,17 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
 
   step('rv32 instruction count');
   const k = Math.min(opts.countWindows, n);
-  const rv32 = await countRv32(modelDir, buildDir, windows.subarray(0, k * WINDOW_VALUES));
   const hostFirst = host.outputs.subarray(0, k * 34);
-  if (rv32.outputs.length !== hostFirst.length || rv32.outputs.some((v, i) => v !== hostFirst[i])) {
-    throw new BenchError(`${modelDir}: the rv32imc build's outputs differ from the host build's on the first ${k} test windows`);
-  }
+  const counted = async (variant: Rv32Variant) => {
+    const c = await countRv32(modelDir, buildDir, windows.subarray(0, k * WINDOW_VALUES), variant);
+    if (c.outputs.length !== hostFirst.length || c.outputs.some((v, i) => v !== hostFirst[i])) {
+      throw new BenchError(`${modelDir}: the rv32imc build's outputs (${variant}) differ from the host build's on the first ${k} test windows`);
+    }
+    return c;
+  };
+  const rv32 = await counted('deployed');
+  const rv32Clang = await counted('clang');
+  const rv32Os = await counted('os');
 
   step('code size');
   const textBytes = await kernelTextBytes(modelDir, join(buildDir, `objects-${r.modelSha256.slice(0, 16)}-w${opts.bits}a${opts.actBits}`));
@@ -154,6 +168,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     ortUs,
     ratio: hostUs / ortUs,
     rv32Instructions: rv32.instructionsPerInference,
+    rv32InstructionsClang: rv32Clang.instructionsPerInference,
+    rv32InstructionsOs: rv32Os.instructionsPerInference,
     rv32StartupInstructions: rv32.startupInstructions,
     rv32WindowsCounted: rv32.windowsCounted,
     macs: r.macs,
@@ -212,7 +228,7 @@ async function measureStreaming(
     perWindow.set(src, w * outLen);
     for (let i = 0; i < outLen; i++) maxDiff = Math.max(maxDiff, Math.abs(src[i] - windowOutputs[w * outLen + i]));
   }
-  const elf = await buildStreamProgram(modelDir, 'rv32', buildDir);
+  const { elf } = await buildRv32Program(modelDir, buildDir, 'deployed', 'stream');
   return {
     rv32InstructionsPerPacket: await rv32InstructionsPerPacket(elf, packets, F, P, STREAM_COUNT_PACKETS),
     streamingPck20: torsoPck20(dequantizeOutput(perWindow, outputFracBits), labels).overall,

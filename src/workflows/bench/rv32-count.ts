@@ -18,6 +18,7 @@ import { readNpy } from '../../io/npy.ts';
 import { DATA_DIR, REPO_ROOT } from '../../paths.ts';
 import { buildFirmwareProgram, CORE_DIR, LINUX_DIR, readModelHeader, resolveModelDir } from '../../host/virtual-node.ts';
 import { WINDOW_VALUES } from '../../data/window.ts';
+import { buildRv32Program } from './rv32-build.ts';
 
 const execFileP = promisify(execFile);
 
@@ -173,7 +174,7 @@ export async function rv32Report(opts: { modelDir?: string; windows?: number; co
   const header = readModelHeader(modelDir);
   const buildDir = opts.buildDir ?? join(REPO_ROOT, 'build', 'firmware-host');
   const host = await buildFirmwareProgram({ program: 'batch', target: 'host', modelDir, buildDir });
-  const rv32 = await buildFirmwareProgram({ program: 'batch', target: 'rv32', modelDir, buildDir });
+  const { elf: rv32 } = await buildRv32Program(modelDir, buildDir, 'deployed');
   const input = loadTestWindows(header.inputFracBits, opts.windows ?? Infinity);
   const n = input.length / (2 * WINDOW_VALUES);
   const [a, b] = await Promise.all([runProgram(host, [], input), runProgram('qemu-riscv32', [rv32], input)]);

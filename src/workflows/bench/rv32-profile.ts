@@ -1,6 +1,6 @@
 // rv32imc instructions per op of one inference (docs/performance.md, "Where the rv32 instructions go";
-// `npx tsx bench/rv32-profile.ts` prints it for any component). The batch program is built for rv32imc
-// exactly as bench/rv32-count.ts builds it, plus -g (debug information does not change the generated code);
+// `npx tsx bench/rv32-profile.ts` prints it for any component). The batch program is the one bench/rv32-count.ts
+// counts (rv32-build.ts: ESP-IDF's compile line, which carries -ggdb);
 // qemu-riscv32 logs every translated block (in_asm) and every block executed (exec,nochain). Each executed
 // instruction is attributed, through addr2line's inline chain, to the line of pose_model.c it was inlined
 // into, and that line to the op comment ("[N] op name") above it; kernels called out of line belong to the
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
-import { recipe } from '../../host/virtual-node.ts';
+import { buildRv32Program } from './rv32-build.ts';
 import { BenchError } from './errors.ts';
 
 const execFileP = promisify(execFile);
@@ -103,12 +103,10 @@ export interface Rv32OpProfile {
 
 /** Instructions of each op (and of the rest) over the given windows (int16 input format, concatenated). */
 export async function rv32Profile(modelDir: string, opCount: number, windows: Buffer, workDir: string): Promise<Rv32OpProfile> {
-  const r = recipe('batch', 'rv32', modelDir);
   mkdirSync(workDir, { recursive: true });
   const dir = mkdtempSync(join(workDir, 'rv32-profile-'));
-  const elf = join(dir, 'batch');
   try {
-    await execFileP(r.cc, [...r.flags, '-g', ...r.includes.map((i) => `-I${i}`), ...r.sources, '-o', elf], { maxBuffer: 16 << 20 });
+    const { elf } = await buildRv32Program(modelDir, dir, 'deployed');
     const [full, empty] = await Promise.all([trace(elf, windows), trace(elf, Buffer.alloc(0))]);
     const addrs = new Set<number>();
     for (const b of full.blocks.values()) for (const a of b) addrs.add(a);

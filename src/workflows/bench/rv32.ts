@@ -1,19 +1,16 @@
 // rv32Instructions and textBytes: the batch program (firmware/linux/batch_main.c + the generated kernel)
-// built for rv32imc runs under qemu-riscv32; instructions are counted by rv32-count.ts's qemu log
-// reader, and start-up + exit (a run on empty input) is subtracted. Code size is the .text of the
-// kernel's own objects (weights live in .rodata and are counted by weightBytes), compiled as the node
-// builds them: rv32imc -O2 like the counted program, xtensa-lx106 -mlongcalls -Os like the firmware
-// (there .literal, the constant pools of the code, counts as code too).
-import { execFile } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+// built for rv32imc as ESP-IDF builds it (rv32-build.ts) runs under qemu-riscv32; instructions are counted
+// by rv32-count.ts's qemu log reader, and start-up + exit (a run on empty input) is subtracted. Code size is
+// the .text of the kernel's own objects (weights live in .rodata and are counted by weightBytes): rv32imc
+// the objects of the counted program, xtensa-lx106 -mlongcalls -Os like the firmware (there .literal, the
+// constant pools of the code, counts as code too).
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { countInstructions, sectionSizes, xtensaObjects } from './rv32-count.ts';
-import { buildFirmwareProgram, CORE_DIR } from '../../host/virtual-node.ts';
+import { CORE_DIR } from '../../host/virtual-node.ts';
 import { BenchError } from './errors.ts';
 import { WINDOW_VALUES } from '../../data/window.ts';
-
-const execFileP = promisify(execFile);
+import { buildRv32Program } from './rv32-build.ts';
+import type { Rv32Variant } from './idf-flags.ts';
 
 export interface Rv32Count {
   startupInstructions: number;
@@ -23,8 +20,8 @@ export interface Rv32Count {
   outputs: Int16Array;
 }
 
-export async function countRv32(modelDir: string, buildDir: string, windows: Int16Array): Promise<Rv32Count> {
-  const elf = await buildFirmwareProgram({ program: 'batch', target: 'rv32', modelDir, buildDir });
+export async function countRv32(modelDir: string, buildDir: string, windows: Int16Array, variant: Rv32Variant = 'deployed'): Promise<Rv32Count> {
+  const { elf } = await buildRv32Program(modelDir, buildDir, variant);
   const k = windows.length / WINDOW_VALUES;
   const input = Buffer.from(windows.buffer, windows.byteOffset, windows.byteLength);
   try {
@@ -42,25 +39,12 @@ export async function countRv32(modelDir: string, buildDir: string, windows: Int
   }
 }
 
-export const RV32_OBJECT_FLAGS = ['-march=rv32imc', '-mabi=ilp32', '--specs=picolibc.specs', '-O2', '-std=c11', '-fno-strict-aliasing', '-Wall', '-Wextra', '-Werror'];
-
 function codeBytes(sections: Record<string, number>): number {
   return (sections['.text'] ?? 0) + (sections['.literal'] ?? 0);
 }
 
 export async function kernelTextBytes(modelDir: string, buildDir: string): Promise<{ rv32imc: number; xtensaLx106: number }> {
-  const rvDir = join(buildDir, 'rv32-objects');
-  mkdirSync(rvDir, { recursive: true });
-  const objs: string[] = [];
-  for (const f of readdirSync(modelDir).filter((x) => x.endsWith('.c')).sort()) {
-    const obj = join(rvDir, `${f}.o`);
-    try {
-      await execFileP('riscv64-unknown-elf-gcc', [...RV32_OBJECT_FLAGS, `-I${modelDir}`, '-c', join(modelDir, f), '-o', obj]);
-    } catch (e) {
-      throw new BenchError(`compiling ${join(modelDir, f)} for rv32imc failed: ${((e as { stderr?: string }).stderr ?? (e as Error).message).trim()}`);
-    }
-    objs.push(obj);
-  }
+  const { modelObjects } = await buildRv32Program(modelDir, buildDir, 'deployed');
   let xobjs: string[];
   try {
     xobjs = await xtensaObjects(modelDir, join(buildDir, 'xtensa-objects'));
@@ -69,7 +53,7 @@ export async function kernelTextBytes(modelDir: string, buildDir: string): Promi
   }
   const coreTag = CORE_DIR.replace(/[/\\]/g, '_');
   return {
-    rv32imc: codeBytes(await sectionSizes('riscv64-unknown-elf-size', objs)),
+    rv32imc: codeBytes(await sectionSizes('riscv64-unknown-elf-size', modelObjects)),
     xtensaLx106: codeBytes(await sectionSizes('xtensa-lx106-elf-size', xobjs.filter((o) => !o.includes(coreTag)))),
   };
 }

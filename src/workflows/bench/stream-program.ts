@@ -1,5 +1,6 @@
 // The streaming batch program (c/stream_main.c) built like the firmware batch program (same compiler,
-// flags, I/O layer and rv32 start-up as src/host/virtual-node.ts's recipe), for the host and for rv32imc;
+// flags and I/O layer as src/host/virtual-node.ts's recipe) for the host; for rv32imc rv32-build.ts builds it
+// as ESP-IDF would;
 // and rv32InstructionsPerPacket: instructions of one pushed packet plus one streaming inference, in the
 // steady state (every window full), from two runs of different lengths so start-up, the first window's
 // fill and exit cancel out.
@@ -17,7 +18,7 @@ const execFileP = promisify(execFile);
 
 export const STREAM_MAIN = fileURLToPath(new URL('./c/stream_main.c', import.meta.url));
 
-export async function buildStreamProgram(modelDir: string, target: 'host' | 'sanitize' | 'rv32', buildDir: string): Promise<string> {
+export async function buildStreamProgram(modelDir: string, target: 'host' | 'sanitize', buildDir: string): Promise<string> {
   const r = recipe('batch', target, modelDir);
   const sources = r.sources.map((s) => (s === join(LINUX_DIR, 'batch_main.c') ? STREAM_MAIN : s));
   const h = createHash('sha256').update(JSON.stringify([r.cc, r.flags, sources]));

@@ -34,7 +34,7 @@ function codeOnly(text: string): string {
 describe('generated component (micro int4)', () => {
   it('has exactly the component files', () => {
     expect([...r.files.keys()].filter((n) => !n.startsWith('kernels/')).sort()).toEqual([
-      'CMakeLists.txt', 'compile-report.json', 'idf_component.yml', 'pose-edge-manifest.json', 'pose_kernels.h', 'pose_model.c', 'pose_model.h', 'pose_weights.c', 'pose_weights.h',
+      'CMakeLists.txt', 'compile-report.json', 'idf_component.yml', 'pose-edge-manifest.json', 'pose_kernels.h', 'pose_model.c', 'pose_model.cmake', 'pose_model.h', 'pose_weights.c', 'pose_weights.h',
     ]);
     // the kernel library's headers and template bodies, verbatim, in the kernels/ folder pose_kernels.h includes
     const kernelDir = join(TEMPLATES_DIR, 'c', 'kernels');

@@ -19,7 +19,7 @@ import { runCli as runCliCommand } from '../../helpers/cli.ts';
 const runCli = (args: string[]): Promise<string> => runCliCommand('bench', args);
 
 const FIELDS = [
-  'hostUs', 'ortUs', 'ratio', 'rv32Instructions', 'macs', 'instrPerMac', 'weightBytes', 'arenaBytes', 'arenaLowerBound',
+  'hostUs', 'ortUs', 'ratio', 'rv32Instructions', 'rv32InstructionsClang', 'rv32InstructionsOs', 'macs', 'instrPerMac', 'weightBytes', 'arenaBytes', 'arenaLowerBound',
   'textBytes', 'pck20', 'referencePck20', 'rv32InstructionsPerPacket',
 ];
 

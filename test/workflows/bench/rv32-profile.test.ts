@@ -1,5 +1,5 @@
-// The per-op rv32imc profile (src/workflows/bench/rv32-profile.ts: one -g build, qemu's block log, addr2line inline
-// chains) against an independent count of the same program: bench/rv32-count.ts counts the plain build's
+// The per-op rv32imc profile (src/workflows/bench/rv32-profile.ts: the counted build, qemu's block log, addr2line
+// inline chains) against an independent count of the same program: bench/rv32-count.ts counts its
 // instructions from the block log without any attribution. Ops plus the rest must add up to it exactly,
 // and every op that does work must get instructions of its own.
 import { describe, expect, it } from 'vitest';
@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rv32Profile } from '../../../src/workflows/bench/rv32-profile.ts';
 import { countInstructions, loadTestWindows } from '../../../src/workflows/bench/rv32-count.ts';
-import { buildFirmwareProgram, GENERATED_MODEL_DIR, readModelHeader } from '../../../src/host/virtual-node.ts';
+import { GENERATED_MODEL_DIR, readModelHeader } from '../../../src/host/virtual-node.ts';
+import { buildRv32Program } from '../../../src/workflows/bench/rv32-build.ts';
 
 describe('rv32 per-op profile', () => {
   it('attributes every instruction of a window: the ops and the rest sum to the block-log count', async () => {
@@ -17,7 +18,7 @@ describe('rv32 per-op profile', () => {
     const ops = (JSON.parse(readFileSync(join(modelDir, 'compile-report.json'), 'utf8')) as { ops: { macs: number; kind: string }[] }).ops;
     const window = loadTestWindows(header.inputFracBits, 1);
     const prof = await rv32Profile(modelDir, ops.length, window, tmpdir());
-    const elf = await buildFirmwareProgram({ program: 'batch', target: 'rv32', modelDir });
+    const { elf } = await buildRv32Program(modelDir, join(tmpdir(), 'pose-edge-rv32-profile-test'));
     const [full, empty] = await Promise.all([countInstructions(elf, window), countInstructions(elf, Buffer.alloc(0))]);
     const sum = prof.perOp.reduce((a, b) => a + b, 0) + prof.other;
     expect(sum).toBe(full.instructions - empty.instructions);
