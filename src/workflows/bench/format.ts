@@ -16,6 +16,8 @@ export function formatBench(r: BenchReport): string {
     row('rv32Instructions', n0(r.rv32Instructions), `per inference, ESP-IDF v5.5 default build (gcc -Og + the component's options), qemu-riscv32, mean of ${r.rv32WindowsCounted} windows, start-up (${n0(r.rv32StartupInstructions)}) subtracted`),
     row('rv32InstructionsClang', n0(r.rv32InstructionsClang), `the same, model built by clang 14 (${pct(r.rv32InstructionsClang / r.rv32Instructions)} vs gcc)`),
     row('rv32InstructionsOs', n0(r.rv32InstructionsOs), `gcc, project at -Os, the component's -O2 not applied (${pct(r.rv32InstructionsOs / r.rv32Instructions)})`),
+    row('c3CacheMisses', n0(r.c3CacheMisses), `ESP32-C3 flash cache (16 KB, 8-way, 32 B lines), cold at each inference; back to back ${n0(r.c3CacheMissesWarm)}`),
+    row('c3LatencyMs', `${r.c3LatencyMs.low.toFixed(2)}-${r.c3LatencyMs.high.toFixed(2)}`, '160 MHz, 1 cycle per instruction, 50-170 cycles per miss (docs/performance.md)'),
     row('rv32InstructionsPerPacket', r.rv32InstructionsPerPacket === null ? 'n/a' : n0(r.rv32InstructionsPerPacket),
       r.streamingRefusal ?? 'streaming: push one packet + one inference on the last window'),
     row('macs', n0(r.macs)),

@@ -23,6 +23,7 @@ import { StreamingError } from '../../compiler/stream-plan.ts';
 import { runProgram } from './rv32-count.ts';
 import { buildRv32Program } from './rv32-build.ts';
 import type { Rv32Variant } from './idf-flags.ts';
+import { c3Cache, c3LatencyMs } from './c3-cache.ts';
 import { WINDOW_VALUES } from '../../data/window.ts';
 
 export interface BenchOptions {
@@ -61,6 +62,13 @@ export interface BenchReport {
   rv32InstructionsClang: number;
   /** gcc, a project at "Optimize for size" (-Os) without the component's -O option: the kernels as written. */
   rv32InstructionsOs: number;
+  /** ESP32-C3 flash-cache misses per inference, cache cold at each inference (src/workflows/bench/c3-cache.ts). */
+  c3CacheMisses: number;
+  /** The same, inferences back to back (warm cache). */
+  c3CacheMissesWarm: number;
+  /** Estimated latency on the ESP32-C3 at 160 MHz: warm misses x 50 cycles .. cold misses x 170 cycles,
+   * plus one cycle per instruction (docs/performance.md states the model). */
+  c3LatencyMs: { low: number; high: number };
   rv32StartupInstructions: number;
   rv32WindowsCounted: number;
   macs: number;
@@ -138,6 +146,10 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   const rv32Clang = await counted('clang');
   const rv32Os = await counted('os');
 
+  step('C3 cache model');
+  const kWin = windows.subarray(0, k * WINDOW_VALUES);
+  const cache = await c3Cache((await buildRv32Program(modelDir, buildDir, 'deployed')).elf, Buffer.from(kWin.buffer, kWin.byteOffset, kWin.byteLength), k, buildDir);
+
   step('code size');
   const textBytes = await kernelTextBytes(modelDir, join(buildDir, `objects-${r.modelSha256.slice(0, 16)}-w${opts.bits}a${opts.actBits}`));
 
@@ -170,6 +182,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     rv32Instructions: rv32.instructionsPerInference,
     rv32InstructionsClang: rv32Clang.instructionsPerInference,
     rv32InstructionsOs: rv32Os.instructionsPerInference,
+    c3CacheMisses: cache.coldMisses,
+    c3CacheMissesWarm: cache.warmMisses,
+    c3LatencyMs: c3LatencyMs(rv32.instructionsPerInference, cache),
     rv32StartupInstructions: rv32.startupInstructions,
     rv32WindowsCounted: rv32.windowsCounted,
     macs: r.macs,

@@ -19,7 +19,7 @@ import { runCli as runCliCommand } from '../../helpers/cli.ts';
 const runCli = (args: string[]): Promise<string> => runCliCommand('bench', args);
 
 const FIELDS = [
-  'hostUs', 'ortUs', 'ratio', 'rv32Instructions', 'rv32InstructionsClang', 'rv32InstructionsOs', 'macs', 'instrPerMac', 'weightBytes', 'arenaBytes', 'arenaLowerBound',
+  'hostUs', 'ortUs', 'ratio', 'rv32Instructions', 'rv32InstructionsClang', 'rv32InstructionsOs', 'c3CacheMisses', 'c3LatencyMs', 'macs', 'instrPerMac', 'weightBytes', 'arenaBytes', 'arenaLowerBound',
   'textBytes', 'pck20', 'referencePck20', 'rv32InstructionsPerPacket',
 ];
 
@@ -37,6 +37,10 @@ describe('pose-edge bench', () => {
     expect(r.textBytes.rv32imc).toBeGreaterThan(1000);
     expect(r.textBytes.xtensaLx106).toBeGreaterThan(1000);
     expect(r.arenaBytes).toBeGreaterThanOrEqual(r.arenaLowerBound);
+    // the latency range: one cycle per instruction plus the misses, low end below the high end
+    expect(r.c3LatencyMs.low).toBeGreaterThanOrEqual(r.rv32Instructions / 160e3);
+    expect(r.c3LatencyMs.high).toBeCloseTo((r.rv32Instructions + 170 * r.c3CacheMisses) / 160e3, 9);
+    expect(r.c3LatencyMs.low).toBeLessThanOrEqual(r.c3LatencyMs.high);
     expect(Object.values(r.weightBytesBreakdown).reduce((x, y) => x + y, 0)).toBe(r.weightBytes);
     // Streaming is proven for the bundled model: its per-packet cost is below a whole window's.
     expect(r.streamingRefusal).toBeNull();
