@@ -1,7 +1,9 @@
 // Where the rv32imc instructions of one inference go, op by op (src/workflows/bench/rv32-profile.ts: one -g build of
 // the batch program, qemu's block log, addr2line's inline chains). Prints a table, or --json.
 //
-//   npx tsx bench/rv32-profile.ts [--model-dir DIR] [--count-windows K] [--json]
+//   npx tsx bench/rv32-profile.ts [--model-dir DIR] [--count-windows K] [--variant deployed|clang|os] [--json]
+//
+// --variant: the build counted (src/workflows/bench/idf-flags.ts): deployed (default), clang, os.
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,14 +11,17 @@ import { parseArgs } from 'node:util';
 import { readModelHeader, resolveModelDir } from '../src/host/virtual-node.ts';
 import { rv32Profile } from '../src/workflows/bench/rv32-profile.ts';
 import { loadTestWindows } from '../src/workflows/bench/rv32-count.ts';
+import type { Rv32Variant } from '../src/workflows/bench/idf-flags.ts';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { 'model-dir': { type: 'string' }, 'count-windows': { type: 'string' }, json: { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { 'model-dir': { type: 'string' }, 'count-windows': { type: 'string' }, variant: { type: 'string' }, json: { type: 'boolean' } } });
   const modelDir = resolveModelDir(values['model-dir']);
   const header = readModelHeader(modelDir);
   const k = Number(values['count-windows'] ?? 4);
   const report = JSON.parse(readFileSync(join(modelDir, 'compile-report.json'), 'utf8')) as { ops: { name: string; kernel: string; macs: number }[] };
-  const prof = await rv32Profile(modelDir, report.ops.length, loadTestWindows(header.inputFracBits, k), tmpdir());
+  const variant = values.variant ?? 'deployed';
+  if (!['deployed', 'clang', 'os'].includes(variant)) throw new Error(`--variant: deployed, clang or os, not '${variant}'`);
+  const prof = await rv32Profile(modelDir, report.ops.length, loadTestWindows(header.inputFracBits, k), tmpdir(), variant as Rv32Variant);
   const rows = report.ops.map((o, i) => ({ op: i, name: o.name, kernel: o.kernel, macs: o.macs, instructions: prof.perOp[i] / k }));
   const other = prof.other / k;
   const total = rows.reduce((s, x) => s + x.instructions, 0) + other;

@@ -13,6 +13,7 @@ export interface ModelFlags {
   weights?: string;
   bits: string;
   actBits: string;
+  int8Inputs: string;
   calib?: string;
 }
 
@@ -24,6 +25,7 @@ export function addModelOptions(cmd: Command): Command {
     .option('--weights <npz>', 'quantized weights, pose-edge-qweights npz (default: models/micro/pose_micro_int4.npz; with --bits 8: pose_micro_int8.npz)')
     .addOption(new Option('--bits <n>', 'weight bits: 4 or 8').default('4'))
     .addOption(new Option('--act-bits <n>', 'default activation precision: 8 or 16 (int16 is kept where accuracy needs it)').default(String(BUNDLED.actBits)))
+    .addOption(new Option('--int8-inputs <which>', 'Linears that run on int8 copies of int16 inputs: trained (those the weights were trained for, listed in their __meta__), all, none').choices(['trained', 'all', 'none']).default('trained'))
     .option('--calib <npy>', 'calibration windows, float32 [N,3,114,10] (default: models/data/calib_X.npy)');
 }
 
@@ -40,6 +42,7 @@ export function parseModelOptions(raw: ModelFlags, Err: ErrorClass): ModelChoice
     weightsPath: raw.weights ?? bundled.weightsPath,
     bits,
     actBits,
+    int8Inputs: raw.int8Inputs as ModelChoice['int8Inputs'],
     calibPath: raw.calib ?? BUNDLED.calib,
   };
 }

@@ -19,6 +19,8 @@ import { applyWeights, runWithIntermediates } from './reference/model.ts';
 import { calibrate, type IntermediateRunner } from './quant/calibrate.ts';
 import { WINDOW_VALUES } from '../data/window.ts';
 import { calibrationTensors, planQuantization } from './quant/plan.ts';
+import type { Int8InputsChoice } from './quant/plan-context.ts';
+import { quantPlan, type QuantPlan } from './quant/qplan.ts';
 import type { ActBits, QuantizedGraph } from './quant/qgraph.ts';
 import { emitComponent } from './emit/component.ts';
 import { MANIFEST_NAME, planGeneratedDir, renderManifest, writeGeneratedDir } from '../io/generated-dir.ts';
@@ -37,6 +39,8 @@ export interface ModelChoice {
   bits: 4 | 8;
   actBits: ActBits;
   calibPath: string;
+  /** Which Linears run on int8 copies of int16 inputs (default 'trained': those the weights were trained for). */
+  int8Inputs?: Int8InputsChoice;
 }
 
 export interface CompileOptions extends ModelChoice {
@@ -75,6 +79,8 @@ export interface CompileReport {
   macs: number;
   bits: 4 | 8;
   actBits: ActBits;
+  /** The --int8-inputs choice and the modules whose Linears run on int8 copies of int16 inputs. */
+  int8Inputs: { choice: Int8InputsChoice; modules: string[] };
   inputFracBits: number;
   outputFracBits: number;
   modelSha256: string;
@@ -87,6 +93,8 @@ export interface CompileReport {
 
 export interface CompileResult {
   report: CompileReport;
+  /** The quantization plan for activation-aware QAT (compile --qplan-out). */
+  quantPlan: QuantPlan;
   qgraph: QuantizedGraph;
   files: Map<string, string>;
   layers?: LayerStat[];
@@ -161,13 +169,15 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
   const outputFracBits = fracBitsFor(outMax, 2, 12);
 
   const qgraph = planQuantization({
-    graph, weights, weightMap, ranges, bits: opts.bits, actBits: opts.actBits, inputFracBits, outputFracBits, modelPath: opts.modelPath,
+    graph, weights, weightMap, ranges, bits: opts.bits, actBits: opts.actBits, int8Inputs: opts.int8Inputs ?? 'trained', inputFracBits,
+    outputFracBits, modelPath: opts.modelPath,
   });
 
   const sha = createHash('sha256').update(onnxBytes).update(weightsBytes).digest('hex');
   const commandLine = [
     'pose-edge compile', `--model ${displayPath(opts.modelPath)}`, `--weights ${displayPath(opts.weightsPath)}`,
-    `--bits ${opts.bits}`, `--act-bits ${opts.actBits}`, `--calib ${displayPath(opts.calibPath)}`, `--out ${displayPath(opts.outDir)}`,
+    `--bits ${opts.bits}`, `--act-bits ${opts.actBits}`, ...(opts.int8Inputs && opts.int8Inputs !== 'trained' ? [`--int8-inputs ${opts.int8Inputs}`] : []),
+    `--calib ${displayPath(opts.calibPath)}`, `--out ${displayPath(opts.outDir)}`,
     ...(opts.streaming ? ['--streaming'] : []),
   ].join(' ');
   const stream = opts.streaming ? planStreaming(qgraph, opts.modelPath) : undefined;
@@ -198,6 +208,10 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
     macs: emitted.macs,
     bits: opts.bits,
     actBits: opts.actBits,
+    int8Inputs: {
+      choice: opts.int8Inputs ?? 'trained',
+      modules: qgraph.ops.flatMap((op) => (op.kind === 'linear' && op.xq && op.int8Candidate ? [op.int8Candidate.module] : [])),
+    },
     inputFracBits,
     outputFracBits,
     modelSha256: sha,
@@ -226,7 +240,10 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
     layers = await layerReport(qgraph, runner, calib.data.subarray(0, n * WINDOW_VALUES), n, [...names, ...graph.outputs]);
   }
   const written = opts.write !== false ? writeGeneratedDir(opts.outDir, files) : null;
-  return { report, qgraph, files, layers, written, emittedConsts: emitted.emittedConsts, warnings: calib.warning ? [calib.warning] : [] };
+  return {
+    report, qgraph, files, layers, written, emittedConsts: emitted.emittedConsts, warnings: calib.warning ? [calib.warning] : [],
+    quantPlan: quantPlan(qgraph, { model: report.model, weights: report.weights, modelSha256: sha }),
+  };
 }
 
 function tensorInfo(g: QuantizedGraph, name: string): { name: string; shape: number[]; bits: number; scale: number } {

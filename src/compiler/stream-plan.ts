@@ -8,6 +8,7 @@
 // packet and corrected per window. Any other graph is refused with the reason, naming the op.
 import { PoseEdgeError } from '../errors.ts';
 import { biasAt, int4At } from './kernels/linear/sim.ts';
+import { int4R4At } from './quant/fixed-point.ts';
 import type { LinearOp, NormalizeOp } from './kernels/index.ts';
 import { qmax, type QOp, type QuantizedGraph } from './quant/qgraph.ts';
 
@@ -40,7 +41,9 @@ function storage(g: QuantizedGraph, name: string): string {
 export function weightRow(g: QuantizedGraph, op: LinearOp, o: number): Int32Array {
   const w = g.consts.get(op.weight)!.values;
   const row = new Int32Array(op.inF);
-  if (op.wbits === 4) {
+  if (op.layout === 'r4') {
+    for (let i = 0; i < op.inF; i++) row[i] = int4R4At(w as Uint32Array, (op.inF + 1) >> 1, o, i);
+  } else if (op.wbits === 4) {
     const rowBytes = (op.inF + 1) >> 1;
     for (let i = 0; i < op.inF; i++) row[i] = int4At(w[o * rowBytes + (i >> 1)], (i & 1) as 0 | 1);
   } else {

@@ -30,7 +30,7 @@
  * w + 8 in [0, 15] per nibble (one xor and one shift per byte, no sign extension: see the loop), and
  * s = sum x (w + 8) - 8 sum x with the packet sum computed once. Four rows per pass share each pair of
  * loaded packet values. |sum x (w + 8)| <= in * 15 * 32768 < 2^31 for in < 4369. */
-static inline PK_NO_SCHED void pk_stream_project_w4(const int16_t *x, int32_t in, const uint8_t *w, int32_t out, int32_t *s)
+static inline PK_NO_SCHED PK_IRAM void pk_stream_project_w4(const int16_t *x, int32_t in, const uint8_t *w, int32_t out, int32_t *s)
 {
     const int32_t row_bytes = (in + 1) >> 1, pairs = in >> 1;
     const uint8_t *wr = w; /* row o; a running pointer keeps gcc from reasoning about o * row_bytes */
@@ -76,7 +76,34 @@ static inline PK_NO_SCHED void pk_stream_project_w4(const int16_t *x, int32_t in
     }
 }
 
-static inline void pk_stream_project_w8(const int16_t *x, int32_t in, const int8_t *w, int32_t out, int32_t *s)
+/* The same for w4r4 weights (pk_linear.h: four rows per word, offset-binary nibbles, rows padded to a
+ * multiple of four, an odd `in` padded with a zero weight): the byte of row k in the word of pair i holds
+ * w[k][2i] + 8 and w[k][2i + 1] + 8 as (lo + 16 hi), exactly the offset-binary byte above. */
+static inline PK_IRAM void pk_stream_project_w4r4(const int16_t *x, int32_t in, const uint32_t *w, int32_t out, int32_t *s)
+{
+    const int32_t pairs = (in + 1) >> 1, full = in >> 1;
+    int32_t o, i, k, xsum = 0;
+    for (i = 0; i < 2 * full; ++i) xsum += x[i];
+    xsum *= 8;
+    for (o = 0; o < out; o += 4, w += pairs) {
+        int32_t a[4];
+        a[0] = a[1] = a[2] = a[3] = -xsum;
+        for (i = 0; i < full; ++i) {
+            const uint32_t wd = w[i];
+            const int32_t x0 = x[2 * i], x1 = x[2 * i + 1] - 16 * x[2 * i];
+            const uint32_t v0 = wd & 255u, v1 = (wd >> 16) & 255u, v2 = (wd >> 8) & 255u, v3 = wd >> 24;
+            a[0] += x0 * (int32_t)v0 + x1 * (int32_t)(v0 >> 4);
+            a[1] += x0 * (int32_t)v1 + x1 * (int32_t)(v1 >> 4);
+            a[2] += x0 * (int32_t)v2 + x1 * (int32_t)(v2 >> 4);
+            a[3] += x0 * (int32_t)v3 + x1 * (int32_t)(v3 >> 4);
+        }
+        if (in & 1)
+            for (k = 0; k < 4; ++k) a[k] += x[in - 1] * PK_W4R4_AT(w[full], k, 0);
+        for (k = 0; k < 4 && o + k < out; ++k) s[o + k] = a[k];
+    }
+}
+
+static inline PK_IRAM void pk_stream_project_w8(const int16_t *x, int32_t in, const int8_t *w, int32_t out, int32_t *s)
 {
     int32_t o = 0, i;
     for (; o + 1 < out; o += 2) {
@@ -103,7 +130,7 @@ static inline void pk_stream_project_w8(const int16_t *x, int32_t in, const int8
  * y[t][o] = sat(requant(bias[o] 2^bias_shift + v)), v as above (0 for a constant window, like the
  * normalization); the bias as in the linear kernels (PK_BIAS). */
 #define PK_DEFINE_STREAM_WINDOW(NAME, TY)                                                                \
-    static inline void NAME(const int32_t *ring, const int16_t *pmin, const int16_t *pmax, int32_t P,     \
+    static inline PK_IRAM void NAME(const int32_t *ring, const int16_t *pmin, const int16_t *pmax, int32_t P,     \
                             int32_t first, int32_t out, int32_t qmax, const int32_t *rowsum,             \
                             const int16_t *bias, int32_t bias_shift, const int32_t *mult,                \
                             const int8_t *shift, int32_t per_row,                                        \

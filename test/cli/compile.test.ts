@@ -45,7 +45,7 @@ describe('pose-edge compile', () => {
     // docs/model.md: micro has 75,253 learned parameters (the 17x17 adjacency is a fixed buffer).
     expect(r.params).toBe(75253);
     expect(r.modelSha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(r.ops[1]).toMatchObject({ op: 'pe.Linear', kernel: 'pk_linear_w4_i8_i16', onnxNodes: expect.arrayContaining(['/proj/MatMul']) });
+    expect(r.ops[1]).toMatchObject({ op: 'pe.Linear', kernel: 'pk_linear_w4r4_i8_i16', onnxNodes: expect.arrayContaining(['/proj/MatMul']) });
     expect(r.ops[1].outputs[0]).toMatchObject({ name: '/proj/Add_output_0', shape: [1, 10, 64] });
     expect(r.weightMap).toContainEqual(expect.objectContaining({ npzKey: 'proj.weight', initializer: expect.any(String), transposed: true }));
     expect(r.weightMap).toContainEqual(expect.objectContaining({ npzKey: 'head.fc1.weight', transposed: false }));

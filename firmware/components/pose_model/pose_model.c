@@ -11,8 +11,8 @@
 #include "pose_weights.h"
 
 /* One static arena holds every intermediate tensor; offsets come from tensor lifetimes (greedy-by-size plus
- * an exact search over placement orders). 6448 bytes; no placement can use fewer than
- * 6448 (the largest sum of simultaneously live tensors). Buffers of different element types
+ * an exact search over placement orders). 6496 bytes; no placement can use fewer than
+ * 6496 (the largest sum of simultaneously live tensors). Buffers of different element types
  * reuse the same bytes at different times, so this file is built with -fno-strict-aliasing (CMakeLists.txt). */
 #if defined(__GNUC__)
 #define PM_ALIGNED __attribute__((aligned(16)))
@@ -31,7 +31,7 @@ static uint8_t pm_arena[POSE_MODEL_ARENA_BYTES] PM_ALIGNED;
 #define PM_BUF(type, off) ((type *)(void *)(pm_arena + (off)))
 
 #define PM_OFF_Div_output_0 0 /* 3420 B, live ops 0..1: /Div_output_0 */
-#define PM_OFF_proj_Add_output_0 5120 /* 1280 B, live ops 1..2: /proj/Add_output_0 */
+#define PM_OFF_proj_Add_output_0 5216 /* 1280 B, live ops 1..2: /proj/Add_output_0 */
 #define PM_OFF_Add_1_output_0 3840 /* 1280 B, live ops 2..6: /Add_1_output_0 */
 #define PM_OFF_layers_0_attn_qkv_Add_output_0 0 /* 3840 B, live ops 3..4: /layers.0/attn/qkv/Add_output_0 */
 #define PM_OFF_layers_0_attn_Reshape_1_output_0 5120 /* 1280 B, live ops 4..5: /layers.0/attn/Reshape_1_output_0 */
@@ -53,12 +53,13 @@ static uint8_t pm_arena[POSE_MODEL_ARENA_BYTES] PM_ALIGNED;
 #define PM_OFF_refine_act_Mul_1_output_0 544 /* 544 B, live ops 20..21: /refine/act/Mul_1_output_0 */
 #define PM_OFF_refine_MatMul_1_output_0 0 /* 544 B, live ops 21..22: /refine/MatMul_1_output_0 */
 #define PM_OFF_refine_fc2_Add_output_0 544 /* 68 B, live ops 22..23: /refine/fc2/Add_output_0 */
+#define PM_OFF_scratch_proj_Linear 3424 /* 1792 B, live ops 1..1: scratch of /proj/Linear */
 #define PM_OFF_scratch_layers_0_attn_Attention 6400 /* 40 B, live ops 4..4: scratch of /layers.0/attn/Attention */
 #define PM_OFF_scratch_pool_AttentionPool 1408 /* 40 B, live ops 14..14: scratch of /pool/AttentionPool */
 
-/* PK_NO_SCHED: the linear kernels are inlined here (PK_SPECIALIZE), so this function carries their
- * scheduling setting (see pose_kernels.h). */
-PK_NO_SCHED void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[POSE_MODEL_OUTPUT_LEN])
+/* PK_NO_SCHED: kernels inlined here (PK_SPECIALIZE) take this function's scheduling setting; PK_IRAM: on
+ * ESP-IDF in IRAM with the kernels (see pose_kernels.h). */
+PK_NO_SCHED PK_IRAM void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[POSE_MODEL_OUTPUT_LEN])
 {
     /* [0] pe.MinMaxNormalize "/MinMaxNormalize"
      *   ONNX nodes: /ReduceMin, /ReduceMax, /Sub, /Sub_1, /Add, /Div
@@ -74,11 +75,12 @@ PK_NO_SCHED void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16
      *   in  /Div_output_0 [1,3,114,10] int8 scale 0.00787402 (arena, stored token-major [10][342])
      *   out /proj/Add_output_0 [1,10,64] int16 scale 0.000161500 (arena)
      *   weights proj.weight (npz int4, scale 0.0255684); real multiplier s_in*s_w/s_out = 1.24660
+     *   two rows per register in 16-bit lanes, flushed every 52 of 171 input pairs (128 sum |w| <= 32767 over each group of every row)
      *   input permutation [0,3,1,2] realized by the normalization writing token-major
      */
     POSE_MODEL_OP_BEGIN(1);
-    pk_linear_w4_i8_i16(PM_BUF(int8_t, PM_OFF_Div_output_0), 10, 342, 342, pm_proj_Linear_weight, pm_proj_Linear_bias, 0, 64,
-        (const int32_t[]){1338522994}, (const int8_t[]){-1}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_proj_Add_output_0), 64);
+    pk_linear_w4r4_i8_i16(PM_BUF(int8_t, PM_OFF_Div_output_0), 10, 342, 342, pm_proj_Linear_weight, pm_proj_Linear_bias, 0, 64,
+        (const int32_t[]){1338522994}, (const int8_t[]){-1}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_proj_Add_output_0), 64, 52, PM_BUF(int32_t, PM_OFF_scratch_proj_Linear));
     POSE_MODEL_OP_END(1);
     /* [2] Add "/Add_1"
      *   ONNX nodes: /Add_1

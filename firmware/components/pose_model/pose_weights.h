@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-extern const uint8_t pm_proj_Linear_weight[10944];
+extern const uint32_t pm_proj_Linear_weight[2736];
 extern const int16_t pm_proj_Linear_bias[64];
 extern const int8_t pm_Add_1_b[640];
 extern const uint8_t pm_layers_0_attn_qkv_Linear_weight[6144];

@@ -3,7 +3,8 @@
 import type { Command } from 'commander';
 import { PoseEdgeError } from '../errors.ts';
 import { BUNDLED } from '../../bundled.ts';
-import { checkOutputDir } from '../../io/output-paths.ts';
+import { checkOutputDir, checkOutputFile } from '../../io/output-paths.ts';
+import { writeFileAtomic } from '../../io/atomic-files.ts';
 import { addModelOptions, parseModelOptions, type ModelFlags } from '../options.ts';
 import { printWarning } from '../warn.ts';
 
@@ -14,6 +15,7 @@ interface RawOptions extends ModelFlags {
   json?: boolean;
   reportLayers?: boolean;
   streaming?: boolean;
+  qplanOut?: string;
 }
 
 export function register(program: Command): void {
@@ -25,9 +27,11 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON object (the compile report) instead of a summary')
     .option('--streaming', 'also emit pose_model_push_packet / pose_model_run_streaming (refused unless the graph starts with window normalization -> per-packet linear)')
     .option('--report-layers', 'print per-layer cosine similarity and max error of the integer kernel vs the float reference')
+    .option('--qplan-out <file>', 'also write the quantization plan (which activations can be int8, at which scales) for activation-aware QAT (reference/train.py --act-plan)')
     .action(async (raw: RawOptions) => {
       const model = parseModelOptions(raw, CompileUsageError);
       const outDir = checkOutputDir(raw.out ?? BUNDLED.component, { flag: '--out', inputs: [model.modelPath, model.weightsPath, model.calibPath] });
+      const qplanOut = raw.qplanOut === undefined ? undefined : checkOutputFile(raw.qplanOut, { flag: '--qplan-out', inputs: [model.modelPath, model.weightsPath, model.calibPath] });
       const { compileModel, formatSummary, formatLayerReport } = await import('../../compiler/compile.ts');
       const result = await compileModel({
         ...model,
@@ -36,6 +40,7 @@ export function register(program: Command): void {
         streaming: raw.streaming === true,
       });
       for (const w of result.warnings) printWarning(w);
+      if (qplanOut) writeFileAtomic(qplanOut, `${JSON.stringify(result.quantPlan, null, 2)}\n`);
       for (const name of result.written?.edited ?? []) {
         printWarning(`${outDir}/${name} had been edited since it was generated; it is replaced by the new one`);
       }

@@ -3,10 +3,11 @@
 // warning, which -Werror turns into a build failure).
 import type { ConstValues, CType } from '../quant/qgraph.ts';
 
-const PER_LINE: Record<CType, number> = { uint8_t: 16, int8_t: 16, int16_t: 12, int32_t: 8 };
+const PER_LINE: Record<CType, number> = { uint8_t: 16, int8_t: 16, int16_t: 12, int32_t: 8, uint32_t: 8 };
 
 export function cLiteral(v: number, ctype: CType): string {
   if (ctype === 'uint8_t') return `0x${v.toString(16).padStart(2, '0')}`;
+  if (ctype === 'uint32_t') return `0x${v.toString(16).padStart(8, '0')}u`;
   // -2147483648 is not an int literal in C (2147483648 does not fit int), so spell it as an expression.
   if (ctype === 'int32_t' && v === -2147483648) return '(-2147483647 - 1)';
   return String(v);
@@ -25,5 +26,5 @@ export function initializerLines(values: ConstValues, ctype: CType): string[] {
 }
 
 export function bytesOf(ctype: CType): number {
-  return ctype === 'int32_t' ? 4 : ctype === 'int16_t' ? 2 : 1;
+  return ctype === 'int32_t' || ctype === 'uint32_t' ? 4 : ctype === 'int16_t' ? 2 : 1;
 }

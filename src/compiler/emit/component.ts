@@ -47,6 +47,13 @@ export const COMPONENT_COMPILE_OPTIONS: readonly { flag: string; why: string }[]
   { flag: '-fno-strict-aliasing', why: 'the arena holds tensors of different integer types over time' },
 ];
 
+/**
+ * The model's constants go to DRAM on ESP-IDF (PK_DRAM) when they take at most this many bytes: with the
+ * kernels' code in IRAM (about 16 KB) that keeps the model's SRAM within 64 KB of the ESP32-C3's 400 KB,
+ * beside its arena (docs/performance.md, "Placement"). Larger weight sets (micro int8: 78 KB) stay in flash.
+ */
+export const DRAM_WEIGHT_BUDGET = 48 * 1024;
+
 /** Names the kernel emits calls into; the generated code cannot shadow them. */
 const RESERVED = ['pose_model_run', 'input', 'output', 'pm_arena'];
 
@@ -136,6 +143,8 @@ export function emitComponent(g: QuantizedGraph, banner: Banner, renderer: Rende
     stream,
     consts,
     totalBytes: weightBytes,
+    dramWeights: weightBytes <= DRAM_WEIGHT_BUDGET,
+    dramBudget: DRAM_WEIGHT_BUDGET,
   };
   const files = new Map<string, string>();
   files.set('pose_model.h', renderer.render('pose_model.h', ctx));

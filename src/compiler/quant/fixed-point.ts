@@ -116,6 +116,41 @@ export function int4At(byte: number, j: 0 | 1): number {
   return (((j === 0 ? byte : byte >> 4) & 15) ^ 8) - 8;
 }
 
+/** The bit position, in a w4r4 word, of the low nibble of row k (0..3) of its group of four (the high
+ * nibble, input 2i + 1, is 4 above): rows 0 and 1 share the 16-bit lanes at bits 0 and 16 (bytes 0 and 2),
+ * rows 2 and 3 at bits 8 and 24, so one shift and one mask give two rows' weights in two 16-bit lanes. */
+export const W4R4_ROW_BIT = [0, 16, 8, 24] as const;
+
+/**
+ * Packs int4 codes [rows][cols] into the w4r4 layout of the int8-input linear kernels (pk_linear_w4r4_*):
+ * rows in groups of four (the last group padded with zero rows), inputs in pairs (an odd `cols` padded with
+ * a zero weight); group g, pair i is the word w[g * pairs + i] holding the eight weights w[4g + k][2i + h]
+ * as offset-binary nibbles (value + 8, so 8 is zero) at bit W4R4_ROW_BIT[k] + 4h. Same size as the packed
+ * rows when rows % 4 == 0 and cols is even.
+ */
+export function packInt4R4(codes: ArrayLike<number>, rows: number, cols: number): Uint32Array {
+  const pairs = (cols + 1) >> 1;
+  const groups = (rows + 3) >> 2;
+  const out = new Uint32Array(groups * pairs).fill(0x88888888);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const v = codes[r * cols + c];
+      if (!Number.isInteger(v) || v < -8 || v > 7) {
+        throw new FixedPointError(`int4 packing: value ${v} at [${r}][${c}] is not an int4`);
+      }
+      const at = (r >> 2) * pairs + (c >> 1);
+      const bit = W4R4_ROW_BIT[r & 3] + 4 * (c & 1);
+      out[at] = ((out[at] & ~(15 << bit)) | ((v + 8) << bit)) >>> 0;
+    }
+  }
+  return out;
+}
+
+/** The int4 weight w[o][i] of a w4r4 array (see packInt4R4) whose rows have `pairs` words per group. */
+export function int4R4At(w: Uint32Array, pairs: number, o: number, i: number): number {
+  return ((w[(o >> 2) * pairs + (i >> 1)] >>> (W4R4_ROW_BIT[o & 3] + 4 * (i & 1))) & 15) - 8;
+}
+
 /**
  * Packs int4 codes [rows][cols] into the kernel layout: each row starts on a byte, element 2i of a row in
  * the low nibble of the row's byte i; an odd `cols` leaves the last byte's high nibble 0. For even `cols`

@@ -7,6 +7,8 @@ import type { WeightMapEntry } from './weight-map.ts';
 import type { TensorRange } from './calibrate.ts';
 import type { ActBits, ConstValues, QConst, QOp, QOpCommon, QTensor } from './qgraph.ts';
 
+export type Int8InputsChoice = 'trained' | 'all' | 'none';
+
 export interface PlanInputs {
   graph: Graph;
   weights: QWeights;
@@ -14,6 +16,9 @@ export interface PlanInputs {
   ranges: Map<string, TensorRange>;
   bits: 4 | 8;
   actBits: ActBits;
+  /** Which Linears may run on int8 copies of int16 inputs: those the weights were trained for
+   * ('trained': __meta__.int8Inputs, the default), every candidate ('all', for measuring), or none. */
+  int8Inputs?: Int8InputsChoice;
   inputFracBits: number;
   outputFracBits: number;
   /** Names the files in error messages. */

@@ -9,16 +9,11 @@ import type { Graph, Node, Tensor } from '../ir/graph.ts';
 import { kernelForIrOp, supportedIrOps } from '../kernels/index.ts';
 import { assignPrecision } from './precision.ts';
 import type { PlanContext, PlanInputs } from './plan-context.ts';
-import { qmax, type ActBits, type QConst, type QOp, type QTensor, type QuantizedGraph } from './qgraph.ts';
+import { HEADROOM, qmax, type QConst, type QOp, type QTensor, type QuantizedGraph } from './qgraph.ts';
 
 export class QuantPlanError extends PoseEdgeError {}
 
-/**
- * Range headroom over the calibration max |x|: windows outside the calibration set reach further (a test
- * window saturating a LayerNorm output cost 0.3 of its 3.8 range before this). int16 has bits to spare, so
- * it gets 2x; for int8, resolution mattered more than the rare clipped outlier (docs/quantization.md).
- */
-export const HEADROOM: Record<ActBits, number> = { 8: 1, 16: 2 };
+export { HEADROOM };
 
 export type { PlanInputs, PlanContext };
 

@@ -9,8 +9,8 @@ import type { QOp } from '../kernels/index.ts';
 
 export type { QOp };
 export type ActBits = 8 | 16;
-export type CType = 'int8_t' | 'uint8_t' | 'int16_t' | 'int32_t';
-export type ConstValues = Int8Array | Uint8Array | Int16Array | Int32Array;
+export type CType = 'int8_t' | 'uint8_t' | 'int16_t' | 'int32_t' | 'uint32_t';
+export type ConstValues = Int8Array | Uint8Array | Int16Array | Int32Array | Uint32Array;
 
 /** An activation tensor. real = q * scale, symmetric (zero point 0). */
 export interface QTensor {
@@ -68,6 +68,13 @@ export interface QuantizedGraph {
   consts: Map<string, QConst>;
   ops: QOp[];
 }
+
+/**
+ * Range headroom over the calibration max |x|: windows outside the calibration set reach further (a test
+ * window saturating a LayerNorm output cost 0.3 of its 3.8 range before this). int16 has bits to spare, so
+ * it gets 2x; for int8, resolution mattered more than the rare clipped outlier (docs/quantization.md).
+ */
+export const HEADROOM: Record<ActBits, number> = { 8: 1, 16: 2 };
 
 export function ctypeOfBits(bits: ActBits): CType {
   return bits === 8 ? 'int8_t' : 'int16_t';

@@ -15,6 +15,9 @@ export interface QWeightsMeta {
   bits: 4 | 8;
   scheme: 'symmetric';
   model?: string;
+  /** Modules (state_dict prefixes) whose inputs training fake-quantized to int8 (activation-aware QAT with a
+   * quantization plan, src/compiler/quant/qplan.ts): the compiler may run those Linears on int8 inputs. */
+  int8Inputs?: string[];
 }
 
 /** A weight matrix stored as integers: real = q * scale (per tensor, or per row = output channel, dim 0). */
@@ -106,12 +109,17 @@ function parseMeta(arr: NpyArray | undefined, fail: (msg: string) => never): QWe
   if (meta.version !== 1) fail(`${META_KEY}.version ${JSON.stringify(meta.version)} is not supported (this tool reads version 1)`);
   if (meta.bits !== 4 && meta.bits !== 8) fail(`${META_KEY}.bits ${JSON.stringify(meta.bits)} is not supported (4 or 8)`);
   if (meta.scheme !== 'symmetric') fail(`${META_KEY}.scheme ${JSON.stringify(meta.scheme)} is not supported (only "symmetric")`);
+  const int8 = meta.int8Inputs;
+  if (int8 !== undefined && !(Array.isArray(int8) && int8.every((m) => typeof m === 'string'))) {
+    fail(`${META_KEY}.int8Inputs must be a list of module names, found ${JSON.stringify(int8)}`);
+  }
   return {
     format: 'pose-edge-qweights',
     version: 1,
     bits: meta.bits as 4 | 8,
     scheme: 'symmetric',
     model: typeof meta.model === 'string' ? meta.model : undefined,
+    ...(int8 !== undefined ? { int8Inputs: int8 as string[] } : {}),
   };
 }
 

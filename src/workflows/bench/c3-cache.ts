@@ -67,11 +67,22 @@ export async function elfSections(elf: string): Promise<ElfSection[]> {
   return out;
 }
 
-/** The flash-resident address ranges: allocated sections below the RAM region that are not SRAM sections. */
+/** The flash-resident address ranges: allocated sections below the RAM region that are not SRAM sections,
+ * sorted, adjacent ones merged (also across a gap that no other allocated section occupies). */
 export function flashRanges(sections: ElfSection[], ramBase = 0x20000000): [number, number][] {
-  return sections
-    .filter((s) => s.flags.includes('A') && s.size > 0 && s.addr < ramBase && !SRAM_SECTION.test(s.name))
-    .map((s) => [s.addr, s.addr + s.size] as [number, number]);
+  const alloc = sections.filter((s) => s.flags.includes('A') && s.size > 0 && s.addr < ramBase).sort((a, b) => a.addr - b.addr);
+  const out: [number, number][] = [];
+  let open = false;
+  for (const s of alloc) {
+    if (SRAM_SECTION.test(s.name)) {
+      open = false;
+      continue;
+    }
+    if (open) out[out.length - 1][1] = s.addr + s.size;
+    else out.push([s.addr, s.addr + s.size]);
+    open = true;
+  }
+  return out;
 }
 
 export interface CacheCounts {

@@ -13,9 +13,10 @@ import { BUNDLED } from '../../bundled.ts';
 import { loadReferenceModel, runReference } from '../../compiler/reference/model.ts';
 import { BenchError } from './errors.ts';
 import type { QuantizedGraph } from '../../compiler/quant/qgraph.ts';
+import type { Int8InputsChoice } from '../../compiler/quant/plan-context.ts';
 import { buildHostHarness, timeHost } from './host-timing.ts';
 import { timeOrt } from './ort-timing.ts';
-import { countRv32, kernelTextBytes } from './rv32.ts';
+import { countRv32, kernelTextBytes, modelMemory } from './rv32.ts';
 import { profileHost } from './profile.ts';
 import { rv32Profile } from './rv32-profile.ts';
 import { buildStreamProgram, packetsOf, rv32InstructionsPerPacket } from './stream-program.ts';
@@ -31,6 +32,8 @@ export interface BenchOptions {
   weightsPath: string;
   bits: 4 | 8;
   actBits: 8 | 16;
+  /** Which Linears run on int8 copies of int16 inputs (compile's --int8-inputs; default 'trained'). */
+  int8Inputs?: Int8InputsChoice;
   /** Timed inferences for each of hostUs and ortUs (>= 1000 for published figures). */
   runs: number;
   /** Windows whose rv32 instructions are counted (the count depends slightly on the data). */
@@ -49,6 +52,8 @@ export interface BenchReport {
   weights: string;
   bits: 4 | 8;
   actBits: 8 | 16;
+  /** Modules whose Linears ran on int8 copies of int16 inputs (--int8-inputs; the compile report's int8Inputs). */
+  int8Inputs: string[];
   machine: string;
   testWindows: number;
   runs: number;
@@ -80,6 +85,11 @@ export interface BenchReport {
   arenaBytes: number;
   arenaLowerBound: number;
   textBytes: { rv32imc: number; xtensaLx106: number };
+  /** The model's flash footprint on rv32imc (its code and constant data, the deployed build; what runs from
+   * SRAM is loaded from flash at boot) and the SRAM its placement takes on the ESP32-C3 (code in IRAM,
+   * constants in DRAM: kernels/pk_base.h PK_IRAM / PK_DRAM), beyond the arena. */
+  modelFlashBytes: number;
+  c3SramBytes: { iram: number; dram: number };
   pck20: number;
   referencePck20: number;
   /** null when the compiler refuses streaming for this graph (streamingRefusal says why). */
@@ -111,11 +121,11 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   step('compile');
   const modelDirTmp = join(buildDir, 'compiling');
   const compiled = await compileModel({
-    modelPath: opts.modelPath, weightsPath: opts.weightsPath, bits: opts.bits, actBits: opts.actBits,
+    modelPath: opts.modelPath, weightsPath: opts.weightsPath, bits: opts.bits, actBits: opts.actBits, int8Inputs: opts.int8Inputs,
     calibPath: opts.calibPath ?? BUNDLED.calib, outDir: modelDirTmp, write: false,
   });
   const r = compiled.report;
-  const modelDir = join(buildDir, `model-${r.modelSha256.slice(0, 16)}-w${opts.bits}a${opts.actBits}`);
+  const modelDir = join(buildDir, `model-${r.modelSha256.slice(0, 16)}-w${opts.bits}a${opts.actBits}-${r.int8Inputs.choice}`);
   writeDirAtomic(modelDir, compiled.files);
 
   const set = loadLabelledSet(dataPath, labelsPath);
@@ -152,6 +162,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
 
   step('code size');
   const textBytes = await kernelTextBytes(modelDir, join(buildDir, `objects-${r.modelSha256.slice(0, 16)}-w${opts.bits}a${opts.actBits}`));
+  const mem = await modelMemory(modelDir, buildDir);
 
   step('streaming');
   const streaming = await measureStreaming(opts, buildDir, windows, host.outputs, r.outputFracBits, set.Y);
@@ -173,6 +184,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     weights: r.weights,
     bits: opts.bits,
     actBits: opts.actBits,
+    int8Inputs: r.int8Inputs.modules,
     machine: machineName(),
     testWindows: n,
     runs: opts.runs,
@@ -194,6 +206,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     arenaBytes: r.arenaBytes,
     arenaLowerBound: r.arenaLowerBound,
     textBytes,
+    modelFlashBytes: mem.flashBytes,
+    c3SramBytes: { iram: mem.iramBytes, dram: mem.dramBytes },
     pck20: torsoPck20(deployed, set.Y).overall,
     referencePck20: torsoPck20(refPred.data, set.Y).overall,
     ...streaming,
@@ -218,7 +232,7 @@ async function measureStreaming(
   let compiled;
   try {
     compiled = await compileModel({
-      modelPath: opts.modelPath, weightsPath: opts.weightsPath, bits: opts.bits, actBits: opts.actBits,
+      modelPath: opts.modelPath, weightsPath: opts.weightsPath, bits: opts.bits, actBits: opts.actBits, int8Inputs: opts.int8Inputs,
       calibPath: opts.calibPath ?? BUNDLED.calib, outDir: join(buildDir, 'compiling'), write: false, streaming: true,
     });
   } catch (e) {
@@ -227,7 +241,7 @@ async function measureStreaming(
   }
   const r = compiled.report;
   const { packetLen: F, windowPackets: P } = r.streaming!;
-  const modelDir = join(buildDir, `model-${r.modelSha256.slice(0, 16)}-w${opts.bits}a${opts.actBits}-stream`);
+  const modelDir = join(buildDir, `model-${r.modelSha256.slice(0, 16)}-w${opts.bits}a${opts.actBits}-${r.int8Inputs.choice}-stream`);
   writeDirAtomic(modelDir, compiled.files);
   const n = windows.length / (F * P);
   // Every test window's packets in arrival order: the output after its last packet is that window's.

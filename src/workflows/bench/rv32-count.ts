@@ -128,7 +128,7 @@ export async function sectionSizes(sizeTool: string, files: string[]): Promise<R
       // Metadata that is never loaded (debug info, Xtensa property tables) is left out; .rodata.str1.1 and
       // friends count as .rodata.
       if (!m || /^\.(comment|debug|riscv\.attributes|xtensa\.info|xt\.|note)/.test(m[1]) || Number(m[2]) === 0) continue;
-      const name = m[1].replace(/^(\.rodata|\.text|\.literal|\.data|\.bss|\.sdata|\.sbss|\.srodata)\..*$/, '$1');
+      const name = m[1].replace(/^(\.rodata|\.text|\.literal|\.data|\.bss|\.sdata|\.sbss|\.srodata|\.iram1|\.dram1)\..*$/, '$1');
       total[name] = (total[name] ?? 0) + Number(m[2]);
     }
   }

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { buildRv32Program } from './rv32-build.ts';
+import type { Rv32Variant } from './idf-flags.ts';
 import { BenchError } from './errors.ts';
 
 const execFileP = promisify(execFile);
@@ -102,11 +103,11 @@ export interface Rv32OpProfile {
 }
 
 /** Instructions of each op (and of the rest) over the given windows (int16 input format, concatenated). */
-export async function rv32Profile(modelDir: string, opCount: number, windows: Buffer, workDir: string): Promise<Rv32OpProfile> {
+export async function rv32Profile(modelDir: string, opCount: number, windows: Buffer, workDir: string, variant: Rv32Variant = 'deployed'): Promise<Rv32OpProfile> {
   mkdirSync(workDir, { recursive: true });
   const dir = mkdtempSync(join(workDir, 'rv32-profile-'));
   try {
-    const { elf } = await buildRv32Program(modelDir, dir, 'deployed');
+    const { elf } = await buildRv32Program(modelDir, dir, variant);
     const [full, empty] = await Promise.all([trace(elf, windows), trace(elf, Buffer.alloc(0))]);
     const addrs = new Set<number>();
     for (const b of full.blocks.values()) for (const a of b) addrs.add(a);

@@ -39,8 +39,19 @@ export async function countRv32(modelDir: string, buildDir: string, windows: Int
   }
 }
 
+/** Code: .text and .literal, and code placed in IRAM (.iram1*, PK_IRAM on ESP-IDF). */
 function codeBytes(sections: Record<string, number>): number {
-  return (sections['.text'] ?? 0) + (sections['.literal'] ?? 0);
+  return (sections['.text'] ?? 0) + (sections['.literal'] ?? 0) + (sections['.iram1'] ?? 0);
+}
+
+/** What the model's objects put where on the ESP32-C3 (the deployed build): flash bytes (code and constant
+ * data, whether it runs from flash or is copied to SRAM at boot) and the SRAM the placement takes (code in
+ * IRAM, constants in DRAM; the arena is counted by arenaBytes). */
+export async function modelMemory(modelDir: string, buildDir: string): Promise<{ flashBytes: number; iramBytes: number; dramBytes: number }> {
+  const { modelObjects } = await buildRv32Program(modelDir, buildDir, 'deployed');
+  const s = await sectionSizes('riscv64-unknown-elf-size', modelObjects);
+  const data = ['.rodata', '.srodata', '.dram1', '.data', '.sdata'].reduce((a, k) => a + (s[k] ?? 0), 0);
+  return { flashBytes: codeBytes(s) + data, iramBytes: s['.iram1'] ?? 0, dramBytes: s['.dram1'] ?? 0 };
 }
 
 export async function kernelTextBytes(modelDir: string, buildDir: string): Promise<{ rv32imc: number; xtensaLx106: number }> {

@@ -27,7 +27,7 @@
  *   scratch[j] = floor((sum_c qr[c] k_jc + 2^(ls-1)) / 2^ls), as int32 (ls = logit_shift);
  * returns their maximum (the softmax needs it). int8 q, k: |products| <= 2^14, so the int32 sum is exact
  * (hd < 2^17). Two keys per pass share the query loads. */
-static inline int32_t pk_attention_logits_i8(const int8_t *qr, const int8_t *k, int32_t ld, int32_t T, int32_t hd,
+static inline PK_IRAM int32_t pk_attention_logits_i8(const int8_t *qr, const int8_t *k, int32_t ld, int32_t T, int32_t hd,
                                              int32_t logit_shift, int32_t *scratch)
 {
     const int32_t half = logit_shift > 0 ? (int32_t)1 << (logit_shift - 1) : 0;

@@ -16,7 +16,7 @@
  *    so the sum q.k = -M and its logit come out exactly (pk_attention_logit16).
  * Five keys per pass share the query loads (T = 10: two passes). Results equal the int64 loop for every
  * input; hd > 65536 takes that loop, and so does the x86-64 host (pk_attention_x86.h: 1.5 us faster there). */
-static inline int32_t pk_attention_logit16(uint32_t lo, int32_t hi, int32_t logit_shift)
+static inline PK_IRAM int32_t pk_attention_logit16(uint32_t lo, int32_t hi, int32_t logit_shift)
 {
     const int32_t r = (int32_t)(lo - ((uint32_t)hi << 16));
     if (logit_shift <= 16) {
@@ -34,7 +34,7 @@ static inline int32_t pk_attention_logit16(uint32_t lo, int32_t hi, int32_t logi
 #define PK_ATT_ONE(KR, LO, HI, A, C) m = (A) * (KR)[C]; LO += (uint32_t)m; HI += m >> 16;
 #define PK_ATT_STORE(J, LO, HI) m = pk_attention_logit16(LO, HI, logit_shift); scratch[J] = m; mx = m > mx ? m : mx;
 
-static inline int32_t pk_attention_logits_i16(const int16_t *qr, const int16_t *k, int32_t ld, int32_t T,
+static inline PK_IRAM int32_t pk_attention_logits_i16(const int16_t *qr, const int16_t *k, int32_t ld, int32_t T,
                                               int32_t hd, int32_t logit_shift, int32_t *scratch)
 {
     /* precomputed tail starts, as in pk_attention_*; two column pairs per iteration */

@@ -40,6 +40,26 @@ typedef char pk_check_modulo_conversion[(int32_t)(uint32_t)0xfffffff8u == -8 ? 1
 #define PK_X86_GCC 0
 #endif
 
+/* ---------------------------------------------------------------- placement on the node (ESP-IDF) */
+
+/* The ESP32-C3 runs code and reads constant data from external flash through one 16 KB cache: the kernels'
+ * code and the model's weights do not fit it together, so each inference streams them in again, one line
+ * fill per 32 bytes (docs/performance.md: c3CacheMisses, c3LatencyMs). On ESP-IDF (ESP_PLATFORM) every
+ * kernel function goes to IRAM (PK_IRAM) and the model's constants to DRAM (PK_DRAM, pose_weights.c), as
+ * IRAM_ATTR and DRAM_ATTR place them: sections .iram1.<n> and .dram1.<n>, which ESP-IDF's linker maps to
+ * on-chip SRAM (one section each, so unused ones are dropped). Cost: those bytes of SRAM (the budget is in
+ * docs/performance.md); -DPOSE_MODEL_IN_FLASH keeps everything in flash (a firmware short of SRAM). Other
+ * builds (the host, the tests) leave placement to their default sections. */
+#if defined(ESP_PLATFORM) && !defined(POSE_MODEL_IN_FLASH)
+#define PK_STR_(x) #x
+#define PK_STR(x) PK_STR_(x)
+#define PK_IRAM __attribute__((section(".iram1.pk" PK_STR(__COUNTER__))))
+#define PK_DRAM __attribute__((section(".dram1.pk" PK_STR(__COUNTER__))))
+#else
+#define PK_IRAM
+#define PK_DRAM
+#endif
+
 /* ---------------------------------------------------------------- attributes, rv32imc (gcc) */
 
 /* gcc's first instruction scheduler (on at -O2 for RISC-V) hoists the activation loads of the
@@ -141,7 +161,7 @@ static inline int32_t pk_sat(int64_t v, int32_t lo, int32_t hi)
 #if defined(__GNUC__)
 __attribute__((noinline, unused))
 #endif
-static int32_t pk_rq_sat_wide(int32_t acc, int32_t mult, int32_t shift, int32_t lo, int32_t hi)
+static PK_IRAM int32_t pk_rq_sat_wide(int32_t acc, int32_t mult, int32_t shift, int32_t lo, int32_t hi)
 {
     return pk_sat(pk_requant(acc, mult, shift), lo, hi);
 }

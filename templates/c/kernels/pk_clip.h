@@ -10,13 +10,13 @@
 
 #include "pk_base.h"
 
-static inline void pk_clip_i8(const int8_t *x, int32_t n, int32_t mult, int32_t shift, int32_t out_min, int32_t out_max, int8_t *y)
+static inline PK_IRAM void pk_clip_i8(const int8_t *x, int32_t n, int32_t mult, int32_t shift, int32_t out_min, int32_t out_max, int8_t *y)
 {
     int32_t i;
     for (i = 0; i < n; ++i) y[i] = (int8_t)pk_rq_sat(x[i], mult, shift, out_min, out_max);
 }
 
-static inline void pk_clip_i16(const int16_t *x, int32_t n, int32_t mult, int32_t shift, int32_t out_min, int32_t out_max, int16_t *y)
+static inline PK_IRAM void pk_clip_i16(const int16_t *x, int32_t n, int32_t mult, int32_t shift, int32_t out_min, int32_t out_max, int16_t *y)
 {
     int32_t i;
     for (i = 0; i < n; ++i) y[i] = (int16_t)pk_rq_sat(x[i], mult, shift, out_min, out_max);

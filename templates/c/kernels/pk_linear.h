@@ -10,6 +10,21 @@
  * last byte's high nibble with 0); int8 weights are [out][in]. per_row != 0: mult[o], shift[o] per output
  * row, else index 0. bias may be 0 (no bias). TS mirrors: linearW4, linearW8.
  *
+ *   pk_linear_w4r4_i8_Y(x int8, T, in, x_stride, w uint32 (w4r4), bias, bias_shift, out, mult, shift, per_row,
+ *                       out_min, out_max, y, y_stride, group, scratch)
+ *   pk_linear_w4r4_i16_Y(x int16, xq_mult, xq_shift, T, ... the same ...)      Y in {i8, i16}
+ *
+ * The int8-activation kernels of the encoder (pk_linear_w4r4_*): the same y, with int4 weights in the w4r4
+ * layout: rows in groups of four (the last group padded with zero rows), inputs in pairs (an odd `in` padded
+ * with a zero weight); group g, pair i is the word w[g * pairs + i] (pairs = (in + 1) / 2) holding the weights
+ * w[4g + k][2i + h] as offset-binary nibbles (value + 8) at bit PK_W4R4_ROW_BIT(k) + 4h, k = 0..3, h = 0, 1
+ * (TS: packInt4R4). The i16 form first requantizes each input to int8, x8 = sat(requant(x, xq_mult,
+ * xq_shift), -128, 127) (the int8 copy of an int16 tensor, at its own calibrated scale), then computes the
+ * same sum over x8. group: input pairs per 16-bit lane flush of the node's two-lane products, chosen by the
+ * compiler from the layer's weights so that 128 sum |w| <= 32767 over every row's inputs of each group of
+ * pairs (one group for a whole row in micro's encoder; 15 pairs for any int4 row); scratch:
+ * PK_W4R4_SCRATCH(T, in, group) bytes the node's form packs the activations into. TS mirror: linearW4R4.
+ *
  * Forms (all compute the same integers: every partial sum is the same integer in any order, because the
  * compiler proves sum |x| |w| + |bias| < 2^31):
  *   - the reference pk_linear_wW_X_Y_plain below (pk_linear_w4.inc, pk_linear_w8.inc): five tokens share one
@@ -85,6 +100,41 @@
 #define PK_TX int16_t
 #define PK_TY int16_t
 #include "pk_linear_w8.inc"
+
+/* w4r4: where row k of a group of four keeps its low nibble (rows 0, 1 in the 16-bit lanes at bits 0 and 16
+ * of a word, rows 2, 3 at bits 8 and 24): 0, 16, 8, 24 */
+#define PK_W4R4_ROW_BIT(k) ((((k) & 1) << 4) | (((k) & 2) << 2))
+/* the int4 weight of row k (of its group), input 2i + h, from the group's word for pair i */
+#define PK_W4R4_AT(word, k, h) ((int32_t)(((word) >> (PK_W4R4_ROW_BIT(k) + 4 * (h))) & 15u) - 8)
+/* the scratch the node's forms need: the packed int8 inputs of one token (T < 5) or of one block of five
+ * tokens, padded to 4 bytes, then an int32 input sum per token of it and group of pairs */
+#define PK_W4R4_XBYTES(T, in) (((((T) < 5 ? 2 : 10) * (((in) + 1) >> 1)) + 3) & ~3)
+#define PK_W4R4_SCRATCH(T, in, group)                                                                    \
+    (PK_W4R4_XBYTES(T, in) + 4 * ((T) < 5 ? 1 : 5) * (((((in) + 1) >> 1) + (group) - 1) / (group)))
+
+#define PK_FN pk_linear_w4r4_i8_i8_plain
+#define PK_TX int8_t
+#define PK_TY int8_t
+#define PK_XQ 0
+#include "pk_linear_w4r4.inc"
+
+#define PK_FN pk_linear_w4r4_i8_i16_plain
+#define PK_TX int8_t
+#define PK_TY int16_t
+#define PK_XQ 0
+#include "pk_linear_w4r4.inc"
+
+#define PK_FN pk_linear_w4r4_i16_i8_plain
+#define PK_TX int16_t
+#define PK_TY int8_t
+#define PK_XQ 1
+#include "pk_linear_w4r4.inc"
+
+#define PK_FN pk_linear_w4r4_i16_i16_plain
+#define PK_TX int16_t
+#define PK_TY int16_t
+#define PK_XQ 1
+#include "pk_linear_w4r4.inc"
 
 #if PK_TARGET_X86
 #include "pk_linear_x86.h"

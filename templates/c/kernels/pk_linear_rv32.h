@@ -219,4 +219,7 @@
 #define PK_TY int16_t
 #include "pk_linear_w8_rv32.inc"
 
+/* int8 activations, w4r4 weights: pk_linear_w4r4_* */
+#include "pk_linear_w4r4_rv32.h"
+
 #endif /* PK_LINEAR_RV32_H */

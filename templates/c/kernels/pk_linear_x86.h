@@ -50,11 +50,24 @@
 #define PK_VEC_X_SPLIT                                                                                   \
     do {                                                                                                 \
         for (i = 0; i < in / 2; ++i) {                                                                   \
-            xd[i] = xt[2 * i];                                                                           \
-            xd[hp + i] = xt[2 * i + 1];                                                                  \
+            xd[i] = PK_VEC_XV(xt[2 * i]);                                                                \
+            xd[hp + i] = PK_VEC_XV(xt[2 * i + 1]);                                                       \
         }                                                                                                \
         for (i = in / 2; i < hp; ++i) xd[i] = xd[hp + i] = 0;                                            \
-        if (in & 1) xd[h - 1] = xt[in - 1];                                                              \
+        if (in & 1) xd[h - 1] = PK_VEC_XV(xt[in - 1]);                                                   \
+    } while (0)
+/* an input value as the kernel multiplies it: itself, or (PK_VEC_XQ, the w4r4 i16 forms) its int8 copy */
+#define PK_VEC_XV(v) (PK_VEC_XQ ? (int16_t)pk_rq_sat((v), PK_XQ_M, PK_XQ_S, -128, 127) : (int16_t)(v))
+/* w4r4 words (pk_linear.h): row o's nibbles of pair j, split like PK_VEC_UNPACK_W4 (offset binary, minus 8) */
+#define PK_VEC_UNPACK_W4R4                                                                               \
+    do {                                                                                                 \
+        const uint32_t *r = w + (o >> 2) * h;                                                            \
+        const int32_t b_ = PK_W4R4_ROW_BIT(o & 3);                                                       \
+        for (j = 0; j < h; ++j) {                                                                        \
+            d[j] = (int16_t)(((r[j] >> b_) & 15u) - 8);                                                  \
+            d[hp + j] = (int16_t)(((r[j] >> (b_ + 4)) & 15u) - 8);                                       \
+        }                                                                                                \
+        for (j = h; j < hp; ++j) d[j] = d[hp + j] = 0;                                                   \
     } while (0)
 /* int8: inputs in order, zero from `in` on */
 #define PK_VEC_UNPACK_W8                                                                                 \
@@ -100,6 +113,10 @@
         }                                                                                                \
     } while (0)
 
+/* the int8 copy's requantization in PK_VEC_XV (w4r4 i16 forms only) */
+#define PK_XQ_M 0
+#define PK_XQ_S 0
+
 #define PK_FN pk_linear_w4_i8_i8
 #define PK_FN_PLAIN pk_linear_w4_i8_i8_plain
 #define PK_TX int8_t
@@ -108,6 +125,8 @@
 #define PK_VEC_UNPACK PK_VEC_UNPACK_W4
 #define PK_VEC_XCOPY PK_VEC_X_SPLIT
 #define PK_VEC_SPLIT 1
+#define PK_VEC_XQ 0
+#define PK_VEC_R4 0
 #include "pk_linear_x86.inc"
 
 #define PK_FN pk_linear_w4_i8_i16
@@ -118,6 +137,8 @@
 #define PK_VEC_UNPACK PK_VEC_UNPACK_W4
 #define PK_VEC_XCOPY PK_VEC_X_SPLIT
 #define PK_VEC_SPLIT 1
+#define PK_VEC_XQ 0
+#define PK_VEC_R4 0
 #include "pk_linear_x86.inc"
 
 #define PK_FN pk_linear_w4_i16_i8
@@ -128,6 +149,8 @@
 #define PK_VEC_UNPACK PK_VEC_UNPACK_W4
 #define PK_VEC_XCOPY PK_VEC_X_SPLIT
 #define PK_VEC_SPLIT 1
+#define PK_VEC_XQ 0
+#define PK_VEC_R4 0
 #include "pk_linear_x86.inc"
 
 #define PK_FN pk_linear_w4_i16_i16
@@ -138,6 +161,8 @@
 #define PK_VEC_UNPACK PK_VEC_UNPACK_W4
 #define PK_VEC_XCOPY PK_VEC_X_SPLIT
 #define PK_VEC_SPLIT 1
+#define PK_VEC_XQ 0
+#define PK_VEC_R4 0
 #include "pk_linear_x86.inc"
 
 #define PK_FN pk_linear_w8_i8_i8
@@ -148,6 +173,8 @@
 #define PK_VEC_UNPACK PK_VEC_UNPACK_W8
 #define PK_VEC_XCOPY PK_VEC_X_ORDER
 #define PK_VEC_SPLIT 0
+#define PK_VEC_XQ 0
+#define PK_VEC_R4 0
 #include "pk_linear_x86.inc"
 
 #define PK_FN pk_linear_w8_i8_i16
@@ -158,6 +185,8 @@
 #define PK_VEC_UNPACK PK_VEC_UNPACK_W8
 #define PK_VEC_XCOPY PK_VEC_X_ORDER
 #define PK_VEC_SPLIT 0
+#define PK_VEC_XQ 0
+#define PK_VEC_R4 0
 #include "pk_linear_x86.inc"
 
 #define PK_FN pk_linear_w8_i16_i8
@@ -168,6 +197,8 @@
 #define PK_VEC_UNPACK PK_VEC_UNPACK_W8
 #define PK_VEC_XCOPY PK_VEC_X_ORDER
 #define PK_VEC_SPLIT 0
+#define PK_VEC_XQ 0
+#define PK_VEC_R4 0
 #include "pk_linear_x86.inc"
 
 #define PK_FN pk_linear_w8_i16_i16
@@ -178,6 +209,63 @@
 #define PK_VEC_UNPACK PK_VEC_UNPACK_W8
 #define PK_VEC_XCOPY PK_VEC_X_ORDER
 #define PK_VEC_SPLIT 0
+#define PK_VEC_XQ 0
+#define PK_VEC_R4 0
 #include "pk_linear_x86.inc"
+
+/* int8 activations, w4r4 weights: the same vectorized loops (the int8 inputs, or int8 copies, in int16) */
+#define PK_FN pk_linear_w4r4_i8_i8
+#define PK_FN_PLAIN pk_linear_w4r4_i8_i8_plain
+#define PK_TX int8_t
+#define PK_TY int8_t
+#define PK_WT uint32_t
+#define PK_VEC_UNPACK PK_VEC_UNPACK_W4R4
+#define PK_VEC_XCOPY PK_VEC_X_SPLIT
+#define PK_VEC_SPLIT 1
+#define PK_VEC_XQ 0
+#define PK_VEC_R4 1
+#include "pk_linear_x86.inc"
+
+#define PK_FN pk_linear_w4r4_i8_i16
+#define PK_FN_PLAIN pk_linear_w4r4_i8_i16_plain
+#define PK_TX int8_t
+#define PK_TY int16_t
+#define PK_WT uint32_t
+#define PK_VEC_UNPACK PK_VEC_UNPACK_W4R4
+#define PK_VEC_XCOPY PK_VEC_X_SPLIT
+#define PK_VEC_SPLIT 1
+#define PK_VEC_XQ 0
+#define PK_VEC_R4 1
+#include "pk_linear_x86.inc"
+
+#undef PK_XQ_M
+#undef PK_XQ_S
+#define PK_XQ_M xq_mult
+#define PK_XQ_S xq_shift
+#define PK_FN pk_linear_w4r4_i16_i8
+#define PK_FN_PLAIN pk_linear_w4r4_i16_i8_plain
+#define PK_TX int16_t
+#define PK_TY int8_t
+#define PK_WT uint32_t
+#define PK_VEC_UNPACK PK_VEC_UNPACK_W4R4
+#define PK_VEC_XCOPY PK_VEC_X_SPLIT
+#define PK_VEC_SPLIT 1
+#define PK_VEC_XQ 1
+#define PK_VEC_R4 1
+#include "pk_linear_x86.inc"
+
+#define PK_FN pk_linear_w4r4_i16_i16
+#define PK_FN_PLAIN pk_linear_w4r4_i16_i16_plain
+#define PK_TX int16_t
+#define PK_TY int16_t
+#define PK_WT uint32_t
+#define PK_VEC_UNPACK PK_VEC_UNPACK_W4R4
+#define PK_VEC_XCOPY PK_VEC_X_SPLIT
+#define PK_VEC_SPLIT 1
+#define PK_VEC_XQ 1
+#define PK_VEC_R4 1
+#include "pk_linear_x86.inc"
+#undef PK_XQ_M
+#undef PK_XQ_S
 
 #endif /* PK_LINEAR_X86_H */

@@ -16,13 +16,13 @@
 
 #include "pk_base.h"
 
-static inline void pk_lut8_i8(const int8_t *x, int32_t n, const int8_t *table, int8_t *y)
+static inline PK_IRAM void pk_lut8_i8(const int8_t *x, int32_t n, const int8_t *table, int8_t *y)
 {
     int32_t i;
     for (i = 0; i < n; ++i) y[i] = table[x[i] + 128];
 }
 
-static inline void pk_lut8_i16(const int8_t *x, int32_t n, const int16_t *table, int16_t *y)
+static inline PK_IRAM void pk_lut8_i16(const int8_t *x, int32_t n, const int16_t *table, int16_t *y)
 {
     int32_t i;
     for (i = 0; i < n; ++i) y[i] = table[x[i] + 128];
@@ -41,7 +41,7 @@ static inline void pk_lut8_i16(const int8_t *x, int32_t n, const int16_t *table,
         *(YP) = (TY)(t0_ + (((p_[1] - t0_) * (x_ & 255) + 128) >> 8));                                   \
     } while (0)
 
-static inline void pk_lut16_interp_i8(const int16_t *x, int32_t n, const int16_t *table, int8_t *y)
+static inline PK_IRAM void pk_lut16_interp_i8(const int16_t *x, int32_t n, const int16_t *table, int8_t *y)
 {
     const int16_t *tm = table + 128;
     int32_t i;
@@ -54,7 +54,7 @@ static inline void pk_lut16_interp_i8(const int16_t *x, int32_t n, const int16_t
     for (; i < n; ++i) PK_LUT16_ONE(int8_t, x[i], y + i);
 }
 
-static inline void pk_lut16_interp_i16(const int16_t *x, int32_t n, const int16_t *table, int16_t *y)
+static inline PK_IRAM void pk_lut16_interp_i16(const int16_t *x, int32_t n, const int16_t *table, int16_t *y)
 {
     const int16_t *tm = table + 128;
     int32_t i;

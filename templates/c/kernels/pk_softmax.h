@@ -14,7 +14,7 @@
 #include "pk_base.h"
 
 /* round(2^30 * 2^(-k/256)), k = 0..256 */
-static const uint32_t pk_exp2_neg_q30[257] = {
+static const uint32_t pk_exp2_neg_q30[257] PK_DRAM = {
     1073741824u, 1070838486u, 1067942999u, 1065055341u, 1062175491u, 1059303428u, 1056439131u, 1053582579u,
     1050733751u, 1047892626u, 1045059183u, 1042233401u, 1039415261u, 1036604740u, 1033801819u, 1031006477u,
     1028218693u, 1025438448u, 1022665720u, 1019900489u, 1017142735u, 1014392438u, 1011649578u, 1008914134u,
@@ -54,7 +54,7 @@ static const uint32_t pk_exp2_neg_q30[257] = {
  * is -log2 of the result in Q16; 2^(-frac) by linear interpolation in the 257-entry table (Q30), then
  * shifted right by the integer part with rounding. diff is clamped to 2^31 - 1 (the compiler checks that
  * this is already far beyond exp underflow for the scale at hand). pk_exp_q24_u31 takes the clamped diff. */
-static inline uint32_t pk_exp_q24_u31(uint32_t diff, int32_t mult, int32_t shift)
+static inline PK_IRAM uint32_t pk_exp_q24_u31(uint32_t diff, int32_t mult, int32_t shift)
 {
     const int32_t n = 31 + shift;
     const uint32_t *tp;
@@ -77,7 +77,7 @@ static inline uint32_t pk_exp_q24_u31(uint32_t diff, int32_t mult, int32_t shift
     return ((t >> ((v >> 16) + 5)) + 1u) >> 1;
 }
 
-static inline uint32_t pk_exp_q24(int64_t diff, int32_t mult, int32_t shift)
+static inline PK_IRAM uint32_t pk_exp_q24(int64_t diff, int32_t mult, int32_t shift)
 {
     return pk_exp_q24_u31((uint32_t)(diff > 0x7fffffff ? 0x7fffffff : diff), mult, shift);
 }
@@ -85,7 +85,7 @@ static inline uint32_t pk_exp_q24(int64_t diff, int32_t mult, int32_t shift)
 /* p_j = min(32767, floor((e_j R + 2^39) / 2^40)), e_j = pk_exp_q24(max - x_j), R = floor(2^55 / sum e):
  * one divide per row, probabilities in Q0.15. n <= 128 keeps sum e <= 2^31. The int16-output variants
  * evaluate each exp twice (no scratch); the in-place int32 variant (attention, pooling) keeps e_j in p. */
-static inline void pk_softmax_row_i16(const int16_t *x, int32_t n, int32_t mult, int32_t shift, int16_t *p)
+static inline PK_IRAM void pk_softmax_row_i16(const int16_t *x, int32_t n, int32_t mult, int32_t shift, int16_t *p)
 {
     int64_t mx = x[0];
     uint32_t sum = 0, recip;
@@ -100,7 +100,7 @@ static inline void pk_softmax_row_i16(const int16_t *x, int32_t n, int32_t mult,
     }
 }
 
-static inline void pk_softmax_row_i32(const int32_t *x, int32_t n, int32_t mult, int32_t shift, int16_t *p)
+static inline PK_IRAM void pk_softmax_row_i32(const int32_t *x, int32_t n, int32_t mult, int32_t shift, int16_t *p)
 {
     int64_t mx = x[0];
     uint32_t sum = 0, recip;
@@ -119,7 +119,7 @@ static inline void pk_softmax_row_i32(const int32_t *x, int32_t n, int32_t mult,
  * uint32 (it lies in [0, 2^32 - 1]). e_j <= sum e (n <= 128: no wrap) gives e_j R <= 2^55, so q <= 2^15
  * and min(32767, q) = q - (q >> 15). The _mx variant takes the row's maximum (the attention finds it
  * while it writes the logits). */
-static inline void pk_softmax_row_i32_inplace_mx(const int32_t *x, int32_t n, int32_t mx, int32_t mult, int32_t shift,
+static inline PK_IRAM void pk_softmax_row_i32_inplace_mx(const int32_t *x, int32_t n, int32_t mx, int32_t mult, int32_t shift,
                                                  int32_t *p)
 {
     uint32_t sum = 0, recip;
@@ -137,7 +137,7 @@ static inline void pk_softmax_row_i32_inplace_mx(const int32_t *x, int32_t n, in
     }
 }
 
-static inline void pk_softmax_row_i32_inplace(const int32_t *x, int32_t n, int32_t mult, int32_t shift, int32_t *p)
+static inline PK_IRAM void pk_softmax_row_i32_inplace(const int32_t *x, int32_t n, int32_t mult, int32_t shift, int32_t *p)
 {
     int32_t mx = x[0], j;
     for (j = 1; j < n; ++j) mx = x[j] > mx ? x[j] : mx;

@@ -92,8 +92,10 @@ describe('generated component (micro int4)', () => {
 
   it('keeps int4 weights packed two per byte in flash', () => {
     const w = r.files.get('pose_weights.c')!;
-    // proj: 64 rows x 342 inputs -> 64 * 171 bytes.
-    expect(w).toMatch(/const uint8_t pm_proj_Linear_weight\[10944\] = \{/);
+    // proj (int8 input: the w4r4 layout): 64 rows x 342 inputs -> 16 groups of four rows x 171 words = 64 * 171 bytes
+    expect(w).toMatch(/const uint32_t pm_proj_Linear_weight\[2736\] PK_DRAM = \{/);
+    // an int16-input Linear keeps packed rows: the skeleton refinement's fc1, 16 rows x 2 inputs
+    expect(w).toMatch(/const uint8_t pm_refine_fc1_Linear_weight\[16\] PK_DRAM = \{/);
   });
 
   it('reports MACs, constant bytes and an arena within 10% of its lower bound', () => {

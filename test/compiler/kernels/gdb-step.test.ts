@@ -46,7 +46,7 @@ describe('rv32 kernels in gdb', () => {
     const qemu = spawn('qemu-riscv32', ['-g', sock, elf], { stdio: 'ignore' });
     try {
       await waitFor(sock, 10_000);
-      const fn = 'static inline PK_SPECIALIZE void PK_FN(';
+      const fn = 'static inline PK_SPECIALIZE PK_IRAM void PK_FN(';
       const first = lineOf(INC, fn, 'const int32_t row_bytes = (in + 1) >> 1, pairs = in >> 1;');
       const pair = lineOf(INC, fn, 'PK_W4_I16_PAIR(PK_TOK2_COL10, i, 0);');
       const cmds = [

@@ -45,7 +45,7 @@
  *   until it stops; then with b = x 2^15 and rem = v - b^2 in [0, 2^48): s = floor(b + rem / (2 b)) is
  *   floor(sqrt(v)) or one more, as sqrt(b^2 + rem) lies in [b + rem/(2b) - (rem/(2b))^2/(2b), b + rem/(2b)]
  *   with rem/(2b) <= 2^15 + 1, so (rem/(2b))^2/(2b) <= 1/2; the last loop steps down to the floor. */
-static inline uint32_t pk_isqrt_q60(uint64_t v)
+static inline PK_IRAM uint32_t pk_isqrt_q60(uint64_t v)
 {
     const uint32_t u = (uint32_t)(v >> 30);
     uint32_t x = (u >> 17) + 32769u, nx, s;
@@ -63,7 +63,7 @@ static inline uint32_t pk_isqrt_q60(uint64_t v)
  * two 32 / 16-bit digit steps with divu (Hacker's Delight divlu, the dividend's low word being 0); each
  * estimate q exceeds the true digit by at most 2 and the loops correct it. 30-45 rv32 instructions
  * (measured) instead of 69 in __udivdi3. */
-static inline uint32_t pk_recip_q60(uint32_t s)
+static inline PK_IRAM uint32_t pk_recip_q60(uint32_t s)
 {
     const uint32_t d = s << 1, dh = d >> 16, dl = d & 0xffffu;
     uint32_t q1, q0, rhat, r;
@@ -89,7 +89,7 @@ static inline uint32_t pk_recip_q60(uint32_t s)
  * hi > 0: w 4^a >= 2^60 exactly when hi 4^a >= 2^28 (a <= 14: 2^60 is a multiple of 4^a 2^32, so lo cannot
  * make up a shortfall); hi = 0: a >= 15 (lo 4^14 < 2^60) and w 4^a >= 2^60 when lo 4^(a-15) >= 2^30.
  * (The 64-bit shift-and-compare loop it replaces took ~11 rv32 instructions per step.) */
-static inline int32_t pk_ln_scale_q60(uint64_t w)
+static inline PK_IRAM int32_t pk_ln_scale_q60(uint64_t w)
 {
     const uint32_t hi = (uint32_t)(w >> 32);
     uint32_t m = hi != 0 ? hi : (uint32_t)w, lim = hi != 0 ? (uint32_t)1 << 28 : (uint32_t)1 << 30;

@@ -7,13 +7,13 @@
 
 #include "pk_base.h"
 
-static inline void pk_relu_i8(const int8_t *x, int32_t n, int8_t *y)
+static inline PK_IRAM void pk_relu_i8(const int8_t *x, int32_t n, int8_t *y)
 {
     int32_t i;
     for (i = 0; i < n; ++i) y[i] = x[i] < 0 ? (int8_t)0 : x[i];
 }
 
-static inline void pk_relu_i16(const int16_t *x, int32_t n, int16_t *y)
+static inline PK_IRAM void pk_relu_i16(const int16_t *x, int32_t n, int16_t *y)
 {
     int32_t i;
     for (i = 0; i < n; ++i) y[i] = x[i] < 0 ? (int16_t)0 : x[i];

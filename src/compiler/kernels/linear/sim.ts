@@ -1,7 +1,7 @@
 // Mirror of pk_linear_w4_* / pk_linear_w8_*: y[t][o] = sat(requant(bias[o] + sum_i x[t][i] w[o][i])).
 // The C kernels block tokens and (int8 x int4) pack two rows per register; the integer sums are the same,
 // so one plain loop mirrors all of them.
-import { checkInt32, int4At, requant, saturate } from '../../quant/fixed-point.ts';
+import { checkInt32, FixedPointError, int4At, int4R4At, requant, saturate } from '../../quant/fixed-point.ts';
 import { need, type Act, type OutRange } from '../common.ts';
 
 export interface LinearParams extends OutRange {
@@ -65,4 +65,34 @@ export function linearW8(x: Act, w: Int8Array, p: LinearParams, y: Act): void {
     for (let i = 0; i < p.in; i++) into[i] = w[o * p.in + i];
   };
   linear(x, row, p, y, 'linear_w8');
+}
+
+/**
+ * Mirror of pk_linear_w4r4_i8_* / pk_linear_w4r4_i16_*: int4 weights in the w4r4 layout (packInt4R4). With xq
+ * (the i16 forms), each int16 input is first requantized to int8, sat(requant(x, xq.mult, xq.shift), -128,
+ * 127), and the sums are over those; `group` (the node's lane flush interval) must keep every row's sum over
+ * each group of pairs within int16 for any int8 input (128 sum |w| <= 32767), which this checks.
+ */
+export function linearW4R4(x: Act, xq: { mult: number; shift: number } | null, w: Uint32Array, p: LinearParams & { group: number }, y: Act): void {
+  const pairs = (p.in + 1) >> 1;
+  need(w, ((p.out + 3) >> 2) * pairs, 'linear_w4r4 weights');
+  if (!(p.group >= 1)) throw new FixedPointError(`linear_w4r4: group ${p.group} is not a positive number of input pairs`);
+  for (let o = 0; o < p.out; o++) {
+    for (let s0 = 0; s0 < p.in; s0 += 2 * p.group) {
+      let sum = 0;
+      for (let i = s0; i < Math.min(p.in, s0 + 2 * p.group); i++) sum += Math.abs(int4R4At(w, pairs, o, i));
+      if (128 * sum > 32767) {
+        throw new FixedPointError(`linear_w4r4: row ${o}, inputs ${s0}..${Math.min(p.in, s0 + 2 * p.group) - 1}: a group of ${p.group} pairs lets a 16-bit lane reach ${128 * sum}`);
+      }
+    }
+  }
+  let xv = x;
+  if (xq) {
+    xv = new Int8Array(x.length);
+    for (let i = 0; i < x.length; i++) xv[i] = saturate(requant(x[i], xq.mult, xq.shift), -128, 127);
+  }
+  const row = (o: number, into: Int32Array): void => {
+    for (let i = 0; i < p.in; i++) into[i] = int4R4At(w, pairs, o, i);
+  };
+  linear(xv, row, p, y, 'linear_w4r4');
 }

@@ -78,7 +78,7 @@ static int touch(uint64_t line)
     return miss;
 }
 
-#define MAX_RANGES 16
+#define MAX_RANGES 256
 static uint64_t range_lo[MAX_RANGES], range_hi[MAX_RANGES];
 static unsigned n_ranges;
 static uint64_t cold_addr = UINT64_MAX;
