@@ -71,13 +71,13 @@ def export_onnx(model: PoseTransformer, path: str, opset: int) -> None:
     os.replace(tmp, path)
 
 
-def write_qweights(model: PoseTransformer, path: str, bits: int) -> None:
+def write_qweights(model: PoseTransformer, path: str, bits: int, int8_inputs: list[str] | None = None) -> None:
     state = {k: v.detach().clone() for k, v in model.state_dict().items()}
     quantized = quantized_weight_names(model)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = path + ".tmp.npz"
-    write_npz(tmp, build_qweights(state, quantized, bits, model.cfg.name))
-    check_npz(tmp, state, quantized, bits, model.cfg.name)
+    write_npz(tmp, build_qweights(state, quantized, bits, model.cfg.name, int8_inputs))
+    check_npz(tmp, state, quantized, bits, model.cfg.name, int8_inputs)
     os.replace(tmp, path)
 
 
@@ -110,9 +110,10 @@ def verify_with_onnxruntime(model: PoseTransformer, path: str, tol: float = 1e-4
                        check=True, cwd=os.path.dirname(REFERENCE_DIR))
 
 
-def load_checkpoint(path: str) -> tuple[ModelConfig, dict]:
+def load_checkpoint(path: str) -> tuple[ModelConfig, dict, list[str]]:
+    """-> config, state_dict, and the modules whose inputs QAT fake-quantized to int8 (train.py --act-plan)."""
     ck = torch.load(path, map_location="cpu")
-    return ModelConfig(**ck["config"]), ck["state_dict"]
+    return ModelConfig(**ck["config"]), ck["state_dict"], list(ck.get("int8Inputs", []))
 
 
 def export_from_flags(argv: list[str] | None = None) -> dict:
@@ -139,8 +140,9 @@ def export_from_flags(argv: list[str] | None = None) -> dict:
     a = p.parse_args(argv)
 
     torch.manual_seed(a.seed)
+    int8_inputs: list[str] = []
     if a.checkpoint:
-        cfg, state = load_checkpoint(a.checkpoint)
+        cfg, state, int8_inputs = load_checkpoint(a.checkpoint)
         if a.name:
             cfg.name = a.name
         model = PoseTransformer(cfg)
@@ -151,7 +153,8 @@ def export_from_flags(argv: list[str] | None = None) -> dict:
         randomize_untrained(model, a.seed)
     export_onnx(model, a.onnx, a.opset)
     if a.int4:
-        write_qweights(model, a.int4, 4)
+        # the int8 activations were trained with the int4 weights (QAT), so only that file records them
+        write_qweights(model, a.int4, 4, int8_inputs or None)
     if a.int8:
         write_qweights(model, a.int8, 8)
     return {"params": count_parameters(model), "opset": a.opset, "config": cfg.to_dict(),

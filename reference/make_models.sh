@@ -51,9 +51,14 @@ synth --split train --windows "$TRAIN_WINDOWS" --seed 0 --out-x "$OUT/train_X.np
 echo "== gradient check (this torch build has had a wrong matmul backward)"
 nice -n 10 $PY reference/check_grads.py
 
-# one training run; logs in $OUT/train_<m>.log. $2/$3: fp32 and QAT epochs, $4: nice level
+# one training run; logs in $OUT/train_<m>.log. $2/$3: fp32 and QAT epochs, $4: nice level.
+# QAT also fake-quantizes the activations the compiler keeps int8 when models/<m>/qplan_int4.json exists: the
+# compiler's quantization plan (`pose-edge compile --model models/<m>/<m>.onnx --weights models/<m>/pose_<m>_int4.npz
+# --int8-inputs all --qplan-out models/<m>/qplan_int4.json`, scales calibrated on the previous int4 model).
 train() {
-  nice -n "$4" $PY reference/train.py --preset "$1" --threads "$THREADS" --epochs "$2" --qat-epochs "$3" \
+  plan=""
+  [ -f "models/$1/qplan_int4.json" ] && plan="--act-plan models/$1/qplan_int4.json"
+  nice -n "$4" $PY reference/train.py --preset "$1" --threads "$THREADS" --epochs "$2" --qat-epochs "$3" $plan \
     --train-x "$OUT/train_X.npy" --train-y "$OUT/train_Y.npy" \
     --test-x models/data/test_X.npy --test-y models/data/test_Y.npy --mean-pose models/data/train_mean_pose.npy \
     --out "$OUT" > "$OUT/train_$1.log" 2>&1

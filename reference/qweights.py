@@ -75,7 +75,16 @@ def write_npz(path: str, arrays: dict[str, np.ndarray]) -> None:
             zf.writestr(info, buf.getvalue())
 
 
-def build_qweights(state: dict[str, torch.Tensor], quantized: list[str], bits: int, model_name: str) -> dict[str, np.ndarray]:
+def qweights_meta(bits: int, model_name: str, int8_inputs: list[str] | None = None) -> dict:
+    """The __meta__ object; int8Inputs: the modules whose inputs QAT fake-quantized to int8 (actquant.py)."""
+    meta = {"format": "pose-edge-qweights", "version": 1, "bits": bits, "scheme": "symmetric", "model": model_name}
+    if int8_inputs:
+        meta["int8Inputs"] = list(int8_inputs)
+    return meta
+
+
+def build_qweights(state: dict[str, torch.Tensor], quantized: list[str], bits: int, model_name: str,
+                   int8_inputs: list[str] | None = None) -> dict[str, np.ndarray]:
     """state_dict -> the arrays of a pose-edge-qweights v1 file (quantizing `quantized` with `bits`)."""
     out: dict[str, np.ndarray] = {}
     for name, t in state.items():
@@ -87,7 +96,7 @@ def build_qweights(state: dict[str, torch.Tensor], quantized: list[str], bits: i
             out[f"{name}.shape"] = np.array(t.shape, dtype=np.int64)
         else:
             out[name] = t.detach().to(torch.float32).numpy().copy()
-    meta = {"format": "pose-edge-qweights", "version": 1, "bits": bits, "scheme": "symmetric", "model": model_name}
+    meta = qweights_meta(bits, model_name, int8_inputs)
     out["__meta__"] = np.frombuffer(json.dumps(meta, separators=(",", ":")).encode(), dtype=np.uint8).copy()
     return out
 
@@ -116,10 +125,11 @@ def load_dequantized(path: str) -> tuple[dict, dict[str, np.ndarray]]:
     return meta, out
 
 
-def check_npz(path: str, state: dict[str, torch.Tensor], quantized: list[str], bits: int, model_name: str) -> None:
+def check_npz(path: str, state: dict[str, torch.Tensor], quantized: list[str], bits: int, model_name: str,
+              int8_inputs: list[str] | None = None) -> None:
     """Unpacks the file and demands exact equality with torch's fake-quant weights (and the float tensors)."""
     meta, deq = load_dequantized(path)
-    want_meta = {"format": "pose-edge-qweights", "version": 1, "bits": bits, "scheme": "symmetric", "model": model_name}
+    want_meta = qweights_meta(bits, model_name, int8_inputs)
     if meta != want_meta:
         raise AssertionError(f"{path}: __meta__ {meta} != {want_meta}")
     if set(deq) != set(state):

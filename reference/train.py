@@ -1,8 +1,9 @@
 """Trains a pose-edge model: fp32 first, then int4 QAT fine-tuning from the fp32 weights.
 
 fp32: AdamW, warmup + cosine LR, mixup, EMA of the weights, L1 loss on the keypoints.
-QAT: weight-only int4 fake-quant (symmetric per-tensor, scale = max|W|/7, q in [-8,7], straight-through
-estimator) of every matrix listed by model.quantized_weight_names, starting from the fp32 EMA weights;
+QAT: int4 fake-quant (symmetric per-tensor, scale = max|W|/7, q in [-8,7], straight-through
+estimator) of every matrix listed by model.quantized_weight_names, starting from the fp32 EMA weights; with
+--act-plan, also int8 fake-quant of the activations the compiler keeps int8 (reference/actquant.py);
 biases, norms, embeddings and the pooling score vector stay float. The fake-quantized weights are injected
 with functional_call, so the module (and its state_dict names) stays the plain float model: the saved
 checkpoint holds the latent float weights, and quantizing them gives exactly what the QAT forward pass used.
@@ -27,6 +28,7 @@ from torch.nn.utils.stateless import functional_call
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model import PRESETS, ModelConfig, PoseTransformer, count_parameters, quantized_weight_names  # noqa: E402
 from qweights import fake_quant, quantize_tensor  # noqa: E402
+from actquant import install as install_act_quant, load_act_plan  # noqa: E402
 
 
 def torso_pck20(pred: np.ndarray, gt: np.ndarray) -> float:
@@ -166,6 +168,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--ema", type=float, default=0.998)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--act-plan", help="pose-edge-qplan JSON (pose-edge compile --qplan-out): QAT also fake-quantizes "
+                                      "those activations to int8")
     a = p.parse_args(argv)
 
     torch.set_num_threads(a.threads)
@@ -197,9 +201,13 @@ def main(argv: list[str] | None = None) -> None:
     qat_model = copy.deepcopy(fp32).train()
     for prm in qat_model.parameters():
         prm.requires_grad_(True)
+    int8_inputs = install_act_quant(qat_model, load_act_plan(a.act_plan)) if a.act_plan else []
+    if int8_inputs:
+        print(f"qat: int8 fake-quant of the inputs of {', '.join(int8_inputs)}", flush=True)
     qat = run_phase(qat_model, x, y, epochs=a.qat_epochs, lr=a.qat_lr, wd=a.wd, batch=a.batch, mixup=a.mixup,
                     ema_decay=a.ema, qat_bits=4, seed=a.seed + 1, label="qat", monitor=watch_qat)
-    torch.save({"config": cfg.to_dict(), "state_dict": qat.state_dict()}, os.path.join(a.out, f"{cfg.name}_qat.pt"))
+    torch.save({"config": cfg.to_dict(), "state_dict": qat.state_dict(), "int8Inputs": int8_inputs},
+               os.path.join(a.out, f"{cfg.name}_qat.pt"))
 
     summary = {
         "model": cfg.name,
