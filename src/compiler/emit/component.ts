@@ -50,7 +50,7 @@ export const COMPONENT_COMPILE_OPTIONS: readonly { flag: string; why: string }[]
 /**
  * The model's constants go to DRAM on ESP-IDF (PK_DRAM) when they take at most this many bytes: with the
  * kernels' code in IRAM (about 16 KB) that keeps the model's SRAM within 64 KB of the ESP32-C3's 400 KB,
- * beside its arena (docs/performance.md, "Placement"). Larger weight sets (micro int8: 78 KB) stay in flash.
+ * beside its arena (docs/performance.md, "ESP32-C3 latency model"). Larger weight sets (micro int8: 78 KB) stay in flash.
  */
 export const DRAM_WEIGHT_BUDGET = 48 * 1024;
 
