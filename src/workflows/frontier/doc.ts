@@ -40,6 +40,11 @@ function parityCell(r: FrontierRow): string {
   return `${exact}, ${p.pass ? 'pass' : '**fail**'} (${p.samples})`;
 }
 
+/** The precision cell of a deployed row: weights, and activations when they are not the default int8. */
+function precisionCell(r: FrontierRow): string {
+  return r.deployed?.actBits === 16 ? `${r.precision}, int16 activations` : r.precision;
+}
+
 function rv32Header(res: FrontierResult): string {
   return res.espIdfFlags ? 'rv32imc instructions / inference (ESP-IDF compile line)' : 'rv32imc instructions / inference (bench\'s gcc -O2, not yet the ESP-IDF flags: issue 13)';
 }
@@ -51,7 +56,7 @@ function accuracyTable(res: FrontierResult): string[] {
     const d = r.deployed;
     const err = d && d.parity.meanErrTorso !== null && d.parity.maxErrTorso !== null ? `${(d.parity.meanErrTorso * 100).toFixed(2)} / ${(d.parity.maxErrTorso * 100).toFixed(2)}` : '';
     const cells = d
-      ? [r.size, r.precision, int(r.params), pct(r.referencePck20), pct(d.pck20), (d.pck20 - r.referencePck20).toFixed(2), parityCell(r), err]
+      ? [r.size, precisionCell(r), int(r.params), pct(r.referencePck20), pct(d.pck20), (d.pck20 - r.referencePck20).toFixed(2), parityCell(r), err]
       : [r.size, r.precision, int(r.params), pct(r.referencePck20), 'not deployed (reference)', '', '', ''];
     lines.push(`| ${cells.join(' | ')} |`);
   }
@@ -68,7 +73,7 @@ function costTable(res: FrontierResult): string[] {
     const d = r.deployed;
     const cells = d
       ? [
-          r.size, r.precision, int(d.weightBytes), int(d.arenaBytes), int(d.codeBytes), int(d.flashBytes), int(d.rv32Instructions), int(d.macs),
+          r.size, precisionCell(r), int(d.weightBytes), int(d.arenaBytes), int(d.codeBytes), int(d.flashBytes), int(d.rv32Instructions), int(d.macs),
           latencyCell(r, res), d.hostUs.toFixed(1), d.ortUs.toFixed(1), d.ratio.toFixed(2), d.fits.length ? d.fits.join(', ') : 'none',
         ]
       : [r.size, r.precision, `(${int(r.fp32WeightBytes!)} as float32)`, '', '', '', '', '', '', '', r.ortUs.toFixed(1), '', ''];
@@ -151,8 +156,17 @@ function modelsLine(res: FrontierResult): string {
         ? `**${mismatches.length} files differ from the SHA-256 recorded in models/frontier.json**`
         : 'every file matches the SHA-256 recorded in models/frontier.json';
     parts.push(`${reproduced.join(', ')} ${reproduced.length > 1 ? 'are' : 'is'} reproduced by \`reference/make_models.sh frontier\` (not committed; ${check})`);
+    const commands = reproduced.flatMap((s) => (res.manifest?.sizes[s] ? [`\`${reproduceCommand(s, res.manifest.sizes[s])}\``] : []));
+    if (commands.length) parts.push(`with the recorded recipes: ${commands.join(', ')}`);
   }
   return `${parts.join('; ')}.`;
+}
+
+/** The command that retrains one size with the epochs models/frontier.json records (the script's knobs). */
+export function reproduceCommand(size: Size, m: { trainWindows: number; epochs: number; qatEpochs: number }): string {
+  const epochs = size === 'base' ? `BASE_EPOCHS=${m.epochs} BASE_QAT_EPOCHS=${m.qatEpochs}` : `EPOCHS=${m.epochs} QAT_EPOCHS=${m.qatEpochs}`;
+  const windows = m.trainWindows === 40_000 ? '' : ` TRAIN_WINDOWS=${m.trainWindows}`;
+  return `SIZES=${size} ${epochs}${windows} reference/make_models.sh frontier`;
 }
 
 /** Sizes trained with another recipe than micro's 16 + 8 epochs on 40,000 windows, as recorded. */
@@ -171,6 +185,12 @@ export function renderFrontierDoc(res: FrontierResult, ctx: DocContext): string 
   if (parityFailures.length) {
     notes.push(`**Parity failed for ${parityFailures.map((r) => `${r.size} ${r.precision}`).join(', ')}:**`);
     for (const r of parityFailures) notes.push(`- ${r.size} ${r.precision}: ${r.deployed!.parity.failed.join('; ')}`);
+    notes.push('');
+  }
+  const widened = res.rows.filter((r) => r.deployed?.int8ActivationsFailed);
+  if (widened.length) {
+    notes.push('Deployed with int16 activations (`--act-bits 16`) because int8 activations failed parity:');
+    for (const r of widened) notes.push(`- ${r.size} ${r.precision} with int8 activations: ${r.deployed!.int8ActivationsFailed!.join('; ')}`);
     notes.push('');
   }
   const disagree = res.rows.filter((r) => r.deployed && r.deployed.pck20 !== r.deployed.benchPck20);

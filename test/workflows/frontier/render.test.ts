@@ -116,12 +116,24 @@ describe('frontier', () => {
       torch: { fp32: 70, int8Ptq: 70, int4Ptq: 30, int4Qat: 69 }, files: {},
     } } };
     const doc = renderFrontierDoc(res, { svg: 'frontier.svg' });
-    expect(doc).toContain('base is reproduced by `reference/make_models.sh frontier` (not committed; **1 files differ from the SHA-256 recorded in models/frontier.json**)');
+    expect(doc).toContain('base is reproduced by `reference/make_models.sh frontier` (not committed; **1 files differ from the SHA-256 recorded in models/frontier.json**); with the recorded recipes: `SIZES=base BASE_EPOCHS=6 BASE_QAT_EPOCHS=3 reference/make_models.sh frontier`.');
     expect(doc).toContain(`\`${base.onnx.path}\` ${base.onnx.sha256.slice(0, 16)} **(differs from models/frontier.json)**`);
     expect(doc).toContain('except base (40,000 windows, 6 + 3 epochs: one epoch took 25 minutes)');
     expect(doc).toContain('| base | d=160, L=3, H=4, FFN 320, head 256, graph head | 1,000 | 726,437 |');
     res.manifest = null;
     expect(renderFrontierDoc(res, { svg: 'frontier.svg' })).toContain('**no recorded SHA-256 for base in models/frontier.json**');
+  });
+
+  it('a row whose int8 activations failed parity is shown as deployed with int16 activations, and says what failed', () => {
+    const res = result(true);
+    const base = res.rows.find((r) => r.size === 'base' && r.precision === 'int4')!;
+    base.deployed!.actBits = 16;
+    base.deployed!.int8ActivationsFailed = ['max error 7.636% of torso exceeds --max-max-err 5.000%'];
+    const doc = renderFrontierDoc(res, { svg: 'frontier.svg' });
+    expect(doc).toContain('Deployed with int16 activations (`--act-bits 16`) because int8 activations failed parity:');
+    expect(doc).toContain('- base int4 with int8 activations: max error 7.636% of torso exceeds --max-max-err 5.000%');
+    expect(doc.match(/\| base \| int4, int16 activations \|/g)).toHaveLength(2);
+    expect(doc).not.toMatch(/\| (nano|micro) \| int[48], int16 activations/);
   });
 
   it('the doc\'s family descriptions of tiny, small and base are the presets reference/model.py exported (fill.json), within 5% of the published counts', () => {
