@@ -29,4 +29,9 @@ export interface OpDef<A extends Attrs = Attrs> {
   infer(node: Node<A>, inputs: (InputInfo | undefined)[]): OutputInfo[];
   /** Float reference semantics. */
   evaluate(node: Node<A>, inputs: (Value | undefined)[]): Value[];
+  /**
+   * The inputs that are weight matrices when they are initializers (MatMul/Gemm B, Conv W, the GRU's W and R):
+   * an npz that quantizes any weight must quantize these (quant/weight-map.ts).
+   */
+  weightInputs?: readonly number[];
 }

@@ -183,6 +183,7 @@ export const linearKernel: Kernel<LinearOp> = {
   irOps: ['pe.Linear'],
   headers: ['pk_linear.h'],
   calibrated: true,
+  clampsOutput: true,
   plan,
   cName: (op, bitsOf) => `pk_linear_w${op.wbits}_${typeSuffix(bitsOf(op.inputs[0]))}_${typeSuffix(bitsOf(op.outputs[0]))}`,
   args,
