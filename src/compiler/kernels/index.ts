@@ -13,16 +13,17 @@ import { attentionKernel, type AttentionOp } from './attention/index.ts';
 import { attentionPoolKernel, type AttentionPoolOp } from './attention-pool/index.ts';
 import { matmulConstKernel, type MatMulConstOp } from './matmul-const/index.ts';
 import { clipKernel, type ClipOp } from './clip/index.ts';
+import { convKernel, type ConvOp } from './conv/index.ts';
 
-export type { NormalizeOp, LinearOp, AddOp, ReluOp, LutOp, LayerNormOp, AttentionOp, AttentionPoolOp, MatMulConstOp, ClipOp };
+export type { NormalizeOp, LinearOp, AddOp, ReluOp, LutOp, LayerNormOp, AttentionOp, AttentionPoolOp, MatMulConstOp, ClipOp, ConvOp };
 
 /** One integer op of the QuantizedGraph: what a kernel planned for an IR node. */
-export type QOp = NormalizeOp | LinearOp | AddOp | LutOp | ReluOp | LayerNormOp | AttentionOp | AttentionPoolOp | MatMulConstOp | ClipOp;
+export type QOp = NormalizeOp | LinearOp | AddOp | LutOp | ReluOp | LayerNormOp | AttentionOp | AttentionPoolOp | MatMulConstOp | ClipOp | ConvOp;
 
 // Each kernel's op type is checked against its own kernel; the list holds them under the common interface.
 const KERNELS: readonly Kernel[] = [
   normalizeKernel, linearKernel, addKernel, reluKernel, lutKernel, layerNormKernel, attentionKernel, attentionPoolKernel, matmulConstKernel,
-  clipKernel,
+  clipKernel, convKernel,
 ] as readonly Kernel[];
 
 function indexBy(key: (k: Kernel) => readonly string[]): Map<string, Kernel> {

@@ -9,6 +9,7 @@ import { Clip } from './clip.ts';
 import { Concat } from './concat.ts';
 import { Constant } from './constant.ts';
 import { ConstantOfShape } from './constant-of-shape.ts';
+import { Conv } from './conv.ts';
 import { Div } from './div.ts';
 import { Equal } from './equal.ts';
 import { Erf } from './erf.ts';
@@ -54,6 +55,7 @@ export const OPS: ReadonlyMap<string, OpDef<any>> = new Map<string, OpDef<any>>(
   ['Concat', Concat],
   ['Constant', Constant],
   ['ConstantOfShape', ConstantOfShape],
+  ['Conv', Conv],
   ['Div', Div],
   ['Equal', Equal],
   ['Erf', Erf],
