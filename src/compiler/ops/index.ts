@@ -3,6 +3,7 @@
 import type { OpDef } from './types.ts';
 import { Add } from './add.ts';
 import { Attention } from './pe-attention.ts';
+import { BatchNormalization } from './batch-normalization.ts';
 import { AttentionPool } from './pe-attention-pool.ts';
 import { Cast } from './cast.ts';
 import { Clip } from './clip.ts';
@@ -50,6 +51,7 @@ import { Where } from './where.ts';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const OPS: ReadonlyMap<string, OpDef<any>> = new Map<string, OpDef<any>>([
   ['Add', Add],
+  ['BatchNormalization', BatchNormalization],
   ['Cast', Cast],
   ['Clip', Clip],
   ['Concat', Concat],

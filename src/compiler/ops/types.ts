@@ -34,4 +34,6 @@ export interface OpDef<A extends Attrs = Attrs> {
    * an npz that quantizes any weight must quantize these (quant/weight-map.ts).
    */
   weightInputs?: readonly number[];
+  /** For an op that only exists folded into others: where it is supported (the planner's refusal says it). */
+  foldedOnly?: string;
 }

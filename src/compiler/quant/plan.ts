@@ -7,6 +7,7 @@
 import { PoseEdgeError } from '../../errors.ts';
 import type { Graph, Node, Tensor } from '../ir/graph.ts';
 import { kernelForIrOp, kernelOf, supportedIrOps } from '../kernels/index.ts';
+import { OPS } from '../ops/index.ts';
 import type { OutRange } from '../kernels/common.ts';
 import { assignPrecision } from './precision.ts';
 import type { PlanContext, PlanInputs } from './plan-context.ts';
@@ -154,7 +155,10 @@ export function planQuantization(inp: PlanInputs): QuantizedGraph {
       continue;
     }
     const kernel = kernelForIrOp(node.op);
-    if (!kernel) ctx.fail(node, `has no integer kernel (supported: ${supportedIrOps().join(', ')})`);
+    if (!kernel) {
+      const folded = OPS.get(node.op)?.foldedOnly;
+      ctx.fail(node, folded ? `is only supported ${folded}` : `has no integer kernel (supported: ${supportedIrOps().join(', ')})`);
+    }
     if (kernel.calibrated) ctx.newTensor(node.outputs[0], calibratedScale(node.outputs[0], node));
     const op = kernel.plan(ctx, node) as QOp | null;
     if (op) ops.push(op);
