@@ -3,6 +3,7 @@
 import type { OpDef } from './types.ts';
 import { Add } from './add.ts';
 import { Attention } from './pe-attention.ts';
+import { AveragePool } from './average-pool.ts';
 import { BatchNormalization } from './batch-normalization.ts';
 import { AttentionPool } from './pe-attention-pool.ts';
 import { Cast } from './cast.ts';
@@ -17,6 +18,7 @@ import { Erf } from './erf.ts';
 import { Expand } from './expand.ts';
 import { Flatten } from './flatten.ts';
 import { Gather } from './gather.ts';
+import { GlobalAveragePool } from './global-average-pool.ts';
 import { Gelu } from './pe-gelu.ts';
 import { Gemm } from './gemm.ts';
 import { Identity } from './identity.ts';
@@ -25,6 +27,7 @@ import { LayerNormalization } from './layer-normalization.ts';
 import { Linear } from './pe-linear.ts';
 import { MatMul } from './matmul.ts';
 import { MatMulConst } from './pe-matmul-const.ts';
+import { MaxPool } from './max-pool.ts';
 import { MinMaxNormalize } from './pe-min-max-normalize.ts';
 import { Mul } from './mul.ts';
 import { Pow } from './pow.ts';
@@ -51,6 +54,7 @@ import { Where } from './where.ts';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const OPS: ReadonlyMap<string, OpDef<any>> = new Map<string, OpDef<any>>([
   ['Add', Add],
+  ['AveragePool', AveragePool],
   ['BatchNormalization', BatchNormalization],
   ['Cast', Cast],
   ['Clip', Clip],
@@ -64,10 +68,12 @@ export const OPS: ReadonlyMap<string, OpDef<any>> = new Map<string, OpDef<any>>(
   ['Expand', Expand],
   ['Flatten', Flatten],
   ['Gather', Gather],
+  ['GlobalAveragePool', GlobalAveragePool],
   ['Gemm', Gemm],
   ['Identity', Identity],
   ['LayerNormalization', LayerNormalization],
   ['MatMul', MatMul],
+  ['MaxPool', MaxPool],
   ['Mul', Mul],
   ['Pow', Pow],
   ['ReduceMax', ReduceMax],
