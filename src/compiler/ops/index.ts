@@ -21,6 +21,7 @@ import { Gather } from './gather.ts';
 import { GlobalAveragePool } from './global-average-pool.ts';
 import { Gelu } from './pe-gelu.ts';
 import { Gemm } from './gemm.ts';
+import { GRU } from './gru.ts';
 import { Identity } from './identity.ts';
 import { LayerNorm } from './pe-layer-norm.ts';
 import { LayerNormalization } from './layer-normalization.ts';
@@ -70,6 +71,7 @@ export const OPS: ReadonlyMap<string, OpDef<any>> = new Map<string, OpDef<any>>(
   ['Gather', Gather],
   ['GlobalAveragePool', GlobalAveragePool],
   ['Gemm', Gemm],
+  ['GRU', GRU],
   ['Identity', Identity],
   ['LayerNormalization', LayerNormalization],
   ['MatMul', MatMul],
