@@ -22,6 +22,7 @@ import { GlobalAveragePool } from './global-average-pool.ts';
 import { Gelu } from './pe-gelu.ts';
 import { Gemm } from './gemm.ts';
 import { GRU } from './gru.ts';
+import { HardSigmoid } from './hard-sigmoid.ts';
 import { Identity } from './identity.ts';
 import { LayerNorm } from './pe-layer-norm.ts';
 import { LayerNormalization } from './layer-normalization.ts';
@@ -72,6 +73,7 @@ export const OPS: ReadonlyMap<string, OpDef<any>> = new Map<string, OpDef<any>>(
   ['GlobalAveragePool', GlobalAveragePool],
   ['Gemm', Gemm],
   ['GRU', GRU],
+  ['HardSigmoid', HardSigmoid],
   ['Identity', Identity],
   ['LayerNormalization', LayerNormalization],
   ['MatMul', MatMul],
