@@ -4,10 +4,12 @@
 import { describe, expect, it } from 'vitest';
 import { checkFloat, checkOp } from './conformance.ts';
 import { onWindow } from './activation-cases.ts';
+import type { AttrValue } from '../onnx/onnx-builder.ts';
 
 describe('HardSigmoid', () => {
   it('float semantics (import + interpreter) match onnxruntime: default, alpha 0.5 beta 0.25, alpha -0.3', async () => {
-    for (const attrs of [{}, { alpha: { float: 0.5 }, beta: { float: 0.25 } }, { alpha: { float: -0.3 }, beta: { float: 0.6 } }]) {
+    const variants: Record<string, AttrValue>[] = [{}, { alpha: { float: 0.5 }, beta: { float: 0.25 } }, { alpha: { float: -0.3 }, beta: { float: 0.6 } }];
+    for (const attrs of variants) {
       const spec = { inputs: [['x', [1, 4, 9]]] as [string, number[]][], outputs: [['y']] as [string][], nodes: [{ op: 'HardSigmoid', inputs: ['x'], outputs: ['y'], attrs }] };
       for (const o of await checkFloat(spec, [-6, 6])) expect(o.relErr).toBeLessThanOrEqual(1e-6);
     }
