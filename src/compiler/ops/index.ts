@@ -23,6 +23,7 @@ import { Gelu } from './pe-gelu.ts';
 import { Gemm } from './gemm.ts';
 import { GRU } from './gru.ts';
 import { HardSigmoid } from './hard-sigmoid.ts';
+import { HardSwish } from './hard-swish.ts';
 import { Identity } from './identity.ts';
 import { LayerNorm } from './pe-layer-norm.ts';
 import { LayerNormalization } from './layer-normalization.ts';
@@ -74,6 +75,7 @@ export const OPS: ReadonlyMap<string, OpDef<any>> = new Map<string, OpDef<any>>(
   ['Gemm', Gemm],
   ['GRU', GRU],
   ['HardSigmoid', HardSigmoid],
+  ['HardSwish', HardSwish],
   ['Identity', Identity],
   ['LayerNormalization', LayerNormalization],
   ['MatMul', MatMul],
