@@ -16,7 +16,8 @@
  * rows of K = C/groups KH KW values in scratch (zeros for the padding), the linear kernel of the same types
  * (pk_linear.h, whichever form the target takes) multiplies them by the group's weight rows, and the [block]
  * [O/groups] results are scattered into y. scratch: block K inputs, padded to 4 bytes, then block O/groups
- * outputs. block == 0 (depthwise: one input and one output channel per group): a direct loop, no scratch.
+ * outputs. block == 0 (depthwise: one input and one output channel per group): a direct loop, no scratch
+ * (taps unpacked once per channel when K <= PK_DW_TAPS, windows inside the input summed unchecked).
  * Every partial sum is the same integer in any order (the compiler proves sum |x| |w| + |bias| < 2^31).
  * One form for every target (the linear kernel inside is the target's). TS mirror: conv
  * (src/compiler/kernels/conv/sim.ts).
@@ -26,6 +27,9 @@
 
 #include "pk_base.h"
 #include "pk_linear.h"
+
+/* Depthwise windows of at most this many taps get their weights unpacked once per channel. */
+#define PK_DW_TAPS 16
 
 #define PK_FN pk_conv_w4_i8_i8
 #define PK_TX int8_t
