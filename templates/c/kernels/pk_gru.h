@@ -1,8 +1,8 @@
 /*
  * pk_gru.h -- one forward GRU layer (ONNX gate order z, r, h; both linear_before_reset forms; zero initial
- * state), int4 or int8 weights, int8 or int16 input, hidden state int16 Q15.
+ * state), int4 or int8 weights, int16 input (the compiler keeps a GRU's input int16), hidden state int16 Q15.
  *
- *   pk_gru_wW_X(x [T][I], T, I, H, lbr, w [3H][I], wb int16, wb_shift, w_mult [3H], w_shift [3H], r [3H][H],
+ *   pk_gru_wW_i16(x [T][I], T, I, H, lbr, w [3H][I], wb int16, wb_shift, w_mult [3H], w_shift [3H], r [3H][H],
  *               r_mult [3H], r_shift [3H], rbn int16 [H] or 0, sig int16 [257], tanh_table int16 [257],
  *               scratch, y int16 [T][H] or 0, y_h int16 [H] or 0)
  *
@@ -39,28 +39,12 @@ static inline int32_t pk_gru_tanh(int32_t v, const int16_t *t)
     return a + (((t[i + 1] - a) * (u & 127) + 64) >> 7);
 }
 
-#define PK_FN pk_gru_w4_i8
-#define PK_TX int8_t
-#define PK_WT uint8_t
-#define PK_W4 1
-#define PK_LIN_X pk_linear_w4_i8_i16
-#define PK_LIN_H pk_linear_w4_i16_i16
-#include "pk_gru.inc"
-
 #define PK_FN pk_gru_w4_i16
 #define PK_TX int16_t
 #define PK_WT uint8_t
 #define PK_W4 1
 #define PK_LIN_X pk_linear_w4_i16_i16
 #define PK_LIN_H pk_linear_w4_i16_i16
-#include "pk_gru.inc"
-
-#define PK_FN pk_gru_w8_i8
-#define PK_TX int8_t
-#define PK_WT int8_t
-#define PK_W4 0
-#define PK_LIN_X pk_linear_w8_i8_i16
-#define PK_LIN_H pk_linear_w8_i16_i16
 #include "pk_gru.inc"
 
 #define PK_FN pk_gru_w8_i16

@@ -1,6 +1,6 @@
 // ONNX GRU (one layer, forward): its float semantics against onnxruntime (both linear_before_reset forms,
 // with and without bias, a sequence of length 1, odd sizes); the gate tables' accuracy over every int16
-// pre-activation; and end to end on the CSI window (the packets as the sequence): the integer GRU (pk_gru_wW_X),
+// pre-activation; and end to end on the CSI window (the packets as the sequence): the integer GRU (pk_gru_wW_i16),
 // C == simulator (gcc -O2, clang sanitizers), within a worst-case error bound derived step by step from the
 // weights, of onnxruntime; refusals name the node.
 import { describe, expect, it } from 'vitest';

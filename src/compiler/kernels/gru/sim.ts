@@ -1,4 +1,4 @@
-// Mirror of pk_gru_wW_X (templates/c/kernels/pk_gru.h): the GRU in integers. Gate pre-activations are int16
+// Mirror of pk_gru_wW_i16 (templates/c/kernels/pk_gru.h): the GRU in integers. Gate pre-activations are int16
 // at scale G = 2^-11 (GRU_G_BITS); sigmoid reads a 257-point table over [-16, 16) (steps of 1/8), tanh one over
 // [-8, 8) (steps of 1/16), both interpolated, both in Q15; h is Q15.
 import { saturate } from '../../quant/fixed-point.ts';
