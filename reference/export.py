@@ -24,7 +24,7 @@ import torch
 
 REFERENCE_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, REFERENCE_DIR)
-from model import PRESETS, ModelConfig, PoseTransformer, count_parameters, quantized_weight_names  # noqa: E402
+from model import PRESETS, ModelConfig, PoseTransformer, build_model, count_parameters, quantized_weight_names  # noqa: E402
 from qweights import build_qweights, check_npz, write_npz  # noqa: E402
 
 
@@ -48,9 +48,14 @@ def export_onnx(model: PoseTransformer, path: str, opset: int) -> None:
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     dummy = torch.rand(2, 3, 114, 10) * 40.0
     tmp = path + ".tmp"  # never leave a half-written model under the final name
+    # In EVAL mode the exporter folds each BatchNorm into the Conv before it, into new float weights that no
+    # npz tensor matches; PRESERVE (with the model in eval mode) keeps BatchNormalization nodes, with the
+    # running statistics, and the compiler folds them into the conv's integer parameters instead.
+    has_bn = any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in model.modules())
     torch.onnx.export(
         model, dummy, tmp, opset_version=opset, input_names=["csi"], output_names=["keypoints"],
         dynamic_axes={"csi": {0: "batch"}, "keypoints": {0: "batch"}}, do_constant_folding=True,
+        training=torch.onnx.TrainingMode.PRESERVE if has_bn else torch.onnx.TrainingMode.EVAL,
     )
     m = onnx.load(tmp)
     # The exporter loses the static dims through the broadcast MatMul with the adjacency and names them
@@ -76,8 +81,9 @@ def write_qweights(model: PoseTransformer, path: str, bits: int, int8_inputs: li
     quantized = quantized_weight_names(model)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = path + ".tmp.npz"
-    write_npz(tmp, build_qweights(state, quantized, bits, model.cfg.name, int8_inputs))
-    check_npz(tmp, state, quantized, bits, model.cfg.name, int8_inputs)
+    per_channel = model.cfg.per_channel
+    write_npz(tmp, build_qweights(state, quantized, bits, model.cfg.name, per_channel, int8_inputs))
+    check_npz(tmp, state, quantized, bits, model.cfg.name, per_channel, int8_inputs)
     os.replace(tmp, path)
 
 
@@ -145,11 +151,11 @@ def export_from_flags(argv: list[str] | None = None) -> dict:
         cfg, state, int8_inputs = load_checkpoint(a.checkpoint)
         if a.name:
             cfg.name = a.name
-        model = PoseTransformer(cfg)
+        model = build_model(cfg)
         model.load_state_dict(state)
     else:
         cfg = config_from_args(a)
-        model = PoseTransformer(cfg)
+        model = build_model(cfg)
         randomize_untrained(model, a.seed)
     export_onnx(model, a.onnx, a.opset)
     if a.int4:

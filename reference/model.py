@@ -51,6 +51,10 @@ class ModelConfig:
     graph_hidden: int = 16
     prenorm: bool = False  # post-norm (published) by default
     act: str = "gelu"      # "gelu" or "relu" (FFN, head and graph step)
+    kind: str = "transformer"  # "transformer" (PoseTransformer), "cnn" (PoseCNN) or "gru" (PoseGRU)
+    per_channel: bool = False  # int4/int8 weight scales per output channel (row) instead of per tensor
+    gru_hidden: int = 96       # PoseGRU: hidden width
+    linear_before_reset: int = 1  # PoseGRU: ONNX GRU linear_before_reset (1 is torch.nn.GRU's form)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -65,9 +69,13 @@ NANO = ModelConfig(name="nano", d=48, layers=1, heads=2, ffn=64, head_hidden=96,
 TINY = ModelConfig(name="tiny", d=96, layers=2, heads=4, ffn=192, head_hidden=208, graph=True)
 SMALL = ModelConfig(name="small", d=128, layers=2, heads=4, ffn=256, head_hidden=232, graph=True)
 BASE = ModelConfig(name="base", d=160, layers=3, heads=4, ffn=320, head_hidden=256, graph=True)
-PRESETS = {"micro": MICRO, "nano": NANO, "tiny": TINY, "small": SMALL, "base": BASE}
 # Parameter counts of the published models (the efficiency frontier this family comes from).
 PUBLISHED_PARAMS = {"nano": 39_971, "micro": 75_237, "tiny": 210_949, "small": 348_005, "base": 726_437}
+# The convolutional and recurrent models (issue 14): per-output-channel weight scales, since convolutions
+# quantize poorly at int4 per tensor. cnn: d is the temporal conv width; gru: d is the per-packet projection.
+CNN = ModelConfig(name="cnn", kind="cnn", d=128, head_hidden=192, graph=False, act="relu", per_channel=True)
+GRU = ModelConfig(name="gru", kind="gru", d=64, gru_hidden=96, head_hidden=128, graph=False, act="relu", per_channel=True)
+PRESETS = {"micro": MICRO, "nano": NANO, "tiny": TINY, "small": SMALL, "base": BASE, "cnn": CNN, "gru": GRU}
 
 
 def activation(name: str) -> nn.Module:
@@ -211,14 +219,131 @@ class PoseTransformer(nn.Module):
 
 
 def quantized_weight_names(model: nn.Module) -> list[str]:
-    """state_dict names of the weight matrices that get quantized: every Linear weight except the pooling
-    score vector (a [1,d] score vector stays float, like biases, norms and embeddings)."""
+    """state_dict names of the weight matrices that get quantized: every Linear and Conv1d weight except the
+    pooling score vector (a [1,d] score vector stays float, like biases, norms and embeddings), and the GRU's
+    input and recurrent matrices W and R."""
     names = []
     for mod_name, mod in model.named_modules():
-        if isinstance(mod, nn.Linear) and not mod_name.endswith("pool.score"):
+        if isinstance(mod, (nn.Linear, nn.Conv1d)) and not mod_name.endswith("pool.score"):
             names.append(f"{mod_name}.weight")
+        if isinstance(mod, OnnxGRU):
+            names += [f"{mod_name}.W", f"{mod_name}.R"]
     return names
 
 
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
+
+
+class PoseCNN(nn.Module):
+    """A 1-D convolutional pose model: a Conv1d stack over each packet's 3 links x 114 subcarriers (the packets
+    are the batch of that stack), global average pooling per packet, a temporal (dilated) conv over the 10
+    packet features, global average pooling over time and an MLP head. Every conv is followed by BatchNorm
+    and ReLU; the compiler folds the BatchNorm into the conv's per-channel scales and bias.
+
+    packet stack: [B*10, 3, 114] -> conv k7 s3 (16) -> [.,16,38] -> conv k5 s2 (32) -> [.,32,19] -> maxpool 2
+    -> [.,32,9] -> depthwise k3 (32) -> pointwise (64) -> global average -> [B,10,64] -> transpose [B,64,10]
+    -> conv k3 dilation 2 (d) -> global average -> [B,d] -> fc (head_hidden) -> ReLU -> fc (34)."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+
+        def block(cin: int, cout: int, k: int, stride: int = 1, pad: int = 0, groups: int = 1, dil: int = 1) -> nn.Sequential:
+            return nn.Sequential(nn.Conv1d(cin, cout, k, stride=stride, padding=pad, groups=groups, dilation=dil),
+                                 nn.BatchNorm1d(cout), nn.ReLU())
+
+        self.conv1 = block(LINKS, 16, 7, stride=3, pad=3)
+        self.conv2 = block(16, 32, 5, stride=2, pad=2)
+        self.pool = nn.MaxPool1d(2)
+        self.dw = block(32, 32, 3, pad=1, groups=32)
+        self.pw = block(32, 64, 1)
+        self.temporal = block(64, cfg.d, 3, pad=2, dil=2)
+        self.fc1 = nn.Linear(cfg.d, cfg.head_hidden)
+        self.fc2 = nn.Linear(cfg.head_hidden, 2 * KEYPOINTS)
+
+    def forward(self, csi: torch.Tensor) -> torch.Tensor:  # [B,3,114,10] raw amplitude -> [B,17,2]
+        x = minmax_normalize(csi)
+        x = x.permute(0, 3, 1, 2).reshape(-1, LINKS, SUBCARRIERS)  # one 3 x 114 signal per packet
+        x = self.pw(self.dw(self.pool(self.conv2(self.conv1(x)))))
+        x = F.adaptive_avg_pool1d(x, 1).reshape(-1, PACKETS, 64).transpose(1, 2)  # [B,64,10]
+        x = F.adaptive_avg_pool1d(self.temporal(x), 1).flatten(1)  # [B,d]
+        return self.fc2(F.relu(self.fc1(x))).reshape(-1, KEYPOINTS, 2)
+
+
+def gru_reference(x: torch.Tensor, W: torch.Tensor, R: torch.Tensor, B: torch.Tensor, lbr: int) -> torch.Tensor:
+    """ONNX GRU (forward, one layer, zero initial state, gate order z, r, h) in torch ops: x [T,B,I],
+    W [3H,I], R [3H,H], B [6H] (Wb then Rb) -> Y_h [1,B,H]."""
+    hidden = R.shape[1]
+    h = x.new_zeros(x.shape[1], hidden)
+    wb, rb = B[:3 * hidden], B[3 * hidden:]
+    for t in range(x.shape[0]):
+        gx = x[t] @ W.t() + wb
+        gh = h @ R[:2 * hidden].t() + rb[:2 * hidden]
+        z = torch.sigmoid(gx[:, :hidden] + gh[:, :hidden])
+        r = torch.sigmoid(gx[:, hidden:2 * hidden] + gh[:, hidden:])
+        if lbr:
+            n = torch.tanh(gx[:, 2 * hidden:] + r * (h @ R[2 * hidden:].t() + rb[2 * hidden:]))
+        else:
+            n = torch.tanh(gx[:, 2 * hidden:] + (r * h) @ R[2 * hidden:].t() + rb[2 * hidden:])
+        h = (1 - z) * n + z * h
+    return h.unsqueeze(0)
+
+
+class _GRUFunction(torch.autograd.Function):
+    """Computes gru_reference; exports as one ONNX GRU node (torch.nn.GRU would export its weights with the
+    gates reordered r,z,n -> z,r,h and its two biases concatenated, so no npz tensor would match them)."""
+
+    @staticmethod
+    def forward(ctx, x, W, R, B, hidden: int, lbr: int):  # noqa: N803 (ONNX names)
+        return gru_reference(x, W, R, B, lbr)
+
+    @staticmethod
+    def symbolic(g, x, W, R, B, hidden: int, lbr: int):  # noqa: N803
+        axes = g.op("Constant", value_t=torch.tensor([0], dtype=torch.int64))
+        w, r, b = (g.op("Unsqueeze", t, axes) for t in (W, R, B))
+        _, y_h = g.op("GRU", x, w, r, b, hidden_size_i=hidden, linear_before_reset_i=lbr, outputs=2)
+        return y_h
+
+
+class OnnxGRU(nn.Module):
+    """One forward GRU layer whose parameters are stored in ONNX's layout: W [3H,I], R [3H,H] (gates z, r, h)
+    and B [6H] (input biases, then recurrent biases), so the state_dict, the npz and the ONNX initializers
+    hold the same values. Initialization as torch.nn.GRU: uniform(+-1/sqrt(H))."""
+
+    def __init__(self, inputs: int, hidden: int, lbr: int):
+        super().__init__()
+        self.hidden, self.lbr = hidden, lbr
+        k = 1.0 / math.sqrt(hidden)
+        self.W = nn.Parameter(torch.empty(3 * hidden, inputs).uniform_(-k, k))
+        self.R = nn.Parameter(torch.empty(3 * hidden, hidden).uniform_(-k, k))
+        self.B = nn.Parameter(torch.empty(6 * hidden).uniform_(-k, k))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # [T,B,I] -> Y_h [1,B,H]
+        if torch.jit.is_tracing():
+            return _GRUFunction.apply(x, self.W, self.R, self.B, self.hidden, self.lbr)
+        return gru_reference(x, self.W, self.R, self.B, self.lbr)
+
+
+class PoseGRU(nn.Module):
+    """A recurrent pose model: per-packet projection (Linear + ReLU), one GRU layer over the 10 packets, its
+    last hidden state through an MLP head."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.proj = nn.Linear(TOKEN_DIM, cfg.d)
+        self.gru = OnnxGRU(cfg.d, cfg.gru_hidden, cfg.linear_before_reset)
+        self.fc1 = nn.Linear(cfg.gru_hidden, cfg.head_hidden)
+        self.fc2 = nn.Linear(cfg.head_hidden, 2 * KEYPOINTS)
+
+    def forward(self, csi: torch.Tensor) -> torch.Tensor:  # [B,3,114,10] raw amplitude -> [B,17,2]
+        x = minmax_normalize(csi)
+        x = x.permute(0, 3, 1, 2).reshape(-1, PACKETS, TOKEN_DIM)
+        x = F.relu(self.proj(x)).transpose(0, 1)  # [10,B,d]: ONNX GRU takes the sequence first
+        h = self.gru(x).reshape(-1, self.cfg.gru_hidden)
+        return self.fc2(F.relu(self.fc1(h))).reshape(-1, KEYPOINTS, 2)
+
+
+def build_model(cfg: ModelConfig) -> nn.Module:
+    return {"transformer": PoseTransformer, "cnn": PoseCNN, "gru": PoseGRU}[cfg.kind](cfg)

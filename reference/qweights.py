@@ -2,7 +2,8 @@
 
 Format (see docs/model.md and the project contracts): keys are state_dict names; a quantized matrix `<name>`
 is stored as `<name>.int4` (uint8 1-D, two's-complement nibbles, element 2i in the low nibble of byte i) or
-`<name>.int8` (int8, tensor shape), `<name>.scale` (float32 []: per-tensor) and `<name>.shape` (int64 [rank]);
+`<name>.int8` (int8, tensor shape), `<name>.scale` (float32 []: per tensor, or [rows]: per output channel, dim 0)
+and `<name>.shape` (int64 [rank]);
 everything else is float32 under its own name; `__meta__` is the JSON header as uint8 bytes.
 
 The fake-quant here and the npz writer share `quantize_tensor`, so the dequantized npz equals the weights the
@@ -24,23 +25,32 @@ QMIN = {4: -8, 8: -128}
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
-def tensor_scale(w: torch.Tensor, bits: int) -> torch.Tensor:
-    """Symmetric per-tensor scale max|W| / qmax in float32; an all-zero tensor gets scale 1 (q = 0 anyway)."""
-    m = w.detach().abs().max().to(torch.float32)
+def tensor_scale(w: torch.Tensor, bits: int, per_channel: bool = False) -> torch.Tensor:
+    """Symmetric scale max|W| / qmax in float32, per tensor (shape []) or per output channel (dim 0, shape
+    [rows]); an all-zero tensor or row gets scale 1 (q = 0 anyway)."""
+    a = w.detach().abs().to(torch.float32)
+    m = a.reshape(a.shape[0], -1).amax(dim=1) if per_channel else a.max()
     return torch.where(m > 0, m / QMAX[bits], torch.ones_like(m))
 
 
-def quantize_tensor(w: torch.Tensor, bits: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """-> (q as int64 in [QMIN, QMAX], float32 scale). round() is half-to-even, the same in torch and numpy."""
-    s = tensor_scale(w, bits)
-    q = torch.clamp(torch.round(w.detach().to(torch.float32) / s), QMIN[bits], QMAX[bits]).to(torch.int64)
+def quantize_tensor(w: torch.Tensor, bits: int, per_channel: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """-> (q as int64 in [QMIN, QMAX], float32 scale [] or [rows]). round() is half-to-even, the same in
+    torch and numpy."""
+    s = tensor_scale(w, bits, per_channel)
+    sb = s.reshape(-1, *([1] * (w.dim() - 1))) if per_channel else s
+    q = torch.clamp(torch.round(w.detach().to(torch.float32) / sb), QMIN[bits], QMAX[bits]).to(torch.int64)
     return q, s
 
 
-def fake_quant(w: torch.Tensor, bits: int = 4) -> torch.Tensor:
+def dequantize_tensor(q: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+    """q * scale in float32, the scale broadcast over each row when it is per channel."""
+    return q.to(torch.float32) * (s.reshape(-1, *([1] * (q.dim() - 1))) if s.dim() == 1 else s)
+
+
+def fake_quant(w: torch.Tensor, bits: int = 4, per_channel: bool = False) -> torch.Tensor:
     """Straight-through estimator: the forward pass sees q*s, the gradient flows to the latent w unchanged."""
-    q, s = quantize_tensor(w, bits)
-    return w + (q.to(torch.float32) * s - w).detach()
+    q, s = quantize_tensor(w, bits, per_channel)
+    return w + (dequantize_tensor(q, s) - w).detach()
 
 
 def pack_int4(q: np.ndarray) -> np.ndarray:
@@ -83,16 +93,22 @@ def qweights_meta(bits: int, model_name: str, int8_inputs: list[str] | None = No
     return meta
 
 
+def float_state(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The state_dict without integer buffers (BatchNorm's num_batches_tracked counts training steps; it is
+    not a model value and has no ONNX initializer)."""
+    return {k: v for k, v in state.items() if v.is_floating_point()}
+
+
 def build_qweights(state: dict[str, torch.Tensor], quantized: list[str], bits: int, model_name: str,
-                   int8_inputs: list[str] | None = None) -> dict[str, np.ndarray]:
+                   per_channel: bool = False, int8_inputs: list[str] | None = None) -> dict[str, np.ndarray]:
     """state_dict -> the arrays of a pose-edge-qweights v1 file (quantizing `quantized` with `bits`)."""
     out: dict[str, np.ndarray] = {}
-    for name, t in state.items():
+    for name, t in float_state(state).items():
         if name in quantized:
-            q, s = quantize_tensor(t, bits)
+            q, s = quantize_tensor(t, bits, per_channel)
             qn = q.numpy()
             out[f"{name}.int{bits}"] = pack_int4(qn) if bits == 4 else qn.astype(np.int8)
-            out[f"{name}.scale"] = np.array(s.item(), dtype=np.float32)
+            out[f"{name}.scale"] = s.numpy().astype(np.float32) if per_channel else np.array(s.item(), dtype=np.float32)
             out[f"{name}.shape"] = np.array(t.shape, dtype=np.int64)
         else:
             out[name] = t.detach().to(torch.float32).numpy().copy()
@@ -117,17 +133,19 @@ def load_dequantized(path: str) -> tuple[dict, dict[str, np.ndarray]]:
             if z[key].dtype != (np.uint8 if key.endswith(".int4") else np.int8):
                 raise ValueError(f"{path}: {key} has dtype {z[key].dtype}")
             scale = z[f"{name}.scale"]
-            if scale.dtype != np.float32 or scale.shape != ():
-                raise ValueError(f"{path}: {name}.scale must be float32 []")
-            out[name] = (q.astype(np.float32) * scale).reshape(shape)
+            if scale.dtype != np.float32 or scale.shape not in ((), (shape[0],)):
+                raise ValueError(f"{path}: {name}.scale must be float32 [] or [{shape[0]}]")
+            rows = q.astype(np.float32).reshape(shape[0], -1)
+            out[name] = (rows * (scale.reshape(-1, 1) if scale.shape else scale)).reshape(shape)
         else:
             out[key] = z[key]
     return meta, out
 
 
 def check_npz(path: str, state: dict[str, torch.Tensor], quantized: list[str], bits: int, model_name: str,
-              int8_inputs: list[str] | None = None) -> None:
+              per_channel: bool = False, int8_inputs: list[str] | None = None) -> None:
     """Unpacks the file and demands exact equality with torch's fake-quant weights (and the float tensors)."""
+    state = float_state(state)
     meta, deq = load_dequantized(path)
     want_meta = qweights_meta(bits, model_name, int8_inputs)
     if meta != want_meta:
@@ -136,9 +154,9 @@ def check_npz(path: str, state: dict[str, torch.Tensor], quantized: list[str], b
         raise AssertionError(f"{path}: keys {sorted(set(deq) ^ set(state))} differ from the state_dict")
     for name, t in state.items():
         if name in quantized:
-            q, s = quantize_tensor(t, bits)
-            want = (q.to(torch.float32) * s).numpy()
-            if bits == 4 and not torch.equal(fake_quant(t, 4).detach(), torch.from_numpy(want)):
+            q, s = quantize_tensor(t, bits, per_channel)
+            want = dequantize_tensor(q, s).numpy()
+            if bits == 4 and not torch.equal(fake_quant(t, 4, per_channel).detach(), torch.from_numpy(want)):
                 raise AssertionError(f"{name}: fake_quant disagrees with quantize_tensor")
         else:
             want = t.detach().to(torch.float32).numpy()

@@ -26,8 +26,8 @@ import torch.nn.functional as F
 from torch.nn.utils.stateless import functional_call
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model import PRESETS, ModelConfig, PoseTransformer, count_parameters, quantized_weight_names  # noqa: E402
-from qweights import fake_quant, quantize_tensor  # noqa: E402
+from model import PRESETS, ModelConfig, PoseTransformer, build_model, count_parameters, quantized_weight_names  # noqa: E402
+from qweights import dequantize_tensor, fake_quant, quantize_tensor  # noqa: E402
 from actquant import install as install_act_quant, load_act_plan  # noqa: E402
 
 
@@ -41,7 +41,8 @@ def torso_pck20(pred: np.ndarray, gt: np.ndarray) -> float:
 def quantized_params(model: PoseTransformer, bits: int) -> dict[str, torch.Tensor]:
     """The model's parameters with every quantized matrix replaced by its fake-quant (STE) version."""
     names = set(quantized_weight_names(model))
-    return {n: (fake_quant(p, bits) if n in names else p) for n, p in model.named_parameters()}
+    per_channel = model.cfg.per_channel
+    return {n: (fake_quant(p, bits, per_channel) if n in names else p) for n, p in model.named_parameters()}
 
 
 def ptq_state(model: PoseTransformer, bits: int) -> dict[str, torch.Tensor]:
@@ -50,8 +51,8 @@ def ptq_state(model: PoseTransformer, bits: int) -> dict[str, torch.Tensor]:
     state = {}
     for n, t in model.state_dict().items():
         if n in names:
-            q, s = quantize_tensor(t, bits)
-            state[n] = q.to(torch.float32) * s
+            q, s = quantize_tensor(t, bits, model.cfg.per_channel)
+            state[n] = dequantize_tensor(q, s)
         else:
             state[n] = t.clone()
     return state
@@ -84,6 +85,9 @@ class Ema:
         d = min(self.decay, (1 + self.steps) / (10 + self.steps))
         for s, p in zip(self.shadow.parameters(), model.parameters()):
             s.mul_(d).add_(p.detach(), alpha=1.0 - d)
+        # Buffers (BatchNorm running statistics) are not averaged: they follow the live model.
+        for s, b in zip(self.shadow.buffers(), model.buffers()):
+            s.copy_(b)
 
 
 def run_phase(model: PoseTransformer, x: torch.Tensor, y: torch.Tensor, *, epochs: int, lr: float, wd: float,
@@ -170,6 +174,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--act-plan", help="pose-edge-qplan JSON (pose-edge compile --qplan-out): QAT also fake-quantizes "
                                       "those activations to int8")
+    p.add_argument("--init", help="start from this checkpoint's weights (its config must be the preset's); "
+                   "with --epochs 0 the fp32 phase is skipped and QAT starts from them")
     a = p.parse_args(argv)
 
     torch.set_num_threads(a.threads)
@@ -182,7 +188,7 @@ def main(argv: list[str] | None = None) -> None:
     mean_pose = np.load(a.mean_pose).astype(np.float32)
     baseline = torso_pck20(np.broadcast_to(mean_pose, tyn.shape), tyn)
 
-    model = PoseTransformer(cfg)
+    model = build_model(cfg)
     print(f"{cfg.name}: {count_parameters(model)} parameters, {len(x)} training windows, "
           f"test mean-pose baseline {baseline:.2f}%", flush=True)
 
@@ -193,8 +199,18 @@ def main(argv: list[str] | None = None) -> None:
     def watch_qat(m):
         return f"test pck20 int4 fake-quant {torso_pck20(predict(m, tx, ptq_state(m, 4)), tyn):.2f}%"
 
-    fp32 = run_phase(model, x, y, epochs=a.epochs, lr=a.lr, wd=a.wd, batch=a.batch, mixup=a.mixup,
-                     ema_decay=a.ema, qat_bits=None, seed=a.seed, label="fp32", monitor=watch_fp32)
+    if a.init:
+        ckpt = torch.load(a.init, map_location="cpu")
+        if ckpt["config"] != cfg.to_dict():
+            raise ValueError(f"{a.init}: its config is not the {a.preset} preset's")
+        model.load_state_dict(ckpt["state_dict"])
+        print(f"initialized from {a.init}", flush=True)
+    if a.epochs == 0:
+        fp32 = model.eval()
+        print(f"fp32 phase skipped | {watch_fp32(fp32)}", flush=True)
+    else:
+        fp32 = run_phase(model, x, y, epochs=a.epochs, lr=a.lr, wd=a.wd, batch=a.batch, mixup=a.mixup,
+                         ema_decay=a.ema, qat_bits=None, seed=a.seed, label="fp32", monitor=watch_fp32)
     os.makedirs(a.out, exist_ok=True)
     torch.save({"config": cfg.to_dict(), "state_dict": fp32.state_dict()}, os.path.join(a.out, f"{cfg.name}_fp32.pt"))
 

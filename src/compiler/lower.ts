@@ -3,7 +3,7 @@
 // removed. The order matters: folding first (fusions match constants), views before the fusions that look
 // through them, Attention before Linear (otherwise the head-merging Transpose/Reshape in front of the output
 // projection would be folded into that Linear's input permutation), Linear before AttentionPool (its scores
-// are a Linear's output).
+// are a Linear's output), BatchNormalization folding after Linear (it folds into a Linear or a Conv).
 import type { onnx } from 'onnx-proto';
 import { PoseEdgeError } from '../errors.ts';
 import { GraphError } from './ir/errors.ts';
@@ -13,6 +13,7 @@ import { importOnnx } from './onnx/import.ts';
 import { canonicalizeViews } from './passes/canonicalize-views.ts';
 import { eliminateDead } from './passes/eliminate-dead.ts';
 import { eliminateIdentity } from './passes/eliminate-identity.ts';
+import { foldBatchNorm } from './passes/fold-batch-norm.ts';
 import { foldConstants } from './passes/fold-constants.ts';
 import { fuseAttention } from './passes/fuse-attention.ts';
 import { fuseAttentionPool } from './passes/fuse-attention-pool.ts';
@@ -32,6 +33,7 @@ export const PASSES: readonly { name: string; run: (g: Graph) => Graph }[] = [
   { name: 'fuse-gelu', run: fuseGelu },
   { name: 'fuse-attention', run: fuseAttention },
   { name: 'fuse-linear', run: fuseLinear },
+  { name: 'fold-batch-norm', run: foldBatchNorm },
   { name: 'fuse-matmul-const', run: fuseMatMulConst },
   { name: 'fuse-attention-pool', run: fuseAttentionPool },
   { name: 'eliminate-dead', run: eliminateDead },

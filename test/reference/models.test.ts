@@ -5,7 +5,8 @@
 // - a QAT .npz holds exactly the int4 quantization of the latent float weights in the ONNX file it ships
 //   with (scale = max|W|/7 in float32, q = round-half-even(W/scale)), matched through the transposed
 //   MatMul/Gemm initializers; the float tensors equal the ONNX initializers of the same name;
-// - parameter counts: micro within 5% of the published 75,237.
+// - parameter counts: micro within 5% of the published 75,237;
+// - cnn and gru (per-output-channel scales): they run, and each npz row quantizes its ONNX weights.
 import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -190,5 +191,72 @@ describe('reference models and weights', () => {
     expect(readNpy(join(DATA_DIR, 'test_Y.npy')).shape).toEqual([testX.shape[0], 17, 2]);
     expect(readNpy(join(DATA_DIR, 'train_mean_pose.npy')).shape).toEqual([17, 2]);
     expect(existsSync(join(VARIANTS_DIR, 'variants.json'))).toBe(true);
+  });
+});
+
+// The convolutional and recurrent models (issue 14) quantize per output channel: `<name>.scale` is [rows]
+// and each row has its own max|W|/qmax. Their matrices are Conv weights [O, C/group, k], GRU W and R (an
+// Unsqueeze of [3H, I] in the graph) and Gemm/MatMul weights; matched by element count, as stored or (2-D)
+// transposed.
+const PER_CHANNEL: Pair[] = (['cnn', 'gru'] as const).flatMap((m): Pair[] => [
+  { onnx: `${m}/${m}.onnx`, npz: `${m}/pose_${m}_int4.npz`, bits: 4, model: m, qat: true },
+  { onnx: `${m}/${m}_fp32.onnx`, npz: `${m}/pose_${m}_int4_ptq.npz`, bits: 4, model: m, qat: true },
+  { onnx: `${m}/${m}_fp32.onnx`, npz: `${m}/pose_${m}_int8.npz`, bits: 8, model: m, qat: true },
+]).map((p) => ({ ...p, onnx: join(MODELS_DIR, p.onnx), npz: join(MODELS_DIR, p.npz) }));
+
+/** Per-row q and scales of a float32 tensor viewed as [rows, rest], the contract's rule row by row. */
+function quantizeRows(w: Float32Array, rows: number, bits: 4 | 8): { q: Int8Array; scales: Float32Array } {
+  const cols = w.length / rows;
+  const q = new Int8Array(w.length);
+  const scales = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const row = w.subarray(r * cols, (r + 1) * cols);
+    const one = quantize(row, bits);
+    q.set(one.q, r * cols);
+    scales[r] = one.scale;
+  }
+  return { q, scales };
+}
+
+describe('per-output-channel reference models (cnn, gru)', () => {
+  const testX = readNpy(join(DATA_DIR, 'test_X.npy'));
+
+  it.each([...new Set(PER_CHANNEL.map((p) => p.onnx))].map((p) => [p]))('%s runs on onnxruntime-node: [N,3,114,10] -> [N,17,2]', async (onnxPath) => {
+    const n = 5;
+    const session = await ort.InferenceSession.create(onnxPath);
+    const out = (await session.run({ csi: new ort.Tensor('float32', (testX.data as Float32Array).slice(0, n * 3420), [n, 3, 114, 10]) })).keypoints!;
+    expect(out.dims).toEqual([n, 17, 2]);
+    expect(Array.from(out.data as Float32Array).every(Number.isFinite)).toBe(true);
+  });
+
+  it.each(PER_CHANNEL.map((p) => [p.npz, p]))('%s has per-row scales and codes that quantize its ONNX weights', (_n, p) => {
+    const pair = p as Pair;
+    const npz = readNpz(pair.npz);
+    const meta = JSON.parse(new TextDecoder().decode(npz.get('__meta__')!.data as Uint8Array));
+    expect(meta).toEqual({ format: 'pose-edge-qweights', version: 1, bits: pair.bits, scheme: 'symmetric', model: pair.model });
+    const inits = initializers(pair.onnx);
+    const names = quantizedNames(npz, pair.bits);
+    expect(names.length).toBeGreaterThanOrEqual(4);
+    const used = new Set<string>();
+    for (const name of names) {
+      const shape = Array.from(npz.get(`${name}.shape`)!.data as BigInt64Array, Number);
+      const count = shape.reduce((a, b) => a * b, 1);
+      const scale = npz.get(`${name}.scale`)!;
+      expect(scale.dtype).toBe('f4');
+      expect(scale.shape).toEqual([shape[0]]);
+      const packed = npz.get(`${name}.int${pair.bits}`)!;
+      const q = pair.bits === 4 ? unpackInt4(packed.data as Uint8Array, count) : (packed.data as Int8Array);
+      const found = [...inits.entries()].find(([iname, t]) => {
+        if (used.has(iname) || t.data.length !== count) return false;
+        const candidates = [t.data];
+        if (t.dims.length === 2) candidates.push(transpose2d(t.data, t.dims[0]!, t.dims[1]!));
+        return candidates.some((w) => {
+          const mine = quantizeRows(w, shape[0]!, pair.bits);
+          return mine.scales.every((s, i) => s === (scale.data as Float32Array)[i]) && mine.q.every((v, i) => v === q[i]);
+        });
+      });
+      expect(found, `${pair.npz}: no initializer of ${pair.onnx} quantizes to ${name}`).toBeDefined();
+      used.add(found![0]);
+    }
   });
 });

@@ -34,5 +34,12 @@
 #include "kernels/pk_attention_pool.h"
 #include "kernels/pk_matmul_const.h"
 #include "kernels/pk_clip.h"
+#include "kernels/pk_conv.h"
+#include "kernels/pk_maxpool.h"
+#include "kernels/pk_avgpool.h"
+#include "kernels/pk_transpose.h"
+#include "kernels/pk_gru.h"
+#include "kernels/pk_hardswish.h"
+#include "kernels/pk_concat.h"
 
 #endif /* POSE_KERNELS_H */

@@ -23,6 +23,11 @@ export interface LinearAttrs {
   biasInitializer: string | null;
   /** A Transpose folded into the input (e.g. [0,3,1,2] for the per-packet projection), or null. */
   inputPerm: number[] | null;
+  /**
+   * Set by fold-batch-norm: the IR weight is the npz's (weightInitializer) with row o multiplied by
+   * rowFactor[o] (gamma / sqrt(var + eps)); the kernel multiplies the row scales instead of the codes.
+   */
+  rowFactor?: number[];
 }
 
 /** Normalization over the last axis: (x - mean) / sqrt(var + epsilon) * scale + bias; var is the biased variance. */

@@ -13,16 +13,23 @@ import { attentionKernel, type AttentionOp } from './attention/index.ts';
 import { attentionPoolKernel, type AttentionPoolOp } from './attention-pool/index.ts';
 import { matmulConstKernel, type MatMulConstOp } from './matmul-const/index.ts';
 import { clipKernel, type ClipOp } from './clip/index.ts';
+import { convKernel, type ConvOp } from './conv/index.ts';
+import { maxPoolKernel, type MaxPoolOp } from './max-pool/index.ts';
+import { avgPoolKernel, type AvgPoolOp } from './avg-pool/index.ts';
+import { transposeKernel, type TransposeOp } from './transpose/index.ts';
+import { gruKernel, type GruOp } from './gru/index.ts';
+import { hardSwishKernel, type HardSwishOp } from './hardswish/index.ts';
+import { concatKernel, type ConcatOp } from './concat/index.ts';
 
-export type { NormalizeOp, LinearOp, AddOp, ReluOp, LutOp, LayerNormOp, AttentionOp, AttentionPoolOp, MatMulConstOp, ClipOp };
+export type { NormalizeOp, LinearOp, AddOp, ReluOp, LutOp, LayerNormOp, AttentionOp, AttentionPoolOp, MatMulConstOp, ClipOp, ConvOp, MaxPoolOp, AvgPoolOp, TransposeOp, GruOp, HardSwishOp, ConcatOp };
 
 /** One integer op of the QuantizedGraph: what a kernel planned for an IR node. */
-export type QOp = NormalizeOp | LinearOp | AddOp | LutOp | ReluOp | LayerNormOp | AttentionOp | AttentionPoolOp | MatMulConstOp | ClipOp;
+export type QOp = NormalizeOp | LinearOp | AddOp | LutOp | ReluOp | LayerNormOp | AttentionOp | AttentionPoolOp | MatMulConstOp | ClipOp | ConvOp | MaxPoolOp | AvgPoolOp | TransposeOp | GruOp | HardSwishOp | ConcatOp;
 
 // Each kernel's op type is checked against its own kernel; the list holds them under the common interface.
 const KERNELS: readonly Kernel[] = [
   normalizeKernel, linearKernel, addKernel, reluKernel, lutKernel, layerNormKernel, attentionKernel, attentionPoolKernel, matmulConstKernel,
-  clipKernel,
+  clipKernel, convKernel, maxPoolKernel, avgPoolKernel, transposeKernel, gruKernel, hardSwishKernel, concatKernel,
 ] as readonly Kernel[];
 
 function indexBy(key: (k: Kernel) => readonly string[]): Map<string, Kernel> {

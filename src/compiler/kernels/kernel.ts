@@ -51,6 +51,11 @@ export interface Kernel<Op extends QOpCommon & { kind: string } = QOpCommon & { 
   readonly headers: readonly string[];
   /** Does planning need the calibrated range of the node's output? (false: its scale follows the input.) */
   readonly calibrated: boolean;
+  /**
+   * Its ops have one output that out_min/out_max (OutRange) saturate in that output's codes, so a ReLU or
+   * Clip reading only that output can narrow them instead of running (relu, clip: PlanContext.clampableLastOp).
+   */
+  readonly clampsOutput?: boolean;
   precision?(node: Node, rules: PrecisionRules, isConst: (tensor: string) => boolean): void;
   /** Plans the node; null when it became part of another op (a ReLU fused into its Linear) or a view. */
   plan(ctx: PlanContext, node: Node): Op | null;

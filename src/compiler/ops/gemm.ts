@@ -38,4 +38,5 @@ export const Gemm: OpDef<GemmAttrs> = {
     }
     return [y];
   },
+  weightInputs: [1],
 };

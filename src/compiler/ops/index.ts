@@ -3,26 +3,34 @@
 import type { OpDef } from './types.ts';
 import { Add } from './add.ts';
 import { Attention } from './pe-attention.ts';
+import { AveragePool } from './average-pool.ts';
+import { BatchNormalization } from './batch-normalization.ts';
 import { AttentionPool } from './pe-attention-pool.ts';
 import { Cast } from './cast.ts';
 import { Clip } from './clip.ts';
 import { Concat } from './concat.ts';
 import { Constant } from './constant.ts';
 import { ConstantOfShape } from './constant-of-shape.ts';
+import { Conv } from './conv.ts';
 import { Div } from './div.ts';
 import { Equal } from './equal.ts';
 import { Erf } from './erf.ts';
 import { Expand } from './expand.ts';
 import { Flatten } from './flatten.ts';
 import { Gather } from './gather.ts';
+import { GlobalAveragePool } from './global-average-pool.ts';
 import { Gelu } from './pe-gelu.ts';
 import { Gemm } from './gemm.ts';
+import { GRU } from './gru.ts';
+import { HardSigmoid } from './hard-sigmoid.ts';
+import { HardSwish } from './hard-swish.ts';
 import { Identity } from './identity.ts';
 import { LayerNorm } from './pe-layer-norm.ts';
 import { LayerNormalization } from './layer-normalization.ts';
 import { Linear } from './pe-linear.ts';
 import { MatMul } from './matmul.ts';
 import { MatMulConst } from './pe-matmul-const.ts';
+import { MaxPool } from './max-pool.ts';
 import { MinMaxNormalize } from './pe-min-max-normalize.ts';
 import { Mul } from './mul.ts';
 import { Pow } from './pow.ts';
@@ -49,21 +57,29 @@ import { Where } from './where.ts';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const OPS: ReadonlyMap<string, OpDef<any>> = new Map<string, OpDef<any>>([
   ['Add', Add],
+  ['AveragePool', AveragePool],
+  ['BatchNormalization', BatchNormalization],
   ['Cast', Cast],
   ['Clip', Clip],
   ['Concat', Concat],
   ['Constant', Constant],
   ['ConstantOfShape', ConstantOfShape],
+  ['Conv', Conv],
   ['Div', Div],
   ['Equal', Equal],
   ['Erf', Erf],
   ['Expand', Expand],
   ['Flatten', Flatten],
   ['Gather', Gather],
+  ['GlobalAveragePool', GlobalAveragePool],
   ['Gemm', Gemm],
+  ['GRU', GRU],
+  ['HardSigmoid', HardSigmoid],
+  ['HardSwish', HardSwish],
   ['Identity', Identity],
   ['LayerNormalization', LayerNormalization],
   ['MatMul', MatMul],
+  ['MaxPool', MaxPool],
   ['Mul', Mul],
   ['Pow', Pow],
   ['ReduceMax', ReduceMax],

@@ -13,4 +13,5 @@ export const MatMul: OpDef<Record<string, never>> = {
     return [{ dtype: 'float32', shape: matmulShape(node, a.shape, b.shape) }];
   },
   evaluate: (node, [a, b]) => [matmul(node, a!, b!)],
+  weightInputs: [1],
 };

@@ -29,4 +29,11 @@ export interface OpDef<A extends Attrs = Attrs> {
   infer(node: Node<A>, inputs: (InputInfo | undefined)[]): OutputInfo[];
   /** Float reference semantics. */
   evaluate(node: Node<A>, inputs: (Value | undefined)[]): Value[];
+  /**
+   * The inputs that are weight matrices when they are initializers (MatMul/Gemm B, Conv W, the GRU's W and R):
+   * an npz that quantizes any weight must quantize these (quant/weight-map.ts).
+   */
+  weightInputs?: readonly number[];
+  /** For an op that only exists folded into others: where it is supported (the planner's refusal says it). */
+  foldedOnly?: string;
 }

@@ -6,6 +6,7 @@ import type { QWeights, QuantizedTensor } from './qweights.ts';
 import type { WeightMapEntry } from './weight-map.ts';
 import type { TensorRange } from './calibrate.ts';
 import type { ActBits, ConstValues, QConst, QOp, QOpCommon, QTensor } from './qgraph.ts';
+import type { OutRange } from '../kernels/common.ts';
 
 export type Int8InputsChoice = 'trained' | 'all' | 'none';
 
@@ -48,6 +49,11 @@ export interface PlanContext {
   quantizedWeight(initializer: string): { entry: WeightMapEntry; tensor: QuantizedTensor } | null;
   /** The op planned just before this node (a ReLU fuses into its Linear). */
   lastOp(): QOp | undefined;
+  /**
+   * The op planned just before this node when it writes `tensor` (an arena tensor that only this node reads,
+   * not the model output's storage) and its kernel clampsOutput: a ReLU or Clip can narrow its out_min/out_max.
+   */
+  clampableLastOp(node: Node, tensor: string): (QOp & OutRange) | undefined;
   /** The IR nodes that read a tensor. */
   consumers(tensor: string): Node[];
   common(node: Node, inputs: string[], outputs: string[]): QOpCommon;

@@ -6,7 +6,9 @@
 // one (multiplier, shift) pair through fixed-point.ts. docs/quantization.md explains the choices.
 import { PoseEdgeError } from '../../errors.ts';
 import type { Graph, Node, Tensor } from '../ir/graph.ts';
-import { kernelForIrOp, supportedIrOps } from '../kernels/index.ts';
+import { kernelForIrOp, kernelOf, supportedIrOps } from '../kernels/index.ts';
+import { OPS } from '../ops/index.ts';
+import type { OutRange } from '../kernels/common.ts';
 import { assignPrecision } from './precision.ts';
 import type { PlanContext, PlanInputs } from './plan-context.ts';
 import { HEADROOM, qmax, type QConst, type QOp, type QTensor, type QuantizedGraph } from './qgraph.ts';
@@ -114,6 +116,13 @@ export function planQuantization(inp: PlanInputs): QuantizedGraph {
       return { entry, tensor: t };
     },
     lastOp: () => ops[ops.length - 1],
+    clampableLastOp(node, tensor) {
+      const producer = ops[ops.length - 1];
+      const t = tensors.get(tensor);
+      if (!producer || !kernelOf(producer).clampsOutput || producer.outputs[0] !== tensor || t?.home !== 'arena') return undefined;
+      if (ctx.consumers(tensor).length !== 1 || node.outputs.some((o) => ctx.isModelOutput(o))) return undefined;
+      return producer as QOp & OutRange;
+    },
     consumers: (name) => g.nodes.filter((n) => n.inputs.includes(name)),
     common(node, inputs, outputs) {
       return { name: node.name, irOp: node.op, sources: node.sources, inputs, outputs, macs: 0, scratchBytes: 0, notes: [] };
@@ -141,7 +150,10 @@ export function planQuantization(inp: PlanInputs): QuantizedGraph {
       continue;
     }
     const kernel = kernelForIrOp(node.op);
-    if (!kernel) ctx.fail(node, `has no integer kernel (supported: ${supportedIrOps().join(', ')})`);
+    if (!kernel) {
+      const folded = OPS.get(node.op)?.foldedOnly;
+      ctx.fail(node, folded ? `is only supported ${folded}` : `has no integer kernel (supported: ${supportedIrOps().join(', ')})`);
+    }
     if (kernel.calibrated) ctx.newTensor(node.outputs[0], calibratedScale(node.outputs[0], node));
     const op = kernel.plan(ctx, node) as QOp | null;
     if (op) ops.push(op);

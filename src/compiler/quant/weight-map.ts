@@ -9,6 +9,7 @@
 // within 1e-6 relative, so a weights file that belongs to another model is an error, not a silent mix.
 import type { onnx } from 'onnx-proto';
 import { PoseEdgeError } from '../../errors.ts';
+import { OPS } from '../ops/index.ts';
 import { halfStep, type QWeights, type QWeightTensor } from './qweights.ts';
 
 export class WeightMapError extends PoseEdgeError {}
@@ -131,14 +132,18 @@ export function initializerFloats(t: onnx.ITensorProto): Float32Array {
   return Float32Array.from(t.floatData ?? []);
 }
 
-/** Float initializers that are the B input (weights) of a MatMul or Gemm, directly or through an Identity. */
+/**
+ * Float initializers (rank >= 2) that an op reads as a weight matrix (its OpDef's weightInputs: the B input of
+ * a MatMul or Gemm, a Conv's W, ...), directly or through an Identity.
+ */
 function weightLikeInitializers(graph: onnx.IGraphProto, inits: Map<string, Initializer>, aliasOf: Map<string, string>): string[] {
   const out = new Set<string>();
   for (const n of graph.node ?? []) {
-    if (n.opType !== 'MatMul' && n.opType !== 'Gemm') continue;
-    const b = n.input?.[1];
-    const name = b && (inits.has(b) ? b : aliasOf.get(b));
-    if (name && inits.get(name)!.dims.length === 2) out.add(name);
+    for (const k of OPS.get(n.opType ?? '')?.weightInputs ?? []) {
+      const b = n.input?.[k];
+      const name = b && (inits.has(b) ? b : aliasOf.get(b));
+      if (name && inits.get(name)!.dims.length >= 2) out.add(name);
+    }
   }
   return [...out];
 }

@@ -20,7 +20,7 @@ const io = { inputs: [['x', ['B', 4]]] as ModelSpec['inputs'], outputs: [['y']] 
 
 describe('front-end errors name the node, its op and what is unsupported', () => {
   it('an unsupported op', () => {
-    fails({ ...io, nodes: [{ name: '/conv/Conv', op: 'Conv', inputs: ['x'], outputs: ['y'] }] }, UnsupportedOpError, 'bad.onnx: node "/conv/Conv" (Conv): op Conv is not supported by the compiler (supported: ');
+    fails({ ...io, nodes: [{ name: '/lstm/LSTM', op: 'LSTM', inputs: ['x'], outputs: ['y'] }] }, UnsupportedOpError, 'bad.onnx: node "/lstm/LSTM" (LSTM): op LSTM is not supported by the compiler (supported: ');
   });
 
   it('a node in a non-default domain', () => {

@@ -19,10 +19,12 @@ import { simulate } from '../../../src/compiler/sim/run.ts';
 import { WINDOW_VALUES } from '../../../src/data/window.ts';
 import { readNpy } from '../../../src/io/npy.ts';
 import { buildHost, runHost } from '../compile/c-build.ts';
-import { writeQWeightsFile } from '../quant/qweights-fixture.ts';
+import { META4, writeQWeightsFile, type Members } from '../quant/qweights-fixture.ts';
 import { buildModel, encode, ortRun, randomFloats, type ModelSpec } from '../onnx/onnx-builder.ts';
 import { importOnnx } from '../../../src/compiler/onnx/import.ts';
 import { interpret } from '../../../src/compiler/ir/interpret.ts';
+import { lower } from '../../../src/compiler/lower.ts';
+import { calibrationTensors, planQuantization } from '../../../src/compiler/quant/plan.ts';
 import type { Value } from '../../../src/compiler/ops/types.ts';
 
 /**
@@ -66,16 +68,19 @@ export interface OpCheck {
 const testX = readNpy(BUNDLED.testX).data as Float32Array;
 
 /**
- * Builds `spec` (its input must be `csi` [N,3,114,10] float, its one output float), compiles it with no
- * quantized weights (an npz with only the metadata), and runs the checks on the first `windows` test windows.
+ * Builds `spec` (its input must be `csi` [N,3,114,10] float, its one output float), compiles it with the
+ * quantized weights `weights` (npz members; default none: an npz with only the metadata, so weight matrices
+ * are the float initializers, quantized to int8 by the kernel) at `bits`, and runs the checks on the first
+ * `windows` test windows.
  */
-export async function checkOp(spec: ModelSpec, opts: { windows?: number; actBits?: 8 | 16 } = {}): Promise<OpCheck> {
+export async function checkOp(spec: ModelSpec, opts: { windows?: number; actBits?: 8 | 16; weights?: Members; bits?: 4 | 8 } = {}): Promise<OpCheck> {
   const dir = mkdtempSync(join(tmpdir(), 'pe-op-'));
   const model: onnx.ModelProto = buildModel(spec);
   const modelPath = join(dir, 'model.onnx');
   writeFileSync(modelPath, encode(model));
-  const weightsPath = writeQWeightsFile({});
-  const compiled = await compileModel({ modelPath, weightsPath, bits: 4, actBits: opts.actBits ?? 8, calibPath: BUNDLED.calib, outDir: join(dir, 'out'), write: false });
+  const bits = opts.bits ?? 4;
+  const weightsPath = writeQWeightsFile(opts.weights ?? {}, { ...META4, bits });
+  const compiled = await compileModel({ modelPath, weightsPath, bits, actBits: opts.actBits ?? 8, calibPath: BUNDLED.calib, outDir: join(dir, 'out'), write: false });
   const n = opts.windows ?? 32;
   const g = compiled.qgraph;
   const windows = new Int16Array(n * WINDOW_VALUES);
@@ -96,4 +101,14 @@ export async function checkOp(spec: ModelSpec, opts: { windows?: number; actBits
 /** The component built with clang, ASan and UBSan (an out-of-bounds access or an overflow fails the run). */
 function buildSanitized(files: Map<string, string>): string {
   return buildHost(files, 'clang', ['-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all']);
+}
+
+/** Lowers and plans a model with made-up ranges (|x| <= 1 everywhere): for errors that planning raises. */
+export function planOnly(spec: ModelSpec): void {
+  const graph = lower(buildModel(spec), 'model.onnx');
+  const ranges = new Map([...calibrationTensors(graph), ...graph.outputs].map((name) => [name, { name, min: -1, max: 1, maxAbs: 1, p9999: 1, count: 1 }]));
+  planQuantization({
+    graph, weights: { path: 'w.npz', meta: { format: 'pose-edge-qweights', version: 1, bits: 4, scheme: 'symmetric' }, tensors: new Map() },
+    weightMap: [], ranges, bits: 4, actBits: 8, inputFracBits: 7, outputFracBits: 12, modelPath: 'model.onnx',
+  });
 }

@@ -1,6 +1,6 @@
 // Clip (ReLU6 and friends): y = min(max(x, min), max), at the input's scale (the model output's scale when
-// it is the output). Fused into the Linear that produces its input when it is that tensor's only reader
-// (the Linear then saturates at the clip bounds); otherwise its own kernel: one requantization (exact when
+// it is the output). Fused into the op that produces its input (a Linear, a Conv: a kernel that
+// clampsOutput) when it is that tensor's only reader (the op then saturates at the clip bounds); otherwise its own kernel: one requantization (exact when
 // the scales are equal) saturated to the quantized bounds. Rounding is monotone, so clamping the codes is
 // clamping the reals. C: pk_clip_X (templates/c/kernels/pk_clip.h).
 import type { Node } from '../../ir/graph.ts';
@@ -29,8 +29,8 @@ function plan(ctx: PlanContext, node: Node): ClipOp | null {
     name ? { dtype: 'float32', shape: [1], data: ctx.constFloats(name, node) } : undefined;
   const { min, max } = clipBounds(node, [undefined, constant(minName), constant(maxName)]);
   const x = ctx.tensor(xName);
-  const producer = ctx.lastOp();
-  if (producer?.kind === 'linear' && producer.outputs[0] === x.name && ctx.consumers(x.name).length === 1 && x.home === 'arena' && !ctx.isModelOutput(out)) {
+  const producer = ctx.clampableLastOp(node, x.name);
+  if (producer) {
     producer.outMin = Math.max(producer.outMin, boundCode(min, x.scale, x.bits));
     producer.outMax = Math.min(producer.outMax, boundCode(max, x.scale, x.bits));
     producer.sources = [...producer.sources, ...node.sources];

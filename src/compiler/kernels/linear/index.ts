@@ -10,6 +10,7 @@ import type { PlanContext } from '../../quant/plan-context.ts';
 import type { Act } from '../common.ts';
 import { typeSuffix, type Arg, type Kernel, type Refs, type SimArg } from '../kernel.ts';
 import { linearW4, linearW4R4, linearW8 } from './sim.ts';
+import { planWeights } from '../weights.ts';
 
 export interface LinearOp extends QOpCommon {
   kind: 'linear';
@@ -99,6 +100,14 @@ function plan(ctx: PlanContext, node: Node): LinearOp {
     perRow = qt.scaleAxis === 'row';
     origin = `${entry.npzKey} (npz int${qt.bits}${perRow ? ', per-row scales' : `, scale ${qt.scale[0].toPrecision(6)}`})`;
     module = entry.npzKey.replace(/\.weight$/, '');
+    if (a.rowFactor) {
+      // A folded BatchNormalization: the codes stay, each row's scale takes its factor (planWeights).
+      const w = planWeights(ctx, node, { initializer: a.weightInitializer, floatName: wName, rows: outF, rowLen: inF, rowFactor: a.rowFactor });
+      codes = w.codes;
+      wScale = Float32Array.from(w.scale);
+      perRow = true;
+      origin = w.origin;
+    }
   } else {
     // A weight the npz keeps float (the attention-pool score vector): int8 per tensor, symmetric.
     const w = ctx.constFloats(wName, node);
@@ -280,6 +289,7 @@ export const linearKernel: Kernel<LinearOp> = {
   irOps: ['pe.Linear'],
   headers: ['pk_linear.h'],
   calibrated: true,
+  clampsOutput: true,
   plan,
   cName: (op, bitsOf) => `pk_linear_w${op.layout === 'r4' ? '4r4' : op.wbits}_${typeSuffix(bitsOf(op.inputs[0]))}_${typeSuffix(bitsOf(op.outputs[0]))}`,
   args,

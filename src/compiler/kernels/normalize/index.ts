@@ -3,6 +3,7 @@
 // so the per-packet projection reads tokens. C: pk_minmax_normalize_{i8,i16} (templates/c/kernels).
 import type { Node } from '../../ir/graph.ts';
 import type { LinearAttrs } from '../../ir/fused-ops.ts';
+import type { TransposeAttrs } from '../../ops/transpose.ts';
 import { qmax, type QOpCommon } from '../../quant/qgraph.ts';
 import type { PlanContext } from '../../quant/plan-context.ts';
 import type { Act } from '../common.ts';
@@ -23,11 +24,11 @@ function plan(ctx: PlanContext, node: Node): NormalizeOp {
   const shape = ctx.tensor(x).shape;
   if (shape.length !== 4 || shape[0] !== 1) ctx.fail(node, `expects a [1,links,subcarriers,packets] window, got [${shape.join(',')}]`);
   const [, links, sc, packets] = shape;
-  // Consumers must take the window token-major (the per-packet projection with inputPerm [0,3,1,2]),
-  // because that is the layout the normalize kernel writes.
+  // Consumers must take the window token-major (the per-packet projection with inputPerm [0,3,1,2], or a
+  // Transpose [0,3,1,2], which is then a view), because that is the layout the normalize kernel writes.
   for (const c of ctx.consumers(out)) {
-    const perm = c.op === 'pe.Linear' ? (c.attrs as LinearAttrs).inputPerm : null;
-    if (!perm || perm.join(',') !== '0,3,1,2') ctx.fail(c, `reads the normalized window other than as per-packet tokens (inputPerm [0,3,1,2]); not supported`);
+    const perm = c.op === 'pe.Linear' ? (c.attrs as LinearAttrs).inputPerm : c.op === 'Transpose' ? (c.attrs as TransposeAttrs).perm : null;
+    if (!perm || perm.join(',') !== '0,3,1,2') ctx.fail(c, `reads the normalized window other than as per-packet tokens (a Linear's input permutation or a Transpose [0,3,1,2]); not supported`);
   }
   const y = ctx.newTensor(out, 1 / qmax(ctx.bitsOf(out)), `token-major [${packets}][${links * sc}]`);
   if (y.scale !== 1 / qmax(y.bits)) ctx.fail(node, 'is the model output, whose scale is fixed (OUTPUT_FRAC_BITS); the normalization writes Q0.15 codes and cannot rescale');

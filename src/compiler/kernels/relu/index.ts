@@ -1,6 +1,6 @@
-// ReLU. Fused into the Linear that produces its input when it is that tensor's only reader (the Linear
-// then saturates at 0, out_min = 0, and the ReLU's output is a view); otherwise its own kernel at the
-// input's scale. C: pk_relu_X.
+// ReLU. Fused into the op that produces its input (a Linear, a Conv: a kernel that clampsOutput) when it
+// is that tensor's only reader (the op then saturates at 0, out_min = 0, and the ReLU's output is a view);
+// otherwise its own kernel at the input's scale. C: pk_relu_X.
 import type { Node } from '../../ir/graph.ts';
 import type { QOpCommon } from '../../quant/qgraph.ts';
 import type { PlanContext } from '../../quant/plan-context.ts';
@@ -16,9 +16,8 @@ export interface ReluOp extends QOpCommon {
 function plan(ctx: PlanContext, node: Node): ReluOp | null {
   const out = node.outputs[0];
   const src = ctx.tensor(node.inputs[0]);
-  const producer = ctx.lastOp();
-  const onlyReader = ctx.consumers(src.name).length === 1;
-  if (producer?.kind === 'linear' && producer.outputs[0] === src.name && onlyReader && src.home === 'arena' && !ctx.isModelOutput(out)) {
+  const producer = ctx.clampableLastOp(node, src.name);
+  if (producer) {
     producer.outMin = 0;
     producer.sources = [...producer.sources, ...node.sources];
     producer.notes.push(`ReLU "${node.name}" fused (out_min 0)`);
