@@ -157,14 +157,26 @@ function panel(p: PanelSpec, yAxis: Axis): string {
       out.push(`<line x1="${X(m.xRange[0]).toFixed(1)}" y1="${y}" x2="${X(m.xRange[1]).toFixed(1)}" y2="${y}" stroke="${SIZE_COLORS[m.row.size]}" stroke-width="1.5"/>`);
     }
   }
+  // Labels go above-right of their marker, or the first of three other places that overlaps no label already
+  // placed (two sizes at one accuracy would otherwise print over each other).
+  const placed: { x0: number; x1: number; y: number }[] = [];
   for (const m of p.markers) {
     const x = X(m.x);
     const y = Y(m.y);
     out.push(marker(m, x, y));
-    out.push(`<text x="${(x + 9).toFixed(1)}" y="${(y - 7).toFixed(1)}" font-size="10" fill="#333">${esc(`${m.row.size} ${m.row.precision}`)}</text>`);
+    const text = `${m.row.size} ${m.row.precision}${m.row.deployed?.actBits === 16 ? ' (a16)' : ''}`;
+    const w = text.length * LABEL_CHAR_PX;
+    const spots = [[x + 9, y - 7], [x + 9, y + 15], [x - 9 - w, y - 7], [x - 9 - w, y + 15]];
+    const free = (sx: number, sy: number) => placed.every((b) => Math.abs(b.y - sy) >= 11 || sx + w <= b.x0 || sx >= b.x1);
+    const [lx, ly] = spots.find(([sx, sy]) => free(sx, sy)) ?? spots[0];
+    placed.push({ x0: lx, x1: lx + w, y: ly });
+    out.push(`<text x="${lx.toFixed(1)}" y="${ly.toFixed(1)}" font-size="10" fill="#333">${esc(text)}</text>`);
   }
   return out.join('\n');
 }
+
+/** Approximate width of one character of a 10 px sans-serif label, for keeping labels apart. */
+const LABEL_CHAR_PX = 5.6;
 
 /** The cost on the chip of a deployed row: the latency estimate's midpoint (and its range), or instructions. */
 function chipCost(r: FrontierRow, latency: boolean): { x: number; xRange?: [number, number] } {
@@ -222,7 +234,7 @@ export function renderFrontierSvg(res: FrontierResult): string {
   }
   const notes = [
     'Filled: fits the ESP32-C3 (400 KB SRAM, 4 MB flash) and the ESP32-S3 (512 KB SRAM + PSRAM), by the measured arena and flash;',
-    'ringed: the S3 only; crossed: neither. Dashed staircase: the Pareto frontier of the deployed (int8, int4) models.',
+    'ringed: the S3 only; crossed: neither. Dashed staircase: the Pareto frontier of the deployed (int8, int4) models; (a16): int16 activations.',
     `Arena (SRAM) of the deployed models: ${bytesLabel(Math.min(...deployedRows.map((r) => r.deployed!.arenaBytes)))} to ` +
       `${bytesLabel(Math.max(...deployedRows.map((r) => r.deployed!.arenaBytes)))}. torso-PCK@20: the virtual node on the ${res.testWindows} test windows (fp32: the reference model).`,
   ];
