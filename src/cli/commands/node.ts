@@ -58,17 +58,19 @@ export function register(program: Command): void {
       // The port path and the process's stderr come from the node program: escaped like any device text.
       if (raw.json) process.stdout.write(jsonLine({ port: node.port, pid: node.pid }) + '\n');
       else process.stdout.write(`${escapeTerminal(node.port)}\nvirtual node pid ${node.pid}, model ${escapeTerminal(node.modelDir)}; Ctrl-C stops it\n`);
-      let stopping = false;
+      // The stop's own promise is awaited below, not only node.exited: the command must not return (and the CLI
+      // exit) before the "stopped" line is written.
+      let stopping: Promise<void> | null = null;
       const stop = (sig: NodeJS.Signals) => {
         if (stopping) return;
-        stopping = true;
-        void node.stop().then((code) => {
+        stopping = node.stop().then((code) => {
           if (raw.json) process.stdout.write(jsonLine({ stopped: true, signal: sig, exitCode: code }) + '\n');
         });
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       const code = await node.exited;
+      if (stopping) await stopping;
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       const port = escapeTerminal(node.port);

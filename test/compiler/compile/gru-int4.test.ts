@@ -21,7 +21,7 @@ beforeAll(async () => {
 describe('gru int4: generated C vs simulator vs reference', () => {
   it('runs the whole bundled test set: an int8 window, the projection to the int16 GRU input, the GRU', () => {
     expect(run.n).toBeGreaterThanOrEqual(512);
-    expect(run.compiled.report.ops.map((o) => o.kernel).slice(0, 3)).toEqual(['pk_minmax_normalize_i8', 'pk_linear_w4_i8_i16', 'pk_gru_w4_i16']);
+    expect(run.compiled.report.ops.map((o) => o.kernel).slice(0, 3)).toEqual(['pk_minmax_normalize_i8', 'pk_linear_w4r4_i8_i16', 'pk_gru_w4_i16']); // an int8 input takes the int8-activation linear (w4r4)
   });
 
   it('the arena is within 10% of its lower bound', () => {
