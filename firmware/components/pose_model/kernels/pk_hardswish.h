@@ -12,44 +12,24 @@
 
 #include "pk_base.h"
 
-static inline void pk_hardswish_i8_i8(const int8_t *x, int32_t n, int32_t gate_mult, int32_t gate_shift, int32_t mult, int32_t shift,
-                                       int32_t out_min, int32_t out_max, int8_t *y)
-{
-    int32_t i;
-    for (i = 0; i < n; ++i) {
-        const int32_t g = pk_rq_sat(x[i], gate_mult, gate_shift, -16384, 16384) + 16384;
-        y[i] = (int8_t)pk_rq_sat((int32_t)x[i] * g, mult, shift, out_min, out_max);
-    }
-}
+#define PK_FN pk_hardswish_i8_i8
+#define PK_TX int8_t
+#define PK_TY int8_t
+#include "pk_hardswish.inc"
 
-static inline void pk_hardswish_i8_i16(const int8_t *x, int32_t n, int32_t gate_mult, int32_t gate_shift, int32_t mult, int32_t shift,
-                                       int32_t out_min, int32_t out_max, int16_t *y)
-{
-    int32_t i;
-    for (i = 0; i < n; ++i) {
-        const int32_t g = pk_rq_sat(x[i], gate_mult, gate_shift, -16384, 16384) + 16384;
-        y[i] = (int16_t)pk_rq_sat((int32_t)x[i] * g, mult, shift, out_min, out_max);
-    }
-}
+#define PK_FN pk_hardswish_i8_i16
+#define PK_TX int8_t
+#define PK_TY int16_t
+#include "pk_hardswish.inc"
 
-static inline void pk_hardswish_i16_i8(const int16_t *x, int32_t n, int32_t gate_mult, int32_t gate_shift, int32_t mult, int32_t shift,
-                                       int32_t out_min, int32_t out_max, int8_t *y)
-{
-    int32_t i;
-    for (i = 0; i < n; ++i) {
-        const int32_t g = pk_rq_sat(x[i], gate_mult, gate_shift, -16384, 16384) + 16384;
-        y[i] = (int8_t)pk_rq_sat((int32_t)x[i] * g, mult, shift, out_min, out_max);
-    }
-}
+#define PK_FN pk_hardswish_i16_i8
+#define PK_TX int16_t
+#define PK_TY int8_t
+#include "pk_hardswish.inc"
 
-static inline void pk_hardswish_i16_i16(const int16_t *x, int32_t n, int32_t gate_mult, int32_t gate_shift, int32_t mult, int32_t shift,
-                                       int32_t out_min, int32_t out_max, int16_t *y)
-{
-    int32_t i;
-    for (i = 0; i < n; ++i) {
-        const int32_t g = pk_rq_sat(x[i], gate_mult, gate_shift, -16384, 16384) + 16384;
-        y[i] = (int16_t)pk_rq_sat((int32_t)x[i] * g, mult, shift, out_min, out_max);
-    }
-}
+#define PK_FN pk_hardswish_i16_i16
+#define PK_TX int16_t
+#define PK_TY int16_t
+#include "pk_hardswish.inc"
 
 #endif /* PK_HARDSWISH_H */

@@ -13,56 +13,24 @@
 
 #include "pk_base.h"
 
-static inline void pk_transpose_i8_i8(const int8_t *x, int32_t d0, int32_t d1, int32_t d2, int32_t d3, int32_t s0, int32_t s1,
-                                       int32_t s2, int32_t s3, int32_t mult, int32_t shift, int32_t out_min, int32_t out_max,
-                                       int8_t *y)
-{
-    int32_t i0, i1, i2, i3;
-    for (i0 = 0; i0 < d0; ++i0)
-        for (i1 = 0; i1 < d1; ++i1)
-            for (i2 = 0; i2 < d2; ++i2) {
-                const int8_t *xp = x + i0 * s0 + i1 * s1 + i2 * s2;
-                for (i3 = 0; i3 < d3; ++i3) *y++ = (int8_t)pk_rq_sat(xp[i3 * s3], mult, shift, out_min, out_max);
-            }
-}
+#define PK_FN pk_transpose_i8_i8
+#define PK_TX int8_t
+#define PK_TY int8_t
+#include "pk_transpose.inc"
 
-static inline void pk_transpose_i8_i16(const int8_t *x, int32_t d0, int32_t d1, int32_t d2, int32_t d3, int32_t s0, int32_t s1,
-                                       int32_t s2, int32_t s3, int32_t mult, int32_t shift, int32_t out_min, int32_t out_max,
-                                       int16_t *y)
-{
-    int32_t i0, i1, i2, i3;
-    for (i0 = 0; i0 < d0; ++i0)
-        for (i1 = 0; i1 < d1; ++i1)
-            for (i2 = 0; i2 < d2; ++i2) {
-                const int8_t *xp = x + i0 * s0 + i1 * s1 + i2 * s2;
-                for (i3 = 0; i3 < d3; ++i3) *y++ = (int16_t)pk_rq_sat(xp[i3 * s3], mult, shift, out_min, out_max);
-            }
-}
+#define PK_FN pk_transpose_i8_i16
+#define PK_TX int8_t
+#define PK_TY int16_t
+#include "pk_transpose.inc"
 
-static inline void pk_transpose_i16_i8(const int16_t *x, int32_t d0, int32_t d1, int32_t d2, int32_t d3, int32_t s0, int32_t s1,
-                                       int32_t s2, int32_t s3, int32_t mult, int32_t shift, int32_t out_min, int32_t out_max,
-                                       int8_t *y)
-{
-    int32_t i0, i1, i2, i3;
-    for (i0 = 0; i0 < d0; ++i0)
-        for (i1 = 0; i1 < d1; ++i1)
-            for (i2 = 0; i2 < d2; ++i2) {
-                const int16_t *xp = x + i0 * s0 + i1 * s1 + i2 * s2;
-                for (i3 = 0; i3 < d3; ++i3) *y++ = (int8_t)pk_rq_sat(xp[i3 * s3], mult, shift, out_min, out_max);
-            }
-}
+#define PK_FN pk_transpose_i16_i8
+#define PK_TX int16_t
+#define PK_TY int8_t
+#include "pk_transpose.inc"
 
-static inline void pk_transpose_i16_i16(const int16_t *x, int32_t d0, int32_t d1, int32_t d2, int32_t d3, int32_t s0, int32_t s1,
-                                       int32_t s2, int32_t s3, int32_t mult, int32_t shift, int32_t out_min, int32_t out_max,
-                                       int16_t *y)
-{
-    int32_t i0, i1, i2, i3;
-    for (i0 = 0; i0 < d0; ++i0)
-        for (i1 = 0; i1 < d1; ++i1)
-            for (i2 = 0; i2 < d2; ++i2) {
-                const int16_t *xp = x + i0 * s0 + i1 * s1 + i2 * s2;
-                for (i3 = 0; i3 < d3; ++i3) *y++ = (int16_t)pk_rq_sat(xp[i3 * s3], mult, shift, out_min, out_max);
-            }
-}
+#define PK_FN pk_transpose_i16_i16
+#define PK_TX int16_t
+#define PK_TY int16_t
+#include "pk_transpose.inc"
 
 #endif /* PK_TRANSPOSE_H */
