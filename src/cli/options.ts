@@ -5,6 +5,7 @@ import { Option, type Command } from 'commander';
 import { BUNDLED, bundledModel } from '../bundled.ts';
 import type { PoseEdgeError } from '../errors.ts';
 import type { ModelChoice } from '../compiler/compile.ts';
+import { parseTensorBits } from '../compiler/quant/precision.ts';
 
 type ErrorClass = new (message: string) => PoseEdgeError;
 
@@ -14,6 +15,7 @@ export interface ModelFlags {
   bits: string;
   actBits: string;
   int8Inputs: string;
+  tensorBits?: string;
   calib?: string;
 }
 
@@ -26,6 +28,7 @@ export function addModelOptions(cmd: Command): Command {
     .addOption(new Option('--bits <n>', 'weight bits: 4 or 8').default('4'))
     .addOption(new Option('--act-bits <n>', 'default activation precision: 8 or 16 (int16 is kept where accuracy needs it)').default(String(BUNDLED.actBits)))
     .addOption(new Option('--int8-inputs <which>', 'Linears that run on int8 copies of int16 inputs: trained (those the weights were trained for, listed in their __meta__), all, none').choices(['trained', 'all', 'none']).default('trained'))
+    .option('--tensor-bits <list>', 'per-tensor activation precision over --act-bits: NAME=8|16[,NAME=8|16...], tensors named as in the compile report (e.g. the cnn\'s deployed /conv1/conv1.2/Relu_output_0=8)')
     .option('--calib <npy>', 'calibration windows, float32 [N,3,114,10] (default: models/data/calib_X.npy)');
 }
 
@@ -43,8 +46,17 @@ export function parseModelOptions(raw: ModelFlags, Err: ErrorClass): ModelChoice
     bits,
     actBits,
     int8Inputs: raw.int8Inputs as ModelChoice['int8Inputs'],
+    ...(raw.tensorBits !== undefined ? { tensorBits: parseTensorBitsFlag(raw.tensorBits, Err) } : {}),
     calibPath: raw.calib ?? BUNDLED.calib,
   };
+}
+
+function parseTensorBitsFlag(text: string, Err: ErrorClass): ModelChoice['tensorBits'] {
+  try {
+    return parseTensorBits(text);
+  } catch (e) {
+    throw new Err((e as Error).message);
+  }
 }
 
 /** One of `allowed`, written as a plain integer. */

@@ -20,6 +20,7 @@ import { calibrate, type IntermediateRunner } from './quant/calibrate.ts';
 import { WINDOW_VALUES } from '../data/window.ts';
 import { calibrationTensors, planQuantization } from './quant/plan.ts';
 import type { Int8InputsChoice } from './quant/plan-context.ts';
+import { formatTensorBits } from './quant/precision.ts';
 import { quantPlan, type QuantPlan } from './quant/qplan.ts';
 import type { ActBits, QuantizedGraph } from './quant/qgraph.ts';
 import { emitComponent } from './emit/component.ts';
@@ -41,6 +42,8 @@ export interface ModelChoice {
   calibPath: string;
   /** Which Linears run on int8 copies of int16 inputs (default 'trained': those the weights were trained for). */
   int8Inputs?: Int8InputsChoice;
+  /** Per-tensor activation types over actBits (--tensor-bits NAME=8|16,...; quant/precision.ts). */
+  tensorBits?: ReadonlyMap<string, ActBits>;
 }
 
 export interface CompileOptions extends ModelChoice {
@@ -81,6 +84,8 @@ export interface CompileReport {
   actBits: ActBits;
   /** The --int8-inputs choice and the modules whose Linears run on int8 copies of int16 inputs. */
   int8Inputs: { choice: Int8InputsChoice; modules: string[] };
+  /** --tensor-bits: the activation tensors whose type was chosen by name, and that type. */
+  tensorBits: Record<string, ActBits>;
   inputFracBits: number;
   outputFracBits: number;
   modelSha256: string;
@@ -169,7 +174,7 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
   const outputFracBits = fracBitsFor(outMax, 2, 12);
 
   const qgraph = planQuantization({
-    graph, weights, weightMap, ranges, bits: opts.bits, actBits: opts.actBits, int8Inputs: opts.int8Inputs ?? 'trained', inputFracBits,
+    graph, weights, weightMap, ranges, bits: opts.bits, actBits: opts.actBits, int8Inputs: opts.int8Inputs ?? 'trained', tensorBits: opts.tensorBits, inputFracBits,
     outputFracBits, modelPath: opts.modelPath,
   });
 
@@ -177,6 +182,7 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
   const commandLine = [
     'pose-edge compile', `--model ${displayPath(opts.modelPath)}`, `--weights ${displayPath(opts.weightsPath)}`,
     `--bits ${opts.bits}`, `--act-bits ${opts.actBits}`, ...(opts.int8Inputs && opts.int8Inputs !== 'trained' ? [`--int8-inputs ${opts.int8Inputs}`] : []),
+    ...(opts.tensorBits?.size ? [`--tensor-bits ${formatTensorBits(opts.tensorBits)}`] : []),
     `--calib ${displayPath(opts.calibPath)}`, `--out ${displayPath(opts.outDir)}`,
     ...(opts.streaming ? ['--streaming'] : []),
   ].join(' ');
@@ -212,6 +218,7 @@ export async function compileModel(opts: CompileOptions): Promise<CompileResult>
       choice: opts.int8Inputs ?? 'trained',
       modules: qgraph.ops.flatMap((op) => (op.kind === 'linear' && op.xq && op.int8Candidate ? [op.int8Candidate.module] : [])),
     },
+    tensorBits: Object.fromEntries(opts.tensorBits ?? []),
     inputFracBits,
     outputFracBits,
     modelSha256: sha,

@@ -85,6 +85,23 @@ describe('pose-edge compile', () => {
     await expect(run(['--act-bits', '12'])).rejects.toThrow("--act-bits must be 8 or 16, got '12'");
   });
 
+  it('--tensor-bits chooses one tensor\'s type by name (the cnn\'s deployed flags), reported and in the command line', async () => {
+    const { out } = tempOut();
+    const cnn = join(MODELS_DIR, 'cnn');
+    const text = await run(['--model', join(cnn, 'cnn.onnx'), '--weights', join(cnn, 'pose_cnn_int4.npz'), '--act-bits', '16', '--tensor-bits', '/conv1/conv1.2/Relu_output_0=8', '--out', out, '--json']);
+    const report = JSON.parse(text) as { tensorBits: Record<string, number>; ops: { kernel: string }[] };
+    expect(report.tensorBits).toEqual({ '/conv1/conv1.2/Relu_output_0': 8 });
+    expect(report.ops.slice(1, 3).map((o) => o.kernel)).toEqual(['pk_conv_w4_i16_i8', 'pk_conv_w4_i8_i16']);
+    expect(readFileSync(join(out, 'pose_model.c'), 'utf8')).toContain('--act-bits 16 --tensor-bits /conv1/conv1.2/Relu_output_0=8');
+  });
+
+  it('refuses a bad --tensor-bits, naming the item or the tensor, and writes nothing', async () => {
+    const { out } = tempOut();
+    await expect(run(['--tensor-bits', 'x=12', '--out', out])).rejects.toThrow("--tensor-bits: 'x=12' is not NAME=8 or NAME=16");
+    await expect(run(['--tensor-bits', '/nope=8', '--out', out])).rejects.toThrow("micro.onnx: --tensor-bits names '/nope', which is no activation tensor");
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('wants --model and --weights together', async () => {
     await expect(run(['--model', MICRO])).rejects.toThrow('--model and --weights go together');
   });

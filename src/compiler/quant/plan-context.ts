@@ -20,6 +20,8 @@ export interface PlanInputs {
   /** Which Linears may run on int8 copies of int16 inputs: those the weights were trained for
    * ('trained': __meta__.int8Inputs, the default), every candidate ('all', for measuring), or none. */
   int8Inputs?: Int8InputsChoice;
+  /** Per-tensor activation types that override actBits (compile --tensor-bits; quant/precision.ts). */
+  tensorBits?: ReadonlyMap<string, ActBits>;
   inputFracBits: number;
   outputFracBits: number;
   /** Names the files in error messages. */

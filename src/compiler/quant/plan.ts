@@ -34,7 +34,7 @@ export function planQuantization(inp: PlanInputs): QuantizedGraph {
   if (g.inputs.length !== 1 || g.outputs.length !== 1) {
     throw new QuantPlanError(`${inp.modelPath}: the kernel has one input and one output; the graph has ${g.inputs.length} inputs and ${g.outputs.length} outputs`);
   }
-  const bitsOf = assignPrecision(g, inp.actBits);
+  const bitsOf = assignPrecision(g, inp.actBits, inp.tensorBits, inp.modelPath);
   const tensors = new Map<string, QTensor>();
   const consts = new Map<string, QConst>();
   const ops: QOp[] = [];

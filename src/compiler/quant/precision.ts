@@ -6,7 +6,10 @@
 // --act-bits default. Small tensors cost almost nothing in the arena, but after pooling no averaging over
 // tokens dilutes their rounding error any more. Tensors that must share one integer type (the two operands
 // of an add, a view and its source, ReLU's input and output) are grouped with a union-find so a forced int16
-// spreads to the whole group.
+// spreads to the whole group. Per-tensor overrides (compile --tensor-bits NAME=8|16) set a group's type
+// after these rules: int16 anywhere, int8 except where a kernel or the kernel API needs int16 (the small-tensor
+// rule is only a default, so it yields to an override).
+import { PoseEdgeError } from '../../errors.ts';
 import type { Graph } from '../ir/graph.ts';
 import { kernelForIrOp } from '../kernels/index.ts';
 import type { PrecisionRules } from '../kernels/kernel.ts';
@@ -32,30 +35,78 @@ class UnionFind {
 /** Tensors with at most this many values are int16 regardless of --act-bits. */
 export const SMALL_TENSOR = 512;
 
-export function assignPrecision(g: Graph, actBits: ActBits): Map<string, ActBits> {
+export class PrecisionError extends PoseEdgeError {}
+
+/** compile --tensor-bits: activation tensors (fused-graph names, as the compile report lists them) and their type. */
+export type TensorBits = ReadonlyMap<string, ActBits>;
+
+/**
+ * The integer type of every activation. `overrides` (--tensor-bits) name tensors of the fused graph; an
+ * unknown name, an int8 request for a tensor a kernel or the kernel API keeps int16, and two different
+ * requests for tensors that share one type are refused, naming the tensor and the model file.
+ */
+export function assignPrecision(g: Graph, actBits: ActBits, overrides: TensorBits = new Map(), modelPath = 'the model'): Map<string, ActBits> {
   const uf = new UnionFind();
-  const forced = new Set<string>();
+  /** Tensors that must be int16, and why (a kernel's rule or the kernel API): no override makes them int8. */
+  const required = new Map<string, string>();
+  const small = new Set<string>();
   const isConst = (n: string): boolean => g.tensors.get(n)?.const !== undefined;
-  const rules: PrecisionRules = { force: (n) => forced.add(n), tie: (a, b) => uf.union(a, b) };
+  let current = '';
+  const rules: PrecisionRules = { force: (n) => required.set(n, current), tie: (a, b) => uf.union(a, b) };
   for (const node of g.nodes) {
     // A view shares its source's bytes, so it shares its type; every other rule is the kernel's own.
+    current = `node '${node.name}' (${node.op}) works on int16 there`;
     if (node.op === 'pe.Reshape') uf.union(node.inputs[0], node.outputs[0]);
     else kernelForIrOp(node.op)?.precision?.(node, rules, isConst);
   }
   for (const node of g.nodes) {
     for (const o of node.outputs) {
       const shape = g.tensors.get(o)?.shape;
-      if (shape && shape.reduce((a, b) => a * b, 1) <= SMALL_TENSOR) forced.add(o);
+      if (shape && shape.reduce((a, b) => a * b, 1) <= SMALL_TENSOR) small.add(o);
     }
   }
-  for (const out of g.outputs) forced.add(out);
-  for (const inp of g.inputs) forced.add(inp);
-  const forcedRoots = new Set([...forced].map((n) => uf.find(n)));
-  const bits = new Map<string, ActBits>();
+  for (const out of g.outputs) required.set(out, 'the model output is int16 (the kernel API)');
+  for (const inp of g.inputs) required.set(inp, 'the model input is int16 (the kernel API)');
+  const requiredRoots = new Map([...required].map(([n, why]) => [uf.find(n), why]));
+  const smallRoots = new Set([...small].map((n) => uf.find(n)));
   const all = new Set<string>([...g.inputs, ...g.nodes.flatMap((n) => [...n.inputs, ...n.outputs])]);
+  const chosen = new Map<string, { bits: ActBits; name: string }>();
+  for (const [name, b] of overrides) {
+    if (!all.has(name) || isConst(name)) {
+      throw new PrecisionError(`${modelPath}: --tensor-bits names '${name}', which is no activation tensor of the fused graph (the compile report lists each op's input and output tensors)`);
+    }
+    const root = uf.find(name);
+    const why = requiredRoots.get(root);
+    if (b === 8 && why !== undefined) throw new PrecisionError(`${modelPath}: --tensor-bits ${name}=8 refused: ${why}`);
+    const earlier = chosen.get(root);
+    if (earlier && earlier.bits !== b) {
+      throw new PrecisionError(`${modelPath}: --tensor-bits asks int${earlier.bits} for '${earlier.name}' and int${b} for '${name}', which share one integer type (a view, a fused ReLU or an add's operands)`);
+    }
+    chosen.set(root, { bits: b, name });
+  }
+  const bits = new Map<string, ActBits>();
   for (const n of all) {
     if (n === '' || isConst(n)) continue;
-    bits.set(n, forcedRoots.has(uf.find(n)) ? 16 : actBits);
+    const root = uf.find(n);
+    const fallback = requiredRoots.has(root) || smallRoots.has(root) ? 16 : actBits;
+    bits.set(n, chosen.get(root)?.bits ?? fallback);
   }
   return bits;
+}
+
+/** Parses --tensor-bits 'NAME=BITS[,NAME=BITS...]' (BITS 8 or 16); errors name the flag and the bad item. */
+export function parseTensorBits(text: string): Map<string, ActBits> {
+  const out = new Map<string, ActBits>();
+  for (const item of text.split(',')) {
+    const m = /^(.+)=(8|16)$/.exec(item.trim());
+    if (!m) throw new PrecisionError(`--tensor-bits: '${item}' is not NAME=8 or NAME=16 (a comma-separated list of activation tensors, as the compile report names them)`);
+    if (out.has(m[1]) && out.get(m[1]) !== Number(m[2])) throw new PrecisionError(`--tensor-bits: '${m[1]}' is given twice with different bits`);
+    out.set(m[1], Number(m[2]) as ActBits);
+  }
+  return out;
+}
+
+/** --tensor-bits as a command line writes it: NAME=BITS joined by commas (parseTensorBits reads it back). */
+export function formatTensorBits(t: ReadonlyMap<string, ActBits>): string {
+  return [...t].map(([n, b]) => `${n}=${b}`).join(',');
 }

@@ -1,6 +1,7 @@
 // `pose-edge bench`: one run, one model, the bundled test set. Compiles the model in memory (the same
 // compileModel as `pose-edge compile`) into a private build directory, then measures the generated C on
 // the host and on rv32imc, the reference model on onnxruntime-node, and the accuracy of both.
+import { createHash } from 'node:crypto';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { compileModel } from '../../compiler/compile.ts';
@@ -34,6 +35,8 @@ export interface BenchOptions {
   actBits: 8 | 16;
   /** Which Linears run on int8 copies of int16 inputs (compile's --int8-inputs; default 'trained'). */
   int8Inputs?: Int8InputsChoice;
+  /** Per-tensor activation types over actBits (compile's --tensor-bits). */
+  tensorBits?: ReadonlyMap<string, 8 | 16>;
   /** Timed inferences for each of hostUs and ortUs (>= 1000 for published figures). */
   runs: number;
   /** Windows whose rv32 instructions are counted (the count depends slightly on the data). */
@@ -54,6 +57,8 @@ export interface BenchReport {
   actBits: 8 | 16;
   /** Modules whose Linears ran on int8 copies of int16 inputs (--int8-inputs; the compile report's int8Inputs). */
   int8Inputs: string[];
+  /** compile's --tensor-bits: the activation tensors whose type was chosen by name ({} without it). */
+  tensorBits: Record<string, 8 | 16>;
   machine: string;
   testWindows: number;
   runs: number;
@@ -111,6 +116,12 @@ export function machineName(): string {
   return `${c[0]?.model.trim() ?? 'unknown CPU'}, ${c.length} cores, ${process.platform} ${process.arch}, node ${process.version}`;
 }
 
+/** Build folders of different --tensor-bits must differ: a short hash of the choice ('' without one). */
+function tensorBitsTag(t: Record<string, number>): string {
+  const text = JSON.stringify(Object.entries(t));
+  return text === '[]' ? '' : `-t${createHash('sha256').update(text).digest('hex').slice(0, 8)}`;
+}
+
 export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   const step = opts.onStep ?? (() => {});
   const buildDir = opts.buildDir ?? DEFAULT_BUILD_DIR;
@@ -121,11 +132,11 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   step('compile');
   const modelDirTmp = join(buildDir, 'compiling');
   const compiled = await compileModel({
-    modelPath: opts.modelPath, weightsPath: opts.weightsPath, bits: opts.bits, actBits: opts.actBits, int8Inputs: opts.int8Inputs,
+    modelPath: opts.modelPath, weightsPath: opts.weightsPath, bits: opts.bits, actBits: opts.actBits, int8Inputs: opts.int8Inputs, tensorBits: opts.tensorBits,
     calibPath: opts.calibPath ?? BUNDLED.calib, outDir: modelDirTmp, write: false,
   });
   const r = compiled.report;
-  const modelDir = join(buildDir, `model-${r.modelSha256.slice(0, 16)}-w${opts.bits}a${opts.actBits}-${r.int8Inputs.choice}`);
+  const modelDir = join(buildDir, `model-${r.modelSha256.slice(0, 16)}-w${opts.bits}a${opts.actBits}-${r.int8Inputs.choice}${tensorBitsTag(r.tensorBits)}`);
   writeDirAtomic(modelDir, compiled.files);
 
   const set = loadLabelledSet(dataPath, labelsPath);
@@ -185,6 +196,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     bits: opts.bits,
     actBits: opts.actBits,
     int8Inputs: r.int8Inputs.modules,
+    tensorBits: r.tensorBits,
     machine: machineName(),
     testWindows: n,
     runs: opts.runs,
@@ -232,7 +244,7 @@ async function measureStreaming(
   let compiled;
   try {
     compiled = await compileModel({
-      modelPath: opts.modelPath, weightsPath: opts.weightsPath, bits: opts.bits, actBits: opts.actBits, int8Inputs: opts.int8Inputs,
+      modelPath: opts.modelPath, weightsPath: opts.weightsPath, bits: opts.bits, actBits: opts.actBits, int8Inputs: opts.int8Inputs, tensorBits: opts.tensorBits,
       calibPath: opts.calibPath ?? BUNDLED.calib, outDir: join(buildDir, 'compiling'), write: false, streaming: true,
     });
   } catch (e) {
@@ -241,7 +253,7 @@ async function measureStreaming(
   }
   const r = compiled.report;
   const { packetLen: F, windowPackets: P } = r.streaming!;
-  const modelDir = join(buildDir, `model-${r.modelSha256.slice(0, 16)}-w${opts.bits}a${opts.actBits}-${r.int8Inputs.choice}-stream`);
+  const modelDir = join(buildDir, `model-${r.modelSha256.slice(0, 16)}-w${opts.bits}a${opts.actBits}-${r.int8Inputs.choice}${tensorBitsTag(r.tensorBits)}-stream`);
   writeDirAtomic(modelDir, compiled.files);
   const n = windows.length / (F * P);
   // Every test window's packets in arrival order: the output after its last packet is that window's.

@@ -81,5 +81,5 @@ export function identifyBundledModel(sha: string): string | null {
 
 export function describeChoice(c: ModelChoice): string {
   const rel = (p: string) => (resolve(p).startsWith(REPO_ROOT) ? resolve(p).slice(REPO_ROOT.length) : p);
-  return `${rel(c.modelPath)} + ${basename(c.weightsPath)} (int${c.bits} weights, int${c.actBits} activations${dirname(resolve(c.weightsPath)) === dirname(resolve(c.modelPath)) ? '' : `, weights from ${rel(dirname(c.weightsPath))}`})`;
+  return `${rel(c.modelPath)} + ${basename(c.weightsPath)} (int${c.bits} weights, int${c.actBits} activations${c.tensorBits?.size ? ` (${c.tensorBits.size} set by --tensor-bits)` : ''}${dirname(resolve(c.weightsPath)) === dirname(resolve(c.modelPath)) ? '' : `, weights from ${rel(dirname(c.weightsPath))}`})`;
 }

@@ -35,9 +35,11 @@ export interface ParityFigures {
   pckCVsLabels: number;
 }
 
-export async function runParity(modelPath: string, weightsPath: string, bits: 4 | 8, actBits: 8 | 16 = 8, maxWindows = Infinity): Promise<ParityRun> {
+export async function runParity(
+  modelPath: string, weightsPath: string, bits: 4 | 8, actBits: 8 | 16 = 8, maxWindows = Infinity, tensorBits?: ReadonlyMap<string, 8 | 16>,
+): Promise<ParityRun> {
   const compiled = await compileModel({
-    modelPath, weightsPath, bits, actBits, calibPath: join(DATA_DIR, 'calib_X.npy'), outDir: join(DATA_DIR, 'unused-out'), write: false,
+    modelPath, weightsPath, bits, actBits, tensorBits, calibPath: join(DATA_DIR, 'calib_X.npy'), outDir: join(DATA_DIR, 'unused-out'), write: false,
   });
   const X = readNpy(join(DATA_DIR, 'test_X.npy'));
   const Y = readNpy(join(DATA_DIR, 'test_Y.npy'));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { packInt4Rows } from '../../../src/compiler/quant/fixed-point.ts';
-import { assignPrecision } from '../../../src/compiler/quant/precision.ts';
+import { assignPrecision, formatTensorBits, parseTensorBits } from '../../../src/compiler/quant/precision.ts';
 import { planBias } from '../../../src/compiler/kernels/linear/index.ts';
 import { unpackInt4 } from '../../../src/compiler/quant/fixed-point.ts';
 import type { Graph, Node } from '../../../src/compiler/ir/graph.ts';
@@ -82,6 +82,35 @@ describe('activation precision', () => {
   it('uses 16 bits everywhere with --act-bits 16', () => {
     const bits = assignPrecision(g, 16);
     expect(new Set(bits.values())).toEqual(new Set([16]));
+  });
+
+  it('--tensor-bits sets a tensor and the tensors that share its type, over --act-bits and the small-tensor rule', () => {
+    const over16 = assignPrecision(g, 8, new Map([['rv', 16]]));
+    expect([over16.get('s'), over16.get('v'), over16.get('rv'), over16.get('h')]).toEqual([16, 16, 16, 8]);
+    const over8 = assignPrecision(g, 16, new Map([['g', 8]]));
+    expect([over8.get('g'), over8.get('h'), over8.get('a')]).toEqual([8, 16, 16]);
+    const tensors = new Map(g.tensors);
+    tensors.set('h', { name: 'h', dtype: 'float32', shape: [1, 512] });
+    expect(assignPrecision({ ...g, tensors }, 8, new Map([['h', 8]])).get('h')).toBe(8);
+  });
+
+  it('--tensor-bits refuses unknown tensors, int8 where a kernel or the kernel API needs int16, and split groups', () => {
+    expect(() => assignPrecision(g, 8, new Map([['nope', 8]]), 'm.onnx')).toThrow("m.onnx: --tensor-bits names 'nope', which is no activation tensor");
+    expect(() => assignPrecision(g, 8, new Map([['pe', 8]]), 'm.onnx')).toThrow("names 'pe', which is no activation tensor");
+    expect(() => assignPrecision(g, 8, new Map([['a', 8]]), 'm.onnx')).toThrow("m.onnx: --tensor-bits a=8 refused: node 'r' (Add) works on int16 there");
+    expect(() => assignPrecision(g, 8, new Map([['x', 8]]), 'm.onnx')).toThrow('--tensor-bits x=8 refused: the model input is int16 (the kernel API)');
+    expect(() => assignPrecision(g, 8, new Map([['out', 8]]), 'm.onnx')).toThrow('refused: the model output is int16');
+    expect(() => assignPrecision(g, 8, new Map<string, 8 | 16>([['s', 8], ['rv', 16]]), 'm.onnx')).toThrow("asks int8 for 's' and int16 for 'rv', which share one integer type");
+    expect(assignPrecision(g, 8, new Map([['a', 16]])).get('a')).toBe(16);
+  });
+
+  it('parses and writes --tensor-bits lists, naming a bad item', () => {
+    const t = parseTensorBits('/conv1/Relu_output_0=8, h=16');
+    expect([...t]).toEqual([['/conv1/Relu_output_0', 8], ['h', 16]]);
+    expect(formatTensorBits(t)).toBe('/conv1/Relu_output_0=8,h=16');
+    expect(() => parseTensorBits('h=4')).toThrow("--tensor-bits: 'h=4' is not NAME=8 or NAME=16");
+    expect(() => parseTensorBits('h')).toThrow("'h' is not NAME=8 or NAME=16");
+    expect(() => parseTensorBits('h=8,h=16')).toThrow("'h' is given twice with different bits");
   });
 });
 
