@@ -50,3 +50,24 @@ def install(model: nn.Module, acts: list[dict]) -> list[str]:
         mod.register_forward_pre_hook(hook)
         names.append(a["module"])
     return names
+
+
+def install_export(model: nn.Module, acts: list[dict]) -> list[str]:
+    """For ONNX export: the same fake quantization through torch.fake_quantize_per_tensor_affine, which the
+    exporter writes as a QuantizeLinear -> DequantizeLinear pair (int8, zero point 0) in front of each planned
+    module. onnxruntime then computes the activations the weights were trained on, and pose-edge reads each
+    pair as an int8 tensor at that scale (src/compiler/onnx/qdq.ts)."""
+    modules = dict(model.named_modules())
+    names = []
+    for a in acts:
+        mod = modules.get(a["module"])
+        if mod is None:
+            raise ValueError(f"the plan names module {a['module']!r}, which the model does not have")
+        scale, qmin, qmax = float(a["scale"]), int(a["qmin"]), int(a["qmax"])
+
+        def hook(_mod, inputs, scale=scale, qmin=qmin, qmax=qmax):
+            return (torch.fake_quantize_per_tensor_affine(inputs[0], scale, 0, qmin, qmax),) + tuple(inputs[1:])
+
+        mod.register_forward_pre_hook(hook)
+        names.append(a["module"])
+    return names

@@ -26,6 +26,7 @@ REFERENCE_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, REFERENCE_DIR)
 from model import PRESETS, ModelConfig, PoseTransformer, build_model, count_parameters, quantized_weight_names  # noqa: E402
 from qweights import build_qweights, check_npz, write_npz  # noqa: E402
+from actquant import install_export, load_act_plan  # noqa: E402
 
 
 def config_from_args(a: argparse.Namespace) -> ModelConfig:
@@ -116,10 +117,11 @@ def verify_with_onnxruntime(model: PoseTransformer, path: str, tol: float = 1e-4
                        check=True, cwd=os.path.dirname(REFERENCE_DIR))
 
 
-def load_checkpoint(path: str) -> tuple[ModelConfig, dict, list[str]]:
-    """-> config, state_dict, and the modules whose inputs QAT fake-quantized to int8 (train.py --act-plan)."""
+def load_checkpoint(path: str) -> tuple[ModelConfig, dict, list[str], list[dict]]:
+    """-> config, state_dict, the modules whose inputs QAT fake-quantized to int8 (train.py --act-plan) and
+    that plan's entries (module, scale, clamp; empty for checkpoints written before train.py saved them)."""
     ck = torch.load(path, map_location="cpu")
-    return ModelConfig(**ck["config"]), ck["state_dict"], list(ck.get("int8Inputs", []))
+    return ModelConfig(**ck["config"]), ck["state_dict"], list(ck.get("int8Inputs", [])), list(ck.get("actPlan", []))
 
 
 def export_from_flags(argv: list[str] | None = None) -> dict:
@@ -143,12 +145,20 @@ def export_from_flags(argv: list[str] | None = None) -> dict:
     p.add_argument("--onnx", required=True)
     p.add_argument("--int4", help="write int4 (max|W|/7) weights here")
     p.add_argument("--int8", help="write int8 (max|W|/127) weights here")
+    p.add_argument("--act-plan", help="the pose-edge-qplan JSON the checkpoint's QAT used (train.py --act-plan), for "
+                                      "checkpoints that do not hold it: the ONNX gets its QuantizeLinear/DequantizeLinear pairs")
     a = p.parse_args(argv)
 
     torch.manual_seed(a.seed)
     int8_inputs: list[str] = []
+    act_plan: list[dict] = []
     if a.checkpoint:
-        cfg, state, int8_inputs = load_checkpoint(a.checkpoint)
+        cfg, state, int8_inputs, act_plan = load_checkpoint(a.checkpoint)
+        if a.act_plan:
+            act_plan = load_act_plan(a.act_plan)
+        if int8_inputs and sorted(x["module"] for x in act_plan) != sorted(int8_inputs):
+            raise ValueError(f"{a.checkpoint}: QAT fake-quantized the inputs of {', '.join(int8_inputs)}; give the plan it "
+                             "used with --act-plan (the ONNX must carry the same QuantizeLinear/DequantizeLinear pairs)")
         if a.name:
             cfg.name = a.name
         model = build_model(cfg)
@@ -157,6 +167,8 @@ def export_from_flags(argv: list[str] | None = None) -> dict:
         cfg = config_from_args(a)
         model = build_model(cfg)
         randomize_untrained(model, a.seed)
+    if act_plan:
+        install_export(model, act_plan)
     export_onnx(model, a.onnx, a.opset)
     if a.int4:
         # the int8 activations were trained with the int4 weights (QAT), so only that file records them

@@ -217,12 +217,14 @@ def main(argv: list[str] | None = None) -> None:
     qat_model = copy.deepcopy(fp32).train()
     for prm in qat_model.parameters():
         prm.requires_grad_(True)
-    int8_inputs = install_act_quant(qat_model, load_act_plan(a.act_plan)) if a.act_plan else []
+    act_plan = load_act_plan(a.act_plan) if a.act_plan else []
+    int8_inputs = install_act_quant(qat_model, act_plan) if act_plan else []
     if int8_inputs:
         print(f"qat: int8 fake-quant of the inputs of {', '.join(int8_inputs)}", flush=True)
     qat = run_phase(qat_model, x, y, epochs=a.qat_epochs, lr=a.qat_lr, wd=a.wd, batch=a.batch, mixup=a.mixup,
                     ema_decay=a.ema, qat_bits=4, seed=a.seed + 1, label="qat", monitor=watch_qat)
-    torch.save({"config": cfg.to_dict(), "state_dict": qat.state_dict(), "int8Inputs": int8_inputs},
+    # actPlan: the fake-quantized activations with their scales, which export.py writes into the ONNX (QDQ pairs)
+    torch.save({"config": cfg.to_dict(), "state_dict": qat.state_dict(), "int8Inputs": int8_inputs, "actPlan": act_plan},
                os.path.join(a.out, f"{cfg.name}_qat.pt"))
 
     summary = {

@@ -2,8 +2,10 @@
 // shape subgraphs folded -> views canonical -> fused into the pe.* ops of ir/fused-ops.md -> dead code
 // removed. The order matters: folding first (fusions match constants), views before the fusions that look
 // through them, Attention before Linear (otherwise the head-merging Transpose/Reshape in front of the output
-// projection would be folded into that Linear's input permutation), Linear before AttentionPool (its scores
-// are a Linear's output), BatchNormalization folding after Linear (it folds into a Linear or a Conv).
+// projection would be folded into that Linear's input permutation), fake quantization hoisted above views
+// after Attention (whose pattern it would break) and before Linear (which then folds those views), Linear
+// before AttentionPool (its scores are a Linear's output), BatchNormalization folding after Linear (it folds
+// into a Linear or a Conv).
 import type { onnx } from 'onnx-proto';
 import { PoseEdgeError } from '../errors.ts';
 import { GraphError } from './ir/errors.ts';
@@ -22,6 +24,7 @@ import { fuseLayerNorm } from './passes/fuse-layer-norm.ts';
 import { fuseLinear } from './passes/fuse-linear.ts';
 import { fuseMatMulConst } from './passes/fuse-matmul-const.ts';
 import { fuseMinMaxNormalize } from './passes/fuse-min-max-normalize.ts';
+import { hoistFakeQuant } from './passes/hoist-fake-quant.ts';
 
 export const PASSES: readonly { name: string; run: (g: Graph) => Graph }[] = [
   { name: 'fold-constants', run: foldConstants },
@@ -32,6 +35,7 @@ export const PASSES: readonly { name: string; run: (g: Graph) => Graph }[] = [
   { name: 'fuse-layer-norm', run: fuseLayerNorm },
   { name: 'fuse-gelu', run: fuseGelu },
   { name: 'fuse-attention', run: fuseAttention },
+  { name: 'hoist-fake-quant', run: hoistFakeQuant },
   { name: 'fuse-linear', run: fuseLinear },
   { name: 'fold-batch-norm', run: foldBatchNorm },
   { name: 'fuse-matmul-const', run: fuseMatMulConst },

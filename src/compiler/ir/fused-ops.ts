@@ -85,6 +85,17 @@ export interface ReshapeAttrs {
   shape: number[];
 }
 
+/**
+ * y = clamp(round_half_even(x / scale), qmin, qmax) * scale: an ONNX QuantizeLinear -> DequantizeLinear pair
+ * on an activation (int8, zero point 0), as a QAT exporter writes the fake quantization the weights were
+ * trained with. Fused at import (onnx/qdq.ts): the IR has no int8 tensors.
+ */
+export interface FakeQuantAttrs {
+  scale: number;
+  qmin: number;
+  qmax: number;
+}
+
 /** Every fused op and its attribute type: the one list the back end switches over. */
 export interface FusedOpAttrs {
   'pe.MinMaxNormalize': MinMaxNormalizeAttrs;
@@ -95,6 +106,7 @@ export interface FusedOpAttrs {
   'pe.AttentionPool': AttentionPoolAttrs;
   'pe.MatMulConst': MatMulConstAttrs;
   'pe.Reshape': ReshapeAttrs;
+  'pe.FakeQuant': FakeQuantAttrs;
 }
 
 export type FusedOp = keyof FusedOpAttrs;

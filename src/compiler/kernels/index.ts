@@ -20,16 +20,17 @@ import { transposeKernel, type TransposeOp } from './transpose/index.ts';
 import { gruKernel, type GruOp } from './gru/index.ts';
 import { hardSwishKernel, type HardSwishOp } from './hardswish/index.ts';
 import { concatKernel, type ConcatOp } from './concat/index.ts';
+import { quantizeKernel, type QuantizeOp } from './quantize/index.ts';
 
-export type { NormalizeOp, LinearOp, AddOp, ReluOp, LutOp, LayerNormOp, AttentionOp, AttentionPoolOp, MatMulConstOp, ClipOp, ConvOp, MaxPoolOp, AvgPoolOp, TransposeOp, GruOp, HardSwishOp, ConcatOp };
+export type { NormalizeOp, LinearOp, AddOp, ReluOp, LutOp, LayerNormOp, AttentionOp, AttentionPoolOp, MatMulConstOp, ClipOp, ConvOp, MaxPoolOp, AvgPoolOp, TransposeOp, GruOp, HardSwishOp, ConcatOp, QuantizeOp };
 
 /** One integer op of the QuantizedGraph: what a kernel planned for an IR node. */
-export type QOp = NormalizeOp | LinearOp | AddOp | LutOp | ReluOp | LayerNormOp | AttentionOp | AttentionPoolOp | MatMulConstOp | ClipOp | ConvOp | MaxPoolOp | AvgPoolOp | TransposeOp | GruOp | HardSwishOp | ConcatOp;
+export type QOp = NormalizeOp | LinearOp | AddOp | LutOp | ReluOp | LayerNormOp | AttentionOp | AttentionPoolOp | MatMulConstOp | ClipOp | ConvOp | MaxPoolOp | AvgPoolOp | TransposeOp | GruOp | HardSwishOp | ConcatOp | QuantizeOp;
 
 // Each kernel's op type is checked against its own kernel; the list holds them under the common interface.
 const KERNELS: readonly Kernel[] = [
   normalizeKernel, linearKernel, addKernel, reluKernel, lutKernel, layerNormKernel, attentionKernel, attentionPoolKernel, matmulConstKernel,
-  clipKernel, convKernel, maxPoolKernel, avgPoolKernel, transposeKernel, gruKernel, hardSwishKernel, concatKernel,
+  clipKernel, convKernel, maxPoolKernel, avgPoolKernel, transposeKernel, gruKernel, hardSwishKernel, concatKernel, quantizeKernel,
 ] as readonly Kernel[];
 
 function indexBy(key: (k: Kernel) => readonly string[]): Map<string, Kernel> {

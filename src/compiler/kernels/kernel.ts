@@ -38,6 +38,8 @@ export interface Arg<R> {
 export interface PrecisionRules {
   /** This tensor is int16 whatever --act-bits says. */
   force(tensor: string): void;
+  /** This tensor is int8 whatever --act-bits says (the scale of a QuantizeLinear/DequantizeLinear pair). */
+  int8(tensor: string): void;
   /** These two tensors share one integer type (a forced int16 spreads to both). */
   tie(a: string, b: string): void;
 }

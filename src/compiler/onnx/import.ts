@@ -12,6 +12,8 @@ import { ONNX_OPS, OPS } from '../ops/index.ts';
 import { decodeTensorProto, dtypeFromOnnx } from '../ops/tensor-proto.ts';
 import type { InputInfo, Value } from '../ops/types.ts';
 import { defaultOpset } from './load.ts';
+import { findQdqPairs } from './qdq.ts';
+import type { FakeQuantAttrs } from '../ir/fused-ops.ts';
 
 export const MIN_OPSET = 13;
 export const MAX_OPSET = 18;
@@ -35,8 +37,10 @@ export function importOnnx(model: onnx.ModelProto, source = 'model'): Graph {
 
   const tensors = new Map<string, Tensor>();
   const known = new Map<string, Value>();
+  const qdq = findQdqPairs(g, source);
   for (const init of g.initializer ?? []) {
     const name = init.name ?? '';
+    if (qdq.skipInitializers.has(name)) continue;
     const v = decodeTensorProto(init, `${source}: initializer "${name}"`);
     tensors.set(name, { name, dtype: v.dtype, shape: v.shape, const: v.data });
     known.set(name, v);
@@ -53,7 +57,9 @@ export function importOnnx(model: onnx.ModelProto, source = 'model'): Graph {
   const nodes: Node[] = [];
   const usedNames = new Set<string>();
   (g.node ?? []).forEach((p, index) => {
-    const op = p.opType ?? '';
+    if (qdq.skip.has(index)) return;
+    const pair = qdq.pairs.get(index);
+    const op = pair ? 'pe.FakeQuant' : (p.opType ?? '');
     let name = p.name || `${op}_${index}`;
     for (let k = 1; usedNames.has(name); k++) name = `${p.name || `${op}_${index}`}_${k}`;
     usedNames.add(name);
@@ -62,6 +68,17 @@ export function importOnnx(model: onnx.ModelProto, source = 'model'): Graph {
       throw new UnsupportedOpError(`${source}: ${describeNode(ref)} is in domain "${p.domain}"; only the default ONNX domain is supported`);
     }
     const def = OPS.get(op);
+    if (pair) {
+      // A QuantizeLinear -> DequantizeLinear pair (onnx/qdq.ts): one node, named after the QuantizeLinear.
+      const dqName = g.node![pair.dq].name || `DequantizeLinear_${pair.dq}`;
+      const x = tensors.get(pair.x);
+      if (!x) throw new GraphError(`${source}: ${describeNode(ref)} reads "${pair.x}", which no earlier node, input or initializer defines`);
+      const node: Node<FakeQuantAttrs> = { name, op, inputs: [pair.x], outputs: [pair.y], attrs: { scale: pair.scale, qmin: pair.qmin, qmax: pair.qmax }, sources: [name, dqName] };
+      const [info] = withContext(source, () => def!.infer(node, [{ dtype: x.dtype, shape: x.shape, value: known.get(pair.x) }]));
+      tensors.set(pair.y, { name: pair.y, dtype: info.dtype, shape: info.shape });
+      nodes.push(node);
+      return;
+    }
     if (!def || !def.parse) {
       throw new UnsupportedOpError(
         `${source}: ${describeNode(ref)}: op ${op} is not supported by the compiler (supported: ${ONNX_OPS.join(', ')}; docs/ops.md)`,

@@ -20,6 +20,7 @@ import { Flatten } from './flatten.ts';
 import { Gather } from './gather.ts';
 import { GlobalAveragePool } from './global-average-pool.ts';
 import { Gelu } from './pe-gelu.ts';
+import { FakeQuant } from './pe-fake-quant.ts';
 import { Gemm } from './gemm.ts';
 import { GRU } from './gru.ts';
 import { HardSigmoid } from './hard-sigmoid.ts';
@@ -103,6 +104,7 @@ export const OPS: ReadonlyMap<string, OpDef<any>> = new Map<string, OpDef<any>>(
   ['pe.Attention', Attention],
   ['pe.AttentionPool', AttentionPool],
   ['pe.Gelu', Gelu],
+  ['pe.FakeQuant', FakeQuant],
   ['pe.LayerNorm', LayerNorm],
   ['pe.Linear', Linear],
   ['pe.MatMulConst', MatMulConst],

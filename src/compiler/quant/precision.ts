@@ -49,13 +49,17 @@ export function assignPrecision(g: Graph, actBits: ActBits, overrides: TensorBit
   const uf = new UnionFind();
   /** Tensors that must be int16, and why (a kernel's rule or the kernel API): no override makes them int8. */
   const required = new Map<string, string>();
+  /** Tensors that must be int8 (a QuantizeLinear/DequantizeLinear pair's output), and why. */
+  const required8 = new Map<string, string>();
   const small = new Set<string>();
   const isConst = (n: string): boolean => g.tensors.get(n)?.const !== undefined;
   let current = '';
-  const rules: PrecisionRules = { force: (n) => required.set(n, current), tie: (a, b) => uf.union(a, b) };
+  const rules: PrecisionRules = { force: (n) => required.set(n, current), int8: (n) => required8.set(n, current), tie: (a, b) => uf.union(a, b) };
   for (const node of g.nodes) {
     // A view shares its source's bytes, so it shares its type; every other rule is the kernel's own.
-    current = `node '${node.name}' (${node.op}) works on int16 there`;
+    current = node.op === 'pe.FakeQuant'
+      ? `node '${node.name}' (QuantizeLinear -> DequantizeLinear) makes it int8`
+      : `node '${node.name}' (${node.op}) works on int16 there`;
     if (node.op === 'pe.Reshape') uf.union(node.inputs[0], node.outputs[0]);
     else kernelForIrOp(node.op)?.precision?.(node, rules, isConst);
   }
@@ -69,6 +73,11 @@ export function assignPrecision(g: Graph, actBits: ActBits, overrides: TensorBit
   for (const inp of g.inputs) required.set(inp, 'the model input is int16 (the kernel API)');
   const requiredRoots = new Map([...required].map(([n, why]) => [uf.find(n), why]));
   const smallRoots = new Set([...small].map((n) => uf.find(n)));
+  const int8Roots = new Map([...required8].map(([n, why]) => [uf.find(n), why]));
+  for (const [root, why] of int8Roots) {
+    const other = requiredRoots.get(root);
+    if (other !== undefined) throw new PrecisionError(`${modelPath}: a tensor must be int8 (${why}) and int16 (${other}) at once`);
+  }
   const all = new Set<string>([...g.inputs, ...g.nodes.flatMap((n) => [...n.inputs, ...n.outputs])]);
   const chosen = new Map<string, { bits: ActBits; name: string }>();
   for (const [name, b] of overrides) {
@@ -78,6 +87,8 @@ export function assignPrecision(g: Graph, actBits: ActBits, overrides: TensorBit
     const root = uf.find(name);
     const why = requiredRoots.get(root);
     if (b === 8 && why !== undefined) throw new PrecisionError(`${modelPath}: --tensor-bits ${name}=8 refused: ${why}`);
+    const why8 = int8Roots.get(root);
+    if (b === 16 && why8 !== undefined) throw new PrecisionError(`${modelPath}: --tensor-bits ${name}=16 refused: ${why8}`);
     const earlier = chosen.get(root);
     if (earlier && earlier.bits !== b) {
       throw new PrecisionError(`${modelPath}: --tensor-bits asks int${earlier.bits} for '${earlier.name}' and int${b} for '${name}', which share one integer type (a view, a fused ReLU or an add's operands)`);
@@ -88,7 +99,7 @@ export function assignPrecision(g: Graph, actBits: ActBits, overrides: TensorBit
   for (const n of all) {
     if (n === '' || isConst(n)) continue;
     const root = uf.find(n);
-    const fallback = requiredRoots.has(root) || smallRoots.has(root) ? 16 : actBits;
+    const fallback = int8Roots.has(root) ? 8 : requiredRoots.has(root) || smallRoots.has(root) ? 16 : actBits;
     bits.set(n, chosen.get(root)?.bits ?? fallback);
   }
   return bits;

@@ -31,7 +31,7 @@ const models = [
 ];
 
 /** Ops a lowered model of the family may contain: the fused catalogue plus the primitives the back end handles. */
-const BACKEND_OPS = new Set(['pe.MinMaxNormalize', 'pe.Linear', 'pe.LayerNorm', 'pe.Gelu', 'pe.Attention', 'pe.AttentionPool', 'pe.MatMulConst', 'pe.Reshape', 'Add', 'Relu']);
+const BACKEND_OPS = new Set(['pe.MinMaxNormalize', 'pe.FakeQuant', 'pe.Linear', 'pe.LayerNorm', 'pe.Gelu', 'pe.Attention', 'pe.AttentionPool', 'pe.MatMulConst', 'pe.Reshape', 'Add', 'Relu']);
 
 describe('lowered models match onnxruntime-node', () => {
   const windows = testWindows(8);

@@ -10,20 +10,22 @@ import { DATA_DIR, MODELS_DIR } from '../../../src/paths.ts';
 import { buildProgram } from '../../../src/cli/program.ts';
 import { metaBytes } from './qweights-fixture.ts';
 
-const MICRO = join(MODELS_DIR, 'micro', 'micro.onnx');
-const MICRO_W4 = join(MODELS_DIR, 'micro', 'pose_micro_int4.npz');
+// nano: its weights were trained without a plan, so every candidate but the window is an int8 copy's
+// (micro's carry QuantizeLinear/DequantizeLinear pairs instead: test/compiler/ops/fake-quant.test.ts).
+const NANO = join(MODELS_DIR, 'nano', 'nano.onnx');
+const NANO_W4 = join(MODELS_DIR, 'nano', 'pose_nano_int4.npz');
 const CANDIDATES = ['proj', 'layers.0.attn.qkv', 'layers.0.attn.out', 'layers.0.ff.fc1', 'layers.0.ff.fc2', 'head.fc1', 'head.fc2'];
 
 function compile(weightsPath: string, int8Inputs?: 'trained' | 'all' | 'none'): Promise<CompileResult> {
   return compileModel({
-    modelPath: MICRO, weightsPath, bits: 4, actBits: 8, int8Inputs, calibPath: join(DATA_DIR, 'calib_X.npy'),
+    modelPath: NANO, weightsPath, bits: 4, actBits: 8, int8Inputs, calibPath: join(DATA_DIR, 'calib_X.npy'),
     outDir: join(tmpdir(), 'unused'), write: false,
   });
 }
 
-/** The bundled micro int4 weights with __meta__.int8Inputs set, as train.py --act-plan records it. */
+/** The bundled nano int4 weights with __meta__.int8Inputs set, as train.py --act-plan records it. */
 function withInt8Inputs(modules: string[]): string {
-  const members = readNpz(MICRO_W4);
+  const members = readNpz(NANO_W4);
   const arrays: Record<string, { data: NpyData; shape: number[] }> = {};
   for (const [k, v] of members) arrays[k] = { data: v.data, shape: v.shape };
   const meta = JSON.parse(new TextDecoder().decode(members.get('__meta__')!.data as Uint8Array)) as object;
@@ -40,7 +42,7 @@ const kernelOf = (r: CompileResult, module: string): string => {
 
 describe('quantization plan', () => {
   it('lists every int8 candidate with its scale; by default only the int8 window is active', async () => {
-    const r = await compile(MICRO_W4);
+    const r = await compile(NANO_W4);
     const p = r.quantPlan;
     expect(p).toMatchObject({ format: 'pose-edge-qplan', version: 1, modelSha256: r.report.modelSha256 });
     expect(p.activations.map((a) => a.module)).toEqual(CANDIDATES);
@@ -65,7 +67,7 @@ describe('quantization plan', () => {
     expect(trained.quantPlan.activations.filter((a) => a.active).map((a) => a.module)).toEqual(['proj', 'layers.0.ff.fc1', 'head.fc1']);
     const none = await compile(withInt8Inputs(['layers.0.ff.fc1']), 'none');
     expect(none.report.int8Inputs.modules).toEqual([]);
-    const all = await compile(MICRO_W4, 'all');
+    const all = await compile(NANO_W4, 'all');
     expect(all.report.int8Inputs.modules).toEqual(CANDIDATES.slice(1));
     expect(all.files.get('pose_model.c')).toContain('--int8-inputs all');
   }, 60_000);
@@ -75,7 +77,7 @@ describe('quantization plan', () => {
     const planPath = join(dir, 'qplan.json');
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
-      await buildProgram().exitOverride().parseAsync(['node', 'pose-edge', 'compile', '--out', join(dir, 'pose_model'), '--json', '--qplan-out', planPath]);
+      await buildProgram().exitOverride().parseAsync(['node', 'pose-edge', 'compile', '--model', NANO, '--weights', NANO_W4, '--out', join(dir, 'pose_model'), '--json', '--qplan-out', planPath]);
     } finally {
       spy.mockRestore();
     }

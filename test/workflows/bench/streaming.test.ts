@@ -158,10 +158,11 @@ describe('the streaming proof refuses graphs where it does not hold', () => {
   });
 });
 
-// The other kernel variants: int8 weights (pk_stream_project_w8) and 16-bit activations (qmax 32767).
+// The other kernel variants: int8 weights (pk_stream_project_w8) and 16-bit activations (qmax 32767; nano: micro's
+// ONNX makes its window int8 with a QuantizeLinear -> DequantizeLinear pair, which --act-bits 16 cannot stream).
 describe.each([
   { name: 'micro int8 weights', onnx: 'micro/micro_fp32.onnx', npz: 'micro/pose_micro_int8.npz', bits: 8 as const, actBits: 8 as const },
-  { name: 'micro int4, 16-bit activations', onnx: 'micro/micro.onnx', npz: 'micro/pose_micro_int4.npz', bits: 4 as const, actBits: 16 as const },
+  { name: 'nano int4, 16-bit activations', onnx: 'nano/nano.onnx', npz: 'nano/pose_nano_int4.npz', bits: 4 as const, actBits: 16 as const },
 ])('streaming, $name', ({ onnx, npz, bits, actBits }) => {
   it('C == TS mirror after every packet, accumulators within the bound', async () => {
     const c = await compileModel({

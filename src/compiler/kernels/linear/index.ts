@@ -77,7 +77,11 @@ function plan(ctx: PlanContext, node: Node): LinearOp {
   const x = ctx.tensor(xName);
   const y = ctx.tensor(node.outputs[0]);
   const { inFeatures: inF, outFeatures: outF, tokens: T } = a;
-  if (a.inputPerm && ctx.g.nodes.find((n) => n.outputs.includes(xName))?.op !== 'pe.MinMaxNormalize') {
+  // The permutation is the window's token-major layout (normalize kernel), possibly behind a fake quantization.
+  const producer = (t: string) => ctx.g.nodes.find((n) => n.outputs.includes(t));
+  const direct = producer(xName);
+  const windowOp = direct?.op === 'pe.FakeQuant' ? producer(direct.inputs[0]) : direct;
+  if (a.inputPerm && windowOp?.op !== 'pe.MinMaxNormalize') {
     ctx.fail(node, `input permutation [${a.inputPerm.join(',')}] is only supported on the normalized window`);
   }
   if (x.elems !== T * inF) ctx.fail(node, `input has ${x.elems} values, expected ${T} tokens x ${inF}`);

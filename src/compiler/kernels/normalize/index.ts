@@ -25,11 +25,19 @@ function plan(ctx: PlanContext, node: Node): NormalizeOp {
   if (shape.length !== 4 || shape[0] !== 1) ctx.fail(node, `expects a [1,links,subcarriers,packets] window, got [${shape.join(',')}]`);
   const [, links, sc, packets] = shape;
   // Consumers must take the window token-major (the per-packet projection with inputPerm [0,3,1,2], or a
-  // Transpose [0,3,1,2], which is then a view), because that is the layout the normalize kernel writes.
-  for (const c of ctx.consumers(out)) {
-    const perm = c.op === 'pe.Linear' ? (c.attrs as LinearAttrs).inputPerm : c.op === 'Transpose' ? (c.attrs as TransposeAttrs).perm : null;
-    if (!perm || perm.join(',') !== '0,3,1,2') ctx.fail(c, `reads the normalized window other than as per-packet tokens (a Linear's input permutation or a Transpose [0,3,1,2]); not supported`);
-  }
+  // Transpose [0,3,1,2], which is then a view), because that is the layout the normalize kernel writes. A
+  // fake quantization (element-wise, so in the same layout) passes the rule on to its own readers.
+  const checkReaders = (tensor: string): void => {
+    for (const c of ctx.consumers(tensor)) {
+      if (c.op === 'pe.FakeQuant') {
+        checkReaders(c.outputs[0]);
+        continue;
+      }
+      const perm = c.op === 'pe.Linear' ? (c.attrs as LinearAttrs).inputPerm : c.op === 'Transpose' ? (c.attrs as TransposeAttrs).perm : null;
+      if (!perm || perm.join(',') !== '0,3,1,2') ctx.fail(c, `reads the normalized window other than as per-packet tokens (a Linear's input permutation or a Transpose [0,3,1,2]); not supported`);
+    }
+  };
+  checkReaders(out);
   const y = ctx.newTensor(out, 1 / qmax(ctx.bitsOf(out)), `token-major [${packets}][${links * sc}]`);
   if (y.scale !== 1 / qmax(y.bits)) ctx.fail(node, 'is the model output, whose scale is fixed (OUTPUT_FRAC_BITS); the normalization writes Q0.15 codes and cannot rescale');
   const op: NormalizeOp = { ...ctx.common(node, [x], [out]), kind: 'normalize', F: links * sc, P: packets };
