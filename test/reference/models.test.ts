@@ -8,7 +8,7 @@
 // - parameter counts: micro within 5% of the published 75,237;
 // - cnn and gru (per-output-channel scales): they run, and each npz row quantizes its ONNX weights.
 import { describe, expect, it } from 'vitest';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { readNpy, readNpz, type NpyArray } from '../../src/io/npy.ts';
@@ -113,7 +113,13 @@ describe('reference models and weights', () => {
     const pair = p as Pair;
     const npz = readNpz(pair.npz);
     const meta = JSON.parse(new TextDecoder().decode(npz.get('__meta__')!.data as Uint8Array));
-    expect(meta).toEqual({ format: 'pose-edge-qweights', version: 1, bits: pair.bits, scheme: 'symmetric', model: pair.model });
+    // micro's QAT weights were trained with activation-aware QAT (models/micro/qplan_int4.json): the modules are
+    // recorded in __meta__ and each has a QuantizeLinear -> DequantizeLinear pair in the ONNX it ships with
+    const actQat = pair.model === 'micro' && pair.npz.endsWith('pose_micro_int4.npz');
+    const planned = actQat ? (JSON.parse(readFileSync(join(MODELS_DIR, 'micro', 'qplan_int4.json'), 'utf8')) as { activations: { module: string }[] }).activations.map((a) => a.module) : [];
+    expect(meta).toEqual({ format: 'pose-edge-qweights', version: 1, bits: pair.bits, scheme: 'symmetric', model: pair.model, ...(actQat ? { int8Inputs: planned } : {}) });
+    const pairs = (loadOnnx(pair.onnx).model.graph?.node ?? []).filter((n) => n.opType === 'QuantizeLinear').length;
+    expect(pairs).toBe(planned.length);
     const inits = initializers(pair.onnx);
     const names = quantizedNames(npz, pair.bits);
     expect(names.length).toBeGreaterThanOrEqual(6);
@@ -233,7 +239,13 @@ describe('per-output-channel reference models (cnn, gru)', () => {
     const pair = p as Pair;
     const npz = readNpz(pair.npz);
     const meta = JSON.parse(new TextDecoder().decode(npz.get('__meta__')!.data as Uint8Array));
-    expect(meta).toEqual({ format: 'pose-edge-qweights', version: 1, bits: pair.bits, scheme: 'symmetric', model: pair.model });
+    // micro's QAT weights were trained with activation-aware QAT (models/micro/qplan_int4.json): the modules are
+    // recorded in __meta__ and each has a QuantizeLinear -> DequantizeLinear pair in the ONNX it ships with
+    const actQat = pair.model === 'micro' && pair.npz.endsWith('pose_micro_int4.npz');
+    const planned = actQat ? (JSON.parse(readFileSync(join(MODELS_DIR, 'micro', 'qplan_int4.json'), 'utf8')) as { activations: { module: string }[] }).activations.map((a) => a.module) : [];
+    expect(meta).toEqual({ format: 'pose-edge-qweights', version: 1, bits: pair.bits, scheme: 'symmetric', model: pair.model, ...(actQat ? { int8Inputs: planned } : {}) });
+    const pairs = (loadOnnx(pair.onnx).model.graph?.node ?? []).filter((n) => n.opType === 'QuantizeLinear').length;
+    expect(pairs).toBe(planned.length);
     const inits = initializers(pair.onnx);
     const names = quantizedNames(npz, pair.bits);
     expect(names.length).toBeGreaterThanOrEqual(4);

@@ -41,5 +41,6 @@
 #include "kernels/pk_gru.h"
 #include "kernels/pk_hardswish.h"
 #include "kernels/pk_concat.h"
+#include "kernels/pk_quantize.h"
 
 #endif /* POSE_KERNELS_H */

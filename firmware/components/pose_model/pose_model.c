@@ -4,7 +4,7 @@
  *   pose-edge compile --model models/micro/micro.onnx --weights models/micro/pose_micro_int4.npz --bits 4 --act-bits 8 --calib models/data/calib_X.npy --out firmware/components/pose_model
  * Model:   models/micro/micro.onnx (producer pytorch 1.13.0, opset 17)
  * Weights: models/micro/pose_micro_int4.npz (int4, activations int8 by default)
- * SHA-256 of the ONNX bytes followed by the weights bytes: 4917ca8bdda0d3c1036a5636b201332a3cf0f0f3ebb9b8a590491d08e7527264
+ * SHA-256 of the ONNX bytes followed by the weights bytes: db771accf48b49a4d480cc4b130aca98c7f0314052513ca70d3b4c8a58f92cc5
  */
 #include "pose_model.h"
 #include "pose_kernels.h"
@@ -32,30 +32,36 @@ static uint8_t pm_arena[POSE_MODEL_ARENA_BYTES] PM_ALIGNED;
 
 #define PM_OFF_Div_output_0 0 /* 3420 B, live ops 0..1: /Div_output_0 */
 #define PM_OFF_proj_Add_output_0 5216 /* 1280 B, live ops 1..2: /proj/Add_output_0 */
-#define PM_OFF_Add_1_output_0 3840 /* 1280 B, live ops 2..6: /Add_1_output_0 */
-#define PM_OFF_layers_0_attn_qkv_Add_output_0 0 /* 3840 B, live ops 3..4: /layers.0/attn/qkv/Add_output_0 */
-#define PM_OFF_layers_0_attn_Reshape_1_output_0 5120 /* 1280 B, live ops 4..5: /layers.0/attn/Reshape_1_output_0 */
-#define PM_OFF_layers_0_attn_out_Add_output_0 0 /* 1280 B, live ops 5..6: /layers.0/attn/out/Add_output_0 */
-#define PM_OFF_layers_0_Add_output_0 1280 /* 1280 B, live ops 6..7: /layers.0/Add_output_0 */
-#define PM_OFF_layers_0_norm1_LayerNormalization_output_0 5120 /* 1280 B, live ops 7..11: /layers.0/norm1/LayerNormalization_output_0 */
-#define PM_OFF_layers_0_ff_fc1_Add_output_0 0 /* 2560 B, live ops 8..9: /layers.0/ff/fc1/Add_output_0 */
-#define PM_OFF_layers_0_ff_act_Mul_1_output_0 2560 /* 2560 B, live ops 9..10: /layers.0/ff/act/Mul_1_output_0 */
-#define PM_OFF_layers_0_ff_fc2_Add_output_0 0 /* 1280 B, live ops 10..11: /layers.0/ff/fc2/Add_output_0 */
-#define PM_OFF_layers_0_Add_1_output_0 1280 /* 1280 B, live ops 11..12: /layers.0/Add_1_output_0 */
-#define PM_OFF_layers_0_norm2_LayerNormalization_output_0 0 /* 1280 B, live ops 12..14: /layers.0/norm2/LayerNormalization_output_0 */
-#define PM_OFF_pool_score_Add_output_0 1456 /* 20 B, live ops 13..14: /pool/score/Add_output_0 */
-#define PM_OFF_pool_ReduceSum_output_0 1280 /* 128 B, live ops 14..15: /pool/ReduceSum_output_0 */
-#define PM_OFF_head_fc1_Gemm_output_0 0 /* 384 B, live ops 15..16: /head/fc1/Gemm_output_0 */
-#define PM_OFF_head_act_Mul_1_output_0 384 /* 384 B, live ops 16..17: /head/act/Mul_1_output_0 */
-#define PM_OFF_head_fc2_Gemm_output_0 1088 /* 68 B, live ops 17..23: /head/fc2/Gemm_output_0 */
-#define PM_OFF_refine_MatMul_output_0 544 /* 68 B, live ops 18..19: /refine/MatMul_output_0 */
-#define PM_OFF_refine_fc1_Add_output_0 0 /* 544 B, live ops 19..20: /refine/fc1/Add_output_0 */
-#define PM_OFF_refine_act_Mul_1_output_0 544 /* 544 B, live ops 20..21: /refine/act/Mul_1_output_0 */
-#define PM_OFF_refine_MatMul_1_output_0 0 /* 544 B, live ops 21..22: /refine/MatMul_1_output_0 */
-#define PM_OFF_refine_fc2_Add_output_0 544 /* 68 B, live ops 22..23: /refine/fc2/Add_output_0 */
+#define PM_OFF_Add_1_output_0 3840 /* 1280 B, live ops 2..8: /Add_1_output_0 */
+#define PM_OFF_layers_0_attn_DequantizeLinear_output_0 5120 /* 640 B, live ops 3..4: /layers.0/attn/DequantizeLinear_output_0 */
+#define PM_OFF_layers_0_attn_qkv_Add_output_0 0 /* 3840 B, live ops 4..5: /layers.0/attn/qkv/Add_output_0 */
+#define PM_OFF_layers_0_attn_Reshape_1_output_0 5120 /* 1280 B, live ops 5..6: /layers.0/attn/Reshape_1_output_0 */
+#define PM_OFF_layers_0_attn_DequantizeLinear_1_output_0 1280 /* 640 B, live ops 6..7: /layers.0/attn/DequantizeLinear_1_output_0 */
+#define PM_OFF_layers_0_attn_out_Add_output_0 0 /* 1280 B, live ops 7..8: /layers.0/attn/out/Add_output_0 */
+#define PM_OFF_layers_0_Add_output_0 1280 /* 1280 B, live ops 8..9: /layers.0/Add_output_0 */
+#define PM_OFF_layers_0_norm1_LayerNormalization_output_0 5120 /* 1280 B, live ops 9..14: /layers.0/norm1/LayerNormalization_output_0 */
+#define PM_OFF_layers_0_ff_DequantizeLinear_output_0 2560 /* 640 B, live ops 10..11: /layers.0/ff/DequantizeLinear_output_0 */
+#define PM_OFF_layers_0_ff_fc1_Add_output_0 0 /* 2560 B, live ops 11..12: /layers.0/ff/fc1/Add_output_0 */
+#define PM_OFF_layers_0_ff_act_Mul_1_output_0 2560 /* 2560 B, live ops 12..13: /layers.0/ff/act/Mul_1_output_0 */
+#define PM_OFF_layers_0_ff_fc2_Add_output_0 0 /* 1280 B, live ops 13..14: /layers.0/ff/fc2/Add_output_0 */
+#define PM_OFF_layers_0_Add_1_output_0 1280 /* 1280 B, live ops 14..15: /layers.0/Add_1_output_0 */
+#define PM_OFF_layers_0_norm2_LayerNormalization_output_0 0 /* 1280 B, live ops 15..17: /layers.0/norm2/LayerNormalization_output_0 */
+#define PM_OFF_pool_score_Add_output_0 1456 /* 20 B, live ops 16..17: /pool/score/Add_output_0 */
+#define PM_OFF_pool_ReduceSum_output_0 1280 /* 128 B, live ops 17..18: /pool/ReduceSum_output_0 */
+#define PM_OFF_head_fc1_Gemm_output_0 0 /* 384 B, live ops 18..19: /head/fc1/Gemm_output_0 */
+#define PM_OFF_head_act_Mul_1_output_0 384 /* 384 B, live ops 19..20: /head/act/Mul_1_output_0 */
+#define PM_OFF_head_fc2_Gemm_output_0 1088 /* 68 B, live ops 20..26: /head/fc2/Gemm_output_0 */
+#define PM_OFF_refine_MatMul_output_0 544 /* 68 B, live ops 21..22: /refine/MatMul_output_0 */
+#define PM_OFF_refine_fc1_Add_output_0 0 /* 544 B, live ops 22..23: /refine/fc1/Add_output_0 */
+#define PM_OFF_refine_act_Mul_1_output_0 544 /* 544 B, live ops 23..24: /refine/act/Mul_1_output_0 */
+#define PM_OFF_refine_MatMul_1_output_0 0 /* 544 B, live ops 24..25: /refine/MatMul_1_output_0 */
+#define PM_OFF_refine_fc2_Add_output_0 544 /* 68 B, live ops 25..26: /refine/fc2/Add_output_0 */
 #define PM_OFF_scratch_proj_Linear 3424 /* 1792 B, live ops 1..1: scratch of /proj/Linear */
-#define PM_OFF_scratch_layers_0_attn_Attention 6400 /* 40 B, live ops 4..4: scratch of /layers.0/attn/Attention */
-#define PM_OFF_scratch_pool_AttentionPool 1408 /* 40 B, live ops 14..14: scratch of /pool/AttentionPool */
+#define PM_OFF_scratch_layers_0_attn_qkv_Linear 5760 /* 340 B, live ops 4..4: scratch of /layers.0/attn/qkv/Linear */
+#define PM_OFF_scratch_layers_0_attn_Attention 6400 /* 40 B, live ops 5..5: scratch of /layers.0/attn/Attention */
+#define PM_OFF_scratch_layers_0_attn_out_Linear 1920 /* 340 B, live ops 7..7: scratch of /layers.0/attn/out/Linear */
+#define PM_OFF_scratch_layers_0_ff_fc1_Linear 3200 /* 340 B, live ops 11..11: scratch of /layers.0/ff/fc1/Linear */
+#define PM_OFF_scratch_pool_AttentionPool 1408 /* 40 B, live ops 17..17: scratch of /pool/AttentionPool */
 
 /* PK_NO_SCHED: kernels inlined here (PK_SPECIALIZE) take this function's scheduling setting; PK_IRAM: on
  * ESP-IDF in IRAM with the kernels (see pose_kernels.h). */
@@ -72,232 +78,262 @@ PK_NO_SCHED PK_IRAM void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN
     POSE_MODEL_OP_END(0);
     /* [1] pe.Linear "/proj/Linear"
      *   ONNX nodes: /Transpose, /Reshape, /proj/MatMul, /proj/Add
-     *   in  /Div_output_0 [1,3,114,10] int8 scale 0.00787402 (arena, stored token-major [10][342])
-     *   out /proj/Add_output_0 [1,10,64] int16 scale 0.000161500 (arena)
-     *   weights proj.weight (npz int4, scale 0.0255684); real multiplier s_in*s_w/s_out = 1.24660
+     *   in  /Div_output_0_q [1,3,114,10] int8 scale 0.00787402 (view of /Div_output_0)
+     *   out /proj/Add_output_0 [1,10,64] int16 scale 0.000162298 (arena)
+     *   weights proj.weight (npz int4, scale 0.0256686); real multiplier s_in*s_w/s_out = 1.24533
      *   two rows per register in 16-bit lanes, flushed every 52 of 171 input pairs (128 sum |w| <= 32767 over each group of every row)
      *   input permutation [0,3,1,2] realized by the normalization writing token-major
      */
     POSE_MODEL_OP_BEGIN(1);
     pk_linear_w4r4_i8_i16(PM_BUF(int8_t, PM_OFF_Div_output_0), 10, 342, 342, pm_proj_Linear_weight, pm_proj_Linear_bias, 0, 64,
-        (const int32_t[]){1338522994}, (const int8_t[]){-1}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_proj_Add_output_0), 64, 52, PM_BUF(int32_t, PM_OFF_scratch_proj_Linear));
+        (const int32_t[]){1337167693}, (const int8_t[]){-1}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_proj_Add_output_0), 64, 52, PM_BUF(int32_t, PM_OFF_scratch_proj_Linear));
     POSE_MODEL_OP_END(1);
     /* [2] Add "/Add_1"
      *   ONNX nodes: /Add_1
-     *   in  /proj/Add_output_0 [1,10,64] int16 scale 0.000161500 (arena)
-     *   out /Add_1_output_0 [1,10,64] int16 scale 0.000159015 (arena)
-     *   y = (a*272631213 + b*2116104460) >> 28: real multipliers 1.01563 (/proj/Add_output_0), 7.88310 (pos_emb (const))
+     *   in  /proj/Add_output_0 [1,10,64] int16 scale 0.000162298 (arena)
+     *   out /Add_1_output_0 [1,10,64] int16 scale 0.000159776 (arena)
+     *   y = (a*272672604 + b*2121664942) >> 28: real multipliers 1.01578 (/proj/Add_output_0), 7.90382 (pos_emb (const))
      */
     POSE_MODEL_OP_BEGIN(2);
-    pk_add_i16_i8_i16(PM_BUF(int16_t, PM_OFF_proj_Add_output_0), pm_Add_1_b, 640, 272631213, 2116104460, -3, -32768, 32767, PM_BUF(int16_t, PM_OFF_Add_1_output_0));
+    pk_add_i16_i8_i16(PM_BUF(int16_t, PM_OFF_proj_Add_output_0), pm_Add_1_b, 640, 272672604, 2121664942, -3, -32768, 32767, PM_BUF(int16_t, PM_OFF_Add_1_output_0));
     POSE_MODEL_OP_END(2);
-    /* [3] pe.Linear "/layers.0/attn/qkv/Linear"
-     *   ONNX nodes: /layers.0/attn/qkv/MatMul, /layers.0/attn/qkv/Add
-     *   in  /Add_1_output_0 [1,10,64] int16 scale 0.000159015 (arena)
-     *   out /layers.0/attn/qkv/Add_output_0 [1,10,192] int16 scale 0.000742823 (arena)
-     *   weights layers.0.attn.qkv.weight (npz int4, scale 0.137547); real multiplier s_in*s_w/s_out = 0.0294444
+    /* [3] pe.FakeQuant "/layers.0/attn/QuantizeLinear"
+     *   ONNX nodes: /layers.0/attn/QuantizeLinear, /layers.0/attn/DequantizeLinear
+     *   in  /Add_1_output_0 [1,10,64] int16 scale 0.000159776 (arena)
+     *   out /layers.0/attn/DequantizeLinear_output_0 [1,10,64] int8 scale 0.0205136 (arena)
+     *   int16 -> int8 at the pair's scale 0.0205136 (trained, not calibrated); multiplier 2140964463 >> 38
      */
     POSE_MODEL_OP_BEGIN(3);
-    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_Add_1_output_0), 10, 64, 64, pm_layers_0_attn_qkv_Linear_weight, pm_layers_0_attn_qkv_Linear_bias, 0, 192,
-        (const int32_t[]){2023403580}, (const int8_t[]){5}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_attn_qkv_Add_output_0), 192);
+    pk_quantize_i16(PM_BUF(int16_t, PM_OFF_Add_1_output_0), 640, 2140964463, 7, -128, 127, PM_BUF(int8_t, PM_OFF_layers_0_attn_DequantizeLinear_output_0));
     POSE_MODEL_OP_END(3);
-    /* [4] pe.Attention "/layers.0/attn/Attention"
-     *   ONNX nodes: /layers.0/attn/Reshape, /layers.0/attn/Transpose, /layers.0/attn/Gather, /layers.0/attn/Gather_1, /layers.0/attn/Gather_2, /layers.0/attn/Transpose_1, /layers.0/attn/MatMul, /layers.0/attn/Mul, /layers.0/attn/Softmax, /layers.0/attn/MatMul_1, /layers.0/attn/Transpose_2, /layers.0/attn/Reshape_1
-     *   in  /layers.0/attn/qkv/Add_output_0 [1,10,192] int16 scale 0.000742823 (arena)
-     *   out /layers.0/attn/Reshape_1_output_0 [1,10,64] int16 scale 0.000150905 (arena)
-     *   logit scale 0.00000312138 (attention scale 0.176777, logit_shift 5); softmax Q0.15; output multiplier 1321361229 >> 43
+    /* [4] pe.Linear "/layers.0/attn/qkv/Linear"
+     *   ONNX nodes: /layers.0/attn/qkv/MatMul, /layers.0/attn/qkv/Add
+     *   in  /layers.0/attn/DequantizeLinear_output_0 [1,10,64] int8 scale 0.0205136 (arena)
+     *   out /layers.0/attn/qkv/Add_output_0 [1,10,192] int16 scale 0.000753397 (arena)
+     *   weights layers.0.attn.qkv.weight (npz int4, scale 0.137726); real multiplier s_in*s_w/s_out = 3.75001
+     *   two rows per register in 16-bit lanes, flushed every 32 of 32 input pairs (128 sum |w| <= 32767 over each group of every row)
      */
     POSE_MODEL_OP_BEGIN(4);
-    pk_attention_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_attn_qkv_Add_output_0), PM_BUF(int16_t, PM_OFF_layers_0_attn_qkv_Add_output_0) + 64, PM_BUF(int16_t, PM_OFF_layers_0_attn_qkv_Add_output_0) + 128, 192, 10, 2, 32, 5, 1267536595, 1,
-        1321361229, 12, -32768, 32767, PM_BUF(int32_t, PM_OFF_scratch_layers_0_attn_Attention), PM_BUF(int16_t, PM_OFF_layers_0_attn_Reshape_1_output_0), 64);
+    pk_linear_w4r4_i8_i16(PM_BUF(int8_t, PM_OFF_layers_0_attn_DequantizeLinear_output_0), 10, 64, 64, pm_layers_0_attn_qkv_Linear_weight, pm_layers_0_attn_qkv_Linear_bias, 0, 192,
+        (const int32_t[]){2013273018}, (const int8_t[]){-2}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_attn_qkv_Add_output_0), 192, 32, PM_BUF(int32_t, PM_OFF_scratch_layers_0_attn_qkv_Linear));
     POSE_MODEL_OP_END(4);
-    /* [5] pe.Linear "/layers.0/attn/out/Linear"
-     *   ONNX nodes: /layers.0/attn/out/MatMul, /layers.0/attn/out/Add
-     *   in  /layers.0/attn/Reshape_1_output_0 [1,10,64] int16 scale 0.000150905 (arena)
-     *   out /layers.0/attn/out/Add_output_0 [1,10,64] int16 scale 0.000119444 (arena)
-     *   weights layers.0.attn.out.weight (npz int4, scale 0.0339030); real multiplier s_in*s_w/s_out = 0.0428329
+    /* [5] pe.Attention "/layers.0/attn/Attention"
+     *   ONNX nodes: /layers.0/attn/Reshape, /layers.0/attn/Transpose, /layers.0/attn/Gather, /layers.0/attn/Gather_1, /layers.0/attn/Gather_2, /layers.0/attn/Transpose_1, /layers.0/attn/MatMul, /layers.0/attn/Mul, /layers.0/attn/Softmax, /layers.0/attn/MatMul_1, /layers.0/attn/Transpose_2, /layers.0/attn/Reshape_1
+     *   in  /layers.0/attn/qkv/Add_output_0 [1,10,192] int16 scale 0.000753397 (arena)
+     *   out /layers.0/attn/Reshape_1_output_0 [1,10,64] int16 scale 0.000157124 (arena)
+     *   logit scale 0.00000321087 (attention scale 0.176777, logit_shift 5); softmax Q0.15; output multiplier 1287124767 >> 43
      */
     POSE_MODEL_OP_BEGIN(5);
-    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_attn_Reshape_1_output_0), 10, 64, 64, pm_layers_0_attn_out_Linear_weight, pm_layers_0_attn_out_Linear_bias, 0, 64,
-        (const int32_t[]){1471725617}, (const int8_t[]){4}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_attn_out_Add_output_0), 64);
+    pk_attention_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_attn_qkv_Add_output_0), PM_BUF(int16_t, PM_OFF_layers_0_attn_qkv_Add_output_0) + 64, PM_BUF(int16_t, PM_OFF_layers_0_attn_qkv_Add_output_0) + 128, 192, 10, 2, 32, 5, 1303880015, 1,
+        1287124767, 12, -32768, 32767, PM_BUF(int32_t, PM_OFF_scratch_layers_0_attn_Attention), PM_BUF(int16_t, PM_OFF_layers_0_attn_Reshape_1_output_0), 64);
     POSE_MODEL_OP_END(5);
-    /* [6] Add "/layers.0/Add"
-     *   ONNX nodes: /layers.0/Add
-     *   in  /Add_1_output_0 [1,10,64] int16 scale 0.000159015 (arena)
-     *   in  /layers.0/attn/out/Add_output_0 [1,10,64] int16 scale 0.000119444 (arena)
-     *   out /layers.0/Add_output_0 [1,10,64] int16 scale 0.000192836 (arena)
-     *   y = (a*1770845291 + b*1330172319) >> 31: real multipliers 0.824614 (/Add_1_output_0), 0.619410 (/layers.0/attn/out/Add_output_0)
+    /* [6] pe.FakeQuant "/layers.0/attn/QuantizeLinear_1"
+     *   ONNX nodes: /layers.0/attn/QuantizeLinear_1, /layers.0/attn/DequantizeLinear_1
+     *   in  /layers.0/attn/Reshape_1_output_0 [1,10,64] int16 scale 0.000157124 (arena)
+     *   out /layers.0/attn/DequantizeLinear_1_output_0 [1,10,64] int8 scale 0.0194674 (arena)
+     *   int16 -> int8 at the pair's scale 0.0194674 (trained, not calibrated); multiplier 1109293194 >> 37
      */
     POSE_MODEL_OP_BEGIN(6);
-    pk_add_i16_i16_i16(PM_BUF(int16_t, PM_OFF_Add_1_output_0), PM_BUF(int16_t, PM_OFF_layers_0_attn_out_Add_output_0), 640, 1770845291, 1330172319, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_Add_output_0));
+    pk_quantize_i16(PM_BUF(int16_t, PM_OFF_layers_0_attn_Reshape_1_output_0), 640, 1109293194, 6, -128, 127, PM_BUF(int8_t, PM_OFF_layers_0_attn_DequantizeLinear_1_output_0));
     POSE_MODEL_OP_END(6);
-    /* [7] pe.LayerNorm "/layers.0/norm1/LayerNorm"
-     *   ONNX nodes: /layers.0/norm1/LayerNormalization
-     *   in  /layers.0/Add_output_0 [1,10,64] int16 scale 0.000192836 (arena)
-     *   out /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000247454 (arena)
-     *   eps_q 18047004625, pre_shift 24, multiplier 1238052816 >> 36
+    /* [7] pe.Linear "/layers.0/attn/out/Linear"
+     *   ONNX nodes: /layers.0/attn/out/MatMul, /layers.0/attn/out/Add
+     *   in  /layers.0/attn/DequantizeLinear_1_output_0 [1,10,64] int8 scale 0.0194674 (arena)
+     *   out /layers.0/attn/out/Add_output_0 [1,10,64] int16 scale 0.000124744 (arena)
+     *   weights layers.0.attn.out.weight (npz int4, scale 0.0332273); real multiplier s_in*s_w/s_out = 5.18541
+     *   two rows per register in 16-bit lanes, flushed every 32 of 32 input pairs (128 sum |w| <= 32767 over each group of every row)
      */
     POSE_MODEL_OP_BEGIN(7);
-    pk_layernorm_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_Add_output_0), 10, 64, 64, INT64_C(18047004625), pm_layers_0_norm1_LayerNorm_gamma, pm_layers_0_norm1_LayerNorm_beta, 24, 1238052816, 5,
-        -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_norm1_LayerNormalization_output_0), 64);
+    pk_linear_w4r4_i8_i16(PM_BUF(int8_t, PM_OFF_layers_0_attn_DequantizeLinear_1_output_0), 10, 64, 64, pm_layers_0_attn_out_Linear_weight, pm_layers_0_attn_out_Linear_bias, 0, 64,
+        (const int32_t[]){1391946994}, (const int8_t[]){-3}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_attn_out_Add_output_0), 64, 32, PM_BUF(int32_t, PM_OFF_scratch_layers_0_attn_out_Linear));
     POSE_MODEL_OP_END(7);
-    /* [8] pe.Linear "/layers.0/ff/fc1/Linear"
-     *   ONNX nodes: /layers.0/ff/fc1/MatMul, /layers.0/ff/fc1/Add
-     *   in  /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000247454 (arena)
-     *   out /layers.0/ff/fc1/Add_output_0 [1,10,128] int16 scale 0.000561402 (arena)
-     *   weights layers.0.ff.fc1.weight (npz int4, scale 0.0991467); real multiplier s_in*s_w/s_out = 0.0437017
+    /* [8] Add "/layers.0/Add"
+     *   ONNX nodes: /layers.0/Add
+     *   in  /Add_1_output_0 [1,10,64] int16 scale 0.000159776 (arena)
+     *   in  /layers.0/attn/out/Add_output_0 [1,10,64] int16 scale 0.000124744 (arena)
+     *   out /layers.0/Add_output_0 [1,10,64] int16 scale 0.000201734 (arena)
+     *   y = (a*1700832706 + b*1327916029) >> 31: real multipliers 0.792012 (/Add_1_output_0), 0.618359 (/layers.0/attn/out/Add_output_0)
      */
     POSE_MODEL_OP_BEGIN(8);
-    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm1_LayerNormalization_output_0), 10, 64, 64, pm_layers_0_ff_fc1_Linear_weight, pm_layers_0_ff_fc1_Linear_bias, 0, 128,
-        (const int32_t[]){1501578562}, (const int8_t[]){4}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_ff_fc1_Add_output_0), 128);
+    pk_add_i16_i16_i16(PM_BUF(int16_t, PM_OFF_Add_1_output_0), PM_BUF(int16_t, PM_OFF_layers_0_attn_out_Add_output_0), 640, 1700832706, 1327916029, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_Add_output_0));
     POSE_MODEL_OP_END(8);
-    /* [9] pe.Gelu "/layers.0/ff/act/Gelu"
-     *   ONNX nodes: /layers.0/ff/act/Div, /layers.0/ff/act/Erf, /layers.0/ff/act/Add, /layers.0/ff/act/Mul, /layers.0/ff/act/Mul_1
-     *   in  /layers.0/ff/fc1/Add_output_0 [1,10,128] int16 scale 0.000561402 (arena)
-     *   out /layers.0/ff/act/Mul_1_output_0 [1,10,128] int16 scale 0.000561402 (arena)
-     *   y = 257-point table every 256 codes, linear interpolation
+    /* [9] pe.LayerNorm "/layers.0/norm1/LayerNorm"
+     *   ONNX nodes: /layers.0/norm1/LayerNormalization
+     *   in  /layers.0/Add_output_0 [1,10,64] int16 scale 0.000201734 (arena)
+     *   out /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000243848 (arena)
+     *   eps_q 16490047932, pre_shift 24, multiplier 1257337109 >> 36
      */
     POSE_MODEL_OP_BEGIN(9);
-    pk_lut16_interp_i16(PM_BUF(int16_t, PM_OFF_layers_0_ff_fc1_Add_output_0), 1280, pm_layers_0_ff_act_Gelu_table, PM_BUF(int16_t, PM_OFF_layers_0_ff_act_Mul_1_output_0));
+    pk_layernorm_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_Add_output_0), 10, 64, 64, INT64_C(16490047932), pm_layers_0_norm1_LayerNorm_gamma, pm_layers_0_norm1_LayerNorm_beta, 24, 1257337109, 5,
+        -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_norm1_LayerNormalization_output_0), 64);
     POSE_MODEL_OP_END(9);
-    /* [10] pe.Linear "/layers.0/ff/fc2/Linear"
-     *   ONNX nodes: /layers.0/ff/fc2/MatMul, /layers.0/ff/fc2/Add
-     *   in  /layers.0/ff/act/Mul_1_output_0 [1,10,128] int16 scale 0.000561402 (arena)
-     *   out /layers.0/ff/fc2/Add_output_0 [1,10,64] int16 scale 0.000551866 (arena)
-     *   weights layers.0.ff.fc2.weight (npz int4, scale 0.0553194); real multiplier s_in*s_w/s_out = 0.0562753
+    /* [10] pe.FakeQuant "/layers.0/ff/QuantizeLinear"
+     *   ONNX nodes: /layers.0/ff/QuantizeLinear, /layers.0/ff/DequantizeLinear
+     *   in  /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000243848 (arena)
+     *   out /layers.0/ff/DequantizeLinear_output_0 [1,10,64] int8 scale 0.0319225 (arena)
+     *   int16 -> int8 at the pair's scale 0.0319225 (trained, not calibrated); multiplier 2099722492 >> 38
      */
     POSE_MODEL_OP_BEGIN(10);
-    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_ff_act_Mul_1_output_0), 10, 128, 128, pm_layers_0_ff_fc2_Linear_weight, pm_layers_0_ff_fc2_Linear_bias, 0, 64,
-        (const int32_t[]){1933604283}, (const int8_t[]){4}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_ff_fc2_Add_output_0), 64);
+    pk_quantize_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm1_LayerNormalization_output_0), 640, 2099722492, 7, -128, 127, PM_BUF(int8_t, PM_OFF_layers_0_ff_DequantizeLinear_output_0));
     POSE_MODEL_OP_END(10);
-    /* [11] Add "/layers.0/Add_1"
-     *   ONNX nodes: /layers.0/Add_1
-     *   in  /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000247454 (arena)
-     *   in  /layers.0/ff/fc2/Add_output_0 [1,10,64] int16 scale 0.000551866 (arena)
-     *   out /layers.0/Add_1_output_0 [1,10,64] int16 scale 0.000699130 (arena)
-     *   y = (a*760091318 + b*1695141032) >> 31: real multipliers 0.353945 (/layers.0/norm1/LayerNormalization_output_0), 0.789362 (/layers.0/ff/fc2/Add_output_0)
+    /* [11] pe.Linear "/layers.0/ff/fc1/Linear"
+     *   ONNX nodes: /layers.0/ff/fc1/MatMul, /layers.0/ff/fc1/Add
+     *   in  /layers.0/ff/DequantizeLinear_output_0 [1,10,64] int8 scale 0.0319225 (arena)
+     *   out /layers.0/ff/fc1/Add_output_0 [1,10,128] int16 scale 0.000564582 (arena)
+     *   weights layers.0.ff.fc1.weight (npz int4, scale 0.0993866); real multiplier s_in*s_w/s_out = 5.61950
+     *   two rows per register in 16-bit lanes, flushed every 32 of 32 input pairs (128 sum |w| <= 32767 over each group of every row)
      */
     POSE_MODEL_OP_BEGIN(11);
-    pk_add_i16_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm1_LayerNormalization_output_0), PM_BUF(int16_t, PM_OFF_layers_0_ff_fc2_Add_output_0), 640, 760091318, 1695141032, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_Add_1_output_0));
+    pk_linear_w4r4_i8_i16(PM_BUF(int8_t, PM_OFF_layers_0_ff_DequantizeLinear_output_0), 10, 64, 64, pm_layers_0_ff_fc1_Linear_weight, pm_layers_0_ff_fc1_Linear_bias, 0, 128,
+        (const int32_t[]){1508473827}, (const int8_t[]){-3}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_ff_fc1_Add_output_0), 128, 32, PM_BUF(int32_t, PM_OFF_scratch_layers_0_ff_fc1_Linear));
     POSE_MODEL_OP_END(11);
-    /* [12] pe.LayerNorm "/layers.0/norm2/LayerNorm"
-     *   ONNX nodes: /layers.0/norm2/LayerNormalization
-     *   in  /layers.0/Add_1_output_0 [1,10,64] int16 scale 0.000699130 (arena)
-     *   out /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000254795 (arena)
-     *   eps_q 1372980566, pre_shift 23, multiplier 1142367511 >> 37
+    /* [12] pe.Gelu "/layers.0/ff/act/Gelu"
+     *   ONNX nodes: /layers.0/ff/act/Div, /layers.0/ff/act/Erf, /layers.0/ff/act/Add, /layers.0/ff/act/Mul, /layers.0/ff/act/Mul_1
+     *   in  /layers.0/ff/fc1/Add_output_0 [1,10,128] int16 scale 0.000564582 (arena)
+     *   out /layers.0/ff/act/Mul_1_output_0 [1,10,128] int16 scale 0.000564582 (arena)
+     *   y = 257-point table every 256 codes, linear interpolation
      */
     POSE_MODEL_OP_BEGIN(12);
-    pk_layernorm_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_Add_1_output_0), 10, 64, 64, INT64_C(1372980566), pm_layers_0_norm2_LayerNorm_gamma, pm_layers_0_norm2_LayerNorm_beta, 23, 1142367511, 6,
-        -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 64);
+    pk_lut16_interp_i16(PM_BUF(int16_t, PM_OFF_layers_0_ff_fc1_Add_output_0), 1280, pm_layers_0_ff_act_Gelu_table, PM_BUF(int16_t, PM_OFF_layers_0_ff_act_Mul_1_output_0));
     POSE_MODEL_OP_END(12);
-    /* [13] pe.Linear "/pool/score/Linear"
-     *   ONNX nodes: /pool/score/MatMul, /pool/score/Add
-     *   in  /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000254795 (arena)
-     *   out /pool/score/Add_output_0 [1,10,1] int16 scale 0.000385967 (arena)
-     *   weights onnx::MatMul_124 (float in the npz; quantized here to int8, scale 0.00909715); real multiplier s_in*s_w/s_out = 0.00600544
-     *   bias int16 x 2^1: rounded to 2 accumulator units, at most 0.00601 output LSB
+    /* [13] pe.Linear "/layers.0/ff/fc2/Linear"
+     *   ONNX nodes: /layers.0/ff/fc2/MatMul, /layers.0/ff/fc2/Add
+     *   in  /layers.0/ff/act/Mul_1_output_0 [1,10,128] int16 scale 0.000564582 (arena)
+     *   out /layers.0/ff/fc2/Add_output_0 [1,10,64] int16 scale 0.000530907 (arena)
+     *   weights layers.0.ff.fc2.weight (npz int4, scale 0.0546365); real multiplier s_in*s_w/s_out = 0.0581020
      */
     POSE_MODEL_OP_BEGIN(13);
-    pk_linear_w8_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 10, 64, 64, pm_pool_score_Linear_weight, pm_pool_score_Linear_bias, 1, 1,
-        (const int32_t[]){1650763955}, (const int8_t[]){7}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_pool_score_Add_output_0), 1);
+    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_ff_act_Mul_1_output_0), 10, 128, 128, pm_layers_0_ff_fc2_Linear_weight, pm_layers_0_ff_fc2_Linear_bias, 0, 64,
+        (const int32_t[]){1996370872}, (const int8_t[]){4}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_ff_fc2_Add_output_0), 64);
     POSE_MODEL_OP_END(13);
-    /* [14] pe.AttentionPool "/pool/AttentionPool"
-     *   ONNX nodes: /pool/Softmax, /pool/Mul, /pool/ReduceSum
-     *   in  /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000254795 (arena)
-     *   in  /pool/score/Add_output_0 [1,10,1] int16 scale 0.000385967 (arena)
-     *   out /pool/ReduceSum_output_0 [1,64] int16 scale 0.000252065 (arena)
-     *   softmax over 10 scores (scale 0.000385967) in Q0.15; output multiplier 1085369628 >> 45
+    /* [14] Add "/layers.0/Add_1"
+     *   ONNX nodes: /layers.0/Add_1
+     *   in  /layers.0/norm1/LayerNormalization_output_0 [1,10,64] int16 scale 0.000243848 (arena)
+     *   in  /layers.0/ff/fc2/Add_output_0 [1,10,64] int16 scale 0.000530907 (arena)
+     *   out /layers.0/Add_1_output_0 [1,10,64] int16 scale 0.000693997 (arena)
+     *   y = (a*754554924 + b*1642822246) >> 31: real multipliers 0.351367 (/layers.0/norm1/LayerNormalization_output_0), 0.764999 (/layers.0/ff/fc2/Add_output_0)
      */
     POSE_MODEL_OP_BEGIN(14);
-    pk_attention_pool_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 10, 64, 64, PM_BUF(int16_t, PM_OFF_pool_score_Add_output_0), 1224489352, -6, 1085369628, 14,
-        -32768, 32767, PM_BUF(int32_t, PM_OFF_scratch_pool_AttentionPool), PM_BUF(int16_t, PM_OFF_pool_ReduceSum_output_0));
+    pk_add_i16_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm1_LayerNormalization_output_0), PM_BUF(int16_t, PM_OFF_layers_0_ff_fc2_Add_output_0), 640, 754554924, 1642822246, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_Add_1_output_0));
     POSE_MODEL_OP_END(14);
-    /* [15] pe.Linear "/head/fc1/Linear"
-     *   ONNX nodes: /head/fc1/Gemm
-     *   in  /pool/ReduceSum_output_0 [1,64] int16 scale 0.000252065 (arena)
-     *   out /head/fc1/Gemm_output_0 [1,192] int16 scale 0.000175117 (arena)
-     *   weights head.fc1.weight (npz int4, scale 0.0711700); real multiplier s_in*s_w/s_out = 0.102443
+    /* [15] pe.LayerNorm "/layers.0/norm2/LayerNorm"
+     *   ONNX nodes: /layers.0/norm2/LayerNormalization
+     *   in  /layers.0/Add_1_output_0 [1,10,64] int16 scale 0.000693997 (arena)
+     *   out /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000254291 (arena)
+     *   eps_q 1393363826, pre_shift 23, multiplier 1151364556 >> 37
      */
     POSE_MODEL_OP_BEGIN(15);
-    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_pool_ReduceSum_output_0), 1, 64, 64, pm_head_fc1_Linear_weight, pm_head_fc1_Linear_bias, 0, 192,
-        (const int32_t[]){1759954943}, (const int8_t[]){3}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_head_fc1_Gemm_output_0), 192);
+    pk_layernorm_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_Add_1_output_0), 10, 64, 64, INT64_C(1393363826), pm_layers_0_norm2_LayerNorm_gamma, pm_layers_0_norm2_LayerNorm_beta, 23, 1151364556, 6,
+        -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 64);
     POSE_MODEL_OP_END(15);
-    /* [16] pe.Gelu "/head/act/Gelu"
-     *   ONNX nodes: /head/act/Div, /head/act/Erf, /head/act/Add, /head/act/Mul, /head/act/Mul_1
-     *   in  /head/fc1/Gemm_output_0 [1,192] int16 scale 0.000175117 (arena)
-     *   out /head/act/Mul_1_output_0 [1,192] int16 scale 0.0000906943 (arena)
-     *   y = 257-point table every 256 codes, linear interpolation
+    /* [16] pe.Linear "/pool/score/Linear"
+     *   ONNX nodes: /pool/score/MatMul, /pool/score/Add
+     *   in  /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000254291 (arena)
+     *   out /pool/score/Add_output_0 [1,10,1] int16 scale 0.000419167 (arena)
+     *   weights onnx::MatMul_152 (float in the npz; quantized here to int8, scale 0.00908225); real multiplier s_in*s_w/s_out = 0.00550981
+     *   bias int16 x 2^1: rounded to 2 accumulator units, at most 0.00551 output LSB
      */
     POSE_MODEL_OP_BEGIN(16);
-    pk_lut16_interp_i16(PM_BUF(int16_t, PM_OFF_head_fc1_Gemm_output_0), 192, pm_head_act_Gelu_table, PM_BUF(int16_t, PM_OFF_head_act_Mul_1_output_0));
+    pk_linear_w8_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 10, 64, 64, pm_pool_score_Linear_weight, pm_pool_score_Linear_bias, 1, 1,
+        (const int32_t[]){1514525641}, (const int8_t[]){7}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_pool_score_Add_output_0), 1);
     POSE_MODEL_OP_END(16);
-    /* [17] pe.Linear "/head/fc2/Linear"
-     *   ONNX nodes: /head/fc2/Gemm
-     *   in  /head/act/Mul_1_output_0 [1,192] int16 scale 0.0000906943 (arena)
-     *   out /head/fc2/Gemm_output_0 [1,34] int16 scale 0.0000581443 (arena)
-     *   weights head.fc2.weight (npz int4, scale 0.0269217); real multiplier s_in*s_w/s_out = 0.0419928
-     *   bias int16 x 2^1: rounded to 2 accumulator units, at most 0.0420 output LSB
+    /* [17] pe.AttentionPool "/pool/AttentionPool"
+     *   ONNX nodes: /pool/Softmax, /pool/Mul, /pool/ReduceSum
+     *   in  /layers.0/norm2/LayerNormalization_output_0 [1,10,64] int16 scale 0.000254291 (arena)
+     *   in  /pool/score/Add_output_0 [1,10,1] int16 scale 0.000419167 (arena)
+     *   out /pool/ReduceSum_output_0 [1,64] int16 scale 0.000252000 (arena)
+     *   softmax over 10 scores (scale 0.000419167) in Q0.15; output multiplier 1083502031 >> 45
      */
     POSE_MODEL_OP_BEGIN(17);
-    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_head_act_Mul_1_output_0), 1, 192, 192, pm_head_fc2_Linear_weight, pm_head_fc2_Linear_bias, 1, 34,
-        (const int32_t[]){1442860804}, (const int8_t[]){4}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 34);
+    pk_attention_pool_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_norm2_LayerNormalization_output_0), 10, 64, 64, PM_BUF(int16_t, PM_OFF_pool_score_Add_output_0), 1329816783, -6, 1083502031, 14,
+        -32768, 32767, PM_BUF(int32_t, PM_OFF_scratch_pool_AttentionPool), PM_BUF(int16_t, PM_OFF_pool_ReduceSum_output_0));
     POSE_MODEL_OP_END(17);
-    /* [18] pe.MatMulConst "/refine/MatMulConst"
-     *   ONNX nodes: /refine/MatMul
-     *   in  /head/Reshape_output_0 [1,17,2] int16 scale 0.0000581443 (view of /head/fc2/Gemm_output_0)
-     *   out /refine/MatMul_output_0 [1,17,2] int16 scale 0.0000531755 (arena)
-     *   A int16 scale 0.0000183029; multiplier 1408300758 >> 46
+    /* [18] pe.Linear "/head/fc1/Linear"
+     *   ONNX nodes: /head/fc1/Gemm
+     *   in  /pool/ReduceSum_output_0 [1,64] int16 scale 0.000252000 (arena)
+     *   out /head/fc1/Gemm_output_0 [1,192] int16 scale 0.000166798 (arena)
+     *   weights head.fc1.weight (npz int4, scale 0.0714654); real multiplier s_in*s_w/s_out = 0.107970
      */
     POSE_MODEL_OP_BEGIN(18);
-    pk_matmul_const_left_i16_i16(pm_refine_MatMulConst_a, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 17, 17, 2, 1408300758, 15, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_MatMul_output_0));
+    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_pool_ReduceSum_output_0), 1, 64, 64, pm_head_fc1_Linear_weight, pm_head_fc1_Linear_bias, 0, 192,
+        (const int32_t[]){1854918332}, (const int8_t[]){3}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_head_fc1_Gemm_output_0), 192);
     POSE_MODEL_OP_END(18);
-    /* [19] pe.Linear "/refine/fc1/Linear"
-     *   ONNX nodes: /refine/fc1/MatMul, /refine/fc1/Add
-     *   in  /refine/MatMul_output_0 [1,17,2] int16 scale 0.0000531755 (arena)
-     *   out /refine/fc1/Add_output_0 [1,17,16] int16 scale 0.0000596064 (arena)
-     *   weights refine.fc1.weight (npz int4, scale 0.0866209); real multiplier s_in*s_w/s_out = 0.0772755
-     *   bias int16 x 2^3: rounded to 8 accumulator units, at most 0.309 output LSB
-     */
-    POSE_MODEL_OP_BEGIN(19);
-    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_refine_MatMul_output_0), 17, 2, 2, pm_refine_fc1_Linear_weight, pm_refine_fc1_Linear_bias, 3, 16,
-        (const int32_t[]){1327583198}, (const int8_t[]){3}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_fc1_Add_output_0), 16);
-    POSE_MODEL_OP_END(19);
-    /* [20] pe.Gelu "/refine/act/Gelu"
-     *   ONNX nodes: /refine/act/Div, /refine/act/Erf, /refine/act/Add, /refine/act/Mul, /refine/act/Mul_1
-     *   in  /refine/fc1/Add_output_0 [1,17,16] int16 scale 0.0000596064 (arena)
-     *   out /refine/act/Mul_1_output_0 [1,17,16] int16 scale 0.0000304277 (arena)
+    /* [19] pe.Gelu "/head/act/Gelu"
+     *   ONNX nodes: /head/act/Div, /head/act/Erf, /head/act/Add, /head/act/Mul, /head/act/Mul_1
+     *   in  /head/fc1/Gemm_output_0 [1,192] int16 scale 0.000166798 (arena)
+     *   out /head/act/Mul_1_output_0 [1,192] int16 scale 0.0000896548 (arena)
      *   y = 257-point table every 256 codes, linear interpolation
      */
+    POSE_MODEL_OP_BEGIN(19);
+    pk_lut16_interp_i16(PM_BUF(int16_t, PM_OFF_head_fc1_Gemm_output_0), 192, pm_head_act_Gelu_table, PM_BUF(int16_t, PM_OFF_head_act_Mul_1_output_0));
+    POSE_MODEL_OP_END(19);
+    /* [20] pe.Linear "/head/fc2/Linear"
+     *   ONNX nodes: /head/fc2/Gemm
+     *   in  /head/act/Mul_1_output_0 [1,192] int16 scale 0.0000896548 (arena)
+     *   out /head/fc2/Gemm_output_0 [1,34] int16 scale 0.0000592945 (arena)
+     *   weights head.fc2.weight (npz int4, scale 0.0286229); real multiplier s_in*s_w/s_out = 0.0432787
+     *   bias int16 x 2^1: rounded to 2 accumulator units, at most 0.0433 output LSB
+     */
     POSE_MODEL_OP_BEGIN(20);
-    pk_lut16_interp_i16(PM_BUF(int16_t, PM_OFF_refine_fc1_Add_output_0), 272, pm_refine_act_Gelu_table, PM_BUF(int16_t, PM_OFF_refine_act_Mul_1_output_0));
+    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_head_act_Mul_1_output_0), 1, 192, 192, pm_head_fc2_Linear_weight, pm_head_fc2_Linear_bias, 1, 34,
+        (const int32_t[]){1487043626}, (const int8_t[]){4}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 34);
     POSE_MODEL_OP_END(20);
-    /* [21] pe.MatMulConst "/refine/MatMulConst_1"
-     *   ONNX nodes: /refine/MatMul_1
-     *   in  /refine/act/Mul_1_output_0 [1,17,16] int16 scale 0.0000304277 (arena)
-     *   out /refine/MatMul_1_output_0 [1,17,16] int16 scale 0.0000323796 (arena)
-     *   A int16 scale 0.0000183029; multiplier 1210314597 >> 46
+    /* [21] pe.MatMulConst "/refine/MatMulConst"
+     *   ONNX nodes: /refine/MatMul
+     *   in  /head/Reshape_output_0 [1,17,2] int16 scale 0.0000592945 (view of /head/fc2/Gemm_output_0)
+     *   out /refine/MatMul_output_0 [1,17,2] int16 scale 0.0000533654 (arena)
+     *   A int16 scale 0.0000183029; multiplier 1431047746 >> 46
      */
     POSE_MODEL_OP_BEGIN(21);
-    pk_matmul_const_left_i16_i16(pm_refine_MatMulConst_a, PM_BUF(int16_t, PM_OFF_refine_act_Mul_1_output_0), 17, 17, 16, 1210314597, 15, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_MatMul_1_output_0));
+    pk_matmul_const_left_i16_i16(pm_refine_MatMulConst_a, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 17, 17, 2, 1431047746, 15, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_MatMul_output_0));
     POSE_MODEL_OP_END(21);
-    /* [22] pe.Linear "/refine/fc2/Linear"
-     *   ONNX nodes: /refine/fc2/MatMul, /refine/fc2/Add
-     *   in  /refine/MatMul_1_output_0 [1,17,16] int16 scale 0.0000323796 (arena)
-     *   out /refine/fc2/Add_output_0 [1,17,2] int16 scale 0.0000131050 (arena)
-     *   weights refine.fc2.weight (npz int4, scale 0.0693565); real multiplier s_in*s_w/s_out = 0.171364
+    /* [22] pe.Linear "/refine/fc1/Linear"
+     *   ONNX nodes: /refine/fc1/MatMul, /refine/fc1/Add
+     *   in  /refine/MatMul_output_0 [1,17,2] int16 scale 0.0000533654 (arena)
+     *   out /refine/fc1/Add_output_0 [1,17,16] int16 scale 0.0000596475 (arena)
+     *   weights refine.fc1.weight (npz int4, scale 0.0873685); real multiplier s_in*s_w/s_out = 0.0781668
+     *   bias int16 x 2^3: rounded to 8 accumulator units, at most 0.313 output LSB
      */
     POSE_MODEL_OP_BEGIN(22);
-    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_refine_MatMul_1_output_0), 17, 16, 16, pm_refine_fc2_Linear_weight, pm_refine_fc2_Linear_bias, 0, 2,
-        (const int32_t[]){1472009353}, (const int8_t[]){2}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_fc2_Add_output_0), 2);
+    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_refine_MatMul_output_0), 17, 2, 2, pm_refine_fc1_Linear_weight, pm_refine_fc1_Linear_bias, 3, 16,
+        (const int32_t[]){1342896202}, (const int8_t[]){3}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_fc1_Add_output_0), 16);
     POSE_MODEL_OP_END(22);
-    /* [23] Add "/refine/Add"
-     *   ONNX nodes: /refine/Add
-     *   in  /head/Reshape_output_0 [1,17,2] int16 scale 0.0000581443 (view of /head/fc2/Gemm_output_0)
-     *   in  /refine/fc2/Add_output_0 [1,17,2] int16 scale 0.0000131050 (arena)
-     *   out keypoints [1,17,2] int16 scale 0.000244141 (output)
-     *   y = (a*2045771488 + b*461092311) >> 33: real multipliers 0.238159 (/head/Reshape_output_0), 0.0536782 (/refine/fc2/Add_output_0)
+    /* [23] pe.Gelu "/refine/act/Gelu"
+     *   ONNX nodes: /refine/act/Div, /refine/act/Erf, /refine/act/Add, /refine/act/Mul, /refine/act/Mul_1
+     *   in  /refine/fc1/Add_output_0 [1,17,16] int16 scale 0.0000596475 (arena)
+     *   out /refine/act/Mul_1_output_0 [1,17,16] int16 scale 0.0000304371 (arena)
+     *   y = 257-point table every 256 codes, linear interpolation
      */
     POSE_MODEL_OP_BEGIN(23);
-    pk_add_i16_i16_i16(PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), PM_BUF(int16_t, PM_OFF_refine_fc2_Add_output_0), 34, 2045771488, 461092311, 2, -32768, 32767, output);
+    pk_lut16_interp_i16(PM_BUF(int16_t, PM_OFF_refine_fc1_Add_output_0), 272, pm_refine_act_Gelu_table, PM_BUF(int16_t, PM_OFF_refine_act_Mul_1_output_0));
     POSE_MODEL_OP_END(23);
+    /* [24] pe.MatMulConst "/refine/MatMulConst_1"
+     *   ONNX nodes: /refine/MatMul_1
+     *   in  /refine/act/Mul_1_output_0 [1,17,16] int16 scale 0.0000304371 (arena)
+     *   out /refine/MatMul_1_output_0 [1,17,16] int16 scale 0.0000322891 (arena)
+     *   A int16 scale 0.0000183029; multiplier 1214079640 >> 46
+     */
+    POSE_MODEL_OP_BEGIN(24);
+    pk_matmul_const_left_i16_i16(pm_refine_MatMulConst_a, PM_BUF(int16_t, PM_OFF_refine_act_Mul_1_output_0), 17, 17, 16, 1214079640, 15, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_MatMul_1_output_0));
+    POSE_MODEL_OP_END(24);
+    /* [25] pe.Linear "/refine/fc2/Linear"
+     *   ONNX nodes: /refine/fc2/MatMul, /refine/fc2/Add
+     *   in  /refine/MatMul_1_output_0 [1,17,16] int16 scale 0.0000322891 (arena)
+     *   out /refine/fc2/Add_output_0 [1,17,2] int16 scale 0.0000127606 (arena)
+     *   weights refine.fc2.weight (npz int4, scale 0.0635085); real multiplier s_in*s_w/s_out = 0.160701
+     */
+    POSE_MODEL_OP_BEGIN(25);
+    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_refine_MatMul_1_output_0), 17, 16, 16, pm_refine_fc2_Linear_weight, pm_refine_fc2_Linear_bias, 0, 2,
+        (const int32_t[]){1380410173}, (const int8_t[]){2}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_refine_fc2_Add_output_0), 2);
+    POSE_MODEL_OP_END(25);
+    /* [26] Add "/refine/Add"
+     *   ONNX nodes: /refine/Add
+     *   in  /head/Reshape_output_0 [1,17,2] int16 scale 0.0000592945 (view of /head/fc2/Gemm_output_0)
+     *   in  /refine/fc2/Add_output_0 [1,17,2] int16 scale 0.0000127606 (arena)
+     *   out keypoints [1,17,2] int16 scale 0.000244141 (output)
+     *   y = (a*2086238131 + b*448972358) >> 33: real multipliers 0.242870 (/head/Reshape_output_0), 0.0522673 (/refine/fc2/Add_output_0)
+     */
+    POSE_MODEL_OP_BEGIN(26);
+    pk_add_i16_i16_i16(PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), PM_BUF(int16_t, PM_OFF_refine_fc2_Add_output_0), 34, 2086238131, 448972358, 2, -32768, 32767, output);
+    POSE_MODEL_OP_END(26);
 }

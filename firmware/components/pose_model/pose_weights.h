@@ -4,7 +4,7 @@
  *   pose-edge compile --model models/micro/micro.onnx --weights models/micro/pose_micro_int4.npz --bits 4 --act-bits 8 --calib models/data/calib_X.npy --out firmware/components/pose_model
  * Model:   models/micro/micro.onnx (producer pytorch 1.13.0, opset 17)
  * Weights: models/micro/pose_micro_int4.npz (int4, activations int8 by default)
- * SHA-256 of the ONNX bytes followed by the weights bytes: 4917ca8bdda0d3c1036a5636b201332a3cf0f0f3ebb9b8a590491d08e7527264
+ * SHA-256 of the ONNX bytes followed by the weights bytes: db771accf48b49a4d480cc4b130aca98c7f0314052513ca70d3b4c8a58f92cc5
  */
 #ifndef POSE_WEIGHTS_H
 #define POSE_WEIGHTS_H
@@ -14,13 +14,13 @@
 extern const uint32_t pm_proj_Linear_weight[2736];
 extern const int16_t pm_proj_Linear_bias[64];
 extern const int8_t pm_Add_1_b[640];
-extern const uint8_t pm_layers_0_attn_qkv_Linear_weight[6144];
+extern const uint32_t pm_layers_0_attn_qkv_Linear_weight[1536];
 extern const int16_t pm_layers_0_attn_qkv_Linear_bias[192];
-extern const uint8_t pm_layers_0_attn_out_Linear_weight[2048];
+extern const uint32_t pm_layers_0_attn_out_Linear_weight[512];
 extern const int16_t pm_layers_0_attn_out_Linear_bias[64];
 extern const int16_t pm_layers_0_norm1_LayerNorm_gamma[64];
 extern const int16_t pm_layers_0_norm1_LayerNorm_beta[64];
-extern const uint8_t pm_layers_0_ff_fc1_Linear_weight[4096];
+extern const uint32_t pm_layers_0_ff_fc1_Linear_weight[1024];
 extern const int16_t pm_layers_0_ff_fc1_Linear_bias[128];
 extern const int16_t pm_layers_0_ff_act_Gelu_table[257];
 extern const uint8_t pm_layers_0_ff_fc2_Linear_weight[4096];

@@ -1,19 +1,14 @@
 /*
- * pk_quantize.h -- pk_quantize_i8 / _i16(x, n, mult, shift, out_min, out_max, y): an activation made int8 at
+ * pk_quantize.h -- pk_quantize_i16(x, n, mult, shift, out_min, out_max, y): an int16 activation made int8 at
  * the scale of an ONNX QuantizeLinear -> DequantizeLinear pair (the fake quantization of activation-aware
- * QAT). y[i] = pk_rq_sat(x[i], mult, shift, out_min, out_max), y int8. One form for every target. TS mirror:
- * quantize (src/compiler/kernels/quantize/index.ts).
+ * QAT). y[i] = pk_rq_sat(x[i], mult, shift, out_min, out_max), y int8. An int8 input at another scale takes
+ * pk_clip_i8, the same arithmetic on int8 (pk_clip.h). One form for every target. TS mirror: quantize
+ * (src/compiler/kernels/quantize/index.ts).
  */
 #ifndef PK_QUANTIZE_H
 #define PK_QUANTIZE_H
 
 #include "pk_base.h"
-
-static inline PK_IRAM void pk_quantize_i8(const int8_t *x, int32_t n, int32_t mult, int32_t shift, int32_t out_min, int32_t out_max, int8_t *y)
-{
-    int32_t i;
-    for (i = 0; i < n; ++i) y[i] = (int8_t)pk_rq_sat(x[i], mult, shift, out_min, out_max);
-}
 
 static inline PK_IRAM void pk_quantize_i16(const int16_t *x, int32_t n, int32_t mult, int32_t shift, int32_t out_min, int32_t out_max, int8_t *y)
 {

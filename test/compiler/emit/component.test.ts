@@ -73,8 +73,10 @@ describe('generated component (micro int4)', () => {
       expect(c).toContain(`${op.op} "${op.name}"`);
     }
     expect(c).toMatch(/out \/proj\/Add_output_0 \[1,10,64\] int16 scale [\d.e-]+ \(arena\)/);
+    // quantize: the QuantizeLinear -> DequantizeLinear pairs of activation-aware QAT in front of qkv, out and fc1
+    // (the one in front of proj is a view: the normalized window is int8 at that scale already)
     expect(r.report.ops.map((o) => o.kind)).toEqual([
-      'normalize', 'linear', 'add', 'linear', 'attention', 'linear', 'add', 'layernorm', 'linear', 'lut16', 'linear', 'add', 'layernorm',
+      'normalize', 'linear', 'add', 'quantize', 'linear', 'attention', 'quantize', 'linear', 'add', 'layernorm', 'quantize', 'linear', 'lut16', 'linear', 'add', 'layernorm',
       'linear', 'attention_pool', 'linear', 'lut16', 'linear', 'matmul_const', 'linear', 'lut16', 'matmul_const', 'linear', 'add',
     ]);
   });

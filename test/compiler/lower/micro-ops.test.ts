@@ -33,13 +33,17 @@ describe('lowered op sequence', () => {
   it('micro', () => {
     expect(describeOps(join(MODELS_DIR, 'micro', 'micro.onnx'))).toEqual([
       'pe.MinMaxNormalize',
+      'pe.FakeQuant',
       'pe.Linear 342->64 x10 perm 0312 T',
       'Add',
+      'pe.FakeQuant',
       'pe.Linear 64->192 x10 T',
       'pe.Attention H2 D32 T10 qkv 0/64/128',
+      'pe.FakeQuant',
       'pe.Linear 64->64 x10 T',
       'Add',
       'pe.LayerNorm 64',
+      'pe.FakeQuant',
       'pe.Linear 64->128 x10 T',
       'pe.Gelu',
       'pe.Linear 128->64 x10 T',
@@ -87,7 +91,8 @@ describe('lowered op sequence', () => {
   it('prints a readable listing naming shapes and ONNX sources', () => {
     const text = formatGraph(lower(loadOnnx(join(MODELS_DIR, 'micro', 'micro.onnx')).model));
     expect(text.split('\n')[0]).toBe('inputs: csi[1,3,114,10]');
-    expect(text).toContain('pe.Linear /proj/Linear: /Div_output_0[1,3,114,10], onnx::MatMul_');
+    expect(text).toContain('pe.Linear /proj/Linear: /Div_output_0_q[1,3,114,10], onnx::MatMul_');
+    expect(text).toContain('pe.FakeQuant /QuantizeLinear: /Div_output_0[1,3,114,10]');
     expect(text).toContain('<- /Transpose, /Reshape, /proj/MatMul, /proj/Add');
     expect(text.split('\n').at(-1)).toBe('outputs: keypoints[1,17,2]');
   });

@@ -72,6 +72,28 @@ describe('QuantizeLinear -> DequantizeLinear (fake quantization)', () => {
     expect(r.maxErr).toBeLessThanOrEqual(0.1 + r.outputScale / 2 + 1e-6);
   });
 
+  it('on an int8 tensor at another scale: one requantization (pk_clip_i8), C == simulator', async () => {
+    const p = qdq('h', 'hq');
+    const w1 = Array.from({ length: 100 }, (_, i) => ((i * 37) % 11) / 10 - 0.5);
+    const eye = Array.from({ length: 100 }, (_, i) => (i % 11 === 0 ? 1 : 0));
+    const spec: ModelSpec = {
+      inputs: [CSI],
+      outputs: [['y']],
+      initializers: [int64Tensor('shape', [2], [-1, 10]), floatTensor('W1', [10, 10], w1), floatTensor('W2', [10, 10], eye), ...p.initializers],
+      nodes: [
+        { op: 'Reshape', inputs: ['csi', 'shape'], outputs: ['r'] },
+        { op: 'MatMul', inputs: ['r', 'W1'], outputs: ['h'] },
+        ...p.nodes,
+        { op: 'MatMul', inputs: ['hq', 'W2'], outputs: ['y'] },
+      ],
+    };
+    const r = await checkOp(spec, { windows: 8 });
+    expect(r.compiled.report.ops.map((o) => o.kernel)).toEqual(['pk_linear_w8_i16_i8', 'pk_clip_i8', 'pk_linear_w8_i8_i16']);
+    expect(r.compiled.report.ops[1].outputs[0]).toMatchObject({ bits: 8, scale: expect.closeTo(0.1, 7) });
+    expect(r.cVsSim).toBe(0);
+    expect(r.cVsSimSanitized).toBe(0);
+  });
+
   it('refuses what has no int8 meaning here, naming the node', () => {
     const base = (nodes: NodeSpec[], initializers: onnx.ITensorProto[]): ModelSpec => ({
       inputs: [['x', [1, 10, 64]]], outputs: [['y']], initializers, nodes,

@@ -3,14 +3,14 @@
 // that reads it runs the int8-activation kernel on exactly the grid of the activation-aware QAT. int8 input
 // at that scale already (the normalized window): a view. Otherwise one requantization saturated to
 // [qmin, qmax]; it rounds half up where QuantizeLinear rounds half to even (ties of x16 * s_x / s only).
-// C: pk_quantize_X (templates/c/kernels/pk_quantize.h).
+// C: pk_quantize_i16 (templates/c/kernels/pk_quantize.h), or for an int8 input pk_clip_i8 (the same arithmetic).
 import type { Node } from '../../ir/graph.ts';
 import type { FakeQuantAttrs } from '../../ir/fused-ops.ts';
 import { quantizeMultiplier, requant, saturate } from '../../quant/fixed-point.ts';
 import type { QOpCommon } from '../../quant/qgraph.ts';
 import type { PlanContext } from '../../quant/plan-context.ts';
 import { need, type Act } from '../common.ts';
-import { requantArgs, typeSuffix, type Arg, type Kernel, type Refs, type Requantized } from '../kernel.ts';
+import { requantArgs, type Arg, type Kernel, type Refs, type Requantized } from '../kernel.ts';
 
 export interface QuantizeOp extends QOpCommon, Requantized {
   kind: 'quantize';
@@ -34,7 +34,7 @@ function plan(ctx: PlanContext, node: Node): QuantizeOp | null {
   return op;
 }
 
-/** Mirror of pk_quantize_X. */
+/** Mirror of pk_quantize_i16 and pk_clip_i8. */
 function quantize(x: Act, n: number, mult: number, shift: number, outMin: number, outMax: number, y: Act): void {
   need(x, n, 'quantize x');
   need(y, n, 'quantize y');
@@ -44,11 +44,11 @@ function quantize(x: Act, n: number, mult: number, shift: number, outMin: number
 export const quantizeKernel: Kernel<QuantizeOp> = {
   kinds: ['quantize'],
   irOps: ['pe.FakeQuant'],
-  headers: ['pk_quantize.h'],
+  headers: ['pk_clip.h', 'pk_quantize.h'],
   calibrated: false,
   precision: (node, rules) => rules.int8(node.outputs[0]),
   plan,
-  cName: (op, bitsOf) => `pk_quantize_${typeSuffix(bitsOf(op.inputs[0]))}`,
+  cName: (op, bitsOf) => (bitsOf(op.inputs[0]) === 8 ? 'pk_clip_i8' : 'pk_quantize_i16'),
   args: <R>(op: QuantizeOp, r: Refs<R>): Arg<R>[] => [
     { name: 'x', value: r.tensor(op.inputs[0]) },
     { name: 'n', value: op.n },

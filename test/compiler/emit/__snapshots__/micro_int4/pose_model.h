@@ -4,7 +4,7 @@
  *   pose-edge compile --model models/micro/micro.onnx --weights models/micro/pose_micro_int4.npz --bits 4 --act-bits 8 --calib models/data/calib_X.npy --out firmware/components/pose_model
  * Model:   models/micro/micro.onnx (producer pytorch 1.13.0, opset 17)
  * Weights: models/micro/pose_micro_int4.npz (int4, activations int8 by default)
- * SHA-256 of the ONNX bytes followed by the weights bytes: 4917ca8bdda0d3c1036a5636b201332a3cf0f0f3ebb9b8a590491d08e7527264
+ * SHA-256 of the ONNX bytes followed by the weights bytes: db771accf48b49a4d480cc4b130aca98c7f0314052513ca70d3b4c8a58f92cc5
  */
 #ifndef POSE_MODEL_H
 #define POSE_MODEL_H
@@ -23,7 +23,7 @@ extern "C" {
 #define POSE_MODEL_ACT_BITS         8
 #define POSE_MODEL_ARENA_BYTES      6496   /* lower bound from tensor lifetimes: 6496 */
 #define POSE_MODEL_MACS             585746
-#define POSE_MODEL_SHA256 "4917ca8bdda0d3c1036a5636b201332a3cf0f0f3ebb9b8a590491d08e7527264"
+#define POSE_MODEL_SHA256 "db771accf48b49a4d480cc4b130aca98c7f0314052513ca70d3b4c8a58f92cc5"
 
 /* Runs one inference. Integer-only, no malloc, no stdio; not reentrant (one static arena). */
 void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN], int16_t output[POSE_MODEL_OUTPUT_LEN]);
