@@ -68,25 +68,15 @@ export function importOnnx(model: onnx.ModelProto, source = 'model'): Graph {
       throw new UnsupportedOpError(`${source}: ${describeNode(ref)} is in domain "${p.domain}"; only the default ONNX domain is supported`);
     }
     const def = OPS.get(op);
-    if (pair) {
-      // A QuantizeLinear -> DequantizeLinear pair (onnx/qdq.ts): one node, named after the QuantizeLinear.
-      const dqName = g.node![pair.dq].name || `DequantizeLinear_${pair.dq}`;
-      const x = tensors.get(pair.x);
-      if (!x) throw new GraphError(`${source}: ${describeNode(ref)} reads "${pair.x}", which no earlier node, input or initializer defines`);
-      const node: Node<FakeQuantAttrs> = { name, op, inputs: [pair.x], outputs: [pair.y], attrs: { scale: pair.scale, qmin: pair.qmin, qmax: pair.qmax }, sources: [name, dqName] };
-      const [info] = withContext(source, () => def!.infer(node, [{ dtype: x.dtype, shape: x.shape, value: known.get(pair.x) }]));
-      tensors.set(pair.y, { name: pair.y, dtype: info.dtype, shape: info.shape });
-      nodes.push(node);
-      return;
-    }
-    if (!def || !def.parse) {
+    if (!pair && (!def || !def.parse)) {
       throw new UnsupportedOpError(
         `${source}: ${describeNode(ref)}: op ${op} is not supported by the compiler (supported: ${ONNX_OPS.join(', ')}; docs/ops.md)`,
       );
     }
-    const outputs = [...(p.output ?? [])];
+    // A QuantizeLinear -> DequantizeLinear pair (onnx/qdq.ts) is one node, named after the QuantizeLinear.
+    const outputs = pair ? [pair.y] : [...(p.output ?? [])];
     while (outputs.length > 0 && outputs[outputs.length - 1] === '') outputs.pop();
-    const nodeInputs = [...(p.input ?? [])];
+    const nodeInputs = pair ? [pair.x] : [...(p.input ?? [])];
     const infos: (InputInfo | undefined)[] = nodeInputs.map((i) => {
       if (i === '') return undefined;
       const t = tensors.get(i);
@@ -98,10 +88,12 @@ export function importOnnx(model: onnx.ModelProto, source = 'model'): Graph {
       op,
       inputs: nodeInputs,
       outputs,
-      attrs: def.parse!(attrReader(p.attribute ?? [], ref), opset, { ...ref, outputCount: outputs.length }),
-      sources: [name],
+      attrs: pair
+        ? ({ scale: pair.scale, qmin: pair.qmin, qmax: pair.qmax } satisfies FakeQuantAttrs)
+        : def!.parse!(attrReader(p.attribute ?? [], ref), opset, { ...ref, outputCount: outputs.length }),
+      sources: pair ? [name, g.node![pair.dq].name || `DequantizeLinear_${pair.dq}`] : [name],
     }));
-    const outInfo = withContext(source, () => def.infer(node, infos));
+    const outInfo = withContext(source, () => def!.infer(node, infos));
     outputs.forEach((o, k) => {
       if (o === '') return;
       if (tensors.has(o)) throw new GraphError(`${source}: ${describeNode(ref)} writes "${o}", which is already defined`);

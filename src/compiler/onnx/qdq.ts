@@ -28,8 +28,12 @@ const ONNX_INT8 = 3, ONNX_UINT8 = 2;
 export function findQdqPairs(g: onnx.IGraphProto, source: string): { pairs: Map<number, QdqPair>; skip: Set<number>; skipInitializers: Set<string> } {
   const nodes = g.node ?? [];
   const readers = new Map<string, number[]>();
-  nodes.forEach((n, i) => (n.input ?? []).forEach((t) => t && readers.set(t, [...(readers.get(t) ?? []), i])));
-  for (const o of g.output ?? []) readers.set(o.name ?? '', [...(readers.get(o.name ?? '') ?? []), -1]);
+  const addReader = (t: string, i: number): void => {
+    if (!readers.has(t)) readers.set(t, []);
+    readers.get(t)!.push(i);
+  };
+  nodes.forEach((n, i) => (n.input ?? []).forEach((t) => t && addReader(t, i)));
+  for (const o of g.output ?? []) addReader(o.name ?? '', -1); // -1: read as a graph output
   const constants = new Map<string, { tensor: onnx.ITensorProto; node: number | null }>();
   for (const t of g.initializer ?? []) constants.set(t.name ?? '', { tensor: t, node: null });
   nodes.forEach((n, i) => {
@@ -62,11 +66,10 @@ export function findQdqPairs(g: onnx.IGraphProto, source: string): { pairs: Map<
   const skip = new Set<number>();
   const skipInitializers = new Set<string>();
   nodes.forEach((n, i) => {
+    // Nodes are in topological order: a DequantizeLinear's QuantizeLinear came first and either made the pair
+    // (the DequantizeLinear is in skip) or was refused.
     if (n.opType === 'DequantizeLinear') {
-      if (![...pairs.values()].some((p) => p.dq === i)) {
-        const src = nodes.findIndex((m) => m.opType === 'QuantizeLinear' && m.output?.[0] === n.input?.[0]);
-        if (src < 0) refuse(i, 'it does not read a QuantizeLinear (int8 weights belong in the npz, not the graph)');
-      }
+      if (!skip.has(i)) refuse(i, 'it does not read a QuantizeLinear (int8 weights belong in the npz, not the graph)');
       return;
     }
     if (n.opType !== 'QuantizeLinear') return;

@@ -10,7 +10,7 @@
 // after these rules: int16 anywhere, int8 except where a kernel or the kernel API needs int16 (the small-tensor
 // rule is only a default, so it yields to an override).
 import { PoseEdgeError } from '../../errors.ts';
-import type { Graph } from '../ir/graph.ts';
+import type { Graph, Node } from '../ir/graph.ts';
 import { kernelForIrOp } from '../kernels/index.ts';
 import type { PrecisionRules } from '../kernels/kernel.ts';
 import type { ActBits } from './qgraph.ts';
@@ -53,15 +53,19 @@ export function assignPrecision(g: Graph, actBits: ActBits, overrides: TensorBit
   const required8 = new Map<string, string>();
   const small = new Set<string>();
   const isConst = (n: string): boolean => g.tensors.get(n)?.const !== undefined;
-  let current = '';
-  const rules: PrecisionRules = { force: (n) => required.set(n, current), int8: (n) => required8.set(n, current), tie: (a, b) => uf.union(a, b) };
+  /** The rules a node's kernel states, each remembering the node for the refusals. */
+  const rulesOf = (node: Node): PrecisionRules => {
+    const what = `node '${node.name}' (${node.op === 'pe.FakeQuant' ? 'QuantizeLinear -> DequantizeLinear' : node.op})`;
+    return {
+      force: (n) => required.set(n, `${what} works on int16 there`),
+      int8: (n) => required8.set(n, `${what} makes it int8`),
+      tie: (a, b) => uf.union(a, b),
+    };
+  };
   for (const node of g.nodes) {
     // A view shares its source's bytes, so it shares its type; every other rule is the kernel's own.
-    current = node.op === 'pe.FakeQuant'
-      ? `node '${node.name}' (QuantizeLinear -> DequantizeLinear) makes it int8`
-      : `node '${node.name}' (${node.op}) works on int16 there`;
     if (node.op === 'pe.Reshape') uf.union(node.inputs[0], node.outputs[0]);
-    else kernelForIrOp(node.op)?.precision?.(node, rules, isConst);
+    else kernelForIrOp(node.op)?.precision?.(node, rulesOf(node), isConst);
   }
   for (const node of g.nodes) {
     for (const o of node.outputs) {

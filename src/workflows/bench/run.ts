@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { compileModel } from '../../compiler/compile.ts';
+import { compileModel, type ModelChoice } from '../../compiler/compile.ts';
 import { writeDirAtomic } from '../../io/atomic-files.ts';
 import { dequantizeOutput, quantizeInput } from '../../compiler/io-format.ts';
 import { loadLabelledSet } from '../../eval/evaluate.ts';
@@ -116,6 +116,12 @@ export function machineName(): string {
   return `${c[0]?.model.trim() ?? 'unknown CPU'}, ${c.length} cores, ${process.platform} ${process.arch}, node ${process.version}`;
 }
 
+/** The model and the compile flags bench measures (both the window and the streaming builds). */
+function modelChoice(opts: BenchOptions): ModelChoice {
+  const { modelPath, weightsPath, bits, actBits, int8Inputs, tensorBits } = opts;
+  return { modelPath, weightsPath, bits, actBits, int8Inputs, tensorBits, calibPath: opts.calibPath ?? BUNDLED.calib };
+}
+
 /** Build folders of different --tensor-bits must differ: a short hash of the choice ('' without one). */
 function tensorBitsTag(t: Record<string, number>): string {
   const text = JSON.stringify(Object.entries(t));
@@ -131,10 +137,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
 
   step('compile');
   const modelDirTmp = join(buildDir, 'compiling');
-  const compiled = await compileModel({
-    modelPath: opts.modelPath, weightsPath: opts.weightsPath, bits: opts.bits, actBits: opts.actBits, int8Inputs: opts.int8Inputs, tensorBits: opts.tensorBits,
-    calibPath: opts.calibPath ?? BUNDLED.calib, outDir: modelDirTmp, write: false,
-  });
+  const compiled = await compileModel({ ...modelChoice(opts), outDir: modelDirTmp, write: false });
   const r = compiled.report;
   const modelDir = join(buildDir, `model-${r.modelSha256.slice(0, 16)}-w${opts.bits}a${opts.actBits}-${r.int8Inputs.choice}${tensorBitsTag(r.tensorBits)}`);
   writeDirAtomic(modelDir, compiled.files);
@@ -243,10 +246,7 @@ async function measureStreaming(
 ): Promise<StreamingFigures> {
   let compiled;
   try {
-    compiled = await compileModel({
-      modelPath: opts.modelPath, weightsPath: opts.weightsPath, bits: opts.bits, actBits: opts.actBits, int8Inputs: opts.int8Inputs, tensorBits: opts.tensorBits,
-      calibPath: opts.calibPath ?? BUNDLED.calib, outDir: join(buildDir, 'compiling'), write: false, streaming: true,
-    });
+    compiled = await compileModel({ ...modelChoice(opts), outDir: join(buildDir, 'compiling'), write: false, streaming: true });
   } catch (e) {
     if (e instanceof StreamingError) return { rv32InstructionsPerPacket: null, streamingPck20: null, streamingMaxOutputDiff: null, streamingRefusal: e.message };
     throw e;
