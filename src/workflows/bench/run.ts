@@ -106,7 +106,7 @@ export interface BenchReport {
   streamingRefusal: string | null;
   modelSha256: string;
   /** With profile: mean host ns per op (the hooks' clock reads included), in execution order. */
-  hostProfile?: { index: number; name: string; kind: string; ns: number; macs: number; rv32Instructions: number }[];
+  hostProfile?: { index: number; name: string; kind: string; kernel: string; ns: number; macs: number; rv32Instructions: number }[];
 }
 
 export const DEFAULT_BUILD_DIR = join(REPO_ROOT, 'build', 'bench');
@@ -188,7 +188,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     step('rv32 per-op profile');
     const w0 = windows.subarray(0, WINDOW_VALUES);
     const rvOps = (await rv32Profile(modelDir, r.ops.length, Buffer.from(w0.buffer, w0.byteOffset, w0.byteLength), join(buildDir, 'work'))).perOp;
-    hostProfile = r.ops.map((op, index) => ({ index, name: op.name, kind: op.kind, ns: perOp.get(index) ?? 0, macs: op.macs, rv32Instructions: rvOps[index] }));
+    hostProfile = r.ops.map((op, index) => ({ index, name: op.name, kind: op.kind, kernel: op.kernel, ns: perOp.get(index) ?? 0, macs: op.macs, rv32Instructions: rvOps[index] }));
   }
 
   const hostUs = host.medianNs / 1000;

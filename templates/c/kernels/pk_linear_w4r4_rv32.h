@@ -26,12 +26,6 @@
 #ifndef PK_LINEAR_W4R4_RV32_H
 #define PK_LINEAR_W4R4_RV32_H
 
-#if defined(__GNUC__)
-#define PK_NOINLINE __attribute__((noinline, unused)) /* one copy for every call; unused in a model without it */
-#else
-#define PK_NOINLINE
-#endif
-
 /* the two lanes of p added to the int32 accumulators of their rows (exactly, unsigned wrap-around) */
 #define PK_W4R4_FLUSH(p, acc_lo, acc_hi)                                                                 \
     do {                                                                                                 \
@@ -189,6 +183,18 @@ static PK_ALWAYS_INLINE int32_t pk_rq_row(int32_t acc, int32_t m, int32_t s, int
         return v < lo ? lo : (v > hi ? hi : v);
     }
 }
+
+/* the five tokens' accumulators of row k of a block, set to b */
+#define PK_W4R4_INIT5(k, b) acc[k] = acc[4 + (k)] = acc[8 + (k)] = acc[12 + (k)] = acc[16 + (k)] = (b)
+/* the five tokens' outputs of row k of a block: ak = acc + k, yk its token-0 output, the row's constants in scope */
+#define PK_W4R4_STORE1(TY, j)                                                                            \
+    *yk = (TY)pk_rq_row(ak[4 * (j)], m, s, kk, rnd, sh, out_min, out_max);                               \
+    yk += y_stride
+#define PK_W4R4_STORE5(TY)                                                                               \
+    do {                                                                                                 \
+        PK_W4R4_STORE1(TY, 0); PK_W4R4_STORE1(TY, 1); PK_W4R4_STORE1(TY, 2);                             \
+        PK_W4R4_STORE1(TY, 3); PK_W4R4_STORE1(TY, 4);                                                    \
+    } while (0)
 
 #define PK_FN pk_linear_w4r4_i8_i8
 #define PK_TX int8_t

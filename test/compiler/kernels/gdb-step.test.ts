@@ -55,7 +55,7 @@ describe('rv32 kernels in gdb', () => {
       ];
       const { stdout } = await run('gdb-multiarch', ['-batch', '-nx', ...cmds.flatMap((c) => ['-ex', c]), elf], { timeout: 60_000 });
       // the breakpoint on the kernel's name stops on its first line, in the .inc, with its arguments
-      expect(stdout).toMatch(new RegExp(`Breakpoint 1, pk_linear_w4_i16_i16 \\(.*\\bin=8, T=10,.*\\) at \\S*kernels/${INC}:${first}\\n`));
+      expect(stdout).toMatch(new RegExp(`Breakpoint 1, pk_linear_w4_i16_i16 \\(.*\\bin=64, T=10,.*\\) at \\S*kernels/${INC}:${first}\\n`));
       // each step goes to a later source line of the function, before the hot loop
       const steps = [...stdout.slice(stdout.indexOf('Breakpoint 1, ')).matchAll(/^(\d+)\t/gm)].map((m) => Number(m[1]));
       expect(steps[0]).toBe(first);

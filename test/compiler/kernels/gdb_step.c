@@ -7,7 +7,7 @@
 #include "all_kernels.h"
 
 #define T 10
-#define IN 8
+#define IN 64 /* T x IN x OUT >= PK_COMPACT_MACS: the blocked kernel, not the small layers' shared copy */
 #define OUT 4
 
 static int16_t x[T * IN];

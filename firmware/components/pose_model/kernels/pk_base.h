@@ -97,6 +97,13 @@ typedef char pk_check_modulo_conversion[(int32_t)(uint32_t)0xfffffff8u == -8 ? 1
 #define PK_SPECIALIZE
 #endif
 
+/* A kernel kept out of line: one copy serves every call (unused in a model without it). */
+#if defined(__GNUC__)
+#define PK_NOINLINE __attribute__((noinline, unused))
+#else
+#define PK_NOINLINE
+#endif
+
 /* Unrolls the next loop fully when its trip count is a constant after inlining (a depthwise window's taps):
  * its weights then stay in registers across the output loop instead of being reloaded per output. */
 #if defined(__clang__)

@@ -175,14 +175,20 @@
                                                 out_min, out_max);                                       \
     } while (0)
 
+/* int16 x int4 layers with fewer multiply-accumulates than this take one shared out-of-line copy
+ * (PK_FN_COMPACT in pk_linear_w4_i16_rv32.inc) */
+#define PK_COMPACT_MACS 2048
+
 #define PK_FN pk_linear_w4_i16_i8
 #define PK_FN_SINGLE pk_linear_w4_i16_i8_single
+#define PK_FN_COMPACT pk_linear_w4_i16_i8_compact
 #define PK_FN_PLAIN pk_linear_w4_i16_i8_plain
 #define PK_TY int8_t
 #include "pk_linear_w4_i16_rv32.inc"
 
 #define PK_FN pk_linear_w4_i16_i16
 #define PK_FN_SINGLE pk_linear_w4_i16_i16_single
+#define PK_FN_COMPACT pk_linear_w4_i16_i16_compact
 #define PK_FN_PLAIN pk_linear_w4_i16_i16_plain
 #define PK_TY int16_t
 #include "pk_linear_w4_i16_rv32.inc"
