@@ -2,10 +2,11 @@
  * pk_layernorm.h -- LayerNorm over the last axis: pk_layernorm_X_Y, X, Y in {i8, i16}.
  *
  *   pk_layernorm_X_Y(x, T, d, x_stride, eps_q int64, gamma int16 [d], beta int16 [d], pre_shift in [16, 32],
- *                    mult, shift, out_min, out_max, y, y_stride)       d <= 128
+ *                    mult, shift, out_min, out_max, y, y_stride)       d <= 160
  *
- * Per row of d values (d <= 128, eps_q < 2^56), with E = PK_LN_EPS_FRAC_I8 / _I16 by the input type:
- *   S = sum x;  c_i = d x_i - S  (= d (x_i - mean), exact);  V = sum c_i^2  (< 2^37 for int8, < 2^53 for int16);
+ * Per row of d values (d <= 160, eps_q < 2^56), with E = PK_LN_EPS_FRAC_I8 / _I16 by the input type:
+ *   S = sum x;  c_i = d x_i - S  (= d (x_i - mean), exact);  V = sum c_i^2  (<= d^3 2^32 for int16 x, so that
+ *   W below stays under 2^62 up to d = 160: LN_MAX_D in the TS mirror);
  *   W = V 2^E + eps_q  (eps_q = round(eps d^3 2^E / s_x^2): eps with E fraction bits), W = max(W, 2^E)
  *   (W < 2^E only when V = 0, where every c_i is 0 anyway); a = the least a >= 0 with W 4^a >= 2^60;
  *   s = isqrt(W 4^a); R = floor(2^60 / s);
