@@ -157,14 +157,16 @@ function modelsLine(res: FrontierResult): string {
         : 'every file matches the SHA-256 recorded in models/frontier.json';
     parts.push(`${reproduced.join(', ')} ${reproduced.length > 1 ? 'are' : 'is'} reproduced by \`reference/make_models.sh frontier\` (not committed; ${check})`);
     const commands = reproduced.flatMap((s) => (res.manifest?.sizes[s] ? [`\`${reproduceCommand(s, res.manifest.sizes[s])}\``] : []));
-    if (commands.length) parts.push(`with the recorded recipes: ${commands.join(', ')}`);
+    if (commands.length) parts.push(`the script's defaults are the recorded recipes; one size alone: ${commands.join(', ')}`);
   }
   return `${parts.join('; ')}.`;
 }
 
-/** The command that retrains one size with the epochs models/frontier.json records (the script's knobs). */
+/** The command that retrains one size with the epochs models/frontier.json records (the script's knobs,
+ * <SIZE>_EPOCHS and <SIZE>_QAT_EPOCHS, whose defaults are the recorded recipes: test/reference). */
 export function reproduceCommand(size: Size, m: { trainWindows: number; epochs: number; qatEpochs: number }): string {
-  const epochs = size === 'base' ? `BASE_EPOCHS=${m.epochs} BASE_QAT_EPOCHS=${m.qatEpochs}` : `EPOCHS=${m.epochs} QAT_EPOCHS=${m.qatEpochs}`;
+  const knob = size.toUpperCase();
+  const epochs = `${knob}_EPOCHS=${m.epochs} ${knob}_QAT_EPOCHS=${m.qatEpochs}`;
   const windows = m.trainWindows === 40_000 ? '' : ` TRAIN_WINDOWS=${m.trainWindows}`;
   return `SIZES=${size} ${epochs}${windows} reference/make_models.sh frontier`;
 }

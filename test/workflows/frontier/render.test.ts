@@ -116,7 +116,7 @@ describe('frontier', () => {
       torch: { fp32: 70, int8Ptq: 70, int4Ptq: 30, int4Qat: 69 }, files: {},
     } } };
     const doc = renderFrontierDoc(res, { svg: 'frontier.svg' });
-    expect(doc).toContain('base is reproduced by `reference/make_models.sh frontier` (not committed; **1 files differ from the SHA-256 recorded in models/frontier.json**); with the recorded recipes: `SIZES=base BASE_EPOCHS=6 BASE_QAT_EPOCHS=3 reference/make_models.sh frontier`.');
+    expect(doc).toContain('base is reproduced by `reference/make_models.sh frontier` (not committed; **1 files differ from the SHA-256 recorded in models/frontier.json**); the script\'s defaults are the recorded recipes; one size alone: `SIZES=base BASE_EPOCHS=6 BASE_QAT_EPOCHS=3 reference/make_models.sh frontier`.');
     expect(doc).toContain(`\`${base.onnx.path}\` ${base.onnx.sha256.slice(0, 16)} **(differs from models/frontier.json)**`);
     expect(doc).toContain('except base (40,000 windows, 6 + 3 epochs: one epoch took 25 minutes)');
     expect(doc).toContain('| base | d=160, L=3, H=4, FFN 320, head 256, graph head | 1,000 | 726,437 |');
