@@ -126,6 +126,7 @@ if [ "$TARGET" = frontier ]; then
   for m in base small tiny; do
     case " $SIZES " in *" $m "*) if [ -z "$first" ]; then first=$m; else rest="$rest $m"; fi ;; esac
   done
+  [ -n "$first" ] || { echo "SIZES names no frontier size (tiny, small, base)" >&2; exit 2; }
   train_size "$first" & lane=$!
   for m in $rest; do train_size "$m"; done
   wait $lane

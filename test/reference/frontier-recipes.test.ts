@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { reproduceCommand } from '../../src/workflows/frontier/doc.ts';
+import type { Size } from '../../src/workflows/frontier/measure.ts';
 import { MODELS_DIR, REPO_ROOT } from '../../src/paths.ts';
 
 const script = readFileSync(join(REPO_ROOT, 'reference', 'make_models.sh'), 'utf8');
@@ -31,7 +32,7 @@ describe('frontier recipes', () => {
       expect(scriptDefault(`${knob}_QAT_EPOCHS`)).toBe(m.qatEpochs);
       expect(scriptDefault('TRAIN_WINDOWS')).toBe(m.trainWindows);
       expect(script).toContain(`${size}) echo "$${knob}_EPOCHS $${knob}_QAT_EPOCHS" ;;`);
-      expect(reproduceCommand(size as 'tiny', m)).toBe(`SIZES=${size} ${knob}_EPOCHS=${m.epochs} ${knob}_QAT_EPOCHS=${m.qatEpochs} reference/make_models.sh frontier`);
+      expect(reproduceCommand(size as Size, m)).toBe(`SIZES=${size} ${knob}_EPOCHS=${m.epochs} ${knob}_QAT_EPOCHS=${m.qatEpochs} reference/make_models.sh frontier`);
     });
   }
 });

@@ -6,7 +6,8 @@
  *
  *   pk_linear_w4_i8_Y    pk_linear_w4_i8_rv32.inc    int8 x int4: two 16-bit lanes per register (SWAR)
  *   pk_linear_w4_i16_Y   pk_linear_w4_i16_rv32.inc   int16 x int4: two rows x ten tokens in registers;
- *                                                    T < 5 (the head): pk_linear_w4_i16_Y_single
+ *                                                    T < 5 (the head): pk_linear_w4_i16_Y_single;
+ *                                                    under PK_COMPACT_MACS: pk_linear_w4_i16_Y_compact
  *   pk_linear_w8_X_Y     pk_linear_w8_rv32.inc       int8 weights: the int16 x int4 blocking, no unpacking
  *
  * PK_SPECIALIZE (gcc on RISC-V: always_inline, pk_base.h): each call in the generated code gets a copy
