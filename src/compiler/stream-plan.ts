@@ -41,7 +41,7 @@ function storage(g: QuantizedGraph, name: string): string {
 export function weightRow(g: QuantizedGraph, op: LinearOp, o: number): Int32Array {
   const w = g.consts.get(op.weight)!.values;
   const row = new Int32Array(op.inF);
-  if (op.layout === 'r4') {
+  if (op.layout === 'r4' || op.layout === 'r4wide') {
     for (let i = 0; i < op.inF; i++) row[i] = int4R4At(w as Uint32Array, (op.inF + 1) >> 1, o, i);
   } else if (op.wbits === 4) {
     const rowBytes = (op.inF + 1) >> 1;

@@ -52,7 +52,7 @@ export function streamContext(plan: StreamPlan, names: StreamNaming, tailOps: ob
     maxBound: Math.max(...Array.from(plan.sumAbs, (a) => (a + 1) / 2)),
     linearName: lin.name.replace(/\*\//g, '* /'),
     rowSumLines: initializerLines(plan.rowSums, 'int32_t'),
-    projectKernel: `pk_stream_project_w${lin.layout === 'r4' ? '4r4' : lin.wbits}`,
+    projectKernel: `pk_stream_project_w${lin.layout === 'rows' ? lin.wbits : '4r4'}`,
     windowKernel: `pk_stream_window_${names.bitsOf(lin.outputs[0]) === 8 ? 'i8' : 'i16'}`,
     w: names.constId(lin.weight),
     bias: lin.bias ? names.constId(lin.bias) : '0',

@@ -113,27 +113,45 @@
     (PK_W4R4_XBYTES(T, in) + 4 * ((T) < 5 ? 1 : 5) * (((((in) + 1) >> 1) + (group) - 1) / (group)))
 
 #define PK_FN pk_linear_w4r4_i8_i8_plain
+#define PK_R4_WIDE 0
 #define PK_TX int8_t
 #define PK_TY int8_t
 #define PK_XQ 0
 #include "pk_linear_w4r4.inc"
 
 #define PK_FN pk_linear_w4r4_i8_i16_plain
+#define PK_R4_WIDE 0
 #define PK_TX int8_t
 #define PK_TY int16_t
 #define PK_XQ 0
 #include "pk_linear_w4r4.inc"
 
 #define PK_FN pk_linear_w4r4_i16_i8_plain
+#define PK_R4_WIDE 0
 #define PK_TX int16_t
 #define PK_TY int8_t
 #define PK_XQ 1
 #include "pk_linear_w4r4.inc"
 
 #define PK_FN pk_linear_w4r4_i16_i16_plain
+#define PK_R4_WIDE 0
 #define PK_TX int16_t
 #define PK_TY int16_t
 #define PK_XQ 1
+#include "pk_linear_w4r4.inc"
+
+#define PK_FN pk_linear_w4r4_wide_i8_plain
+#define PK_R4_WIDE 1
+#define PK_TX int16_t
+#define PK_TY int8_t
+#define PK_XQ 0
+#include "pk_linear_w4r4.inc"
+
+#define PK_FN pk_linear_w4r4_wide_i16_plain
+#define PK_R4_WIDE 1
+#define PK_TX int16_t
+#define PK_TY int16_t
+#define PK_XQ 0
 #include "pk_linear_w4r4.inc"
 
 #if PK_TARGET_X86

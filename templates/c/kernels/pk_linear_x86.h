@@ -268,4 +268,35 @@
 #undef PK_XQ_M
 #undef PK_XQ_S
 
+/* int16 activations as they are, w4r4 weights (the wide forms): the int16 rows, the w4r4 unpacking */
+#define PK_XQ_M 0
+#define PK_XQ_S 0
+#define PK_FN pk_linear_w4r4_wide_i8
+#define PK_FN_PLAIN pk_linear_w4r4_wide_i8_plain
+#define PK_TX int16_t
+#define PK_TY int8_t
+#define PK_WT uint32_t
+#define PK_VEC_UNPACK PK_VEC_UNPACK_W4R4
+#define PK_VEC_XCOPY PK_VEC_X_SPLIT
+#define PK_VEC_SPLIT 1
+#define PK_VEC_XQ 0
+#define PK_VEC_R4 1
+#define PK_VEC_R4ARGS 0
+#include "pk_linear_x86.inc"
+
+#define PK_FN pk_linear_w4r4_wide_i16
+#define PK_FN_PLAIN pk_linear_w4r4_wide_i16_plain
+#define PK_TX int16_t
+#define PK_TY int16_t
+#define PK_WT uint32_t
+#define PK_VEC_UNPACK PK_VEC_UNPACK_W4R4
+#define PK_VEC_XCOPY PK_VEC_X_SPLIT
+#define PK_VEC_SPLIT 1
+#define PK_VEC_XQ 0
+#define PK_VEC_R4 1
+#define PK_VEC_R4ARGS 0
+#include "pk_linear_x86.inc"
+#undef PK_XQ_M
+#undef PK_XQ_S
+
 #endif /* PK_LINEAR_X86_H */

@@ -90,14 +90,16 @@ static void run_linear(int wbits, int xb, int yb)
     free(x); free(w); free(bias); free(mult); free(shift); free(y);
 }
 
-/* w4r4 weights (int8 inputs, or int16 requantized to int8); plain != 0: the reference pk_..._plain */
+/* w4r4 weights (int8 inputs, or int16 requantized to int8; xb 0: the wide forms, int16 as it is); plain != 0:
+ * the reference pk_..._plain */
 static void run_linear_r4(int xb, int yb, int plain)
 {
     const int32_t T = (int32_t)rd(), in = (int32_t)rd(), xs = (int32_t)rd(), out = (int32_t)rd();
     const int32_t per_row = (int32_t)rd(), lo = (int32_t)rd(), hi = (int32_t)rd(), ys = (int32_t)rd();
     const int32_t group = (int32_t)rd(), xqm = (int32_t)rd(), xqs = (int32_t)rd();
     const long long xn = (long long)(T - 1) * xs + in, yn = (long long)(T - 1) * ys + out;
-    void *x = RD_X(xb, xn);
+    const int xbits = xb ? xb : 16;
+    void *x = RD_X(xbits, xn);
     uint32_t *w = rd_u32((long long)((out + 3) / 4) * ((in + 1) / 2));
     const int has_bias = (int)rd();
     int16_t *bias = has_bias ? rd_i16(out) : 0;
@@ -113,7 +115,10 @@ static void run_linear_r4(int xb, int yb, int plain)
                                     per_row, lo, hi, (TY *)y, ys, group, scratch);                       \
     if (xb == X && yb == Y && X == 16)                                                                   \
         pk_linear_w4r4_i16_i##Y##SUF((const int16_t *)x, xqm, xqs, T, in, xs, w, bias, bias_shift, out,   \
-                                     mult, shift, per_row, lo, hi, (TY *)y, ys, group, scratch);
+                                     mult, shift, per_row, lo, hi, (TY *)y, ys, group, scratch);      \
+    if (xb == 0 && yb == Y && X == 16)                                                                   \
+        pk_linear_w4r4_wide_i##Y##SUF((const int16_t *)x, T, in, xs, w, bias, bias_shift, out, mult,     \
+                                      shift, per_row, lo, hi, (TY *)y, ys);
     if (plain) {
         LIN_R4(8, 8, int8_t, _plain)
         LIN_R4(8, 16, int16_t, _plain)
@@ -248,6 +253,8 @@ int main(void)
             else pk_minmax_normalize_i16(x, F, P, (int16_t *)y);
             PR_Y(yb, y, (long long)F * P);
             free(x); free(y);
+        } else if (sscanf(name, "linear_w4r4_wide_%3[i0-9]", t2) == 1) {
+            run_linear_r4(0, bits_of(t2), strstr(name, "_plain") != 0);
         } else if (sscanf(name, "linear_w4r4_%3[i0-9]_%3[i0-9]", t1, t2) == 2) {
             run_linear_r4(bits_of(t1), bits_of(t2), strstr(name, "_plain") != 0);
         } else if (sscanf(name, "linear_w4_%3[i0-9]_%3[i0-9]", t1, t2) == 2) {

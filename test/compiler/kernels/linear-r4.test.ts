@@ -5,8 +5,10 @@
 // extreme cases that fill the 16-bit lanes to their bound). Builds: this host's (sanitized and -O2), the
 // node's C form (-DPK_NO_HOST_VEC), the reference (_plain), and the node's rv32imc form, whose inner loop is
 // inline assembly, under qemu-riscv32 built by gcc at -O2, -Og and -O0 (with a frame pointer) and by clang
-// at -O2: each compiler allocates the assembly's 23 registers its own way. Also: packInt4R4's layout, and
-// the mirror's refusal of a lane-flush group that could overflow a lane.
+// at -O2: each compiler allocates the assembly's 23 registers its own way. The wide forms
+// (pk_linear_w4r4_wide_*: int16 inputs as they are) take the same cases and builds: their single-token path,
+// blocks of ten, five and one tokens, odd `in` and odd `out` (a row computed twice, stored once). Also:
+// packInt4R4's layout, and the mirror's refusal of a lane-flush group that could overflow a lane.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +26,8 @@ import { buildDriver, CaseWriter, type Driver, HEADER_DIR, line, Rng, sentinelBu
 
 interface R4Case {
   xbits: 8 | 16;
+  /** the wide form (int16 x as it is; xq null, no group) */
+  wide: boolean;
   ybits: 8 | 16;
   p: LinearParams & { group: number };
   xq: { mult: number; shift: number } | null;
@@ -33,7 +37,7 @@ interface R4Case {
 
 const IN_SIZES = [1, 2, 3, 15, 16, 17, 31, 32, 33, 35, 36, 37, 48, 64, 96, 128, 341, 342];
 
-function makeCase(rng: Rng, xbits: 8 | 16, ybits: 8 | 16, extreme: boolean): R4Case {
+function makeCase(rng: Rng, xbits: 8 | 16, ybits: 8 | 16, extreme: boolean, wide = false): R4Case {
   const T = rng.next() < 0.8 ? rng.int(1, 11) : rng.pick([15, 16, 19, 20, 25]);
   const inDim = rng.pick(IN_SIZES);
   const out = rng.pick([1, 2, 3, 4, 5, 7, 8, 16, 17]);
@@ -42,7 +46,7 @@ function makeCase(rng: Rng, xbits: 8 | 16, ybits: 8 | 16, extreme: boolean): R4C
   const x = xbits === 8 ? new Int8Array((T - 1) * xStride + inDim) : new Int16Array((T - 1) * xStride + inDim);
   const codes = new Int8Array(out * inDim);
   let xq: R4Case['xq'] = null;
-  if (xbits === 16) {
+  if (xbits === 16 && !wide) {
     // the int8 copy's scale: about 127/32767 of the int16 one, sometimes much finer (saturating at +-127)
     const q = quantizeMultiplier((127 / 32767) * 2 ** (rng.next() * 6 - 1));
     xq = { mult: q.mult, shift: q.shift };
@@ -61,7 +65,8 @@ function makeCase(rng: Rng, xbits: 8 | 16, ybits: 8 | 16, extreme: boolean): R4C
   // the compiler's group (the largest whose lane sums provably fit int16 for these weights), or a smaller one
   const maxGroup = w4r4Group(codes, out, inDim);
   const group = rng.next() < 0.7 ? maxGroup : rng.int(1, maxGroup);
-  const accMax = inDim * 128 * 8;
+  // the accumulator's reach: the int32 bound the compiler proves (wide: its offset-binary partial sums)
+  const accMax = wide ? 23 * 32768 * inDim : inDim * 128 * 8;
   let biasShift = rng.int(0, 15);
   while (biasShift > 0 && 32768 * 2 ** biasShift + accMax >= 2 ** 31) biasShift--;
   const bias = rng.next() < 0.8 ? rng.fill(new Int16Array(out), -32768, 32767) : null;
@@ -69,7 +74,7 @@ function makeCase(rng: Rng, xbits: 8 | 16, ybits: 8 | 16, extreme: boolean): R4C
   const ymax = ybits === 8 ? 127 : 32767;
   const qs = [];
   for (let o = 0; o < (perRow ? out : 1); o++) {
-    const sigma = Math.sqrt(inDim) * 127 * 7 * 0.6 + 1;
+    const sigma = Math.sqrt(inDim) * (wide ? 32767 : 127) * 7 * 0.6 + 1;
     qs.push(quantizeMultiplier((ymax / (3 * sigma)) * 2 ** (rng.next() * 6 - 2)));
   }
   const relu = rng.next() < 0.25;
@@ -77,7 +82,7 @@ function makeCase(rng: Rng, xbits: 8 | 16, ybits: 8 | 16, extreme: boolean): R4C
     T, in: inDim, xStride, out, bias, biasShift, perRow, yStride, group,
     mult: qs.map((q) => q.mult), shift: qs.map((q) => q.shift), outMin: relu ? 0 : -ymax - 1, outMax: ymax,
   };
-  return { xbits, ybits, p, xq, x, w: packInt4R4(codes, out, inDim) };
+  return { xbits, wide, ybits, p, xq, x, w: packInt4R4(codes, out, inDim) };
 }
 
 function allCases(seed: number, perVariant: number): R4Case[] {
@@ -86,19 +91,21 @@ function allCases(seed: number, perVariant: number): R4Case[] {
   for (const xbits of [8, 16] as const)
     for (const ybits of [8, 16] as const)
       for (let i = 0; i < perVariant; i++) cases.push(makeCase(rng, xbits, ybits, i % 8 === 7));
+  for (const ybits of [8, 16] as const)
+    for (let i = 0; i < perVariant; i++) cases.push(makeCase(rng, 16, ybits, i % 8 === 7, true));
   return cases;
 }
 
 function runTs(c: R4Case): Act {
   const n = (c.p.T - 1) * c.p.yStride + c.p.out;
   const y = c.ybits === 8 ? sentinelBuffer((k) => new Int8Array(k), n) : sentinelBuffer((k) => new Int16Array(k), n);
-  linearW4R4(c.x, c.xq, c.w, c.p, y);
+  linearW4R4(c.x, c.xq, c.w, c.wide ? { ...c.p, group: null } : c.p, y);
   return y;
 }
 
 function writeCase(wr: CaseWriter, c: R4Case, plain: boolean): void {
   const { p } = c;
-  wr.begin(`linear_w4r4_i${c.xbits}_i${c.ybits}${plain ? '_plain' : ''}`)
+  wr.begin(`linear_w4r4_${c.wide ? 'wide' : `i${c.xbits}`}_i${c.ybits}${plain ? '_plain' : ''}`)
     .ints(p.T, p.in, p.xStride, p.out, p.perRow ? 1 : 0, p.outMin, p.outMax, p.yStride, p.group, c.xq?.mult ?? 0, c.xq?.shift ?? 0)
     .array(c.x).array(c.w).ints(p.bias ? 1 : 0);
   if (p.bias) wr.array(p.bias);
@@ -111,7 +118,7 @@ function rv32Input(cases: R4Case[]): Buffer {
   for (const c of cases) {
     const { p } = c;
     words.push(c.xbits, c.ybits, p.T, p.in, p.xStride, p.out, p.perRow ? 1 : 0, p.outMin, p.outMax, p.yStride, p.group,
-      c.xq?.mult ?? 0, c.xq?.shift ?? 0, p.bias ? 1 : 0, p.biasShift, p.mult.length);
+      c.xq?.mult ?? 0, c.xq?.shift ?? 0, p.bias ? 1 : 0, p.biasShift, p.mult.length, c.wide ? 1 : 0);
     words.push(...c.x, ...Array.from(c.w, (v) => v | 0));
     if (p.bias) words.push(...p.bias);
     words.push(...Array.from(p.mult), ...Array.from(p.shift));
@@ -176,6 +183,13 @@ describe('w4r4 linear kernels: C == TS', () => {
     expect(cases.some((c) => c.p.outMin === 0)).toBe(true);
     expect(cases.some((c) => c.p.T < 5) && cases.some((c) => c.p.T >= 5 && c.p.T % 5 !== 0)).toBe(true);
     expect(cases.some((c) => c.p.group === 15) && cases.some((c) => c.p.group === (c.p.in + 1) >> 1 && c.p.in > 40)).toBe(true);
+    // the wide forms: single tokens, ten-token blocks with five- and one-token tails, odd in and out, blocked
+    // layers above the node's small-layer cut-off (PK_COMPACT_MACS = 2048), saturation
+    const wide = cases.filter((c) => c.wide);
+    expect(wide.some((c) => c.p.T < 5 && c.p.in % 2 === 1 && c.p.out % 8 !== 0)).toBe(true);
+    expect(wide.some((c) => c.p.T >= 15 && c.p.T % 5 !== 0 && c.p.T * c.p.in * c.p.out >= 2048)).toBe(true);
+    expect(wide.some((c) => c.p.T >= 10 && c.p.in % 2 === 1 && c.p.out % 2 === 1 && c.p.T * c.p.in * c.p.out >= 2048)).toBe(true);
+    expect(wide.some((c) => Array.from(runTs(c)).some((v) => v === c.p.outMax))).toBe(true);
   });
 });
 
@@ -212,7 +226,7 @@ describe("w4r4 linear kernels on rv32imc (the node's assembly loop) under qemu-r
     cases.forEach((c, i) => {
       const n = expected[i].length;
       // elements between strided rows keep the sentinel on both sides (bytes 0x55)
-      expect(Array.from(got.subarray(at, at + n)), `case ${i} (int${c.xbits} -> int${c.ybits})`).toEqual(expected[i]);
+      expect(Array.from(got.subarray(at, at + n)), `case ${i} (int${c.xbits}${c.wide ? ' wide' : ''} -> int${c.ybits})`).toEqual(expected[i]);
       at += n;
     });
     expect(at).toBe(got.length);

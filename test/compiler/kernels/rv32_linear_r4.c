@@ -1,7 +1,7 @@
 /* The w4r4 linear kernels (the node's form: the inline-assembly loop on rv32imc) on cases read from stdin, for
  * linear-r4.test.ts to run under qemu-riscv32 and compare with the TS mirror. Binary, little-endian int32:
  * per case xb yb T in x_stride out per_row out_min out_max y_stride group xq_mult xq_shift has_bias
- * bias_shift nq, then x, w, bias (if any), mult, shift; the output elements are written back as int32. No
+ * bias_shift nq wide (1: the wide forms, int16 x as it is), then x, w, bias (if any), mult, shift; the output elements are written back as int32. No
  * stdio, no malloc: static buffers, the batch program's I/O layer (firmware/linux/rv32/rv32_io.c). */
 #include <stdint.h>
 
@@ -36,14 +36,14 @@ static int rd(int32_t *v, int32_t n)
 int main(void)
 {
     for (;;) {
-        int32_t h[16], i, n;
-        int r = rd(h, 16);
+        int32_t h[17], i, n;
+        int r = rd(h, 17);
         if (r == 0) return 0;
         if (r < 0) return 3;
         {
             const int32_t xb = h[0], yb = h[1], T = h[2], in = h[3], xs = h[4], out = h[5], per_row = h[6];
             const int32_t lo = h[7], hi = h[8], ys = h[9], group = h[10], xqm = h[11], xqs = h[12];
-            const int32_t has_bias = h[13], bias_shift = h[14], nq = h[15];
+            const int32_t has_bias = h[13], bias_shift = h[14], nq = h[15], wide = h[16];
             const int32_t xn = (T - 1) * xs + in, yn = (T - 1) * ys + out;
             const int32_t wn = (out + 3) / 4 * ((in + 1) / 2);
             if (xn > CAP || wn > CAP || yn > CAP || out > 1024 || nq > 1024 || PK_W4R4_SCRATCH(T, in, group) > CAP) return 4;
@@ -63,13 +63,17 @@ int main(void)
                 y8[i] = 0x55; /* the sentinel bytes of the TS side */
                 y16[i] = 0x5555;
             }
-            if (xb == 8 && yb == 8)
+            if (wide && yb == 8)
+                pk_linear_w4r4_wide_i8(x16, T, in, xs, w, has_bias ? bias : 0, bias_shift, out, mult, shift, per_row, lo, hi, y8, ys);
+            if (wide && yb == 16)
+                pk_linear_w4r4_wide_i16(x16, T, in, xs, w, has_bias ? bias : 0, bias_shift, out, mult, shift, per_row, lo, hi, y16, ys);
+            if (!wide && xb == 8 && yb == 8)
                 pk_linear_w4r4_i8_i8(x8, T, in, xs, w, has_bias ? bias : 0, bias_shift, out, mult, shift, per_row, lo, hi, y8, ys, group, scratch);
-            if (xb == 8 && yb == 16)
+            if (!wide && xb == 8 && yb == 16)
                 pk_linear_w4r4_i8_i16(x8, T, in, xs, w, has_bias ? bias : 0, bias_shift, out, mult, shift, per_row, lo, hi, y16, ys, group, scratch);
-            if (xb == 16 && yb == 8)
+            if (!wide && xb == 16 && yb == 8)
                 pk_linear_w4r4_i16_i8(x16, xqm, xqs, T, in, xs, w, has_bias ? bias : 0, bias_shift, out, mult, shift, per_row, lo, hi, y8, ys, group, scratch);
-            if (xb == 16 && yb == 16)
+            if (!wide && xb == 16 && yb == 16)
                 pk_linear_w4r4_i16_i16(x16, xqm, xqs, T, in, xs, w, has_bias ? bias : 0, bias_shift, out, mult, shift, per_row, lo, hi, y16, ys, group, scratch);
             n = yn;
             for (i = 0; i < n; ++i) out_buf[i] = yb == 8 ? y8[i] : y16[i];

@@ -56,14 +56,15 @@ describe('quantization plan', () => {
     const proj = r.qgraph.ops.find((o) => o.kind === 'linear' && o.int8Candidate?.module === 'proj')!;
     expect(p.activations[0].scale).toBe(r.qgraph.tensors.get(proj.inputs[0])!.scale);
     expect(r.report.int8Inputs).toEqual({ choice: 'trained', modules: [] });
-    expect(kernelOf(r, 'layers.0.ff.fc1')).toBe('pk_linear_w4_i16_i16');
+    // an inactive candidate keeps its int16 input, at full width (the wide form on the same w4r4 weights)
+    expect(kernelOf(r, 'layers.0.ff.fc1')).toBe('pk_linear_w4r4_wide_i16');
   });
 
   it('runs exactly the Linears the weights were trained for on int8 copies, and all of them with --int8-inputs all', async () => {
     const trained = await compile(withInt8Inputs(['layers.0.ff.fc1', 'head.fc1']));
     expect(trained.report.int8Inputs.modules).toEqual(['layers.0.ff.fc1', 'head.fc1']);
     expect(kernelOf(trained, 'layers.0.ff.fc1')).toBe('pk_linear_w4r4_i16_i16');
-    expect(kernelOf(trained, 'layers.0.attn.qkv')).toMatch(/^pk_linear_w4_i16_/);
+    expect(kernelOf(trained, 'layers.0.attn.qkv')).toMatch(/^pk_linear_w4r4_wide_/);
     expect(trained.quantPlan.activations.filter((a) => a.active).map((a) => a.module)).toEqual(['proj', 'layers.0.ff.fc1', 'head.fc1']);
     const none = await compile(withInt8Inputs(['layers.0.ff.fc1']), 'none');
     expect(none.report.int8Inputs.modules).toEqual([]);

@@ -22,6 +22,8 @@
  *     -Og. Four rows x ten tokens would save 4 of them but needs 32 registers;
  *   - a single token (T < 5, the head after pooling) takes four rows per pass in plain C (14 live values).
  * The int32 accumulators of a pass live in memory (acc[20]) and are touched once per `group` pairs.
+ * The wide forms (pk_linear_w4r4_wide_*, int16 activations as they are) are at the end: the blocking of
+ * pk_linear_w4_i16_* on the w4r4 layout's offset-binary bytes (pk_linear_w4r4_wide_rv32.inc).
  */
 #ifndef PK_LINEAR_W4R4_RV32_H
 #define PK_LINEAR_W4R4_RV32_H
@@ -219,5 +221,77 @@ static PK_ALWAYS_INLINE int32_t pk_rq_row(int32_t acc, int32_t m, int32_t s, int
 #define PK_TY int16_t
 #define PK_XQ 1
 #include "pk_linear_w4r4_rv32.inc"
+
+/* ---------------------------------------------------------------- wide: int16 activations, w4r4 weights */
+
+/* The byte of row k (0..3, of its group) in a w4r4 word: w[k][2i] + 8 in its low nibble, w[k][2i + 1] + 8 in
+ * its high one (PK_W4R4_ROW_BIT(k) is a multiple of 8), read with one byte load. Little-endian targets only,
+ * which rv32, xtensa and x86 all are. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "pk_linear_w4r4_wide_*: the byte loads of w4r4 words assume a little-endian target"
+#endif
+#define PK_W4R4_BYTE(k) (PK_W4R4_ROW_BIT(k) >> 3)
+
+/* 8 sum_i x[i], modulo 2^32: what the nibbles' offset (w + 8) adds to a row's sum over the token x */
+static inline PK_IRAM uint32_t pk_w4r4_xsum8(const int16_t *x, int32_t in)
+{
+    uint32_t s = 0;
+    int32_t i;
+    for (i = 0; i < in; ++i) s += (uint32_t)(int32_t)x[i];
+    return s << 3;
+}
+
+/* single token: input pair (xa, zb = xb - 16 xa) into row accumulator a from the byte at wb + off */
+#define PK_R4W_MAC(a, off)                                                                               \
+    do {                                                                                                 \
+        const uint32_t u_ = wb[off];                                                                     \
+        a += (uint32_t)(xa * (int32_t)u_) + (uint32_t)(zb * (int32_t)(u_ >> 4));                         \
+    } while (0)
+#define PK_R4W_LAST(a, off) a += (uint32_t)(xa * (int32_t)(wb[off] & 15u))
+/* rows o and o + 1 (an odd last row: o twice, the second not stored): bias and requantization */
+#define PK_R4W_QPARAMS                                                                                   \
+    const int32_t o1_ = o + 1 < out ? o + 1 : o;                                                         \
+    const int32_t b0 = PK_BIAS(o), b1 = PK_BIAS(o1_);                                                    \
+    const int32_t qm0 = mult[per_row ? o : 0], qs0 = shift[per_row ? o : 0];                             \
+    const int32_t qm1 = mult[per_row ? o1_ : 0], qs1 = shift[per_row ? o1_ : 0]
+/* tokens base + 0..4 of the block: accumulators a<base><j>_<row> from bias - 8 sum x (c[]) */
+#define PK_R4W_ACC_X5(base)                                                                              \
+    int32_t a##base##0_0 = b0 - c[base + 0], a##base##0_1 = b1 - c[base + 0];                            \
+    int32_t a##base##1_0 = b0 - c[base + 1], a##base##1_1 = b1 - c[base + 1];                            \
+    int32_t a##base##2_0 = b0 - c[base + 2], a##base##2_1 = b1 - c[base + 2];                            \
+    int32_t a##base##3_0 = b0 - c[base + 3], a##base##3_1 = b1 - c[base + 3];                            \
+    int32_t a##base##4_0 = b0 - c[base + 4], a##base##4_1 = b1 - c[base + 4]
+/* the input pair whose row-o byte is wp[OW] (row o + 1: wp[OW + 2]), inputs at xp + OX, xp + OX + 1, for the
+ * tokens of the block (COL: PK_TOK2_COL5 or PK_TOK2_COL10, pk_linear_rv32.h) */
+#define PK_R4W_PAIR(COL, OW, OX)                                                                         \
+    do {                                                                                                 \
+        const uint32_t u0 = wp[OW], u1 = wp[(OW) + 2];                                                   \
+        int32_t v0 = (int32_t)(u0 & 15u), v1 = (int32_t)(u1 & 15u);                                      \
+        COL(OX);                                                                                         \
+        v0 = (int32_t)(u0 >> 4);                                                                         \
+        v1 = (int32_t)(u1 >> 4);                                                                         \
+        COL((OX) + 1);                                                                                   \
+    } while (0)
+#define PK_R4W_STORE2(tok, acc_lo, acc_hi)                                                               \
+    y[(tok) * y_stride + o] = (PK_TY)pk_rq_sat((acc_lo), qm0, qs0, out_min, out_max);                    \
+    if (o + 1 < out) y[(tok) * y_stride + o + 1] = (PK_TY)pk_rq_sat((acc_hi), qm1, qs1, out_min, out_max)
+#define PK_R4W_STORE_X5(tok, base)                                                                       \
+    PK_R4W_STORE2(tok + base + 0, a##base##0_0, a##base##0_1);                                           \
+    PK_R4W_STORE2(tok + base + 1, a##base##1_0, a##base##1_1);                                           \
+    PK_R4W_STORE2(tok + base + 2, a##base##2_0, a##base##2_1);                                           \
+    PK_R4W_STORE2(tok + base + 3, a##base##3_0, a##base##3_1);                                           \
+    PK_R4W_STORE2(tok + base + 4, a##base##4_0, a##base##4_1)
+
+#define PK_FN pk_linear_w4r4_wide_i8
+#define PK_FN_SINGLE pk_linear_w4r4_wide_i8_single
+#define PK_FN_PLAIN pk_linear_w4r4_wide_i8_plain
+#define PK_TY int8_t
+#include "pk_linear_w4r4_wide_rv32.inc"
+
+#define PK_FN pk_linear_w4r4_wide_i16
+#define PK_FN_SINGLE pk_linear_w4r4_wide_i16_single
+#define PK_FN_PLAIN pk_linear_w4r4_wide_i16_plain
+#define PK_TY int16_t
+#include "pk_linear_w4r4_wide_rv32.inc"
 
 #endif /* PK_LINEAR_W4R4_RV32_H */

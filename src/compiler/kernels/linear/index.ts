@@ -1,7 +1,8 @@
 // Fully connected layers (pe.Linear: MatMul + Add fused), int4 or int8 weights from the npz as stored, int16
 // bias at scale s_in*s_w (times a power of two), one requantization per output. C: pk_linear_w{4,8}_X_Y, and
 // pk_linear_w4r4_X_Y for the int8-activation form (int8 inputs, or int8 copies of int16 ones; int4 weights in
-// the w4r4 layout): see int8Input below.
+// the w4r4 layout): see int8Input below; pk_linear_w4r4_wide_Y for the other int8 candidates (int16 inputs as
+// they are, w4r4 weights: see wideFits).
 import type { Node } from '../../ir/graph.ts';
 import type { LinearAttrs } from '../../ir/fused-ops.ts';
 import { packInt4R4, packInt4Rows, quantizeMultiplier, quantizeValues, roundHalfAway, INT32_MAX } from '../../quant/fixed-point.ts';
@@ -29,8 +30,9 @@ export interface LinearOp extends QOpCommon {
   perRow: boolean;
   outMin: number;
   outMax: number;
-  /** 'rows': packed int4 rows or int8 [out][in] (pk_linear_wW_X_Y); 'r4': int8 activations, w4r4 weights. */
-  layout: 'rows' | 'r4';
+  /** 'rows': packed int4 rows or int8 [out][in] (pk_linear_wW_X_Y); 'r4': int8 activations, w4r4 weights
+   * (pk_linear_w4r4_X_Y); 'r4wide': int16 activations as they are, w4r4 weights (pk_linear_w4r4_wide_Y). */
+  layout: 'rows' | 'r4' | 'r4wide';
   /** r4 with an int16 input: the int8 copy's requantization (x8 = sat(rq(x, mult, shift), -128, 127)). */
   xq: { mult: number; shift: number } | null;
   /** r4: input pairs per 16-bit lane flush (128 sum |w| <= 32767 over each group). */
@@ -55,6 +57,16 @@ export const INT8_LINEAR_MIN_IN = 32;
 export function int8Candidate(ctx: PlanContext, node: Node, wbits: 4 | 8, module: string | null): boolean {
   const a = node.attrs as LinearAttrs;
   return module !== null && wbits === 4 && ctx.inp.actBits === 8 && a.inFeatures >= INT8_LINEAR_MIN_IN;
+}
+
+/**
+ * Whether an int8 candidate that keeps its int16 input takes the wide kernel (w4r4 weights: the node unpacks
+ * the offset-binary bytes in one instruction per nibble instead of two, and takes the offset out once per
+ * token and output). Its accumulator starts at bias - 8 sum x and adds x (w + 8), so its partial sums reach
+ * |bias| + 23 * 32768 * in, which must fit int32 (in < 2,849 with no bias).
+ */
+export function wideFits(inF: number, maxAbsBias: number): boolean {
+  return maxAbsBias + 23 * 32768 * inF <= INT32_MAX;
 }
 
 function int8Input(ctx: PlanContext, xBits: number, module: string): boolean {
@@ -125,17 +137,11 @@ function plan(ctx: PlanContext, node: Node): LinearOp {
     origin = `${a.weightInitializer} (float in the npz; quantized here to int8, scale ${s.toPrecision(6)})`;
   }
   const candidate = int8Candidate(ctx, node, wbits, module);
-  const r4 = candidate && int8Input(ctx, x.bits, module!);
-  const weightKey = ctx.addConst({
-    key: `${node.name}:weight`,
-    ctype: r4 ? 'uint32_t' : wbits === 4 ? 'uint8_t' : 'int8_t',
-    values: r4 ? packInt4R4(codes, outF, inF) : wbits === 4 ? packInt4Rows(codes, outF, inF) : Int8Array.from(codes),
-    comment: `${node.name}: weight [${outF}][${inF}] from ${origin}${r4 ? ', int4 in the w4r4 layout (four rows per word)' : wbits === 4 ? ', int4 packed two per byte' : ''}`,
-  });
+  const int8 = candidate && int8Input(ctx, x.bits, module!);
   // The int8 input: the tensor itself, or an int8 copy of an int16 tensor at its own scale s8.
   let xq: LinearOp['xq'] = null;
   let s8 = x.scale;
-  if (r4 && x.bits === 16) {
+  if (int8 && x.bits === 16) {
     s8 = int8CopyScale(ctx, x);
     const q = quantizeMultiplier(x.scale / s8, `${node.name} int8 input copy`);
     xq = { mult: q.mult, shift: q.shift };
@@ -148,13 +154,24 @@ function plan(ctx: PlanContext, node: Node): LinearOp {
     mult[r] = q.mult;
     shift[r] = q.shift;
   }
+  let planned: { values: Int16Array; shift: number } | null = null;
+  if (bName) {
+    planned = planBias(ctx.constFloats(bName, node), (o) => s8 * wScale[perRow ? o : 0]);
+    if (!planned) ctx.fail(node, `bias ${bName} does not fit int16 x 2^${MAX_BIAS_SHIFT} at scale s_in*s_w`);
+  }
+  const maxAbsBias = planned ? Math.max(0, ...Array.from(planned.values, Math.abs)) * 2 ** planned.shift : 0;
+  const wide = candidate && !int8 && x.bits === 16 && wideFits(inF, maxAbsBias);
+  const r4 = int8 || wide;
+  const weightKey = ctx.addConst({
+    key: `${node.name}:weight`,
+    ctype: r4 ? 'uint32_t' : wbits === 4 ? 'uint8_t' : 'int8_t',
+    values: r4 ? packInt4R4(codes, outF, inF) : wbits === 4 ? packInt4Rows(codes, outF, inF) : Int8Array.from(codes),
+    comment: `${node.name}: weight [${outF}][${inF}] from ${origin}${r4 ? ', int4 in the w4r4 layout (four rows per word)' : wbits === 4 ? ', int4 packed two per byte' : ''}`,
+  });
   let biasKey: string | null = null;
   let biasShift = 0;
   let biasNote: string | null = null;
-  if (bName) {
-    const b = ctx.constFloats(bName, node);
-    const planned = planBias(b, (o) => s8 * wScale[perRow ? o : 0]);
-    if (!planned) ctx.fail(node, `bias ${bName} does not fit int16 x 2^${MAX_BIAS_SHIFT} at scale s_in*s_w`);
+  if (planned) {
     biasShift = planned.shift;
     const worstLsb = planned.shift > 0 ? 2 ** (planned.shift - 1) * Math.max(...Array.from(wScale, (s) => (s8 * s) / y.scale)) : 0;
     if (planned.shift > 0) biasNote = `bias int16 x 2^${planned.shift}: rounded to ${2 ** planned.shift} accumulator units, at most ${worstLsb.toPrecision(3)} output LSB`;
@@ -166,7 +183,7 @@ function plan(ctx: PlanContext, node: Node): LinearOp {
     });
   }
   // The kernel accumulates in int32: prove that no input can overflow it (worst case per output row).
-  const xMax = x.bits === 8 || r4 ? 128 : 32768;
+  const xMax = x.bits === 8 || int8 ? 128 : 32768;
   const biasValues = biasKey ? ctx.constValues(biasKey) : null;
   for (let o = 0; o < outF; o++) {
     let sum = 0;
@@ -174,21 +191,22 @@ function plan(ctx: PlanContext, node: Node): LinearOp {
     const worst = xMax * sum + (biasValues ? Math.abs(biasValues[o] * 2 ** biasShift) : 0);
     if (worst > INT32_MAX) ctx.fail(node, `row ${o} can reach ${worst} in the int32 accumulator (int${x.bits} input x ${inF} weights); use --act-bits 8 or fewer input features`);
   }
-  const group = r4 ? w4r4Group(codes, outF, inF) : 0;
+  const group = int8 ? w4r4Group(codes, outF, inF) : 0;
   const multKey = ctx.addConst({ key: `${node.name}:mult`, ctype: 'int32_t', values: mult, comment: `${node.name}: requantization multiplier(s), Q31` });
   const shiftKey = ctx.addConst({ key: `${node.name}:shift`, ctype: 'int8_t', values: shift, comment: `${node.name}: requantization shift(s)` });
   const op: LinearOp = {
     ...ctx.common(node, [xName], [y.name]),
     kind: 'linear', wbits, T, inF, outF, xStride: inF, yStride: outF,
     weight: weightKey, bias: biasKey, biasShift, mult: multKey, shift: shiftKey, perRow, outMin: qmin(y.bits), outMax: qmax(y.bits),
-    layout: r4 ? 'r4' : 'rows', xq, group: r4 ? group : 0,
+    layout: int8 ? 'r4' : wide ? 'r4wide' : 'rows', xq, group,
     int8Candidate: candidate ? { module: module!, scale: x.bits === 8 ? x.scale : int8CopyScale(ctx, x) } : null,
   };
   op.macs = T * inF * outF;
-  if (r4) op.scratchBytes = w4r4Scratch(T, inF, group);
+  if (int8) op.scratchBytes = w4r4Scratch(T, inF, group);
   op.notes.push(`weights ${origin}; real multiplier s_in*s_w/s_out = ${((s8 * wScale[0]) / y.scale).toPrecision(6)}${perRow ? ' (row 0)' : ''}`);
   if (xq) op.notes.push(`int8 activations: the int16 input requantized to an int8 copy at scale ${s8.toPrecision(6)} (x * ${(x.scale / s8).toPrecision(6)}) in the kernel`);
-  if (r4) op.notes.push(`two rows per register in 16-bit lanes, flushed every ${group} of ${(inF + 1) >> 1} input pairs (128 sum |w| <= 32767 over each group of every row)`);
+  if (wide) op.notes.push('int16 activations at full width on w4r4 weights (offset-binary nibbles; 8 sum x taken out per token)');
+  if (int8) op.notes.push(`two rows per register in 16-bit lanes, flushed every ${group} of ${(inF + 1) >> 1} input pairs (128 sum |w| <= 32767 over each group of every row)`);
   if (a.inputPerm) op.notes.push(`input permutation [${a.inputPerm.join(',')}] realized by the normalization writing token-major`);
   if (biasNote) op.notes.push(biasNote);
   return op;
@@ -276,8 +294,15 @@ function args<R>(op: LinearOp, r: Refs<R>): Arg<R>[] {
 }
 
 /** The mirror with pk_linear's parameter order (w4: packed uint8 rows; w8: int8); the r4 forms (w4r4 words,
- * Uint32Array) have xq_mult, xq_shift after x when x is int16, and group, scratch at the end. */
+ * Uint32Array) have xq_mult, xq_shift after x when x is int16, and group, scratch at the end; the wide forms
+ * (w4r4 words) the pk_linear_w4_* order. */
 function mirror(...a: SimArg[]): void {
+  if (a[4] instanceof Uint32Array && a[0] instanceof Int16Array) {
+    const [x, T, inF, xStride, w, bias, biasShift, outF, mult, shift, perRow, outMin, outMax, y, yStride] = a as [Act, number, number, number,
+      Uint32Array, Int16Array | null, number, number, Int32Array, Int8Array, number, number, number, Act, number];
+    linearW4R4(x, null, w, { T, in: inF, xStride, out: outF, yStride, bias, biasShift, mult, shift, perRow: perRow !== 0, outMin, outMax, group: null }, y);
+    return;
+  }
   const xq = a[0] instanceof Int16Array && a[6] instanceof Uint32Array ? { mult: a[1] as number, shift: a[2] as number } : null;
   const [x, T, inF, xStride, w, bias, biasShift, outF, mult, shift, perRow, outMin, outMax, y, yStride, group] =
     (xq ? [a[0], ...a.slice(3)] : a) as [Act, number, number, number, Uint8Array | Int8Array | Uint32Array, Int16Array | null, number, number,
@@ -295,7 +320,10 @@ export const linearKernel: Kernel<LinearOp> = {
   calibrated: true,
   clampsOutput: true,
   plan,
-  cName: (op, bitsOf) => `pk_linear_w${op.layout === 'r4' ? '4r4' : op.wbits}_${typeSuffix(bitsOf(op.inputs[0]))}_${typeSuffix(bitsOf(op.outputs[0]))}`,
+  cName: (op, bitsOf) =>
+    op.layout === 'r4wide'
+      ? `pk_linear_w4r4_wide_${typeSuffix(bitsOf(op.outputs[0]))}`
+      : `pk_linear_w${op.layout === 'r4' ? '4r4' : op.wbits}_${typeSuffix(bitsOf(op.inputs[0]))}_${typeSuffix(bitsOf(op.outputs[0]))}`,
   args,
   mirror,
 };

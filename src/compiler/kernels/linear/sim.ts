@@ -68,21 +68,25 @@ export function linearW8(x: Act, w: Int8Array, p: LinearParams, y: Act): void {
 }
 
 /**
- * Mirror of pk_linear_w4r4_i8_* / pk_linear_w4r4_i16_*: int4 weights in the w4r4 layout (packInt4R4). With xq
- * (the i16 forms), each int16 input is first requantized to int8, sat(requant(x, xq.mult, xq.shift), -128,
- * 127), and the sums are over those; `group` (the node's lane flush interval) must keep every row's sum over
- * each group of pairs within int16 for any int8 input (128 sum |w| <= 32767), which this checks.
+ * Mirror of pk_linear_w4r4_i8_* / pk_linear_w4r4_i16_* / pk_linear_w4r4_wide_*: int4 weights in the w4r4 layout
+ * (packInt4R4). With xq (the i16 forms), each int16 input is first requantized to int8, sat(requant(x,
+ * xq.mult, xq.shift), -128, 127), and the sums are over those; `group` (the node's lane flush interval) must
+ * keep every row's sum over each group of pairs within int16 for any int8 input (128 sum |w| <= 32767), which
+ * this checks. The wide forms (group null) take x as it is.
  */
-export function linearW4R4(x: Act, xq: { mult: number; shift: number } | null, w: Uint32Array, p: LinearParams & { group: number }, y: Act): void {
+export function linearW4R4(x: Act, xq: { mult: number; shift: number } | null, w: Uint32Array, p: LinearParams & { group: number | null }, y: Act): void {
   const pairs = (p.in + 1) >> 1;
   need(w, ((p.out + 3) >> 2) * pairs, 'linear_w4r4 weights');
-  if (!(p.group >= 1)) throw new FixedPointError(`linear_w4r4: group ${p.group} is not a positive number of input pairs`);
-  for (let o = 0; o < p.out; o++) {
-    for (let s0 = 0; s0 < p.in; s0 += 2 * p.group) {
-      let sum = 0;
-      for (let i = s0; i < Math.min(p.in, s0 + 2 * p.group); i++) sum += Math.abs(int4R4At(w, pairs, o, i));
-      if (128 * sum > 32767) {
-        throw new FixedPointError(`linear_w4r4: row ${o}, inputs ${s0}..${Math.min(p.in, s0 + 2 * p.group) - 1}: a group of ${p.group} pairs lets a 16-bit lane reach ${128 * sum}`);
+  const group = p.group;
+  if (group !== null) {
+    if (!(group >= 1)) throw new FixedPointError(`linear_w4r4: group ${group} is not a positive number of input pairs`);
+    for (let o = 0; o < p.out; o++) {
+      for (let s0 = 0; s0 < p.in; s0 += 2 * group) {
+        let sum = 0;
+        for (let i = s0; i < Math.min(p.in, s0 + 2 * group); i++) sum += Math.abs(int4R4At(w, pairs, o, i));
+        if (128 * sum > 32767) {
+          throw new FixedPointError(`linear_w4r4: row ${o}, inputs ${s0}..${Math.min(p.in, s0 + 2 * group) - 1}: a group of ${group} pairs lets a 16-bit lane reach ${128 * sum}`);
+        }
       }
     }
   }

@@ -201,9 +201,10 @@ PK_NO_SCHED PK_IRAM void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN
      *   in  /layers.0/ff/act/Mul_1_output_0 [1,10,128] int16 scale 0.000564582 (arena)
      *   out /layers.0/ff/fc2/Add_output_0 [1,10,64] int16 scale 0.000530907 (arena)
      *   weights layers.0.ff.fc2.weight (npz int4, scale 0.0546365); real multiplier s_in*s_w/s_out = 0.0581020
+     *   int16 activations at full width on w4r4 weights (offset-binary nibbles; 8 sum x taken out per token)
      */
     POSE_MODEL_OP_BEGIN(13);
-    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_layers_0_ff_act_Mul_1_output_0), 10, 128, 128, pm_layers_0_ff_fc2_Linear_weight, pm_layers_0_ff_fc2_Linear_bias, 0, 64,
+    pk_linear_w4r4_wide_i16(PM_BUF(int16_t, PM_OFF_layers_0_ff_act_Mul_1_output_0), 10, 128, 128, pm_layers_0_ff_fc2_Linear_weight, pm_layers_0_ff_fc2_Linear_bias, 0, 64,
         (const int32_t[]){1996370872}, (const int8_t[]){4}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_layers_0_ff_fc2_Add_output_0), 64);
     POSE_MODEL_OP_END(13);
     /* [14] Add "/layers.0/Add_1"
@@ -253,9 +254,10 @@ PK_NO_SCHED PK_IRAM void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN
      *   in  /pool/ReduceSum_output_0 [1,64] int16 scale 0.000252000 (arena)
      *   out /head/fc1/Gemm_output_0 [1,192] int16 scale 0.000166798 (arena)
      *   weights head.fc1.weight (npz int4, scale 0.0714654); real multiplier s_in*s_w/s_out = 0.107970
+     *   int16 activations at full width on w4r4 weights (offset-binary nibbles; 8 sum x taken out per token)
      */
     POSE_MODEL_OP_BEGIN(18);
-    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_pool_ReduceSum_output_0), 1, 64, 64, pm_head_fc1_Linear_weight, pm_head_fc1_Linear_bias, 0, 192,
+    pk_linear_w4r4_wide_i16(PM_BUF(int16_t, PM_OFF_pool_ReduceSum_output_0), 1, 64, 64, pm_head_fc1_Linear_weight, pm_head_fc1_Linear_bias, 0, 192,
         (const int32_t[]){1854918332}, (const int8_t[]){3}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_head_fc1_Gemm_output_0), 192);
     POSE_MODEL_OP_END(18);
     /* [19] pe.Gelu "/head/act/Gelu"
@@ -272,10 +274,11 @@ PK_NO_SCHED PK_IRAM void pose_model_run(const int16_t input[POSE_MODEL_INPUT_LEN
      *   in  /head/act/Mul_1_output_0 [1,192] int16 scale 0.0000896548 (arena)
      *   out /head/fc2/Gemm_output_0 [1,34] int16 scale 0.0000592945 (arena)
      *   weights head.fc2.weight (npz int4, scale 0.0286229); real multiplier s_in*s_w/s_out = 0.0432787
+     *   int16 activations at full width on w4r4 weights (offset-binary nibbles; 8 sum x taken out per token)
      *   bias int16 x 2^1: rounded to 2 accumulator units, at most 0.0433 output LSB
      */
     POSE_MODEL_OP_BEGIN(20);
-    pk_linear_w4_i16_i16(PM_BUF(int16_t, PM_OFF_head_act_Mul_1_output_0), 1, 192, 192, pm_head_fc2_Linear_weight, pm_head_fc2_Linear_bias, 1, 34,
+    pk_linear_w4r4_wide_i16(PM_BUF(int16_t, PM_OFF_head_act_Mul_1_output_0), 1, 192, 192, pm_head_fc2_Linear_weight, pm_head_fc2_Linear_bias, 1, 34,
         (const int32_t[]){1487043626}, (const int8_t[]){4}, 0, -32768, 32767, PM_BUF(int16_t, PM_OFF_head_fc2_Gemm_output_0), 34);
     POSE_MODEL_OP_END(20);
     /* [21] pe.MatMulConst "/refine/MatMulConst"
