@@ -24,12 +24,21 @@
 
 #include "pk_base.h"
 
-/* One element; a, b, y, mult_a, mult_b, k, rnd, r, out_min, out_max in scope; y's element type PK_TY. The
- * products a 2^16 * mult fit int64 and their high words are floor(a mult / 2^16): one mulh each. */
+/* One element; a, b, y, mult_a, mult_b (the node), ma1, ma0, mb1, mb0 (the host), k, rnd, r, out_min, out_max
+ * in scope; y's element type PK_TY. PK_ADD_FLOOR16(v, m, m1, m0) = floor(v m / 2^16) for |v| <= 2^15:
+ *   - the node (rv32): the high word of the 64-bit product v 2^16 * m, one mulh;
+ *   - the x86-64 host: with m = m1 2^16 + m0, 0 <= m0 < 2^16, floor(v m / 2^16) = v m1 + ((v m0) >> 16),
+ *     every term within int32 (|v m0| < 2^31): a loop of 32-bit multiplies gcc vectorizes, where the 64-bit
+ *     products would not be (2.2 -> 4.7 us for micro's four adds). The same integer either way. */
+#if PK_TARGET_X86
+#define PK_ADD_FLOOR16(v, m, m1, m0) ((v) * (m1) + (((v) * (m0)) >> 16))
+#else
+#define PK_ADD_FLOOR16(v, m, m1, m0) ((int32_t)(((int64_t)((v) * 65536) * (m)) >> 32))
+#endif
 #define PK_ADD_STEP(i)                                                                                   \
     {                                                                                                    \
-        const int32_t xa = a[i] * 65536, xb = b[i] * 65536;                                              \
-        const int32_t x_ = (int32_t)(((int64_t)xa * mult_a) >> 32) + (int32_t)(((int64_t)xb * mult_b) >> 32); \
+        const int32_t xa = a[i], xb = b[i];                                                              \
+        const int32_t x_ = PK_ADD_FLOOR16(xa, mult_a, ma1, ma0) + PK_ADD_FLOOR16(xb, mult_b, mb1, mb0);  \
         int32_t v = ((x_ >> k) + rnd) >> r;                                                              \
         if (v < out_min) v = out_min;                                                                    \
         else if (v > out_max) v = out_max;                                                               \

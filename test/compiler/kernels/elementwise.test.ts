@@ -99,6 +99,7 @@ describe('add_requant', () => {
       wr.begin(`add_i${c.ab}_i${c.bb}_i${c.yb}`).ints(c.a.length, c.ma, c.mb, c.shift, c.lo, c.hi).array(c.a).array(c.b);
     }
     expect(driver.run(wr)).toEqual(cases.map((c) => line(runAdd(c))));
+    expect(portable.run(wr)).toEqual(cases.map((c) => line(runAdd(c)))); // the node's form (one mulh per product)
   });
 
   // The C kernel's 32-bit path (one mulh per product, n <= 32 and n > 32 roundings; four elements per
@@ -148,6 +149,7 @@ describe('add_requant', () => {
       }
     }
     expect(driver.run(wr)).toEqual(want);
+    expect(portable.run(wr)).toEqual(want); // the node's form: floor(v m / 2^16) as one 64-bit product's high word
   });
 
   it('rounds the one tie half up', () => {
