@@ -1,6 +1,7 @@
-// Which chip a deployed model fits, from its measured arena (SRAM) and flash (weights + kernel code).
-// Budgets are the chips' totals; the firmware around the model (Wi-Fi, ESP-IDF, buffers) needs its share of
-// the SRAM too, so the tables also give the arena as a fraction of it.
+// Which chip a deployed model fits, from its measured arena (SRAM), what ESP-IDF places in on-chip SRAM beside
+// it (the kernels in IRAM, the constants in DRAM when they are small: bench's c3SramBytes) and flash (weights +
+// kernel code). Budgets are the chips' totals; the firmware around the model (Wi-Fi, ESP-IDF, buffers) needs
+// its share of the SRAM too, so the tables also give the arena as a fraction of it.
 
 export interface Chip {
   name: string;
@@ -38,10 +39,14 @@ export const CHIPS: Chip[] = [ESP32_C3, ESP32_S3];
 export interface Footprint {
   arenaBytes: number;
   flashBytes: number;
+  /** The model's code and constants in on-chip SRAM (IRAM + DRAM), which PSRAM cannot take. */
+  placedSramBytes: number;
 }
 
+/** The placed code and constants always in SRAM; the arena too unless the chip has PSRAM for it. */
 export function fits(chip: Chip, f: Footprint): boolean {
-  return (chip.psram || f.arenaBytes <= chip.sramBytes) && f.flashBytes <= chip.flashBytes;
+  const sram = f.placedSramBytes + (chip.psram ? 0 : f.arenaBytes);
+  return sram <= chip.sramBytes && f.flashBytes <= chip.flashBytes;
 }
 
 /** The chips a footprint fits, by name, in CHIPS order. */

@@ -256,7 +256,7 @@ export async function measureFrontier(opts: FrontierOptions): Promise<FrontierRe
             samples: j.samples, bitExact: j.bitExact, mismatches: j.mismatches, meanErrTorso: j.meanErrTorso, maxErrTorso: j.maxErrTorso,
             pckAgreement: j.pckAgreement, pass: j.pass, failed: j.failed,
           },
-          fits: fittingChips({ arenaBytes: b.arenaBytes, flashBytes }),
+          fits: fittingChips({ arenaBytes: b.arenaBytes, flashBytes, placedSramBytes: b.c3SramBytes.iram + b.c3SramBytes.dram }),
           modelSha256: b.modelSha256,
         },
       });

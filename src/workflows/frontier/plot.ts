@@ -233,7 +233,7 @@ export function renderFrontierSvg(res: FrontierResult): string {
     x += p === 'fp32' ? 220 : 60;
   }
   const notes = [
-    'Filled: fits the ESP32-C3 (400 KB SRAM, 4 MB flash) and the ESP32-S3 (512 KB SRAM + PSRAM), by the measured arena and flash;',
+    'Filled: fits the ESP32-C3 (400 KB SRAM, 4 MB flash) and the ESP32-S3 (512 KB SRAM + PSRAM), by the measured arena, IRAM/DRAM placement and flash;',
     'ringed: the S3 only; crossed: neither. Dashed staircase: the Pareto frontier of the deployed (int8, int4) models; (a16): int16 activations.',
     `Arena (SRAM) of the deployed models: ${bytesLabel(Math.min(...deployedRows.map((r) => r.deployed!.arenaBytes)))} to ` +
       `${bytesLabel(Math.max(...deployedRows.map((r) => r.deployed!.arenaBytes)))}. torso-PCK@20: the virtual node on the ${res.testWindows} test windows (fp32: the reference model).`,

@@ -22,7 +22,7 @@ function row(size: Size, precision: Precision, pck: number, instr: number, flash
       bits: precision === 'int8' ? 8 : 4, weightBytes: flash - 20000, arenaBytes: arena, codeBytes: 20000, flashBytes: flash, rv32Instructions: instr, macs: instr / 3,
       c3LatencyMs: latency, hostUs: 40, ortUs: 90, ratio: 0.44, pck20: pck, benchPck20: pck,
       parity: { samples: 512, bitExact: true, mismatches: 0, meanErrTorso: 0.001, maxErrTorso: 0.01, pckAgreement: 100, pass: true, failed: [] },
-      fits: fittingChips({ arenaBytes: arena, flashBytes: flash }), modelSha256: 'cd'.repeat(32),
+      fits: fittingChips({ arenaBytes: arena, flashBytes: flash, placedSramBytes: 16 * 1024 }), modelSha256: 'cd'.repeat(32),
     },
   };
 }
@@ -60,12 +60,19 @@ describe('frontier', () => {
   });
 
   it('chip budgets: the C3 takes an arena up to 400 KB and 4 MB of flash; the S3 any arena (PSRAM)', () => {
-    expect(fits(ESP32_C3, { arenaBytes: 400 * 1024, flashBytes: 4 * 1024 * 1024 })).toBe(true);
-    expect(fits(ESP32_C3, { arenaBytes: 400 * 1024 + 1, flashBytes: 1000 })).toBe(false);
-    expect(fits(ESP32_C3, { arenaBytes: 1000, flashBytes: 4 * 1024 * 1024 + 1 })).toBe(false);
-    expect(fits(ESP32_S3, { arenaBytes: 2 * 1024 * 1024, flashBytes: 1000 })).toBe(true);
-    expect(fittingChips({ arenaBytes: 600 * 1024, flashBytes: 1000 })).toEqual(['ESP32-S3']);
-    expect(fittingChips({ arenaBytes: 10, flashBytes: 5 * 1024 * 1024 })).toEqual([]);
+    const f = { arenaBytes: 0, flashBytes: 1000, placedSramBytes: 0 };
+    expect(fits(ESP32_C3, { ...f, arenaBytes: 400 * 1024, flashBytes: 4 * 1024 * 1024 })).toBe(true);
+    expect(fits(ESP32_C3, { ...f, arenaBytes: 400 * 1024 + 1 })).toBe(false);
+    expect(fits(ESP32_C3, { ...f, arenaBytes: 1000, flashBytes: 4 * 1024 * 1024 + 1 })).toBe(false);
+    expect(fits(ESP32_S3, { ...f, arenaBytes: 2 * 1024 * 1024 })).toBe(true);
+    expect(fittingChips({ ...f, arenaBytes: 600 * 1024 })).toEqual(['ESP32-S3']);
+    expect(fittingChips({ ...f, arenaBytes: 10, flashBytes: 5 * 1024 * 1024 })).toEqual([]);
+    // the kernels in IRAM and small constants in DRAM count against the SRAM beside the arena; PSRAM takes
+    // only the arena
+    expect(fits(ESP32_C3, { ...f, arenaBytes: 350 * 1024, placedSramBytes: 50 * 1024 })).toBe(true);
+    expect(fits(ESP32_C3, { ...f, arenaBytes: 350 * 1024, placedSramBytes: 50 * 1024 + 1 })).toBe(false);
+    expect(fits(ESP32_S3, { ...f, arenaBytes: 2 * 1024 * 1024, placedSramBytes: 512 * 1024 })).toBe(true);
+    expect(fits(ESP32_S3, { ...f, arenaBytes: 10, placedSramBytes: 512 * 1024 + 1 })).toBe(false);
   });
 
   it('axis ticks: 1-2-5 decades and powers of two for bytes', () => {
