@@ -35,6 +35,23 @@ export interface Chip {
   securityInfoLen: 0 | 12 | 20;
   bootloaderOffset: number;
   spi: SpiRegs;
+  /**
+   * Chips whose ROM sets CHANGE_BAUDRATE's divider for a 40 MHz crystal whatever the crystal is (the ESP32-C2,
+   * sold with 26 MHz ones): where its UART clock divider is read, to tell the crystal (crystalMhz) and ask
+   * for baud * 40 / 26 on a 26 MHz part (esptool's ESP32C2ROM.change_baud).
+   */
+  uartClkdivReg?: number;
+}
+
+/** The UART clock divider's field (the low 20 bits). */
+export const UART_CLKDIV_MASK = 0xfffff;
+
+/**
+ * The crystal in MHz, 40 or 26, from the ROM's UART clock divider while it talks at `baud`: the divider times the
+ * baud rate is the UART's clock, the crystal's frequency on these chips (esptool's get_crystal_freq).
+ */
+export function crystalMhz(clkdiv: number, baud: number): 40 | 26 {
+  return (baud * (clkdiv & UART_CLKDIV_MASK)) / 1e6 > 33 ? 40 : 26;
 }
 
 export const CHIPS: readonly Chip[] = [
@@ -97,6 +114,7 @@ export const CHIPS: readonly Chip[] = [
     securityInfoLen: 20,
     bootloaderOffset: 0x0,
     spi: { base: 0x60002000, ...SPI_MEM_LAYOUT },
+    uartClkdivReg: 0x60000014,
   },
   {
     id: 'esp32h2',

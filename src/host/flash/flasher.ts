@@ -231,7 +231,7 @@ export async function flashPort(
       );
     }
     await loader.spiSetParams(plan.flashSizeBytes);
-    if (opts.baud !== ROM_BAUD) await loader.changeBaud(opts.baud);
+    if (opts.baud !== ROM_BAUD) await loader.changeBaud(opts.baud, chip);
 
     const totalBytes = plan.regions.reduce((n, r) => n + r.data.length, 0);
     let doneBefore = 0;

@@ -2,7 +2,7 @@
 // MD5 as 32 hex characters). One instance per port. Replies are matched by op; stale input is dropped before
 // each command so a late reply to an earlier try cannot be taken for the answer to the next command.
 import type { Transport } from '../transport/transport.ts';
-import { CHIP_DETECT_MAGIC_REG_ADDR, chipByImageId, chipByMagic, type Chip } from './chips.ts';
+import { CHIP_DETECT_MAGIC_REG_ADDR, chipByImageId, chipByMagic, crystalMhz, type Chip } from './chips.ts';
 import {
   CommandFailedError,
   InterruptedError,
@@ -272,9 +272,17 @@ export class RomLoader {
     await this.command(Op.SPI_SET_PARAMS, u32le(0, totalSize, 64 * 1024, 4 * 1024, 256, 0xffff), { retry: true });
   }
 
-  /** Switches both ends to `baud`. The ROM answers at the old speed, then changes. */
-  async changeBaud(baud: number): Promise<void> {
-    await this.command(Op.CHANGE_BAUDRATE, u32le(baud, 0));
+  /**
+   * Switches both ends from the ROM's ROM_BAUD to `baud`. The ROM answers at the old speed, then changes. On a
+   * chip whose ROM assumes a 40 MHz crystal (Chip.uartClkdivReg) with a 26 MHz one, it is asked for
+   * baud * 40 / 26 so that its UART runs at `baud`.
+   */
+  async changeBaud(baud: number, chip?: Chip): Promise<void> {
+    let romBaud = baud;
+    if (chip?.uartClkdivReg !== undefined && crystalMhz(await this.readReg(chip.uartClkdivReg), ROM_BAUD) === 26) {
+      romBaud = Math.floor((baud * 40) / 26);
+    }
+    await this.command(Op.CHANGE_BAUDRATE, u32le(romBaud, 0));
     await this.transport.setBaudRate(baud);
     await sleep(50);
     this.flushInput();

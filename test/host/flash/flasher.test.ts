@@ -103,6 +103,23 @@ describe('flashing the simulated ROM loader', () => {
     });
   });
 
+  // The ESP32-C2's ROM sets baud rates for a 40 MHz crystal; on a 26 MHz part (its UART divider at 115200 says
+  // so) the flasher asks for baud * 40 / 26, so the UART really runs at --baud; a 40 MHz part gets --baud as is.
+  for (const xtalMhz of [26, 40] as const) {
+    it(`ESP32-C2 with a ${xtalMhz} MHz crystal: CHANGE_BAUDRATE asks ${xtalMhz === 26 ? 'baud * 40 / 26' : 'the baud rate itself'} and the UART runs at --baud`, async () => {
+      const app = buildAppImage({ size: 64 * 1024, seed: 9, chipId: 12 });
+      const plan = planFromImages([`${file('c2.bin', app)}@0x10000`]);
+      await withDevice({ chip: { ...simChipFrom(chipById('esp32c2')!), xtalMhz } }, async (dev) => {
+        const s = await flashPort(dev.port, plan, { baud: 460800 });
+        expect(s.ok).toBe(true);
+        expect(s.chip).toBe('ESP32-C2');
+        expect(flashHas(dev, 0x10000, app)).toBe(true);
+        expect(dev.sim.stats.requestedBaud).toBe(xtalMhz === 26 ? 708923 : 460800);
+        expect(Math.abs(dev.sim.stats.baud - 460800)).toBeLessThanOrEqual(1); // 708923 * 26 / 40 = 460799.95
+      });
+    });
+  }
+
   it('writes a 4 MB app compressed into an 8 MB flash', async () => {
     const app = buildAppImage({ size: 4 * MB, seed: 6, flashSizeCode: 3 });
     const plan = planFromImages([`${file('big.bin', app)}@0x10000`]);

@@ -24,6 +24,10 @@ export interface SimChip {
   securityInfoLen: 0 | 12 | 20;
   /** Where its SPI flash controller sits; without it, RDID cannot be run (nothing answers in W0). */
   spi?: SpiRegs;
+  /** A ROM that sets baud rates for a 40 MHz crystal (Chip.uartClkdivReg): its UART clock divider register. */
+  uartClkdivReg?: number;
+  /** The crystal (default 40 MHz): with uartClkdivReg and 26 MHz, a CHANGE_BAUDRATE to b runs at b * 26 / 40. */
+  xtalMhz?: 40 | 26;
 }
 
 export function simChipFrom(chip: Chip): SimChip {
@@ -33,6 +37,7 @@ export function simChipFrom(chip: Chip): SimChip {
     imageChipId: chip.imageChipId,
     securityInfoLen: chip.securityInfoLen,
     spi: chip.spi,
+    ...(chip.uartClkdivReg !== undefined ? { uartClkdivReg: chip.uartClkdivReg } : {}),
   };
 }
 
@@ -109,7 +114,9 @@ export interface SimStats {
   duplicateBlocks: number;
   checksumErrors: number;
   malformedFrames: number;
+  /** The UART's baud rate now; requestedBaud: the last CHANGE_BAUDRATE's argument (0 before one). */
   baud: number;
+  requestedBaud: number;
   /** Words in the last FLASH_BEGIN / FLASH_DEFL_BEGIN (4 for the ESP32 ROM, 5 with the `encrypted` word). */
   beginWords: number;
   /** RDID commands run on the SPI controller. */
@@ -156,10 +163,14 @@ export class RomSimulator {
       checksumErrors: 0,
       malformedFrames: 0,
       baud: 115200,
+      requestedBaud: 0,
       beginWords: 0,
       flashIdReads: 0,
     };
     this.regs.set(CHIP_DETECT_MAGIC_REG_ADDR, options.chip.magic >>> 0);
+    // the ROM's UART at 115200 from the crystal: divider = crystal / 115200 (226 at 26 MHz, 347 at 40)
+    const xtal = options.chip.xtalMhz ?? 40;
+    if (options.chip.uartClkdivReg !== undefined) this.regs.set(options.chip.uartClkdivReg, Math.round((xtal * 1e6) / 115200));
     this.unsubscribe = transport.onData((chunk) => this.receive(chunk));
   }
 
@@ -269,8 +280,13 @@ export class RomSimulator {
         // Like the ROM, let the reply leave before switching: serialport's update() flushes both queues
         // (tcflush TCIOFLUSH), which on a pty would otherwise eat a reply socat had not relayed yet.
         await new Promise((r) => setTimeout(r, 20));
-        this.stats.baud = w(0);
-        await this.transport.setBaudRate(w(0));
+        {
+          // a ROM that assumes 40 MHz divides the 26 MHz crystal by 40 MHz / w(0): the UART runs slower
+          const actual = this.options.chip.uartClkdivReg !== undefined && (this.options.chip.xtalMhz ?? 40) === 26 ? Math.floor((w(0) * 26) / 40) : w(0);
+          this.stats.baud = actual;
+          this.stats.requestedBaud = w(0);
+          await this.transport.setBaudRate(actual);
+        }
         return;
       case Op.GET_SECURITY_INFO:
         return this.securityInfo(req);
