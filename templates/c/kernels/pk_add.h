@@ -18,29 +18,36 @@
  * X + 2^(n-17) for n <= 32; above, y = ((X >> (n - 32)) + 2^15) >> 16, the same value (nested floors).
  * Other parameters take an int64 loop computing the same formulas. Four elements per iteration (the loop's
  * pointer steps and branch on rv32: 9,289 -> 8,489 instructions per 640 elements). One form for every target
- * (pk_add.inc) but for PK_ADD_FLOOR16 below. TS mirror: addRequant.
+ * (pk_add.inc) but for PK_ADD_X below. TS mirror: addRequant.
  */
 #ifndef PK_ADD_H
 #define PK_ADD_H
 
 #include "pk_base.h"
 
-/* One element; a, b, y, mult_a, mult_b (the node), ma1, ma0, mb1, mb0 (the host), k, rnd, r, out_min, out_max
- * in scope; y's element type PK_TY. PK_ADD_FLOOR16(v, m, m1, m0) = floor(v m / 2^16) for |v| <= 2^15:
- *   - the node (rv32): the high word of the 64-bit product v 2^16 * m, one mulh;
+/* X = floor(xa mult_a / 2^16) + floor(xb mult_b / 2^16) for |xa|, |xb| <= 2^15 (PK_ADD_X), with the constants
+ * PK_ADD_CONSTS declares:
+ *   - the node (rv32): each term the high word of the 64-bit product v 2^16 * m, one mulh (PK_OPAQUE keeps
+ *     gcc from expanding a known multiplier into shifts and adds);
  *   - the x86-64 host: with m = m1 2^16 + m0, 0 <= m0 < 2^16, floor(v m / 2^16) = v m1 + ((v m0) >> 16),
  *     every term within int32 (|v m0| < 2^31): a loop of 32-bit multiplies gcc vectorizes, where it does not
  *     vectorize the 64-bit products (they took micro's four adds from 2.2 to 4.7 us). The same integer. */
 #if PK_TARGET_X86
-#define PK_ADD_FLOOR16(v, m, m1, m0) ((v) * (m1) + (((v) * (m0)) >> 16))
+#define PK_ADD_CONSTS                                                                                    \
+    const int32_t ma1 = mult_a >> 16, ma0 = mult_a & 0xffff, mb1 = mult_b >> 16, mb0 = mult_b & 0xffff
+#define PK_ADD_X(xa, xb) ((xa) * ma1 + (((xa) * ma0) >> 16) + (xb) * mb1 + (((xb) * mb0) >> 16))
 #else
-#define PK_ADD_FLOOR16(v, m, m1, m0) ((int32_t)(((int64_t)((v) * 65536) * (m)) >> 32))
+#define PK_ADD_CONSTS                                                                                    \
+    PK_OPAQUE(mult_a);                                                                                   \
+    PK_OPAQUE(mult_b)
+#define PK_ADD_HI16(v, m) ((int32_t)(((int64_t)((v) * 65536) * (m)) >> 32))
+#define PK_ADD_X(xa, xb) (PK_ADD_HI16(xa, mult_a) + PK_ADD_HI16(xb, mult_b))
 #endif
+/* One element; a, b, y, PK_ADD_CONSTS, k, rnd, r, out_min, out_max in scope; y's element type PK_TY. */
 #define PK_ADD_STEP(i)                                                                                   \
     {                                                                                                    \
         const int32_t xa = a[i], xb = b[i];                                                              \
-        const int32_t x_ = PK_ADD_FLOOR16(xa, mult_a, ma1, ma0) + PK_ADD_FLOOR16(xb, mult_b, mb1, mb0);  \
-        int32_t v = ((x_ >> k) + rnd) >> r;                                                              \
+        int32_t v = ((PK_ADD_X(xa, xb) >> k) + rnd) >> r;                                                \
         if (v < out_min) v = out_min;                                                                    \
         else if (v > out_max) v = out_max;                                                               \
         y[i] = (PK_TY)v;                                                                                 \

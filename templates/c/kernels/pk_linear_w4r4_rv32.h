@@ -248,6 +248,10 @@ static inline PK_IRAM uint32_t pk_w4r4_xsum8(const int16_t *x, int32_t in)
         a += (uint32_t)(xa * (int32_t)u_) + (uint32_t)(zb * (int32_t)(u_ >> 4));                         \
     } while (0)
 #define PK_R4W_LAST(a, off) a += (uint32_t)(xa * (int32_t)(wb[off] & 15u))
+/* M (PK_R4W_MAC or PK_R4W_LAST) for the four rows of the group whose word bytes start at wb + off */
+#define PK_R4W_GROUP(M, a0, a1, a2, a3, off)                                                             \
+    M(a0, (off) + PK_W4R4_BYTE(0)); M(a1, (off) + PK_W4R4_BYTE(1));                                      \
+    M(a2, (off) + PK_W4R4_BYTE(2)); M(a3, (off) + PK_W4R4_BYTE(3))
 /* rows o and o + 1 (an odd last row: o twice, the second not stored): bias and requantization */
 #define PK_R4W_QPARAMS                                                                                   \
     const int32_t o1_ = o + 1 < out ? o + 1 : o;                                                         \
@@ -271,6 +275,26 @@ static inline PK_IRAM uint32_t pk_w4r4_xsum8(const int16_t *x, int32_t in)
         v0 = (int32_t)(u0 >> 4);                                                                         \
         v1 = (int32_t)(u1 >> 4);                                                                         \
         COL((OX) + 1);                                                                                   \
+    } while (0)
+/* every input of the block's tokens against rows o, o + 1: two pairs per iteration (as pk_linear_w4_i16_*),
+ * an odd last pair, an odd last input (its pair's high nibble is the zero pad) */
+#define PK_R4W_COLUMNS(COL)                                                                              \
+    do {                                                                                                 \
+        for (i = 0; i + 2 <= full; i += 2) {                                                             \
+            PK_R4W_PAIR(COL, 0, 0);                                                                      \
+            PK_R4W_PAIR(COL, 4, 2);                                                                      \
+            xp += 4;                                                                                     \
+            wp += 8;                                                                                     \
+        }                                                                                                \
+        if (full & 1) {                                                                                  \
+            PK_R4W_PAIR(COL, 0, 0);                                                                      \
+            xp += 2;                                                                                     \
+            wp += 4;                                                                                     \
+        }                                                                                                \
+        if (in & 1) {                                                                                    \
+            const int32_t v0 = wp[0] & 15, v1 = wp[2] & 15;                                              \
+            COL(0);                                                                                      \
+        }                                                                                                \
     } while (0)
 #define PK_R4W_STORE2(tok, acc_lo, acc_hi)                                                               \
     y[(tok) * y_stride + o] = (PK_TY)pk_rq_sat((acc_lo), qm0, qs0, out_min, out_max);                    \

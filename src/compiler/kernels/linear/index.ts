@@ -297,18 +297,12 @@ function args<R>(op: LinearOp, r: Refs<R>): Arg<R>[] {
  * Uint32Array) have xq_mult, xq_shift after x when x is int16, and group, scratch at the end; the wide forms
  * (w4r4 words) the pk_linear_w4_* order. */
 function mirror(...a: SimArg[]): void {
-  if (a[4] instanceof Uint32Array && a[0] instanceof Int16Array) {
-    const [x, T, inF, xStride, w, bias, biasShift, outF, mult, shift, perRow, outMin, outMax, y, yStride] = a as [Act, number, number, number,
-      Uint32Array, Int16Array | null, number, number, Int32Array, Int8Array, number, number, number, Act, number];
-    linearW4R4(x, null, w, { T, in: inF, xStride, out: outF, yStride, bias, biasShift, mult, shift, perRow: perRow !== 0, outMin, outMax, group: null }, y);
-    return;
-  }
   const xq = a[0] instanceof Int16Array && a[6] instanceof Uint32Array ? { mult: a[1] as number, shift: a[2] as number } : null;
   const [x, T, inF, xStride, w, bias, biasShift, outF, mult, shift, perRow, outMin, outMax, y, yStride, group] =
     (xq ? [a[0], ...a.slice(3)] : a) as [Act, number, number, number, Uint8Array | Int8Array | Uint32Array, Int16Array | null, number, number,
-      Int32Array, Int8Array, number, number, number, Act, number, number];
+      Int32Array, Int8Array, number, number, number, Act, number, number | undefined];
   const p = { T, in: inF, xStride, out: outF, yStride, bias, biasShift, mult, shift, perRow: perRow !== 0, outMin, outMax };
-  if (w instanceof Uint32Array) linearW4R4(x, xq, w, { ...p, group }, y);
+  if (w instanceof Uint32Array) linearW4R4(x, xq, w, { ...p, group: group ?? null }, y); // no group: the wide forms
   else if (w instanceof Uint8Array) linearW4(x, w, p, y);
   else linearW8(x, w, p, y);
 }
