@@ -222,4 +222,7 @@ static inline int32_t pk_rq_sat(int32_t acc, int32_t mult, int32_t shift, int32_
 }
 #endif
 
+/* the x86-64 host's AVX2 helpers (PK_HOST_AVX2) */
+#include "pk_avx2.h"
+
 #endif /* PK_BASE_H */

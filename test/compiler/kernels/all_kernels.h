@@ -14,5 +14,6 @@
 #include "kernels/pk_attention.h"
 #include "kernels/pk_attention_pool.h"
 #include "kernels/pk_matmul_const.h"
+#include "kernels/pk_quantize.h"
 
 #endif /* ALL_KERNELS_H */

@@ -263,6 +263,13 @@ int main(void)
             run_linear(8, bits_of(t1), bits_of(t2));
         } else if (sscanf(name, "add_%3[i0-9]_%3[i0-9]_%3[i0-9]", t1, t2, t3) == 3) {
             run_add(bits_of(t1), bits_of(t2), bits_of(t3));
+        } else if (strcmp(name, "quantize") == 0) {
+            const int32_t n = (int32_t)rd(), mu = (int32_t)rd(), sh = (int32_t)rd(), lo = (int32_t)rd(), hi = (int32_t)rd();
+            int16_t *x = rd_i16(n);
+            int8_t *y = (int8_t *)NEW_Y(8, n);
+            pk_quantize_i16(x, n, mu, sh, lo, hi, y);
+            PR_Y(8, y, n);
+            free(x); free(y);
         } else if (strcmp(name, "relu") == 0) {
             const int xb = (int)rd();
             const int32_t n = (int32_t)rd();

@@ -15,10 +15,11 @@ import { addRequant } from '../../../src/compiler/kernels/add/sim.ts';
 import { relu } from '../../../src/compiler/kernels/relu/sim.ts';
 import { lut16Interp, lut8 } from '../../../src/compiler/kernels/lut/sim.ts';
 import { EXP2_NEG_Q30, softmaxRow } from '../../../src/compiler/kernels/softmax/sim.ts';
+import { quantizeKernel } from '../../../src/compiler/kernels/quantize/index.ts';
 import { buildDriver, CaseWriter, type Driver, HEADER_DIR, line, Rng, sentinelBuffer } from './harness.ts';
 
-// driver: this host's kernels (on x86-64 the PK_HOST_VEC lut16, vectorized in blocks); portable: the
-// node's (PK_NO_HOST_VEC), which rv32imc and xtensa compile.
+// driver: this host's kernels (on x86-64 the PK_HOST_VEC lut16, vectorized in blocks, and the host forms of the add
+// and the quantize); portable: the node's (PK_NO_HOST_VEC), which rv32imc and xtensa compile.
 let driver: Driver;
 let portable: Driver;
 beforeAll(() => {
@@ -340,5 +341,29 @@ describe('softmax_row', () => {
     const p = new Int16Array(2);
     softmaxRow(Int16Array.from([0, -40]), 2, q.mult, q.shift, p);
     expect(Array.from(p)).toEqual([32767, 0]);
+  });
+});
+
+describe('quantize (an int16 tensor made int8 at a QuantizeLinear pair scale)', () => {
+  it('pk_quantize_i16: C == TS on both builds, at every path of the host form (n < 33, 33..62, 63) and the clamps', () => {
+    const rng = new Rng(53);
+    const wr = new CaseWriter();
+    const want: string[] = [];
+    const cases: { mult: number; shift: number }[] = [];
+    for (let i = 0; i < 40; i++) cases.push(quantizeMultiplier(2 ** (rng.next() * 16 - 14))); // 2^-14 .. 4: n from 45 down to 29
+    cases.push({ mult: 2147483647, shift: 31 }, { mult: 1 << 30, shift: 32 }, { mult: 1 << 30, shift: 1 }, { mult: 0, shift: 5 });
+    expect(cases.some((q) => 31 + q.shift < 33) && cases.some((q) => 31 + q.shift === 63)).toBe(true);
+    for (const q of cases) {
+      const n = rng.pick([1, 3, 4, 7, 16, 33, 640]);
+      const x = rand(rng, 16, n);
+      x[0] = rng.pick([-32768, 32767]);
+      const [lo, hi] = rng.pick([[-128, 127], [0, 127], [-127, 127]]);
+      wr.begin('quantize').ints(n, q.mult, q.shift, lo, hi).array(x);
+      const y = act(8, n);
+      quantizeKernel.mirror(x, n, q.mult, q.shift, lo, hi, y);
+      want.push(line(y));
+    }
+    expect(driver.run(wr)).toEqual(want);
+    expect(portable.run(wr)).toEqual(want);
   });
 });

@@ -24,14 +24,17 @@ export interface Driver {
  * `optimized`: -O2 without sanitizers, as firmware builds it (catches optimizer-sensitive code).
  * `portable`: without the x86-64 host variants of the linear kernels (PK_NO_HOST_VEC), so this machine runs
  * the kernels the node runs (rv32imc, xtensa), whose blocking and tails differ.
+ * `noAvx2`: the x86-64 host variants without their AVX2 intrinsics forms (PK_NO_HOST_AVX2): what a host
+ * without AVX2 runs (on an AVX2 machine the default build runs the AVX2 forms).
  */
-export function buildDriver(opts: { optimized?: boolean; portable?: boolean } = {}): Driver {
+export function buildDriver(opts: { optimized?: boolean; portable?: boolean; noAvx2?: boolean } = {}): Driver {
   const dir = mkdtempSync(join(tmpdir(), 'pose-kernels-'));
   const exe = join(dir, 'driver');
   const mode = opts.optimized
     ? ['-O2']
     : ['-O0', '-fsanitize=undefined,address', '-fno-sanitize-recover=all'];
   if (opts.portable) mode.push('-DPK_NO_HOST_VEC');
+  if (opts.noAvx2) mode.push('-DPK_NO_HOST_AVX2');
   execFileSync('gcc', ['-std=c99', ...mode, '-Wall', '-Wextra', '-Werror', `-I${HEADER_DIR}`, DRIVER_SRC, '-o', exe]);
   return {
     run(cases: CaseWriter): string[] {

@@ -2,7 +2,8 @@
 // cases at the loop boundaries (T = 1..11 and 15..25 around the single-token path and the 5-token blocks, odd
 // and even `in` around the lane-flush groups, `out` around the groups of four rows, strides, per-row and
 // per-tensor multipliers, ReLU, saturation; int16 inputs requantized to int8 with and without saturation;
-// extreme cases that fill the 16-bit lanes to their bound). Builds: this host's (sanitized and -O2), the
+// extreme cases that fill the 16-bit lanes to their bound, the node's and the AVX2 host form's). Builds: this
+// host's (sanitized and -O2; on an AVX2 machine its AVX2 form, and -O2 without it: -DPK_NO_HOST_AVX2), the
 // node's C form (-DPK_NO_HOST_VEC), the reference (_plain), and the node's rv32imc form, whose inner loop is
 // inline assembly, under qemu-riscv32 built by gcc at -O2, -Og and -O0 (with a frame pointer) and by clang
 // at -O2: each compiler allocates the assembly's 23 registers its own way. The wide forms
@@ -10,7 +11,7 @@
 // blocks of ten, five and one tokens, odd `in` and odd `out` (a row computed twice, stored once). Also:
 // packInt4R4's layout, and the mirror's refusal of a lane-flush group that could overflow a lane.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,6 +59,13 @@ function makeCase(rng: Rng, xbits: 8 | 16, ybits: 8 | 16, extreme: boolean, wide
     if (xq) xq = { mult: 1 << 30, shift: 0 }; // x16 / 2, saturated to -128
     codes.fill(-8);
     for (let i = 0; i < codes.length; i++) if (rng.next() < 0.1) codes[i] = 7;
+    if (rng.next() < 0.5) {
+      // the AVX2 host form's 16-bit lanes at their bound: offset weights of 15 (w = 7) against -128, and
+      // (wide) low bytes of 255 against w = -8 (x = -1 or 32767)
+      codes.fill(7);
+      for (let i = 0; i < codes.length; i++) if (rng.next() < 0.3) codes[i] = -8;
+      if (xbits === 16) for (let i = 0; i < x.length; i++) x[i] = rng.pick([-32768, -32768, 32767, -1]);
+    }
   } else {
     rng.fill(x, xbits === 8 ? -128 : -32768, xbits === 8 ? 127 : 32767);
     rng.fill(codes, rng.next() < 0.5 ? -7 : -8, 7);
@@ -159,7 +167,10 @@ describe('w4r4 layout', () => {
 describe('w4r4 linear kernels: C == TS', () => {
   let drivers: Driver[];
   beforeAll(() => {
-    drivers = [buildDriver(), buildDriver({ optimized: true }), buildDriver({ portable: true }), buildDriver({ portable: true, optimized: true })];
+    drivers = [
+      buildDriver(), buildDriver({ optimized: true }), buildDriver({ optimized: true, noAvx2: true }),
+      buildDriver({ portable: true }), buildDriver({ portable: true, optimized: true }),
+    ];
   });
   afterAll(() => {
     for (const d of drivers) d.dispose();
@@ -190,6 +201,24 @@ describe('w4r4 linear kernels: C == TS', () => {
     expect(wide.some((c) => c.p.T >= 15 && c.p.T % 5 !== 0 && c.p.T * c.p.in * c.p.out >= 2048)).toBe(true);
     expect(wide.some((c) => c.p.T >= 10 && c.p.in % 2 === 1 && c.p.out % 2 === 1 && c.p.T * c.p.in * c.p.out >= 2048)).toBe(true);
     expect(wide.some((c) => Array.from(runTs(c)).some((v) => v === c.p.outMax))).toBe(true);
+    // the AVX2 host form (pk_linear_avx2.h) takes in >= 8 and T rows of x within its scratch: narrow and wide,
+    // five-token blocks and single tokens, partial eight-row blocks, multipliers of 1/4 or more (its n < 33
+    // scaling), the 16-bit lanes at their bound (all weights 7)
+    const avx2 = cases.filter((c) => c.p.in >= 8 && c.p.T * (((((c.p.in + 1) >> 1) + 7) & ~7) * 2) <= 4096);
+    expect(avx2.some((c) => c.wide && c.p.T >= 5) && avx2.some((c) => !c.wide && c.p.T >= 5)).toBe(true);
+    expect(avx2.some((c) => c.p.T % 5 !== 0 && c.p.out % 8 !== 0)).toBe(true);
+    expect(avx2.some((c) => Array.from(c.p.shift).some((sh) => 31 + sh < 33))).toBe(true);
+    expect(avx2.some((c) => c.wide && c.w.every((v) => v === 0xffffffff || c.p.out % 4 !== 0))).toBe(true);
+  });
+
+  it("picks the AVX2 form exactly where this CPU has AVX2 (pk_avx2_ok against /proc/cpuinfo)", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pose-edge-avx2-'));
+    const src = join(dir, 'ok.c');
+    writeFileSync(src, '#include <stdio.h>\n#include "kernels/pk_linear.h"\nint main(void) { printf("%d\\n", pk_avx2_ok() ? 1 : 0); return 0; }\n');
+    execFileSync('gcc', ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror', `-I${HEADER_DIR}`, src, '-o', join(dir, 'ok')]);
+    const has = /^flags\s*:.*\bavx2\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
+    expect(execFileSync(join(dir, 'ok'), { encoding: 'utf8' }).trim()).toBe(has ? '1' : '0');
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 

@@ -1,7 +1,8 @@
 // Linear kernels (pk_linear_w4_* / pk_linear_w8_*): C == TS mirror bit for bit over random cases at the
 // loop boundaries (T = 1..11 and 15..25 around the 5- and 10-token blocks, odd/even `in` around the 30-input SWAR group,
 // odd/even `out` around the two-row pairing, strides, per-row and per-tensor multipliers, fused ReLU,
-// saturation, extreme inputs that fill the SWAR lanes), both with the sanitizer build and the -O2 build.
+// saturation, extreme inputs that fill the SWAR lanes), both with the sanitizer build and the -O2 build (on an
+// AVX2 host their AVX2 forms), the -O2 build without AVX2 intrinsics and the node's forms.
 // Then the mirror against a float computation: each output is round(acc * real) within 0.5 LSB plus the
 // multiplier's representation error, where acc is the exact integer dot product.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,14 +15,16 @@ let sanitized: Driver;
 let optimized: Driver;
 let portableSanitized: Driver;
 let portableOptimized: Driver;
+let noAvx2: Driver;
 beforeAll(() => {
   sanitized = buildDriver();
   optimized = buildDriver({ optimized: true });
+  noAvx2 = buildDriver({ optimized: true, noAvx2: true });
   portableSanitized = buildDriver({ portable: true });
   portableOptimized = buildDriver({ portable: true, optimized: true });
 });
 afterAll(() => {
-  for (const d of [sanitized, optimized, portableSanitized, portableOptimized]) d.dispose();
+  for (const d of [sanitized, optimized, portableSanitized, portableOptimized, noAvx2]) d.dispose();
 });
 
 interface LinearCase {
@@ -122,6 +125,9 @@ describe('linear kernels: C == TS', () => {
   it('-O2 build agrees on every case', () => {
     expect(optimized.run(writer)).toEqual(want);
   });
+  it('the x86-64 host form without its AVX2 intrinsics (-DPK_NO_HOST_AVX2) agrees on every case', () => {
+    expect(noAvx2.run(writer)).toEqual(want);
+  });
   it("the node's kernels (no x86-64 host variant) agree on every case, sanitized and at -O2", () => {
     expect(portableSanitized.run(writer)).toEqual(want);
     expect(portableOptimized.run(writer)).toEqual(want);
@@ -133,6 +139,10 @@ describe('linear kernels: C == TS', () => {
     expect(cases.some((c) => c.p.bias === null) && cases.some((c) => c.p.bias !== null)).toBe(true);
     expect(cases.some((c) => c.p.bias !== null && c.p.biasShift === 0) && cases.some((c) => c.p.bias !== null && c.p.biasShift >= 8)).toBe(true);
     expect(cases.some((c) => c.p.outMin === 0)).toBe(true);
+    // the AVX2 host form for small layers (pk_linear_rows_avx2: blocks of eight rows x input pairs <= 512) and
+    // the larger ones it leaves to the auto-vectorized form
+    const small = (c: LinearCase) => ((c.p.out + 7) >> 3) * ((c.p.in + 1) >> 1) <= 512 && c.p.T * ((c.p.in + 1) >> 1) <= 1024;
+    expect(cases.some((c) => small(c) && c.p.in % 2 === 1 && c.p.out % 8 !== 0) && cases.some((c) => !small(c))).toBe(true);
   });
 });
 
@@ -167,6 +177,7 @@ describe('linear kernels: multipliers of 1/2 and more', () => {
   it('sanitized and -O2 builds agree with the mirror', () => {
     expect(sanitized.run(writer)).toEqual(want);
     expect(optimized.run(writer)).toEqual(want);
+    expect(noAvx2.run(writer)).toEqual(want);
   });
 });
 
