@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../src/io/atomic-files.ts';
 import { join, relative } from 'node:path';
 import { runBench, type BenchReport } from '../src/workflows/bench/run.ts';
+import { TIMING_ROUNDS } from '../src/workflows/bench/side-by-side.ts';
 import { MODELS_DIR, REPO_ROOT } from '../src/paths.ts';
 import { deployFlags, type DeployFlags } from '../src/bundled.ts';
 import { formatTensorBits } from '../src/compiler/quant/precision.ts';
@@ -174,7 +175,7 @@ function render(results: { c: Config; r: BenchReport }[], allInt8: BenchReport, 
     '',
     `- machine: ${micro.machine}`,
     `- sources: git ${gitState()}`,
-    `- test set: the bundled \`models/data/test_X.npy\` / \`test_Y.npy\` (${micro.testWindows} windows); timing medians of ${runs} batch-1 inferences after 200 warm-up runs, for both peers, in the same run`,
+    `- test set: the bundled \`models/data/test_X.npy\` / \`test_Y.npy\` (${micro.testWindows} windows); timing: ${runs} batch-1 inferences of each peer after 200 warm-up runs, in ${TIMING_ROUNDS} alternating rounds of the C harness and onnxruntime (each figure the median of its rounds' medians: src/workflows/bench/side-by-side.ts)`,
     ...results.map((x) => `- ${x.c.label}: \`${rel(join(MODELS_DIR, x.c.onnx))}\` (${hash(join(MODELS_DIR, x.c.onnx))}) + \`${rel(join(MODELS_DIR, x.c.weights))}\` (${hash(join(MODELS_DIR, x.c.weights))}), ${deployNote(x.c.deploy)}`),
     '',
     ...table,

@@ -1,5 +1,6 @@
 // The human-readable form of a bench report: one table, peers side by side, targets beside the figures.
 import type { BenchReport } from './run.ts';
+import { TIMING_ROUNDS } from './side-by-side.ts';
 
 const n0 = (v: number) => Math.round(v).toLocaleString('en-US');
 const pct = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
@@ -8,7 +9,7 @@ export function formatBench(r: BenchReport): string {
   const row = (name: string, value: string, note = '') => `  ${name.padEnd(26)} ${value.padStart(16)}  ${note}`.trimEnd();
   const lines = [
     `pose-edge bench: ${r.model} + ${r.weights} (int${r.bits} weights, int${r.actBits} activations)`,
-    `machine: ${r.machine}; ${r.testWindows} test windows; medians of ${r.runs} timed runs after warm-up`,
+    `machine: ${r.machine}; ${r.testWindows} test windows; ${r.runs} timed runs of each peer after warm-up, in ${TIMING_ROUNDS} alternating rounds (median of the rounds' medians)`,
     '',
     row('hostUs', r.hostUs.toFixed(1), 'generated C, gcc -O2, 1 thread, batch 1'),
     row('ortUs', r.ortUs.toFixed(1), 'reference on onnxruntime-node, 1+1 threads, batch 1'),

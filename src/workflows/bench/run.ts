@@ -15,8 +15,8 @@ import { loadReferenceModel, runReference } from '../../compiler/reference/model
 import { BenchError } from './errors.ts';
 import type { QuantizedGraph } from '../../compiler/quant/qgraph.ts';
 import type { Int8InputsChoice } from '../../compiler/quant/plan-context.ts';
-import { buildHostHarness, timeHost } from './host-timing.ts';
-import { timeOrt } from './ort-timing.ts';
+import { buildHostHarness } from './host-timing.ts';
+import { timeSideBySide } from './side-by-side.ts';
 import { countRv32, kernelTextBytes, modelMemory } from './rv32.ts';
 import { profileHost } from './profile.ts';
 import { rv32Profile } from './rv32-profile.ts';
@@ -146,14 +146,11 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   const n = set.samples;
   const windows = quantizeInput(set.X.data, r.inputFracBits);
 
-  step('host timing');
+  step('host and onnxruntime timing');
   const exe = await buildHostHarness(modelDir, buildDir);
-  const host = await timeHost(exe, windows, opts.runs, join(buildDir, 'work'));
-  const deployed = dequantizeOutput(host.outputs, r.outputFracBits);
-
-  step('onnxruntime timing');
   const ref = loadReferenceModel(opts.modelPath, opts.weightsPath);
-  const ort = await timeOrt(ref.bytes, set.X.data, opts.runs, opts.modelPath);
+  const { host, ort } = await timeSideBySide(exe, windows, ref.bytes, set.X.data, opts.runs, join(buildDir, 'work'), opts.modelPath);
+  const deployed = dequantizeOutput(host.outputs, r.outputFracBits);
   const refPred = await runReference(ref.bytes, set.X, { where: opts.modelPath });
 
   step('rv32 instruction count');

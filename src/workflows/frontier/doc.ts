@@ -3,6 +3,7 @@
 import { CHIPS } from './chips.ts';
 import { REPRODUCED_SIZES, type FrontierResult, type FrontierRow, type Size } from './measure.ts';
 import { paretoFront } from './pareto.ts';
+import { TIMING_ROUNDS } from '../bench/side-by-side.ts';
 
 /** Parameter counts of the published models (the frontier this family comes from). */
 export const PUBLISHED_PARAMS: Record<Size, number> = { nano: 39_971, micro: 75_237, tiny: 210_949, small: 348_005, base: 726_437 };
@@ -205,7 +206,7 @@ export function renderFrontierDoc(res: FrontierResult, ctx: DocContext): string 
     '',
     `- machine: ${res.machine}`,
     `- sources: git ${res.sources}`,
-    `- timing: medians of ${res.runs} batch-1 inferences after 200 warm-up runs, the C and onnxruntime in the same run`,
+    `- timing: ${res.runs} batch-1 inferences after 200 warm-up runs; each deployed row's C and onnxruntime in ${TIMING_ROUNDS} alternating rounds (the median of the rounds' medians, as \`pose-edge bench\`), the fp32 rows' onnxruntime alone`,
     `- parity: \`parity --virtual\` on all ${res.testWindows} windows, thresholds: mean error <= ${res.thresholds.maxMeanErr * 100}% and max <= ${res.thresholds.maxMaxErr * 100}% of the torso, ` +
       `PCK agreement >= ${res.thresholds.minAgreement}%, PCK vs labels within ${res.thresholds.maxPckDrop} points of the reference`,
     `- models: ${modelsLine(res)}`,
