@@ -184,7 +184,9 @@ static PK_AVX2_FN void pk_linear_rows_avx2(const int32_t *xp, int32_t T, int32_t
     }
 }
 
-/* The inputs of pk_linear_r4_avx2 from x (int8, or int16 split in bytes when xl != 0); 0 if too large. */
+/* The inputs of pk_linear_r4_avx2 in the caller's xh_, xl_ (wide_ only) and xs_, from its x (T rows of `in`
+ * values of type XT, x_stride apart; XV: the value the kernel multiplies, e.g. the int8 copy of an int16),
+ * zero padded to nq_ quads. */
 #define PK_R4A_INPUTS(XT, XV)                                                                            \
     do {                                                                                                 \
         int32_t t_, i_;                                                                                  \
