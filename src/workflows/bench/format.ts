@@ -3,16 +3,17 @@ import type { BenchReport } from './run.ts';
 import { TIMING_ROUNDS } from './side-by-side.ts';
 
 const n0 = (v: number) => Math.round(v).toLocaleString('en-US');
+const rounds = (us: number[]) => us.map((v) => v.toFixed(1)).join(', ');
 const pct = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
 
 export function formatBench(r: BenchReport): string {
   const row = (name: string, value: string, note = '') => `  ${name.padEnd(26)} ${value.padStart(16)}  ${note}`.trimEnd();
   const lines = [
     `pose-edge bench: ${r.model} + ${r.weights} (int${r.bits} weights, int${r.actBits} activations)`,
-    `machine: ${r.machine}; ${r.testWindows} test windows; ${r.runs} timed runs of each peer after warm-up, in ${TIMING_ROUNDS} alternating rounds (median of the rounds' medians)`,
+    `machine: ${r.machine}; ${r.testWindows} test windows; ${r.runs} timed runs of each peer after warm-up, in ${TIMING_ROUNDS} alternating rounds (the fastest round's median)`,
     '',
-    row('hostUs', r.hostUs.toFixed(1), 'generated C, gcc -O2, 1 thread, batch 1'),
-    row('ortUs', r.ortUs.toFixed(1), 'reference on onnxruntime-node, 1+1 threads, batch 1'),
+    row('hostUs', r.hostUs.toFixed(1), `generated C, gcc -O2, 1 thread, batch 1 (rounds: ${rounds(r.hostUsRounds)})`),
+    row('ortUs', r.ortUs.toFixed(1), `reference on onnxruntime-node, 1+1 threads, batch 1 (rounds: ${rounds(r.ortUsRounds)})`),
     row('ratio', r.ratio.toFixed(3), 'hostUs / ortUs (< 1: the generated C is faster)'),
     row('rv32Instructions', n0(r.rv32Instructions), `per inference, ESP-IDF v5.5 default build (gcc -Og + the component's options), qemu-riscv32, mean of ${r.rv32WindowsCounted} windows, start-up (${n0(r.rv32StartupInstructions)}) subtracted`),
     row('rv32InstructionsClang', n0(r.rv32InstructionsClang), `the same, model built by clang 14 (${pct(r.rv32InstructionsClang / r.rv32Instructions)} vs gcc)`),

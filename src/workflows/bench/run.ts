@@ -64,6 +64,9 @@ export interface BenchReport {
   runs: number;
   hostUs: number;
   ortUs: number;
+  /** Each timing round's median, in us (hostUs, ortUs: the lowest; src/workflows/bench/side-by-side.ts). */
+  hostUsRounds: number[];
+  ortUsRounds: number[];
   ratio: number;
   /** Per inference, the program as a default ESP-IDF v5.5 project builds it with gcc (-Og, then the
    * component's own options: src/workflows/bench/idf-flags.ts). */
@@ -202,6 +205,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
     runs: opts.runs,
     hostUs,
     ortUs,
+    hostUsRounds: host.roundsNs.map((v) => v / 1000),
+    ortUsRounds: ort.roundsNs.map((v) => v / 1000),
     ratio: hostUs / ortUs,
     rv32Instructions: rv32.instructionsPerInference,
     rv32InstructionsClang: rv32Clang.instructionsPerInference,

@@ -206,7 +206,7 @@ export function renderFrontierDoc(res: FrontierResult, ctx: DocContext): string 
     '',
     `- machine: ${res.machine}`,
     `- sources: git ${res.sources}`,
-    `- timing: ${res.runs} batch-1 inferences after 200 warm-up runs; each deployed row's C and onnxruntime in ${TIMING_ROUNDS} alternating rounds (the median of the rounds' medians, as \`pose-edge bench\`), the fp32 rows' onnxruntime alone`,
+    `- timing: ${res.runs} batch-1 inferences after 200 warm-up runs; each deployed row's C and onnxruntime in ${TIMING_ROUNDS} alternating rounds (each the fastest round's median, as \`pose-edge bench\`), the fp32 rows' onnxruntime alone`,
     `- parity: \`parity --virtual\` on all ${res.testWindows} windows, thresholds: mean error <= ${res.thresholds.maxMeanErr * 100}% and max <= ${res.thresholds.maxMaxErr * 100}% of the torso, ` +
       `PCK agreement >= ${res.thresholds.minAgreement}%, PCK vs labels within ${res.thresholds.maxPckDrop} points of the reference`,
     `- models: ${modelsLine(res)}`,

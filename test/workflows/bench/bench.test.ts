@@ -31,6 +31,11 @@ describe('pose-edge bench', () => {
     for (const f of FIELDS) expect(r, f).toHaveProperty(f);
     expect(r.runs).toBe(20);
     expect(r.ratio).toBeCloseTo(r.hostUs / r.ortUs, 12);
+    // five alternating timing rounds; each figure is its fastest round's median
+    expect(r.hostUsRounds).toHaveLength(5);
+    expect(r.ortUsRounds).toHaveLength(5);
+    expect(r.hostUs).toBe(Math.min(...r.hostUsRounds));
+    expect(r.ortUs).toBe(Math.min(...r.ortUsRounds));
     expect(r.instrPerMac).toBeCloseTo(r.rv32Instructions / r.macs, 12);
     // Every inference executes at least one instruction per MAC, and the kernel has code on both ISAs.
     expect(r.rv32Instructions).toBeGreaterThan(r.macs);
