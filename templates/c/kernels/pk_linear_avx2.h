@@ -157,7 +157,8 @@ static PK_AVX2_FN void pk_linear_r4_avx2(const int32_t *xh, const int32_t *xl, c
  * the sums the compiler's bound. (The auto-vectorized form needs in >= 8 and pays a horizontal sum per
  * output; the reference took 0.75 us for refine fc1's 544 products.)
  */
-#define PK_ROWS_MAX_VECS 512  /* blocks * pairs: 16 KB of weights */
+#define PK_ROWS_MAX_W 1024    /* out * in (pk_linear_x86.inc); the rows padded to 8 and pairs: at most 16 KB */
+#define PK_ROWS_MAX_VECS 512  /* blocks * pairs */
 #define PK_ROWS_MAX_X 1024    /* T * pairs */
 
 static PK_AVX2_FN void pk_linear_rows_avx2(const int32_t *xp, int32_t T, int32_t pairs, const int16_t *wp,

@@ -2,8 +2,8 @@
  * pk_quantize.h -- pk_quantize_i16(x, n, mult, shift, out_min, out_max, y): an int16 activation made int8 at
  * the scale of an ONNX QuantizeLinear -> DequantizeLinear pair (the fake quantization of activation-aware
  * QAT). y[i] = pk_rq_sat(x[i], mult, shift, out_min, out_max), y int8. An int8 input at another scale takes
- * pk_clip_i8, the same arithmetic on int8 (pk_clip.h). One form for every target. TS mirror: quantize
- * (src/compiler/kernels/quantize/index.ts).
+ * pk_clip_i8, the same arithmetic on int8 (pk_clip.h). The node's form and the x86-64 host's (below), the same
+ * integers. TS mirror: quantize (src/compiler/kernels/quantize/index.ts).
  */
 #ifndef PK_QUANTIZE_H
 #define PK_QUANTIZE_H
