@@ -3,13 +3,26 @@
 // cases as whitespace-separated integers and returns one output line per case. Also a seeded PRNG so
 // every random case is reproducible.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TEMPLATES_DIR } from '../../../src/paths.ts';
 
 export const HEADER_DIR = join(TEMPLATES_DIR, 'c');
 const DRIVER_SRC = join(import.meta.dirname, 'driver.c');
+/** Built drivers, shared by the test files (each build of all the kernels takes 13-27 s; seven files asked
+ * for 22 builds of five kinds): keyed by the flags and every source the driver includes. */
+const DRIVER_CACHE = join(tmpdir(), 'pose-edge-kernel-drivers');
+
+function sourcesHash(mode: string[]): string {
+  const h = createHash('sha256').update(JSON.stringify(mode));
+  const kernels = join(HEADER_DIR, 'kernels');
+  for (const f of [DRIVER_SRC, join(import.meta.dirname, 'all_kernels.h'), ...readdirSync(kernels).sort().map((k) => join(kernels, k))]) {
+    h.update(f).update(readFileSync(f));
+  }
+  return h.digest('hex').slice(0, 20);
+}
 
 /** Bytes of the sentinel the driver writes into every output buffer before a kernel runs. */
 export const SENTINEL_BYTE = 0x55;
@@ -28,14 +41,19 @@ export interface Driver {
  * without AVX2 runs (on an AVX2 machine the default build runs the AVX2 forms).
  */
 export function buildDriver(opts: { optimized?: boolean; portable?: boolean; noAvx2?: boolean } = {}): Driver {
-  const dir = mkdtempSync(join(tmpdir(), 'pose-kernels-'));
-  const exe = join(dir, 'driver');
   const mode = opts.optimized
     ? ['-O2']
     : ['-O0', '-fsanitize=undefined,address', '-fno-sanitize-recover=all'];
   if (opts.portable) mode.push('-DPK_NO_HOST_VEC');
   if (opts.noAvx2) mode.push('-DPK_NO_HOST_AVX2');
-  execFileSync('gcc', ['-std=c99', ...mode, '-Wall', '-Wextra', '-Werror', `-I${HEADER_DIR}`, DRIVER_SRC, '-o', exe]);
+  const exe = join(DRIVER_CACHE, `driver-${sourcesHash(mode)}`);
+  if (!existsSync(exe)) {
+    // built under a name of its own, then renamed: another test file may be building the same driver
+    mkdirSync(DRIVER_CACHE, { recursive: true });
+    const tmp = `${exe}.${process.pid}.${Date.now()}`;
+    execFileSync('gcc', ['-std=c99', ...mode, '-Wall', '-Wextra', '-Werror', `-I${HEADER_DIR}`, DRIVER_SRC, '-o', tmp]);
+    renameSync(tmp, exe);
+  }
   return {
     run(cases: CaseWriter): string[] {
       const out = execFileSync(exe, [], { input: cases.text(), maxBuffer: 1 << 28, encoding: 'utf8' });
@@ -45,7 +63,7 @@ export function buildDriver(opts: { optimized?: boolean; portable?: boolean; noA
       return lines;
     },
     dispose(): void {
-      rmSync(dir, { recursive: true, force: true });
+      // the build stays in the cache for the other test files
     },
   };
 }
