@@ -34,6 +34,8 @@ interface R4Case {
   xq: { mult: number; shift: number } | null;
   x: Act;
   w: Uint32Array;
+  /** every weight 7 against -128 (or -32768): the AVX2 form's 16-bit lanes filled to their bound */
+  lanesFull: boolean;
 }
 
 const IN_SIZES = [1, 2, 3, 15, 16, 17, 31, 32, 33, 35, 36, 37, 48, 64, 96, 128, 341, 342];
@@ -47,6 +49,7 @@ function makeCase(rng: Rng, xbits: 8 | 16, ybits: 8 | 16, extreme: boolean, wide
   const x = xbits === 8 ? new Int8Array((T - 1) * xStride + inDim) : new Int16Array((T - 1) * xStride + inDim);
   const codes = new Int8Array(out * inDim);
   let xq: R4Case['xq'] = null;
+  let lanesFull = false;
   if (xbits === 16 && !wide) {
     // the int8 copy's scale: about 127/32767 of the int16 one, sometimes much finer (saturating at +-127)
     const q = quantizeMultiplier((127 / 32767) * 2 ** (rng.next() * 6 - 1));
@@ -60,11 +63,12 @@ function makeCase(rng: Rng, xbits: 8 | 16, ybits: 8 | 16, extreme: boolean, wide
     codes.fill(-8);
     for (let i = 0; i < codes.length; i++) if (rng.next() < 0.1) codes[i] = 7;
     if (rng.next() < 0.5) {
-      // the AVX2 host form's 16-bit lanes at their bound: offset weights of 15 (w = 7) against -128, and
-      // (wide) low bytes of 255 against w = -8 (x = -1 or 32767)
+      // the AVX2 host form's 16-bit lanes at their bound: offset weights of 15 (w = 7) against -128 (every
+      // weight 7: 30720 in a lane after eight quads), and (wide) low bytes of 255 against w = -8 (x = -1 or 32767)
+      lanesFull = rng.next() < 0.5;
       codes.fill(7);
-      for (let i = 0; i < codes.length; i++) if (rng.next() < 0.3) codes[i] = -8;
-      if (xbits === 16) for (let i = 0; i < x.length; i++) x[i] = rng.pick([-32768, -32768, 32767, -1]);
+      if (!lanesFull) for (let i = 0; i < codes.length; i++) if (rng.next() < 0.3) codes[i] = -8;
+      if (xbits === 16) for (let i = 0; i < x.length; i++) x[i] = lanesFull ? -32768 : rng.pick([-32768, -32768, 32767, -1]);
     }
   } else {
     rng.fill(x, xbits === 8 ? -128 : -32768, xbits === 8 ? 127 : 32767);
@@ -90,7 +94,7 @@ function makeCase(rng: Rng, xbits: 8 | 16, ybits: 8 | 16, extreme: boolean, wide
     T, in: inDim, xStride, out, bias, biasShift, perRow, yStride, group,
     mult: qs.map((q) => q.mult), shift: qs.map((q) => q.shift), outMin: relu ? 0 : -ymax - 1, outMax: ymax,
   };
-  return { xbits, wide, ybits, p, xq, x, w: packInt4R4(codes, out, inDim) };
+  return { xbits, wide, ybits, p, xq, x, w: packInt4R4(codes, out, inDim), lanesFull };
 }
 
 function allCases(seed: number, perVariant: number): R4Case[] {
@@ -209,7 +213,7 @@ describe('w4r4 linear kernels: C == TS', () => {
     expect(avx2.some((c) => c.wide && c.p.T >= 5) && avx2.some((c) => !c.wide && c.p.T >= 5)).toBe(true);
     expect(avx2.some((c) => c.p.T % 5 !== 0 && c.p.out % 8 !== 0)).toBe(true);
     expect(avx2.some((c) => Array.from(c.p.shift).some((sh) => 31 + sh < 33))).toBe(true);
-    expect(avx2.some((c) => c.wide && c.w.every((v) => v === 0xffffffff || c.p.out % 4 !== 0))).toBe(true);
+    for (const wide of [false, true]) expect(avx2.some((c) => c.wide === wide && c.lanesFull && c.p.in >= 32)).toBe(true);
   });
 
   it("picks the AVX2 form exactly where this CPU has AVX2 (pk_avx2_ok against /proc/cpuinfo)", () => {
